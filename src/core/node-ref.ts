@@ -1,0 +1,28 @@
+// A peer reference {id, addr, nonce} (algorithms.md §0). The nonce is new for every process
+// incarnation, so a restarted peer (same id, same addr) is told apart from the old one (§5).
+import type { RingId } from "./id-space.js";
+
+export interface NodeRef {
+  readonly id: RingId;
+  /** Where to send: "host:port" live, "sim:<index>" in the simulator. */
+  readonly addr: string;
+  /** Random per incarnation; a restart gets a new one. */
+  readonly nonce: number;
+}
+
+/** The same incarnation of the same peer. */
+export function sameNode(a: NodeRef | null | undefined, b: NodeRef | null | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.addr === b.addr && a.nonce === b.nonce && a.id === b.id;
+}
+
+/** A short human form: the id's first digits and the address. */
+export function formatRef(ref: NodeRef): string {
+  const id = ref.id.toString();
+  return `${id.length > 8 ? `${id.slice(0, 8)}…` : id}@${ref.addr}`;
+}
+
+/** A NodeRef as JSON-safe data (ids are decimal strings in JSON, METRICS.md §1). */
+export function refToJson(ref: NodeRef): { id: string; addr: string; nonce: number } {
+  return { id: ref.id.toString(), addr: ref.addr, nonce: ref.nonce };
+}

@@ -1,0 +1,558 @@
+// The deterministic discrete-event simulator (ARCHITECTURE.md §3): a virtual clock, one queue of
+// message deliveries, timers and scenario actions ordered by (time, seq), a seeded network model, node
+// crash and restart, fault hooks (BUGGIFY), observers and invariant checkers over the whole system.
+// One seed decides everything. Never read wall time or Math.random here: a run must replay exactly.
+// Hot path: per-node liveness sits in typed arrays and refs carry their node index, because at 10^4
+// nodes the simulator's speed is bounded by cache misses, not by arithmetic (bench sim-core).
+import type { Env, Process, ProcessFactory, TimerId } from "../../core/env.js";
+import { IdSpace, type RingId } from "../../core/id-space.js";
+import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
+import type { NodeRef } from "../../core/node-ref.js";
+import { EventQueue } from "./event-queue.js";
+import { type DropReason, MAX_SIM_NODES, Network, type NetworkConfig } from "./network.js";
+import { Prng } from "./prng.js";
+import { TraceHash } from "./trace-hash.js";
+
+const DELIVER = 0;
+const TIMER = 1;
+const ACTION = 2;
+
+/** The refs the simulator hands out also carry their node's index (protocol code never sees it). */
+interface SimRef extends NodeRef {
+  readonly simIndex: number;
+}
+
+/** One queued happening. A single small class shape keeps the hot loop monomorphic and cache-friendly. */
+class SimEvent {
+  readonly time: number;
+  readonly kind: number;
+  /** Destination node (delivery) or owner (timer). */
+  node = -1;
+  /** The destination's incarnation when sent, or the owner's when the timer was set. */
+  incarnation = 0;
+  /** Sender index (delivery) or timer id (timer). */
+  from = -1;
+  fromRef: NodeRef | null = null;
+  /** The message, the timer tag, or the scenario action. */
+  payload: unknown = null;
+  sentAt = 0;
+  cancelled = false;
+
+  constructor(time: number, kind: number) {
+    this.time = time;
+    this.kind = kind;
+  }
+}
+
+export interface BuggifyConfig {
+  readonly enabled: boolean;
+  /** Probability that a given fault site is active in this run. */
+  readonly siteProbability: number;
+  /** Probability that an active site fires on a given call. */
+  readonly fireProbability: number;
+}
+
+export interface SimConfig {
+  readonly seed: number;
+  readonly idBits?: number;
+  readonly network?: Partial<NetworkConfig>;
+  readonly buggify?: Partial<BuggifyConfig>;
+}
+
+/** A simulated machine: a stable address and id, and the incarnation of the process now running. */
+export class SimNode<M extends MessageBase, T extends TimerTagBase> {
+  readonly index: number;
+  readonly addr: string;
+  readonly id: RingId;
+  readonly factory: ProcessFactory<M, T>;
+  /** The current incarnation's ref (a new nonce after each restart). */
+  ref: NodeRef;
+  private readonly sim: Simulator<M, T>;
+
+  constructor(sim: Simulator<M, T>, index: number, id: RingId, factory: ProcessFactory<M, T>) {
+    this.sim = sim;
+    this.index = index;
+    this.addr = `sim:${index}`;
+    this.id = id;
+    this.factory = factory;
+    this.ref = { id, addr: this.addr, nonce: 0 };
+  }
+
+  get alive(): boolean {
+    return this.sim.isAlive(this.index);
+  }
+
+  get incarnation(): number {
+    return this.sim.incarnationOf(this.index);
+  }
+
+  /** The running process, or null while crashed. */
+  get process(): Process<M, T> | null {
+    return this.sim.processOf(this.index);
+  }
+}
+
+export interface SimObserver<M extends MessageBase, T extends TimerTagBase> {
+  onSend?(from: SimNode<M, T>, to: NodeRef, msg: M): void;
+  onDeliver?(from: number, to: SimNode<M, T>, msg: M, sentAtMs: number): void;
+  onDrop?(from: number, to: string, msg: M, reason: DropReason): void;
+  onTimer?(node: SimNode<M, T>, tag: T): void;
+  onStart?(node: SimNode<M, T>): void;
+  onCrash?(node: SimNode<M, T>): void;
+  onEmit?(node: SimNode<M, T>, event: TraceEvent): void;
+  /** After every event that ran a handler (deliveries and timers). */
+  afterEvent?(): void;
+}
+
+export interface Violation {
+  readonly invariant: string;
+  readonly atMs: number;
+  readonly message: string;
+}
+
+export type InvariantCheck = () => string | null;
+
+export interface SimStats {
+  events: number;
+  sent: number;
+  delivered: number;
+  dropped: Record<DropReason, number>;
+  duplicated: number;
+  timersFired: number;
+  crashes: number;
+  restarts: number;
+  /** Messages sent, by message type (a mutable cell per type: one map lookup per send). */
+  readonly sentByType: Map<string, { count: number }>;
+}
+
+/** One incarnation's Env. It is also that incarnation's random stream (one object fewer to touch). */
+class SimEnv<M extends MessageBase, T extends TimerTagBase> extends Prng implements Env<M, T> {
+  readonly self: SimRef;
+  private readonly sim: Simulator<M, T>;
+  private readonly index: number;
+  private readonly incarnation: number;
+
+  constructor(sim: Simulator<M, T>, self: SimRef, incarnation: number, key: [number, number]) {
+    super(key[0], key[1], sim.trace);
+    this.sim = sim;
+    this.self = self;
+    this.index = self.simIndex;
+    this.incarnation = incarnation;
+  }
+
+  now(): number {
+    return this.sim.nowMs;
+  }
+
+  send(to: NodeRef, msg: M): void {
+    if (this.sim.isCurrent(this.index, this.incarnation)) this.sim.send(this.index, this.self, to, msg);
+  }
+
+  setTimer(afterMs: number, tag: T): TimerId {
+    return this.sim.isCurrent(this.index, this.incarnation) ? this.sim.setTimer(this.index, afterMs, tag) : 0;
+  }
+
+  cancelTimer(id: TimerId): void {
+    this.sim.cancelTimer(id);
+  }
+
+  random(): number {
+    return this.next();
+  }
+
+  buggify(site: string): boolean {
+    return this.sim.buggify(site);
+  }
+
+  emit(event: TraceEvent): void {
+    if (this.sim.isCurrent(this.index, this.incarnation)) this.sim.emit(this.index, event);
+  }
+}
+
+export class Simulator<M extends MessageBase, T extends TimerTagBase> {
+  readonly seed: number;
+  readonly ids: IdSpace;
+  readonly trace = new TraceHash();
+  readonly net: Network;
+  /** The scenario's own stream: workload, churn and fault choices. */
+  readonly rng: Prng;
+  readonly nodes: SimNode<M, T>[] = [];
+  readonly stats: SimStats = {
+    events: 0,
+    sent: 0,
+    delivered: 0,
+    dropped: { loss: 0, cut: 0, partition: 0, filter: 0, "dest-down": 0, "unknown-dest": 0 },
+    duplicated: 0,
+    timersFired: 0,
+    crashes: 0,
+    restarts: 0,
+    sentByType: new Map(),
+  };
+  readonly violations: Violation[] = [];
+  nowMs = 0;
+
+  private alive = new Uint8Array(64);
+  private incarnations = new Int32Array(64);
+  private readonly processes: (Process<M, T> | null)[] = [];
+  private readonly root: Prng;
+  private readonly nodeRngRoot: Prng;
+  private readonly nonceRng: Prng;
+  private readonly buggifyRng: Prng;
+  private readonly buggifyConfig: BuggifyConfig;
+  private readonly buggifySites = new Map<string, boolean>();
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly timers = new Map<TimerId, SimEvent>();
+  private readonly byAddr = new Map<string, number>();
+  private readonly observers: SimObserver<M, T>[] = [];
+  private readonly eventInvariants: { name: string; check: InvariantCheck }[] = [];
+  private nextTimerId = 1;
+  private stopped = false;
+
+  constructor(config: SimConfig) {
+    this.seed = config.seed;
+    this.ids = new IdSpace(config.idBits);
+    this.root = Prng.fromSeed(config.seed, this.trace);
+    this.net = new Network(config.network ?? {}, this.root.split("network"));
+    this.rng = this.root.split("scenario");
+    this.nodeRngRoot = this.root.split("nodes");
+    this.nonceRng = this.root.split("nonces");
+    this.buggifyRng = this.root.split("buggify");
+    this.buggifyConfig = { enabled: false, siteProbability: 0.25, fireProbability: 0.05, ...config.buggify };
+  }
+
+  // ---- building the system -------------------------------------------------------------------
+
+  /** Adds a machine and starts its process now. Ids are random unless given. */
+  addNode(factory: ProcessFactory<M, T>, options: { id?: RingId } = {}): SimNode<M, T> {
+    const index = this.nodes.length;
+    if (index >= MAX_SIM_NODES) throw new RangeError(`at most ${MAX_SIM_NODES} simulated nodes`);
+    const idRng = this.nodeRngRoot.split(`id:${index}`);
+    const id = options.id ?? this.ids.randomId(() => idRng.next());
+    const node = new SimNode(this, index, id, factory);
+    this.nodes.push(node);
+    this.processes.push(null);
+    this.byAddr.set(node.addr, index);
+    if (index >= this.alive.length) this.growNodeArrays();
+    this.alive[index] = 1;
+    this.boot(node);
+    return node;
+  }
+
+  /** Crash-stop now: the process is gone, its timers die, messages in flight to it are dropped. */
+  crash(index: number): void {
+    const node = this.nodeAt(index);
+    if (!node.alive) return;
+    for (const o of this.observers) o.onCrash?.(node);
+    this.alive[index] = 0;
+    this.processes[index] = null;
+    this.incarnations[index] = (this.incarnations[index] as number) + 1;
+    this.stats.crashes++;
+    this.trace.mix(0xc4a5);
+    this.trace.mix(index);
+  }
+
+  /** Restarts a crashed machine: same id and address, a new nonce, a fresh process. */
+  restart(index: number): void {
+    const node = this.nodeAt(index);
+    if (node.alive) return;
+    this.alive[index] = 1;
+    this.incarnations[index] = (this.incarnations[index] as number) + 1;
+    this.stats.restarts++;
+    this.boot(node);
+  }
+
+  nodeAt(index: number): SimNode<M, T> {
+    const node = this.nodes[index];
+    if (node === undefined) throw new RangeError(`no simulated node ${index}`);
+    return node;
+  }
+
+  nodeByAddr(addr: string): SimNode<M, T> | undefined {
+    const index = this.byAddr.get(addr);
+    return index === undefined ? undefined : this.nodes[index];
+  }
+
+  isAlive(index: number): boolean {
+    return this.alive[index] === 1;
+  }
+
+  incarnationOf(index: number): number {
+    return this.incarnations[index] ?? 0;
+  }
+
+  processOf(index: number): Process<M, T> | null {
+    return this.processes[index] ?? null;
+  }
+
+  /** True while `incarnation` is the running incarnation of node `index`. */
+  isCurrent(index: number, incarnation: number): boolean {
+    return this.alive[index] === 1 && this.incarnations[index] === incarnation;
+  }
+
+  liveNodes(): SimNode<M, T>[] {
+    return this.nodes.filter((n) => this.alive[n.index] === 1);
+  }
+
+  /** Splits the nodes into groups (by index); unlisted nodes form one more group. */
+  partition(groups: readonly (readonly number[])[]): void {
+    this.net.partition(groups, this.nodes.length);
+  }
+
+  heal(): void {
+    this.net.heal();
+  }
+
+  // ---- scenario control -------------------------------------------------------------------------
+
+  /** Runs `action` at virtual time `timeMs` (not before now). */
+  at(timeMs: number, action: () => void): void {
+    const event = new SimEvent(Math.max(timeMs, this.nowMs), ACTION);
+    event.payload = action;
+    this.queue.push(event, event.time);
+  }
+
+  after(delayMs: number, action: () => void): void {
+    this.at(this.nowMs + delayMs, action);
+  }
+
+  /** Runs `action` every `periodMs` from now + periodMs until `untilMs` (inclusive). */
+  every(periodMs: number, untilMs: number, action: () => void): void {
+    if (!(periodMs > 0)) throw new RangeError(`period must be > 0, got ${periodMs}`);
+    const tick = () => {
+      action();
+      if (this.nowMs + periodMs <= untilMs) this.after(periodMs, tick);
+    };
+    if (this.nowMs + periodMs <= untilMs) this.after(periodMs, tick);
+  }
+
+  observe(observer: SimObserver<M, T>): void {
+    this.observers.push(observer);
+  }
+
+  /** Checks `check` after every handler (`everyMs` omitted) or periodically; a message stops the run. */
+  addInvariant(
+    name: string,
+    check: InvariantCheck,
+    options: { everyMs?: number; untilMs?: number } = {},
+  ): void {
+    if (options.everyMs === undefined) {
+      this.eventInvariants.push({ name, check });
+      return;
+    }
+    this.every(options.everyMs, options.untilMs ?? Number.POSITIVE_INFINITY, () =>
+      this.checkInvariant(name, check),
+    );
+  }
+
+  /** Runs one check now, recording a violation (and stopping) if it fails. */
+  checkInvariant(name: string, check: InvariantCheck): boolean {
+    const problem = check();
+    if (problem === null) return true;
+    this.violations.push({ invariant: name, atMs: this.nowMs, message: problem });
+    this.stopped = true;
+    return false;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Processes events up to and including `untilMs`; the clock then reads `untilMs` (unless stopped). */
+  run(untilMs: number, onProgress?: (nowMs: number) => void): void {
+    const queue = this.queue;
+    const progressEvery = 1 << 16;
+    let sinceProgress = 0;
+    while (!this.stopped && queue.peekTime() <= untilMs) {
+      const next = queue.pop() as SimEvent;
+      this.nowMs = next.time;
+      if (next.kind === DELIVER) this.deliver(next);
+      else if (next.kind === TIMER) this.fire(next);
+      else (next.payload as () => void)();
+      if (onProgress !== undefined && ++sinceProgress >= progressEvery) {
+        sinceProgress = 0;
+        onProgress(this.nowMs);
+      }
+    }
+    if (!this.stopped) this.nowMs = Math.max(this.nowMs, untilMs);
+    onProgress?.(this.nowMs);
+  }
+
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+
+  // ---- called by SimEnv ------------------------------------------------------------------------
+
+  send(from: number, fromRef: NodeRef, to: NodeRef, msg: M): void {
+    const stats = this.stats;
+    stats.sent++;
+    const counter = stats.sentByType.get(msg.type);
+    if (counter === undefined) stats.sentByType.set(msg.type, { count: 1 });
+    else counter.count++;
+    if (this.observers.length !== 0) {
+      const node = this.nodes[from] as SimNode<M, T>;
+      for (const o of this.observers) o.onSend?.(node, to, msg);
+    }
+    const dest = (to as Partial<SimRef>).simIndex ?? this.byAddr.get(to.addr);
+    if (dest === undefined) return this.drop(from, to.addr, msg, "unknown-dest");
+    const net = this.net;
+    const blocked = net.blocked(from, dest);
+    if (blocked !== null) return this.drop(from, to.addr, msg, blocked);
+    if (dest !== from && net.lose()) return this.drop(from, to.addr, msg, "loss");
+    const incarnation = this.incarnations[dest] as number;
+    this.enqueueDelivery(from, fromRef, dest, incarnation, msg);
+    if (dest !== from && net.duplicate()) {
+      stats.duplicated++;
+      this.enqueueDelivery(from, fromRef, dest, incarnation, msg);
+    }
+  }
+
+  setTimer(index: number, afterMs: number, tag: T): TimerId {
+    const id = this.nextTimerId++;
+    const event = new SimEvent(this.nowMs + Math.max(0, afterMs), TIMER);
+    event.node = index;
+    event.incarnation = this.incarnations[index] as number;
+    event.from = id;
+    event.payload = tag;
+    this.timers.set(id, event);
+    this.queue.push(event, event.time);
+    return id;
+  }
+
+  cancelTimer(id: TimerId): void {
+    const event = this.timers.get(id);
+    if (event === undefined) return;
+    event.cancelled = true;
+    this.timers.delete(id);
+  }
+
+  /** The fault hook: each site is active for the whole run with siteProbability, decided by the seed. */
+  buggify(site: string): boolean {
+    const config = this.buggifyConfig;
+    if (!config.enabled) return false;
+    let active = this.buggifySites.get(site);
+    if (active === undefined) {
+      active = this.root.split(`buggify:${site}`, null).next() < config.siteProbability;
+      this.buggifySites.set(site, active);
+    }
+    return active && this.buggifyRng.next() < config.fireProbability;
+  }
+
+  /** Sites the seed switched on so far (for reports). */
+  activeBuggifySites(): string[] {
+    return [...this.buggifySites].filter(([, on]) => on).map(([site]) => site);
+  }
+
+  emit(index: number, event: TraceEvent): void {
+    if (this.observers.length === 0) return;
+    const node = this.nodes[index] as SimNode<M, T>;
+    for (const o of this.observers) o.onEmit?.(node, event);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private boot(node: SimNode<M, T>): void {
+    const incarnation = this.incarnations[node.index] as number;
+    const ref: SimRef = { id: node.id, addr: node.addr, nonce: this.newNonce(), simIndex: node.index };
+    node.ref = ref;
+    const key = this.nodeRngRoot.split(node.index).childKey(incarnation);
+    const env = new SimEnv(this, ref, incarnation, key);
+    const process = node.factory(env);
+    this.processes[node.index] = process;
+    for (const o of this.observers) o.onStart?.(node);
+    process.start();
+  }
+
+  private growNodeArrays(): void {
+    const alive = new Uint8Array(this.alive.length * 2);
+    alive.set(this.alive);
+    const incarnations = new Int32Array(this.incarnations.length * 2);
+    incarnations.set(this.incarnations);
+    this.alive = alive;
+    this.incarnations = incarnations;
+  }
+
+  private newNonce(): number {
+    return this.nonceRng.nextU32() * 0x10000 + (this.nonceRng.nextU32() & 0xffff);
+  }
+
+  private enqueueDelivery(from: number, fromRef: NodeRef, dest: number, incarnation: number, msg: M): void {
+    const event = new SimEvent(this.net.arrival(from, dest, this.nowMs), DELIVER);
+    event.node = dest;
+    event.incarnation = incarnation;
+    event.from = from;
+    event.fromRef = fromRef;
+    event.payload = msg;
+    event.sentAt = this.nowMs;
+    this.queue.push(event, event.time);
+  }
+
+  private drop(from: number, to: string, msg: M, reason: DropReason): void {
+    this.stats.dropped[reason]++;
+    const trace = this.trace;
+    trace.mixNumber(this.nowMs);
+    trace.mix(0xd509);
+    trace.mix(from);
+    trace.mixString(to);
+    trace.mixString(reason);
+    trace.mixValue(msg);
+    for (const o of this.observers) o.onDrop?.(from, to, msg, reason);
+  }
+
+  private deliver(event: SimEvent): void {
+    const dest = event.node;
+    const msg = event.payload as M;
+    if (this.alive[dest] !== 1 || this.incarnations[dest] !== event.incarnation) {
+      return this.drop(event.from, `sim:${dest}`, msg, "dest-down");
+    }
+    const blocked = this.net.blocked(event.from, dest);
+    if (blocked !== null) return this.drop(event.from, `sim:${dest}`, msg, blocked);
+    this.stats.events++;
+    this.stats.delivered++;
+    const trace = this.trace;
+    trace.mixNumber(event.time);
+    trace.mix(event.from);
+    trace.mix(dest);
+    trace.mixValue(msg);
+    if (this.observers.length !== 0) {
+      const node = this.nodes[dest] as SimNode<M, T>;
+      for (const o of this.observers) o.onDeliver?.(event.from, node, msg, event.sentAt);
+    }
+    (this.processes[dest] as Process<M, T>).onMessage(event.fromRef as NodeRef, msg);
+    this.afterHandler();
+  }
+
+  private fire(event: SimEvent): void {
+    if (event.cancelled) return;
+    const timerId = event.from;
+    this.timers.delete(timerId);
+    const index = event.node;
+    if (this.alive[index] !== 1 || this.incarnations[index] !== event.incarnation) return;
+    this.stats.events++;
+    this.stats.timersFired++;
+    const tag = event.payload as T;
+    const trace = this.trace;
+    trace.mixNumber(event.time);
+    trace.mix(0x7173);
+    trace.mix(index);
+    trace.mixValue(tag);
+    if (this.observers.length !== 0) {
+      const node = this.nodes[index] as SimNode<M, T>;
+      for (const o of this.observers) o.onTimer?.(node, tag);
+    }
+    (this.processes[index] as Process<M, T>).onTimer(tag, timerId);
+    this.afterHandler();
+  }
+
+  private afterHandler(): void {
+    if (this.observers.length === 0 && this.eventInvariants.length === 0) return;
+    for (const o of this.observers) o.afterEvent?.();
+    for (const { name, check } of this.eventInvariants) {
+      if (!this.checkInvariant(name, check)) return;
+    }
+  }
+}
