@@ -65,7 +65,7 @@ export class EventQueue<E> {
       let best = first;
       let bt = keys[STRIDE * first] as number;
       let bs = keys[STRIDE * first + 1] as number;
-      const end = first + ARITY < n ? first + ARITY : n;
+      const end = Math.min(first + ARITY, n);
       for (let c = first + 1; c < end; c++) {
         const ct = keys[STRIDE * c] as number;
         if (ct < bt || (ct === bt && (keys[STRIDE * c + 1] as number) < bs)) {

@@ -26,7 +26,7 @@ export const DEFAULT_NETWORK: NetworkConfig = {
   fifo: true,
 };
 
-export type DropReason = "loss" | "cut" | "partition" | "filter" | "dest-down" | "unknown-dest";
+export type DropReason = "loss" | "cut" | "partition" | "filter" | "dest-down" | "src-down" | "unknown-dest";
 
 /** Node indices below this; a directed link is the number from·LINK_STRIDE + to. */
 const LINK_STRIDE = 2 ** 26;

@@ -32,6 +32,8 @@ class SimEvent {
   incarnation = 0;
   /** Sender index (delivery) or timer id (timer). */
   from = -1;
+  /** The sender's incarnation when it sent (a message dies with the incarnation that sent it). */
+  fromIncarnation = 0;
   fromRef: NodeRef | null = null;
   /** The message, the timer tag, or the scenario action. */
   payload: unknown = null;
@@ -181,7 +183,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     events: 0,
     sent: 0,
     delivered: 0,
-    dropped: { loss: 0, cut: 0, partition: 0, filter: 0, "dest-down": 0, "unknown-dest": 0 },
+    dropped: { loss: 0, cut: 0, partition: 0, filter: 0, "dest-down": 0, "src-down": 0, "unknown-dest": 0 },
     duplicated: 0,
     timersFired: 0,
     crashes: 0,
@@ -238,7 +240,10 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     return node;
   }
 
-  /** Crash-stop now: the process is gone, its timers die, messages in flight to it are dropped. */
+  /**
+   * Crash now: the process is gone, its timers die, and messages in flight to or from this incarnation
+   * are dropped (its connections reset), so nothing reaches or leaves a crashed node.
+   */
   crash(index: number): void {
     const node = this.nodeAt(index);
     if (!node.alive) return;
@@ -398,11 +403,20 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
       for (const o of this.observers) o.onSend?.(node, to, msg);
     }
     const dest = (to as Partial<SimRef>).simIndex ?? this.byAddr.get(to.addr);
-    if (dest === undefined) return this.drop(from, to.addr, msg, "unknown-dest");
+    if (dest === undefined) {
+      this.drop(from, to.addr, msg, "unknown-dest");
+      return;
+    }
     const net = this.net;
     const blocked = net.blocked(from, dest);
-    if (blocked !== null) return this.drop(from, to.addr, msg, blocked);
-    if (dest !== from && net.lose()) return this.drop(from, to.addr, msg, "loss");
+    if (blocked !== null) {
+      this.drop(from, to.addr, msg, blocked);
+      return;
+    }
+    if (dest !== from && net.lose()) {
+      this.drop(from, to.addr, msg, "loss");
+      return;
+    }
     const incarnation = this.incarnations[dest] as number;
     this.enqueueDelivery(from, fromRef, dest, incarnation, msg);
     if (dest !== from && net.duplicate()) {
@@ -485,6 +499,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     event.node = dest;
     event.incarnation = incarnation;
     event.from = from;
+    event.fromIncarnation = this.incarnations[from] as number;
     event.fromRef = fromRef;
     event.payload = msg;
     event.sentAt = this.nowMs;
@@ -507,10 +522,18 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     const dest = event.node;
     const msg = event.payload as M;
     if (this.alive[dest] !== 1 || this.incarnations[dest] !== event.incarnation) {
-      return this.drop(event.from, `sim:${dest}`, msg, "dest-down");
+      this.drop(event.from, `sim:${dest}`, msg, "dest-down");
+      return;
+    }
+    if (this.alive[event.from] !== 1 || this.incarnations[event.from] !== event.fromIncarnation) {
+      this.drop(event.from, `sim:${dest}`, msg, "src-down");
+      return;
     }
     const blocked = this.net.blocked(event.from, dest);
-    if (blocked !== null) return this.drop(event.from, `sim:${dest}`, msg, blocked);
+    if (blocked !== null) {
+      this.drop(event.from, `sim:${dest}`, msg, blocked);
+      return;
+    }
     this.stats.events++;
     this.stats.delivered++;
     const trace = this.trace;

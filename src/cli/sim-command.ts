@@ -1,0 +1,89 @@
+// `selfman sim <scenario>`: one subcommand per registered scenario, with the common flags
+// (--nodes --seed --duration --json) and the scenario's own. With --json exactly one JSON line goes to
+// stdout; otherwise a progress bar on stderr and a summary table on stdout. A violated invariant exits 1
+// and prints the replay command on stderr.
+import { SingleBar } from "cli-progress";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { parseCount, parseNumber, parseSeed } from "../sim/params.js";
+import { summary } from "../sim/report.js";
+import { replayCommand, resolveParams, runScenario, type ScenarioReport } from "../sim/run-scenario.js";
+import { kebab, type Scenario, type ScenarioContext } from "../sim/scenario.js";
+import { scenarios } from "../sim/scenarios/index.js";
+
+/** Adapts a throwing parser to commander's error type, so bad flags print usage and exit 1. */
+function commanderParser<V>(parse: (raw: string) => V): (raw: string) => V {
+  return (raw) => {
+    try {
+      return parse(raw);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+function progressContext(enabled: boolean): { context: ScenarioContext; done(): void } {
+  if (!enabled) return { context: { progress: () => {} }, done: () => {} };
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: "  simulating [{bar}] {percentage}% | eta {eta_formatted}",
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  bar.start(1000, 0);
+  return {
+    context: { progress: (fraction) => bar.update(Math.min(1000, Math.round(fraction * 1000))) },
+    done: () => bar.stop(),
+  };
+}
+
+function addScenarioCommand(sim: Command, scenario: Scenario): void {
+  const command = sim
+    .command(scenario.name)
+    .description(scenario.summary)
+    .option(
+      "--nodes <n>",
+      `number of nodes (default ${scenario.defaults.nodes})`,
+      commanderParser(parseCount("nodes", 1)),
+    )
+    .option("--seed <s>", "seed deciding everything in the run (default 1)", commanderParser(parseSeed))
+    .option(
+      "--duration <sec>",
+      `simulated seconds of the measure phase (default ${scenario.defaults.duration})`,
+      commanderParser(parseNumber("duration", 0)),
+    )
+    .option("--json", "print exactly one JSON line on stdout");
+  for (const option of scenario.options) {
+    const flags =
+      option.arg === undefined ? `--${kebab(option.name)}` : `--${kebab(option.name)} <${option.arg}>`;
+    const entry = new Option(flags, `${option.describe} (default ${String(option.default)})`);
+    if (option.parse !== undefined) entry.argParser(commanderParser(option.parse));
+    command.addOption(entry);
+  }
+  command.action((opts: Record<string, unknown>) => {
+    const { json, ...raw } = opts;
+    const params = resolveParams(scenario, raw);
+    const progress = progressContext(json !== true && process.stderr.isTTY === true);
+    let report: ScenarioReport;
+    try {
+      report = runScenario(scenario, params, progress.context);
+    } finally {
+      progress.done();
+    }
+    process.stdout.write(json === true ? `${toJsonLine(report)}\n` : `${summary(report)}\n`);
+    if (!report.ok) {
+      process.stderr.write(`invariant violated; replay with:\n  ${replayCommand(scenario, params)}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
+
+export function addSimCommand(program: Command): void {
+  const sim = program
+    .command("sim")
+    .description("run a deterministic simulation scenario (see `selfman sim help <scenario>`)");
+  for (const scenario of scenarios) addScenarioCommand(sim, scenario);
+}

@@ -1,0 +1,40 @@
+// Human-readable output of a scenario run: a summary table for the terminal (the JSON envelope is
+// for machines). Plain text, aligned, no colours, so it reads the same in a log file.
+import type { ScenarioReport } from "./run-scenario.js";
+
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "number")
+    return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toFixed(3);
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+export function table(rows: readonly (readonly [string, unknown])[]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${formatValue(v)}`).join("\n");
+}
+
+export function summary(report: ScenarioReport): string {
+  const head = `${report.scenario} · seed ${report.seed} · ${report.ok ? "all invariants held" : "INVARIANT VIOLATED"}`;
+  const metrics = table(Object.entries(report.metrics));
+  const run = table([
+    ["events", report.events],
+    ["events/s", report.eventsPerSec],
+    ["wall ms", report.wallMs],
+    ["trace hash", report.traceHash],
+  ]);
+  const violations = report.violations.map(
+    (v) => `  ✗ ${v.invariant} at ${(v.atMs / 1000).toFixed(3)} s: ${v.message}`,
+  );
+  return [
+    head,
+    "",
+    "metrics",
+    metrics,
+    "",
+    "run",
+    run,
+    ...(violations.length ? ["", "violations", ...violations] : []),
+  ].join("\n");
+}

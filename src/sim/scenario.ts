@@ -1,0 +1,56 @@
+// What a simulator scenario is (ARCHITECTURE.md §7): code in src/sim/scenarios/, shared by the CLI
+// (`selfman sim <name>`), the tests and the benchmarks. A scenario declares its options once; the
+// runner turns them into CLI flags, echoes every value actually used in `params`, and rebuilds the
+// exact replay command from them (METRICS.md §1). Parameters are plain JSON values.
+import type { Violation } from "../runtime/sim/simulator.js";
+
+export type ParamValue = number | string | boolean | null;
+export type Metrics = Record<string, ParamValue | Record<string, number>>;
+
+/** One scenario flag, e.g. `{ name: "loss", arg: "p", describe: "...", default: 0, parse: parseProbability }`. */
+export interface ScenarioOption {
+  /** camelCase key in params; the flag is its kebab-case form. */
+  readonly name: string;
+  /** Placeholder shown in help; omitted for a boolean switch. */
+  readonly arg?: string;
+  readonly describe: string;
+  readonly default: ParamValue;
+  /** Validates and converts the raw flag text; throws with a clear message. */
+  readonly parse?: (raw: string) => ParamValue;
+}
+
+export interface CommonParams {
+  readonly nodes: number;
+  readonly seed: number;
+  /** Seconds of the measure phase (faults, workload). */
+  readonly duration: number;
+}
+
+export type ScenarioParams = CommonParams & Readonly<Record<string, ParamValue>>;
+
+/** What a run produced, before the runner wraps it in the JSON envelope. */
+export interface ScenarioOutcome {
+  readonly metrics: Metrics;
+  readonly violations: readonly Violation[];
+  readonly events: number;
+  readonly traceHash: string;
+  /** Protocol constants and network settings the run used, merged into the echoed params. */
+  readonly constants?: Readonly<Record<string, ParamValue>>;
+}
+
+export interface ScenarioContext {
+  /** Progress as a fraction of simulated time; cheap to call often. */
+  progress(fraction: number): void;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly summary: string;
+  readonly defaults: { readonly nodes: number; readonly duration: number };
+  readonly options: readonly ScenarioOption[];
+  run(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome;
+}
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

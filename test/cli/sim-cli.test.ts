@@ -1,0 +1,95 @@
+// The `selfman sim` and `selfman bench` contracts (METRICS.md §1), run as real processes.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, it } from "node:test";
+
+function selfman(...args: string[]) {
+  const run = spawnSync("./bin/selfman", args, { encoding: "utf8" });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe("selfman sim", () => {
+  it("--json prints exactly one line: the envelope", () => {
+    const run = selfman("sim", "net-chaos", "--nodes", "16", "--duration", "10", "--seed", "5", "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split("\n");
+    assert.equal(lines.length, 1);
+    const report = JSON.parse(lines[0] as string);
+    for (const key of [
+      "scenario",
+      "seed",
+      "params",
+      "metrics",
+      "ok",
+      "violations",
+      "wallMs",
+      "events",
+      "eventsPerSec",
+      "traceHash",
+    ]) {
+      assert.ok(key in report, `missing ${key}`);
+    }
+    assert.equal(report.scenario, "net-chaos");
+    assert.equal(report.seed, 5);
+    assert.equal(report.params.nodes, 16);
+    assert.equal(report.params.loss, 0.02, "defaults are echoed");
+    assert.match(report.traceHash, /^[0-9a-f]{16}$/);
+  });
+
+  it("without --json prints a summary table", () => {
+    const run = selfman("sim", "net-chaos", "--nodes", "8", "--duration", "5");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /all invariants held/);
+    assert.match(run.stdout, /trace hash/);
+  });
+
+  it("a violated invariant exits 1 and prints a replay command that reproduces the run", () => {
+    const run = selfman(
+      "sim",
+      "net-chaos",
+      "--nodes",
+      "12",
+      "--duration",
+      "20",
+      "--seed",
+      "3",
+      "--planted-bug",
+      "--json",
+    );
+    assert.equal(run.code, 1);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.ok, false);
+    assert.ok(report.violations.length > 0);
+    const replay = /replay with:\n\s+(\.\/bin\/selfman .*)\n/.exec(run.stderr)?.[1];
+    assert.ok(replay, run.stderr);
+    const [, ...args] = replay.split(" ");
+    const again = selfman(...args, "--json");
+    assert.equal(again.code, 1);
+    assert.equal(JSON.parse(again.stdout).traceHash, report.traceHash);
+  });
+
+  it("rejects bad flags with a clear message", () => {
+    for (const [flag, value] of [
+      ["--loss", "2"],
+      ["--nodes", "0"],
+      ["--seed", "-1"],
+      ["--latency", "warp:9"],
+    ] as const) {
+      const run = selfman("sim", "net-chaos", flag, value);
+      assert.notEqual(run.code, 0, `${flag} ${value}`);
+      assert.match(run.stderr, new RegExp(flag.slice(2) === "latency" ? "latency kind" : flag), run.stderr);
+    }
+    assert.notEqual(selfman("sim", "no-such-scenario").code, 0);
+  });
+});
+
+describe("selfman bench sim-core", () => {
+  it("prints {bench, params, metrics, baseline, ratio, eventsPerSec} as one JSON line", () => {
+    const run = selfman("bench", "sim-core", "--nodes", "100", "--events", "20000", "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.bench, "sim-core");
+    assert.ok(result.eventsPerSec > 0 && result.metrics.events >= 20000);
+    assert.ok(result.baseline.eventsPerSec > 0 && result.ratio > 0);
+  });
+});
