@@ -1,8 +1,10 @@
 // The scenario registry: every `selfman sim <name>` lives here, in one list.
 import type { Scenario } from "../scenario.js";
+import { joinStorm } from "./join-storm.js";
 import { netChaos } from "./net-chaos.js";
+import { ring } from "./ring.js";
 
-export const scenarios: readonly Scenario[] = [netChaos];
+export const scenarios: readonly Scenario[] = [ring, joinStorm, netChaos];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);

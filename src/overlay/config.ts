@@ -1,0 +1,67 @@
+// Overlay constants (METRICS.md §2 defaults), every bound named and configurable (STYLE.md).
+// Scenarios echo the values they used in their JSON `params`.
+
+export interface FailureDetectorConfig {
+  /** A ping round every this often. */
+  readonly pingPeriodMs: number;
+  /** Initial pong timeout T0 (algorithms.md §4). */
+  readonly timeoutMs: number;
+  /** Added to the timeout after each false suspicion (Δ). */
+  readonly timeoutStepMs: number;
+  /** The timeout never grows past this (Tmax). */
+  readonly timeoutMaxMs: number;
+}
+
+export interface OverlayConfig {
+  /** Finger arity k (algorithms.md §3). */
+  readonly k: number;
+  /** Successor-list length L. */
+  readonly succListSize: number;
+  readonly fd: FailureDetectorConfig;
+  /** A joiner retries when no joinOk (or joinLater) came back within this. */
+  readonly joinRetryMs: number;
+  /** Wait before adopting a predList member after the pred is suspected (§2.5, about 3× FD timeout). */
+  readonly predTakeoverMs: number;
+  /** Branch roots send hints this often (§2.7). */
+  readonly hintPeriodMs: number;
+  /** Fingers are refreshed this often (§3). */
+  readonly fingerRefreshMs: number;
+  /** Neighbour check piggybacked on FD pongs: how often a node compares notes with its successor. */
+  readonly ringCheckMs: number;
+  /** A routed hop not acknowledged within this is re-sent through another peer. */
+  readonly hopTimeoutMs: number;
+  /** A lookup with no answer within this counts as failed (METRICS.md §3: 10 s). */
+  readonly lookupTimeoutMs: number;
+}
+
+export const DEFAULT_OVERLAY: OverlayConfig = {
+  k: 16,
+  succListSize: 8,
+  fd: { pingPeriodMs: 1000, timeoutMs: 500, timeoutStepMs: 500, timeoutMaxMs: 2000 },
+  joinRetryMs: 3000,
+  predTakeoverMs: 6000,
+  hintPeriodMs: 10_000,
+  fingerRefreshMs: 30_000,
+  ringCheckMs: 5000,
+  hopTimeoutMs: 1000,
+  lookupTimeoutMs: 10_000,
+};
+
+/** The config as flat JSON-safe params (for a scenario's `params` echo). */
+export function overlayParams(config: OverlayConfig): Record<string, number> {
+  return {
+    k: config.k,
+    succListSize: config.succListSize,
+    fdPingPeriodMs: config.fd.pingPeriodMs,
+    fdTimeoutMs: config.fd.timeoutMs,
+    fdTimeoutStepMs: config.fd.timeoutStepMs,
+    fdTimeoutMaxMs: config.fd.timeoutMaxMs,
+    joinRetryMs: config.joinRetryMs,
+    predTakeoverMs: config.predTakeoverMs,
+    hintPeriodMs: config.hintPeriodMs,
+    fingerRefreshMs: config.fingerRefreshMs,
+    ringCheckMs: config.ringCheckMs,
+    hopTimeoutMs: config.hopTimeoutMs,
+    lookupTimeoutMs: config.lookupTimeoutMs,
+  };
+}

@@ -1,0 +1,147 @@
+// k-ary fingers (algorithms.md §3, DKS): ideal ids self + j·N/k^ℓ; the finger for an ideal id is the
+// first known live peer at or after it. Each kept peer is the closest known one in its own ideal slot
+// [ideal(ℓ,j), next ideal), so the table holds about (k−1)·log_k(n) peers for n nodes. Beside each
+// finger we keep its successor when we learn it, so routing can jump straight to a key's owner.
+// Pure data structure: no Env, no messages.
+import type { IdSpace, RingId } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
+
+interface Finger {
+  readonly ref: NodeRef;
+  readonly dist: bigint;
+  succ: NodeRef | null;
+}
+
+/** N/k^ℓ for ℓ = 1, 2, … while ≥ 1, shared by every node with the same (m, k). */
+const spanCache = new Map<string, readonly bigint[]>();
+
+function levelSpans(ids: IdSpace, k: number): readonly bigint[] {
+  const key = `${ids.m}:${k}`;
+  let spans = spanCache.get(key);
+  if (spans === undefined) {
+    const list: bigint[] = [];
+    for (let span = ids.size / BigInt(k); span >= 1n; span /= BigInt(k)) list.push(span);
+    spans = list;
+    spanCache.set(key, spans);
+  }
+  return spans;
+}
+
+export class FingerTable {
+  private readonly ids: IdSpace;
+  private readonly self: RingId;
+  private readonly spans: readonly bigint[];
+  private readonly k: bigint;
+  /** Sorted by distance from self, ascending. */
+  private fingers: Finger[] = [];
+
+  constructor(ids: IdSpace, self: RingId, k: number) {
+    if (!Number.isInteger(k) || k < 2)
+      throw new RangeError(`finger arity k must be an integer ≥ 2, got ${k}`);
+    this.ids = ids;
+    this.self = self;
+    this.k = BigInt(k);
+    this.spans = levelSpans(ids, k);
+  }
+
+  /** The ideal ids, farthest first (what a refresh looks up). */
+  idealIds(): RingId[] {
+    const out: RingId[] = [];
+    for (const span of this.spans) {
+      for (let j = this.k - 1n; j >= 1n; j--) out.push(this.ids.add(this.self, span * j));
+    }
+    return out;
+  }
+
+  /** The start of the ideal slot a peer at distance d falls in. */
+  private slotOf(d: bigint): bigint {
+    for (const span of this.spans) {
+      if (d >= span) return (d / span) * span;
+    }
+    return 0n;
+  }
+
+  /** Offers a peer learned anywhere; keeps it if it is the closest known peer of its slot. */
+  offer(ref: NodeRef, succ: NodeRef | null = null): void {
+    const d = this.ids.dist(this.self, ref.id);
+    if (d === 0n) return;
+    const at = this.search(d);
+    const existing = this.fingers[at];
+    if (existing !== undefined && existing.dist === d) {
+      if (existing.ref.addr !== ref.addr || existing.ref.nonce !== ref.nonce) {
+        this.fingers[at] = { ref, dist: d, succ };
+      } else if (succ !== null) {
+        existing.succ = succ;
+      }
+      return;
+    }
+    const slot = this.slotOf(d);
+    const before = this.fingers[at - 1];
+    if (before !== undefined && before.dist >= slot) return; // a closer peer already serves this slot
+    const after = this.fingers[at];
+    const replace = after !== undefined && this.slotOf(after.dist) === slot ? 1 : 0;
+    this.fingers.splice(at, replace, { ref, dist: d, succ });
+  }
+
+  /** Records what a finger told us its successor is. */
+  learnSucc(ref: NodeRef, succ: NodeRef | null): void {
+    const finger = this.fingers[this.search(this.ids.dist(this.self, ref.id))];
+    if (finger !== undefined && finger.ref.addr === ref.addr) finger.succ = succ;
+  }
+
+  remove(ref: NodeRef): void {
+    this.fingers = this.fingers.filter((f) => f.ref.addr !== ref.addr);
+    for (const f of this.fingers) if (f.succ?.addr === ref.addr) f.succ = null;
+  }
+
+  /**
+   * Where to route `key` (which is not ours): a finger's successor if that finger's range
+   * (finger, succ] holds the key (it owns it), else the finger closest before the key.
+   */
+  nextHop(key: RingId, isUsable: (peer: NodeRef) => boolean): { peer: NodeRef; owner: boolean } | null {
+    const dk = this.ids.dist(this.self, key);
+    let i = this.search(dk) - 1; // last finger with dist < dk
+    const exact = this.fingers[i + 1];
+    if (exact !== undefined && exact.dist === dk && isUsable(exact.ref))
+      return { peer: exact.ref, owner: true };
+    for (; i >= 0; i--) {
+      const finger = this.fingers[i] as Finger;
+      if (!isUsable(finger.ref)) continue;
+      const succ = finger.succ;
+      if (succ !== null && isUsable(succ) && this.ids.inOC(key, finger.ref.id, succ.id))
+        return { peer: succ, owner: true };
+      return { peer: finger.ref, owner: false };
+    }
+    return null;
+  }
+
+  refs(): NodeRef[] {
+    return this.fingers.map((f) => f.ref);
+  }
+
+  /** Distinct peers held: fingers and their successors. */
+  peerAddrs(): Set<string> {
+    const addrs = new Set<string>();
+    for (const f of this.fingers) {
+      addrs.add(f.ref.addr);
+      if (f.succ !== null) addrs.add(f.succ.addr);
+    }
+    return addrs;
+  }
+
+  get size(): number {
+    return this.fingers.length;
+  }
+
+  /** Index of the first finger with dist ≥ d. */
+  private search(d: bigint): number {
+    let lo = 0;
+    let hi = this.fingers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.fingers[mid] as Finger).dist < d) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

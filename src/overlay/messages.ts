@@ -1,0 +1,42 @@
+// The relaxed ring's messages and timer tags (algorithms.md §2.2, §3, §4), declared once.
+// Names follow Beernet's; `route` carries the routed payloads (join, lookup, needFinger).
+import type { RingId } from "../core/id-space.js";
+import type { Msg } from "../core/message.js";
+import type { NodeRef } from "../core/node-ref.js";
+
+/** What travels inside a `route` to the node responsible for its key. */
+export type RoutedPayload =
+  | { readonly kind: "join" }
+  | { readonly kind: "lookup"; readonly lookupId: number }
+  | { readonly kind: "needFinger" };
+
+export type RingMessage =
+  // failure detector (§4); a pong carries the sender's neighbours, which the ring check reads
+  | Msg<"ping">
+  | Msg<"pong", { pred: NodeRef | null; succ: NodeRef | null }>
+  // routing (§2.4)
+  | Msg<"route", { key: RingId; origin: NodeRef; hops: number; last: boolean; payload: RoutedPayload }>
+  | Msg<"lookupReply", { lookupId: number; key: RingId; responsible: NodeRef; hops: number }>
+  | Msg<"newFinger", { key: RingId; pred: NodeRef | null; succ: NodeRef | null }>
+  // join (§2.3)
+  | Msg<"joinOk", { pred: NodeRef; succ: NodeRef; succList: readonly NodeRef[] }>
+  | Msg<"joinLater">
+  | Msg<"newSucc", { newSucc: NodeRef; oldSucc: NodeRef; succList: readonly NodeRef[] }>
+  | Msg<"predNoMore">
+  | Msg<"updSuccList", { succList: readonly NodeRef[]; ttl: number }>
+  // crash recovery and branch closing (§2.5, §2.7)
+  | Msg<"fix">
+  | Msg<"fixOk", { succList: readonly NodeRef[] }>
+  | Msg<"redirect", { to: NodeRef }>
+  | Msg<"hint", { candidate: NodeRef }>
+  // graceful leave
+  | Msg<"leaving", { pred: NodeRef | null; succ: NodeRef | null; succList: readonly NodeRef[] }>;
+
+export type RingTimer =
+  | Msg<"fdRound">
+  | Msg<"fdCheck">
+  | Msg<"joinRetry">
+  | Msg<"predTakeover", { pred: NodeRef }>
+  | Msg<"hint">
+  | Msg<"fingerRefresh">
+  | Msg<"lookupTimeout", { lookupId: number }>;

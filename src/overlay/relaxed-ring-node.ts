@@ -1,0 +1,590 @@
+// A relaxed-ring node (algorithms.md §2–§4): two-step join, graceful leave, crash recovery with
+// fix/redirect, predList and branches, branch closing by hints, successor-list propagation, k-ary
+// fingers and routing that walks back into branches. Lookup consistency rests on two rules that must
+// not be weakened: pred changes only to a joiner or fixer inside (pred, self], or to anyone once pred is
+// suspected (I3); and only the node that is itself responsible answers a lookup (§2.4).
+// Differences from the paper's text are listed in docs/protocols.md.
+import type { Env, Process } from "../core/env.js";
+import type { IdSpace, RingId } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
+import type { OverlayConfig } from "./config.js";
+import { FailureDetector } from "./failure-detector.js";
+import { FingerTable } from "./finger-table.js";
+import type { RingMessage, RingTimer, RoutedPayload } from "./messages.js";
+import type { LookupCallback, RingNodeApi } from "./ring-view.js";
+
+type RingEnv = Env<RingMessage, RingTimer>;
+
+/** A routed message that has taken this many hops is dropped: routing is in a loop (a bug or churn). */
+const MAX_ROUTE_HOPS = 64;
+type MessageOf<T extends RingMessage["type"]> = Extract<RingMessage, { type: T }>;
+
+const same = (a: NodeRef | null | undefined, b: NodeRef | null | undefined): boolean =>
+  a != null && b != null && a.addr === b.addr && a.nonce === b.nonce;
+
+interface PendingLookup {
+  readonly onDone: LookupCallback;
+  readonly timer: number;
+}
+
+export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNodeApi {
+  readonly self: NodeRef;
+  pred: NodeRef | null = null;
+  succ: NodeRef | null = null;
+  succList: NodeRef[] = [];
+  /** Peers that may have me as successor: pred, un-acked old preds, branch members (§2.1). */
+  private readonly predList = new Map<string, NodeRef>();
+  private readonly fingers: FingerTable;
+  private readonly fd: FailureDetector;
+  private readonly env: RingEnv;
+  private readonly ids: IdSpace;
+  private readonly config: OverlayConfig;
+  private readonly accessPoint: NodeRef | null;
+  private readonly lookups = new Map<number, PendingLookup>();
+  /** The old pred each joiner was given, so a repeated join gets the same joinOk. */
+  private readonly joinOkGiven = new Map<string, NodeRef>();
+  private recovering = false;
+  private left = false;
+  private nextLookupId = 1;
+  private lastRingCheck = Number.NEGATIVE_INFINITY;
+  private fingerChain: RingId[] = [];
+
+  constructor(env: RingEnv, config: OverlayConfig, ids: IdSpace, accessPoint: NodeRef | null) {
+    this.env = env;
+    this.self = env.self;
+    this.config = config;
+    this.ids = ids;
+    this.accessPoint = accessPoint;
+    this.fingers = new FingerTable(ids, env.self.id, config.k);
+    this.fd = new FailureDetector(config.fd, {
+      crash: (p) => this.onCrash(p),
+      alive: (p) => this.onAlive(p),
+      ping: (p) => env.send(p, { type: "ping" }),
+    });
+  }
+
+  // ---- the node API (RingNodeApi) -----------------------------------------------------------
+
+  get isMember(): boolean {
+    return this.succ !== null && !this.left;
+  }
+
+  fingerRefs(): readonly NodeRef[] {
+    return this.fingers.refs();
+  }
+
+  routingTableSize(): number {
+    const addrs = this.fingers.peerAddrs();
+    for (const p of this.succList) addrs.add(p.addr);
+    addrs.delete(this.self.addr);
+    return addrs.size;
+  }
+
+  suspected(): readonly NodeRef[] {
+    return [...this.predList.values(), ...this.succList].filter((p) => this.fd.isSuspected(p));
+  }
+
+  get predecessors(): readonly NodeRef[] {
+    return [...this.predList.values()];
+  }
+
+  get failureDetector(): FailureDetector {
+    return this.fd;
+  }
+
+  lookup(key: RingId, onDone: LookupCallback): void {
+    if (this.left) {
+      onDone({ ok: false, reason: "left" });
+      return;
+    }
+    const lookupId = this.nextLookupId++;
+    const timer = this.env.setTimer(this.config.lookupTimeoutMs, { type: "lookupTimeout", lookupId });
+    this.lookups.set(lookupId, { onDone, timer });
+    this.route(key, this.self, 0, false, { kind: "lookup", lookupId });
+  }
+
+  /** Graceful leave: the successor takes over my range, my predecessor links to my successor. */
+  leave(): void {
+    if (this.left) return;
+    const leaving = { type: "leaving", pred: this.pred, succ: this.succ, succList: this.succList } as const;
+    if (this.succ !== null && !same(this.succ, this.self)) this.env.send(this.succ, leaving);
+    if (this.pred !== null && !same(this.pred, this.self) && !same(this.pred, this.succ))
+      this.env.send(this.pred, leaving);
+    this.left = true;
+    this.changedRange();
+  }
+
+  // ---- Process ------------------------------------------------------------------------------
+
+  start(): void {
+    this.env.setTimer(this.env.random() * this.config.fd.pingPeriodMs, { type: "fdRound" });
+    if (this.accessPoint === null) {
+      this.succ = this.self;
+      this.pred = this.self;
+      this.succList = [];
+      this.becameMember();
+      return;
+    }
+    this.sendJoin();
+  }
+
+  onTimer(tag: RingTimer): void {
+    if (this.left) return;
+    switch (tag.type) {
+      case "fdRound":
+        this.fd.round();
+        this.env.setTimer(this.fd.timeoutMs, { type: "fdCheck" });
+        this.env.setTimer(this.config.fd.pingPeriodMs, { type: "fdRound" });
+        return;
+      case "fdCheck":
+        this.fd.check();
+        return;
+      case "joinRetry":
+        if (this.succ === null) this.sendJoin();
+        return;
+      case "predTakeover":
+        this.predTakeover(tag.pred);
+        return;
+      case "hint":
+        this.sendHints();
+        this.env.setTimer(this.config.hintPeriodMs, { type: "hint" });
+        return;
+      case "fingerRefresh":
+        this.startFingerRefresh();
+        this.env.setTimer(this.config.fingerRefreshMs, { type: "fingerRefresh" });
+        return;
+      case "lookupTimeout":
+        this.finishLookup(tag.lookupId, { ok: false, reason: "timeout" });
+        return;
+    }
+  }
+
+  onMessage(from: NodeRef, msg: RingMessage): void {
+    if (this.left) return;
+    this.fd.heard(from);
+    switch (msg.type) {
+      case "ping":
+        this.env.send(from, { type: "pong", pred: this.pred, succ: this.succ });
+        return;
+      case "pong":
+        return this.onPong(from, msg);
+      case "route":
+        return this.onRoute(msg);
+      case "lookupReply":
+        this.fingers.offer(msg.responsible);
+        return this.finishLookup(msg.lookupId, { ok: true, responsible: msg.responsible, hops: msg.hops });
+      case "newFinger":
+        return this.onNewFinger(from, msg);
+      case "joinOk":
+        return this.onJoinOk(from, msg);
+      case "joinLater":
+        this.env.setTimer(this.config.joinRetryMs, { type: "joinRetry" });
+        return;
+      case "newSucc":
+        return this.onNewSucc(from, msg);
+      case "predNoMore":
+        return this.dropPredListMember(from);
+      case "updSuccList":
+        return this.onUpdSuccList(from, msg);
+      case "fix":
+        return this.onFix(from);
+      case "fixOk":
+        return this.onFixOk(from, msg);
+      case "redirect":
+        return this.onRedirect(msg.to);
+      case "hint":
+        if (!this.fd.isSuspected(msg.candidate)) this.env.send(msg.candidate, { type: "fix" });
+        return;
+      case "leaving":
+        return this.onLeaving(from, msg);
+    }
+  }
+
+  // ---- join (§2.3) --------------------------------------------------------------------------
+
+  private sendJoin(): void {
+    if (this.accessPoint === null) return;
+    this.env.send(this.accessPoint, {
+      type: "route",
+      key: this.self.id,
+      origin: this.self,
+      hops: 0,
+      last: false,
+      payload: { kind: "join" },
+    });
+    this.env.setTimer(this.config.joinRetryMs, { type: "joinRetry" });
+  }
+
+  /** At the successor candidate, which is responsible for the joiner's id. */
+  private onJoin(joiner: NodeRef): void {
+    if (same(joiner, this.self)) return;
+    if (this.succ === null || this.recovering) {
+      this.env.send(joiner, { type: "joinLater" });
+      return;
+    }
+    if (same(joiner, this.pred)) {
+      const old = this.joinOkGiven.get(joiner.addr);
+      if (old !== undefined)
+        this.env.send(joiner, { type: "joinOk", pred: old, succ: this.self, succList: this.succList });
+      return;
+    }
+    const old = this.pred ?? this.self;
+    this.setPred(joiner);
+    this.joinOkGiven.set(joiner.addr, old);
+    this.env.send(joiner, { type: "joinOk", pred: old, succ: this.self, succList: this.succList });
+  }
+
+  private onJoinOk(from: NodeRef, msg: MessageOf<"joinOk">): void {
+    const wasMember = this.succ !== null;
+    if (this.succ === null || this.ids.inOO(msg.succ.id, this.self.id, this.succ.id)) {
+      this.setSucc(msg.succ, msg.succList);
+    }
+    if (this.pred === null || this.ids.inOO(msg.pred.id, this.pred.id, this.self.id)) {
+      this.setPred(msg.pred);
+      if (!same(msg.pred, this.self)) {
+        this.env.send(msg.pred, {
+          type: "newSucc",
+          newSucc: this.self,
+          oldSucc: from,
+          succList: this.succList,
+        });
+      }
+    }
+    if (!wasMember && this.succ !== null) this.becameMember();
+  }
+
+  /** At the old predecessor: step 2 closes the ring. */
+  private onNewSucc(from: NodeRef, msg: MessageOf<"newSucc">): void {
+    if (this.succ === null) return;
+    if (!same(this.succ, from) && this.ids.inOO(from.id, this.self.id, this.succ.id)) {
+      const old = this.succ;
+      this.setSucc(from, msg.succList);
+      if (!same(old, this.self)) this.env.send(old, { type: "predNoMore" });
+    } else if (same(this.succ, this.self)) {
+      this.setSucc(from, msg.succList);
+    }
+  }
+
+  private becameMember(): void {
+    this.env.emit({ type: "joined" });
+    this.changedRange();
+    this.env.setTimer(this.config.hintPeriodMs * (0.5 + this.env.random()), { type: "hint" });
+    this.env.setTimer(this.config.fingerRefreshMs * this.env.random(), { type: "fingerRefresh" });
+    this.startFingerRefresh();
+  }
+
+  // ---- neighbours ---------------------------------------------------------------------------
+
+  private setPred(pred: NodeRef): void {
+    if (same(pred, this.pred)) return;
+    this.pred = pred;
+    if (!same(pred, this.self)) {
+      this.predList.set(pred.addr, pred);
+      this.fd.monitor(pred);
+      this.fingers.offer(pred);
+    }
+    this.changedRange();
+  }
+
+  private setSucc(succ: NodeRef, theirSuccList: readonly NodeRef[]): void {
+    const changed = !same(succ, this.succ);
+    this.succ = succ;
+    this.recovering = false;
+    this.succList = this.freshSuccList(succ, theirSuccList);
+    if (!same(succ, this.self)) {
+      this.fd.monitor(succ);
+      this.fingers.offer(succ);
+    }
+    for (const p of this.succList) this.fingers.offer(p);
+    if (changed) this.propagateSuccList();
+  }
+
+  private freshSuccList(succ: NodeRef, theirs: readonly NodeRef[]): NodeRef[] {
+    const list: NodeRef[] = [];
+    for (const p of [succ, ...theirs]) {
+      if (list.length >= this.config.succListSize) break;
+      if (same(p, this.self) || this.fd.isSuspected(p) || list.some((q) => q.addr === p.addr)) continue;
+      list.push(p);
+    }
+    return list;
+  }
+
+  private propagateSuccList(): void {
+    if (this.pred !== null && !same(this.pred, this.self)) {
+      this.env.send(this.pred, {
+        type: "updSuccList",
+        succList: this.succList,
+        ttl: this.config.succListSize,
+      });
+    }
+  }
+
+  private onUpdSuccList(from: NodeRef, msg: MessageOf<"updSuccList">): void {
+    if (!same(from, this.succ)) return;
+    const fresh = this.freshSuccList(from, msg.succList);
+    const changed = fresh.length !== this.succList.length || fresh.some((p, i) => !same(p, this.succList[i]));
+    if (!changed) return;
+    this.succList = fresh;
+    for (const p of fresh) this.fingers.offer(p);
+    if (msg.ttl > 0 && this.pred !== null && !same(this.pred, this.self)) {
+      this.env.send(this.pred, { type: "updSuccList", succList: fresh, ttl: msg.ttl - 1 });
+    }
+  }
+
+  private dropPredListMember(peer: NodeRef): void {
+    const known = this.predList.get(peer.addr);
+    if (known === undefined || same(known, this.pred)) return;
+    this.predList.delete(peer.addr);
+    this.fd.unmonitor(peer);
+  }
+
+  private changedRange(): void {
+    this.env.emit({ type: "range-changed" });
+  }
+
+  // ---- failures (§2.5) ----------------------------------------------------------------------
+
+  private onCrash(peer: NodeRef): void {
+    this.fingers.remove(peer);
+    this.succList = this.succList.filter((p) => !same(p, peer));
+    if (same(peer, this.succ)) this.recoverSucc();
+    if (same(peer, this.pred)) {
+      this.env.setTimer(this.config.predTakeoverMs, { type: "predTakeover", pred: peer });
+    } else if (this.predList.has(peer.addr)) {
+      this.predList.delete(peer.addr);
+    }
+  }
+
+  /** The successor is suspected: try the next alive one in succList, one candidate at a time. */
+  private recoverSucc(): void {
+    const candidate = this.succList.find((p) => !this.fd.isSuspected(p) && !same(p, this.succ));
+    if (candidate === undefined) {
+      this.succ = this.self;
+      this.succList = [];
+      if (this.pred === null || this.fd.isSuspected(this.pred)) this.setPred(this.self);
+      return;
+    }
+    this.succ = candidate;
+    this.recovering = true;
+    this.fd.monitor(candidate);
+    this.env.send(candidate, { type: "fix" });
+  }
+
+  /** No fix came after my pred was suspected: adopt the closest alive predList member (§2.5, [D]). */
+  private predTakeover(suspectedPred: NodeRef): void {
+    if (!same(this.pred, suspectedPred) || !this.fd.isSuspected(suspectedPred)) return;
+    this.predList.delete(suspectedPred.addr);
+    let best: NodeRef | null = null;
+    for (const p of this.predList.values()) {
+      if (this.fd.isSuspected(p)) continue;
+      if (best === null || this.ids.dist(p.id, this.self.id) < this.ids.dist(best.id, this.self.id)) best = p;
+    }
+    this.setPred(best ?? (same(this.succ, this.self) ? this.self : suspectedPred));
+  }
+
+  private onAlive(peer: NodeRef): void {
+    if (this.succ !== null && this.ids.inOO(peer.id, this.self.id, this.succ.id))
+      this.env.send(peer, { type: "fix" });
+  }
+
+  private onFix(from: NodeRef): void {
+    if (same(from, this.self)) return;
+    this.predList.set(from.addr, from);
+    this.fd.monitor(from);
+    const pred = this.pred;
+    const accept =
+      pred === null ||
+      same(pred, from) ||
+      same(pred, this.self) ||
+      this.fd.isSuspected(pred) ||
+      this.ids.inOO(from.id, pred.id, this.self.id);
+    if (!accept) {
+      this.env.send(from, { type: "redirect", to: pred });
+      return;
+    }
+    this.setPred(from);
+    if (same(this.succ, this.self)) this.setSucc(from, []);
+    this.env.send(from, { type: "fixOk", succList: this.succList });
+  }
+
+  private onFixOk(from: NodeRef, msg: MessageOf<"fixOk">): void {
+    const old = this.succ;
+    if (old !== null && !same(old, from) && !same(old, this.self) && !this.fd.isSuspected(old)) {
+      if (!this.ids.inOO(from.id, this.self.id, old.id)) return; // a stale answer from farther away
+      this.env.send(old, { type: "predNoMore" });
+    }
+    this.setSucc(from, msg.succList);
+    this.propagateSuccList();
+  }
+
+  private onRedirect(to: NodeRef): void {
+    if (this.fd.isSuspected(to) || same(to, this.self)) {
+      this.recovering = false; // keep the current successor: we hang as a branch (§2.5)
+      return;
+    }
+    if (this.succ === null || this.ids.inOO(to.id, this.self.id, this.succ.id) || this.recovering) {
+      this.env.send(to, { type: "fix" });
+    }
+  }
+
+  private onLeaving(from: NodeRef, msg: MessageOf<"leaving">): void {
+    if (same(from, this.pred)) {
+      this.predList.delete(from.addr);
+      this.fd.unmonitor(from);
+      this.fingers.remove(from);
+      this.setPred(msg.pred === null || same(msg.pred, from) ? this.self : msg.pred);
+    } else {
+      this.dropPredListMember(from);
+    }
+    if (same(from, this.succ)) {
+      this.fd.unmonitor(from);
+      this.fingers.remove(from);
+      const next = msg.succ === null || same(msg.succ, from) ? this.self : msg.succ;
+      this.setSucc(
+        next,
+        msg.succList.filter((p) => !same(p, from)),
+      );
+      if (!same(next, this.self)) this.env.send(next, { type: "fix" });
+    }
+  }
+
+  // ---- ring check, piggybacked on the FD's pongs, and hints (§2.7) --------------------------------
+
+  private onPong(from: NodeRef, msg: MessageOf<"pong">): void {
+    this.fingers.learnSucc(from, msg.succ);
+    if (!same(from, this.succ) || this.succ === null) return;
+    const now = this.env.now();
+    if (now - this.lastRingCheck < this.config.ringCheckMs) return;
+    this.lastRingCheck = now;
+    const theirPred = msg.pred;
+    if (theirPred === null || same(theirPred, this.self)) return;
+    if (this.ids.inOO(theirPred.id, this.self.id, this.succ.id) && !this.fd.isSuspected(theirPred)) {
+      this.env.send(theirPred, { type: "fix" }); // someone sits between us: adopt it if it agrees
+    } else if (!this.ids.inOO(theirPred.id, this.self.id, this.succ.id)) {
+      this.env.send(this.succ, { type: "fix" }); // my successor does not know me as its pred
+    }
+  }
+
+  private sendHints(): void {
+    if (this.pred === null || this.predList.size < 2) return;
+    const members = [...this.predList.values()].filter((p) => !this.fd.isSuspected(p));
+    for (const p of members) {
+      if (same(p, this.pred)) continue;
+      let candidate: NodeRef | null = null;
+      for (const q of members) {
+        if (same(q, p) || !this.ids.inOO(q.id, p.id, this.self.id)) continue;
+        if (candidate === null || this.ids.dist(p.id, q.id) < this.ids.dist(p.id, candidate.id))
+          candidate = q;
+      }
+      if (candidate !== null) this.env.send(p, { type: "hint", candidate });
+    }
+  }
+
+  // ---- routing (§2.4) and fingers (§3) --------------------------------------------------------
+
+  private responsibleFor(key: RingId): boolean {
+    return this.pred !== null && this.succ !== null && this.ids.inOC(key, this.pred.id, this.self.id);
+  }
+
+  private onRoute(msg: MessageOf<"route">): void {
+    if (msg.payload.kind === "join") {
+      // A joiner is no ring member yet: never a routing candidate, and a repeat gets the same joinOk.
+      if (same(msg.origin, this.pred)) return this.onJoin(msg.origin);
+    } else {
+      this.fingers.offer(msg.origin);
+    }
+    this.route(msg.key, msg.origin, msg.hops, msg.last, msg.payload);
+  }
+
+  private route(key: RingId, origin: NodeRef, hops: number, last: boolean, payload: RoutedPayload): void {
+    if (this.responsibleFor(key)) return this.deliver(key, origin, hops, payload);
+    if (hops >= MAX_ROUTE_HOPS) {
+      this.env.emit({ type: "route-dropped", key, hops });
+      return;
+    }
+    const next = this.nextHop(key, last);
+    if (next === null) return; // lost: the origin's timer reports it
+    this.env.send(next.peer, { type: "route", key, origin, hops: hops + 1, last: next.last, payload });
+  }
+
+  /**
+   * The next hop for a key that is not mine. `last` marks a message sent to the peer believed to own
+   * the key; if that peer is not the owner, the key lies behind it (in a branch, or beyond a stale
+   * finger successor), and it walks back through its predList, one closer peer at a time (§2.4).
+   */
+  private nextHop(key: RingId, last: boolean): { peer: NodeRef; last: boolean } | null {
+    const usable = (p: NodeRef) => !same(p, this.self) && !this.fd.isSuspected(p);
+    if (last) {
+      let best: NodeRef | null = null;
+      for (const p of this.predList.values()) {
+        if (!usable(p) || !this.ids.inCO(p.id, key, this.self.id)) continue;
+        if (best === null || this.ids.dist(key, p.id) < this.ids.dist(key, best.id)) best = p;
+      }
+      if (best !== null) return { peer: best, last: true };
+    }
+    const succ = this.succ;
+    if (succ === null) return this.accessPoint === null ? null : { peer: this.accessPoint, last: false };
+    if (this.ids.inOC(key, this.self.id, succ.id) && usable(succ)) return { peer: succ, last: true };
+    const hop = this.fingers.nextHop(key, usable);
+    if (hop !== null) return { peer: hop.peer, last: hop.owner };
+    return usable(succ) ? { peer: succ, last: false } : null;
+  }
+
+  private deliver(key: RingId, origin: NodeRef, hops: number, payload: RoutedPayload): void {
+    switch (payload.kind) {
+      case "join":
+        return this.onJoin(origin);
+      case "lookup":
+        this.env.emit({ type: "lookup-answer", key, responsible: this.self });
+        this.env.send(origin, {
+          type: "lookupReply",
+          lookupId: payload.lookupId,
+          key,
+          responsible: this.self,
+          hops,
+        });
+        return;
+      case "needFinger":
+        this.env.send(origin, { type: "newFinger", key, pred: this.pred, succ: this.succ });
+        return;
+    }
+  }
+
+  private finishLookup(lookupId: number, result: Parameters<LookupCallback>[0]): void {
+    const pending = this.lookups.get(lookupId);
+    if (pending === undefined) return;
+    this.lookups.delete(lookupId);
+    this.env.cancelTimer(pending.timer);
+    pending.onDone(result);
+  }
+
+  /** Refresh as a chain, farthest ideal id first; each answer triggers the next (§3). */
+  private startFingerRefresh(): void {
+    if (!this.isMember) return;
+    this.fingerChain = this.fingers.idealIds();
+    this.nextFingerLookup();
+  }
+
+  private nextFingerLookup(): void {
+    const key = this.fingerChain.shift();
+    if (key === undefined) return;
+    if (this.succ === null || this.ids.inOC(key, this.self.id, this.succ.id)) {
+      this.fingerChain = []; // the rest of the chain falls to my successor
+      return;
+    }
+    this.route(key, this.self, 0, false, { kind: "needFinger" });
+  }
+
+  private onNewFinger(from: NodeRef, msg: MessageOf<"newFinger">): void {
+    this.fingers.offer(from, msg.succ);
+    this.fingers.learnSucc(from, msg.succ);
+    // Skip the ideal ids this finger is also the answer for (they lie in its range), then the next.
+    const pred = msg.pred;
+    while (pred !== null && this.fingerChain.length > 0) {
+      const next = this.fingerChain[0] as RingId;
+      if (!this.ids.inOC(next, pred.id, from.id)) break;
+      this.fingerChain.shift();
+    }
+    this.nextFingerLookup();
+  }
+}

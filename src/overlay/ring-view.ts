@@ -1,0 +1,44 @@
+// What every ring protocol (the relaxed ring and the Chord baseline) shows the outside: the node API
+// (lookup, leave) and a read-only view for the global checkers and /status (ARCHITECTURE.md §2:
+// `inspect()`). Checkers judge both protocols through this one interface (METRICS.md §3).
+import type { RingId } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
+
+export type LookupResult =
+  | { readonly ok: true; readonly responsible: NodeRef; readonly hops: number }
+  | { readonly ok: false; readonly reason: "timeout" | "left" };
+
+export type LookupCallback = (result: LookupResult) => void;
+
+/**
+ * Trace events a ring emits (through Env.emit), which the simulator's checkers read:
+ * - `range-changed`: this node's pred or membership changed (its responsibility may have changed);
+ * - `lookup-answer` {key, responsible}: sent at the instant a lookup answer leaves the answering node;
+ * - `joined`: the node became a ring member.
+ */
+export type RingTraceEvent =
+  | { readonly type: "range-changed" }
+  | { readonly type: "lookup-answer"; readonly key: RingId; readonly responsible: NodeRef }
+  | { readonly type: "joined" };
+
+export interface RingView {
+  readonly self: NodeRef;
+  readonly pred: NodeRef | null;
+  readonly succ: NodeRef | null;
+  readonly succList: readonly NodeRef[];
+  /** A ring member: it finished joining (it has a successor) and has not left. */
+  readonly isMember: boolean;
+  /** Peers kept for routing other than succ/pred: fingers (and what the protocol keeps beside them). */
+  fingerRefs(): readonly NodeRef[];
+  /** Distinct peers kept for routing: fingers, their successors, succList (METRICS.md: routingTableMean). */
+  routingTableSize(): number;
+  /** Peers currently suspected by this node's failure detector. */
+  suspected(): readonly NodeRef[];
+}
+
+export interface RingNodeApi extends RingView {
+  /** Finds the node responsible for `key`; the callback runs once, inside a later handler. */
+  lookup(key: RingId, onDone: LookupCallback): void;
+  /** Graceful leave: hand over, tell the neighbours, stop answering. */
+  leave(): void;
+}

@@ -1,0 +1,253 @@
+// The ring experiment shared by `sim ring`, `sim join-storm`, `sim ppl08` and the convergence tests
+// (METRICS.md §2–§3): build a ring by joins, settle, measure (churn, lookups), go quiet, check. It owns
+// the simulator, the global view (RingMembers) and every figure; protocols plug in via RingProtocol.
+import type { RingId } from "../core/id-space.js";
+import type { MessageBase, TimerTagBase } from "../core/message.js";
+import type { NodeRef } from "../core/node-ref.js";
+import type { LookupResult, RingView } from "../overlay/ring-view.js";
+import type { Prng } from "../runtime/sim/prng.js";
+import { type SimConfig, Simulator } from "../runtime/sim/simulator.js";
+import { RingMembers } from "./checkers/ring-members.js";
+import { perfectRingProblem, ringShape } from "./checkers/ring-shape.js";
+import type { RingProcess, RingProtocol } from "./ring-protocol.js";
+import type { Metrics } from "./scenario.js";
+
+export interface RingRunConfig {
+  readonly nodes: number;
+  /** Milliseconds between joins while building (METRICS.md: 100; join-storm spreads N over 5 s). */
+  readonly buildJoinGapMs: number;
+  readonly settleMs: number;
+  readonly measureMs: number;
+  readonly quietMs: number;
+  /** Joins, crashes, graceful leaves per second during measure. */
+  readonly churn: { readonly joins: number; readonly crashes: number; readonly leaves: number };
+  readonly lookupsPerSec: number;
+  /** Probability that a node pair can talk (decided once per pair); 1 = full connectivity. */
+  readonly connectivity: number;
+  /** Check lookup-range overlaps after every range change (join-storm) — always on, it is cheap. */
+  readonly crashRestart?: boolean;
+}
+
+export interface RingRun<M extends MessageBase, T extends TimerTagBase> {
+  readonly sim: Simulator<M, T>;
+  readonly members: RingMembers;
+  liveViews(): RingView[];
+  metrics(): Metrics;
+}
+
+interface LookupStats {
+  started: number;
+  failed: number;
+  answered: number;
+  inconsistent: number;
+  hops: number[];
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
+}
+
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+/** A deterministic coin per unordered pair: the pair can talk with probability c. */
+function pairFilter(seed: number, c: number): (a: number, b: number) => boolean {
+  const threshold = Math.floor(c * 0x1_0000_0000);
+  return (a, b) => {
+    const lo = Math.min(a, b);
+    const hi = Math.max(a, b);
+    let h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(hi + 0x7f4a7c15, 0xc2b2ae35) ^ seed;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0 < threshold;
+  };
+}
+
+export function runRing<M extends MessageBase, T extends TimerTagBase>(
+  protocol: RingProtocol<M, T>,
+  simConfig: SimConfig,
+  run: RingRunConfig,
+  onProgress: (fraction: number) => void = () => {},
+  instrument: (sim: Simulator<M, T>) => void = () => {},
+): RingRun<M, T> {
+  const sim = new Simulator<M, T>(simConfig);
+  instrument(sim);
+  const members = new RingMembers(sim.ids);
+  const views: (RingProcess<M, T> | null)[] = [];
+  const lookups: LookupStats = { started: 0, failed: 0, answered: 0, inconsistent: 0, hops: [] };
+  let maxResponsiblePerKey = 0;
+  let lastFaultMs = 0;
+  let perfectSinceMs: number | null = null;
+  let shapeAtMeasureEnd: ReturnType<typeof ringShape> | null = null;
+  let measureLiveNodeSec = 0;
+  let messagesAtMeasureStart = 0;
+
+  if (run.connectivity < 1) sim.net.setFilter(pairFilter(simConfig.seed, run.connectivity));
+
+  const liveViews = (): RingView[] => {
+    const out: RingView[] = [];
+    for (const node of sim.nodes) {
+      const view = views[node.index];
+      if (node.alive && view != null) out.push(view);
+    }
+    return out;
+  };
+
+  sim.observe({
+    onEmit(node, event) {
+      const view = views[node.index];
+      if (view == null) return;
+      if (event.type === "joined" || event.type === "range-changed") {
+        members.update(view, node.alive);
+        maxResponsiblePerKey = Math.max(maxResponsiblePerKey, members.maxOverlapAround(view));
+      } else if (event.type === "lookup-answer") {
+        const key = event.key as RingId;
+        const responsible = event.responsible as NodeRef;
+        const owners = members.responsibleFor(key);
+        const one = owners.length === 1 && owners[0]?.self.addr === responsible.addr;
+        if (!one) lookups.inconsistent++;
+      }
+    },
+    onCrash(node) {
+      const view = views[node.index];
+      if (view != null) members.remove(view);
+    },
+  });
+
+  const addNode = (accessPoint: NodeRef | null) => {
+    const index = sim.nodes.length;
+    views.push(null);
+    sim.addNode((env) => {
+      const view = protocol.create(env, sim.ids, accessPoint);
+      views[index] = view;
+      return view;
+    });
+    lastFaultMs = sim.nowMs;
+  };
+
+  const randomMember = (rng: Prng): RingView | undefined => {
+    const all = members.views();
+    return all.length === 0 ? undefined : all[rng.int(all.length)];
+  };
+
+  // build
+  addNode(null);
+  for (let i = 1; i < run.nodes; i++) {
+    sim.at(i * run.buildJoinGapMs, () => addNode(randomMember(sim.rng)?.self ?? sim.nodeAt(0).ref));
+  }
+  const buildEndMs = run.nodes * run.buildJoinGapMs;
+  const measureStartMs = buildEndMs + run.settleMs;
+  const measureEndMs = measureStartMs + run.measureMs;
+  const endMs = measureEndMs + run.quietMs;
+
+  // measure: churn and lookups
+  sim.at(measureStartMs, () => {
+    messagesAtMeasureStart = sim.stats.sent;
+    scheduleChurn(measureEndMs);
+    scheduleLookups(measureEndMs);
+  });
+  sim.every(1000, endMs, () => {
+    if (sim.nowMs > measureStartMs && sim.nowMs <= measureEndMs) measureLiveNodeSec += sim.liveNodes().length;
+    const perfect = sim.nowMs >= lastFaultMs && perfectRingProblem(liveViews()) === null;
+    if (!perfect) perfectSinceMs = null;
+    else if (perfectSinceMs === null) perfectSinceMs = sim.nowMs;
+  });
+  sim.at(measureEndMs, () => {
+    shapeAtMeasureEnd = ringShape(members.views());
+  });
+
+  function scheduleChurn(untilMs: number): void {
+    const { joins, crashes, leaves } = run.churn;
+    const poisson = (rate: number, action: () => void) => {
+      if (rate <= 0) return;
+      const next = () =>
+        sim.after(sim.rng.exponential(1000 / rate), () => {
+          if (sim.nowMs > untilMs) return;
+          action();
+          next();
+        });
+      next();
+    };
+    poisson(joins, () => addNode(randomMember(sim.rng)?.self ?? null));
+    poisson(crashes, () => {
+      const victim = randomMember(sim.rng);
+      if (victim === undefined || members.size <= 2) return;
+      const node = sim.nodeByAddr(victim.self.addr);
+      if (node !== undefined) sim.crash(node.index);
+      lastFaultMs = sim.nowMs;
+    });
+    poisson(leaves, () => {
+      const victim = randomMember(sim.rng);
+      if (victim === undefined || members.size <= 2) return;
+      const node = sim.nodeByAddr(victim.self.addr);
+      const process = node === undefined ? null : views[node.index];
+      if (node === undefined || process == null) return;
+      process.leave();
+      members.remove(process);
+      lastFaultMs = sim.nowMs;
+      sim.after(1000, () => sim.crash(node.index));
+    });
+  }
+
+  function scheduleLookups(untilMs: number): void {
+    if (run.lookupsPerSec <= 0) return;
+    sim.every(1000 / run.lookupsPerSec, untilMs, () => {
+      const from = randomMember(sim.rng);
+      const node = from === undefined ? undefined : sim.nodeByAddr(from.self.addr);
+      const process = node === undefined ? null : views[node.index];
+      if (process == null) return;
+      const key = sim.ids.randomId(() => sim.rng.next());
+      lookups.started++;
+      process.lookup(key, (result: LookupResult) => {
+        if (!result.ok) {
+          lookups.failed++;
+          return;
+        }
+        lookups.answered++;
+        lookups.hops.push(result.hops);
+      });
+    });
+  }
+
+  sim.run(endMs, (now) => onProgress(now / endMs));
+
+  const metrics = (): Metrics => {
+    const hops = [...lookups.hops].sort((a, b) => a - b);
+    const live = liveViews();
+    const shapeNow = ringShape(members.views());
+    const shape = run.connectivity < 1 && shapeAtMeasureEnd !== null ? shapeAtMeasureEnd : shapeNow;
+    const byType: Record<string, number> = {};
+    let fdMessages = 0;
+    for (const [type, { count }] of sim.stats.sentByType) {
+      byType[type] = count;
+      if (protocol.isFailureDetectorMessage(type)) fdMessages += count;
+    }
+    const measureMessages = sim.stats.sent - messagesAtMeasureStart;
+    const routing = live.map((v) => v.routingTableSize());
+    return {
+      lookups: lookups.started,
+      lookupFailures: lookups.failed,
+      availability: lookups.started === 0 ? null : round(1 - lookups.failed / lookups.started, 4),
+      inconsistentLookups: lookups.inconsistent,
+      maxResponsiblePerKey,
+      theorem3Overlaps: null,
+      hopsMean: hops.length === 0 ? null : round(hops.reduce((a, b) => a + b, 0) / hops.length),
+      hopsP50: percentile(hops, 0.5),
+      hopsP99: percentile(hops, 0.99),
+      routingTableMean:
+        routing.length === 0 ? null : round(routing.reduce((a, b) => a + b, 0) / routing.length, 1),
+      branches: shape.branches,
+      branchSizeMean: shape.branchSizeMean === null ? null : round(shape.branchSizeMean),
+      liveNodes: live.length,
+      perfect: perfectRingProblem(live) === null,
+      messages: sim.stats.sent,
+      ringMessages: sim.stats.sent - fdMessages,
+      messagesPerNodePerSec: measureLiveNodeSec === 0 ? null : round(measureMessages / measureLiveNodeSec),
+      convergedAtSec:
+        perfectSinceMs === null ? null : round(Math.max(0, perfectSinceMs - lastFaultMs) / 1000, 1),
+      messagesByType: byType,
+    };
+  };
+
+  return { sim, members, liveViews, metrics };
+}
