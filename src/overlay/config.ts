@@ -41,7 +41,7 @@ export const DEFAULT_OVERLAY: OverlayConfig = {
   joinRetryMs: 3000,
   predTakeoverMs: 6000,
   hintPeriodMs: 10_000,
-  fingerRefreshMs: 30_000,
+  fingerRefreshMs: 60_000,
   ringCheckMs: 5000,
   hopTimeoutMs: 1000,
   lookupTimeoutMs: 10_000,

@@ -15,7 +15,9 @@ export interface FailureDetectorEvents {
 
 interface Watch {
   peer: NodeRef;
-  answered: boolean;
+  lastHeardMs: number;
+  /** Pinged in the current round (and not heard since the round began). */
+  pinged: boolean;
   suspected: boolean;
 }
 
@@ -42,7 +44,12 @@ export class FailureDetector {
   monitor(peer: NodeRef): void {
     const known = this.watched.get(peer.addr);
     if (known !== undefined && known.peer.nonce === peer.nonce) return;
-    this.watched.set(peer.addr, { peer, answered: true, suspected: false });
+    this.watched.set(peer.addr, {
+      peer,
+      lastHeardMs: Number.NEGATIVE_INFINITY,
+      pinged: false,
+      suspected: false,
+    });
   }
 
   unmonitor(peer: NodeRef): void {
@@ -63,19 +70,20 @@ export class FailureDetector {
     return this.watched.size;
   }
 
-  /** Starts a round: pings every monitored peer. The node calls check() timeoutMs later. */
-  round(): void {
+  /** Starts a round: pings every monitored peer not heard lately. The node calls check() timeoutMs later. */
+  round(nowMs: number): void {
+    const recentMs = this.config.pingPeriodMs / 2;
     for (const watch of this.watched.values()) {
-      watch.answered = false;
-      this.events.ping(watch.peer);
+      watch.pinged = watch.suspected || nowMs - watch.lastHeardMs >= recentMs;
+      if (watch.pinged) this.events.ping(watch.peer);
     }
   }
 
-  /** Ends a round: every silent peer not yet suspected is now suspected. */
+  /** Ends a round: every pinged peer that stayed silent, and is not yet suspected, is now suspected. */
   check(): void {
     const silent: NodeRef[] = [];
     for (const watch of this.watched.values()) {
-      if (!watch.answered && !watch.suspected) {
+      if (watch.pinged && !watch.suspected) {
         watch.suspected = true;
         silent.push(watch.peer);
       }
@@ -86,8 +94,8 @@ export class FailureDetector {
     }
   }
 
-  /** A pong from `peer` (any message from it would do). */
-  heard(peer: NodeRef): void {
+  /** Any message from `peer`. */
+  heard(peer: NodeRef, nowMs: number): void {
     const watch = this.watched.get(peer.addr);
     if (watch === undefined) return;
     if (watch.peer.nonce !== peer.nonce) {
@@ -99,7 +107,8 @@ export class FailureDetector {
       }
       return;
     }
-    watch.answered = true;
+    watch.lastHeardMs = nowMs;
+    watch.pinged = false;
     if (watch.suspected) {
       watch.suspected = false;
       this.falseSuspicions++;

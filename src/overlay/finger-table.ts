@@ -34,6 +34,7 @@ export class FingerTable {
   private readonly k: bigint;
   /** Sorted by distance from self, ascending. */
   private fingers: Finger[] = [];
+  private ideals: readonly RingId[] | null = null;
 
   constructor(ids: IdSpace, self: RingId, k: number) {
     if (!Number.isInteger(k) || k < 2)
@@ -45,12 +46,15 @@ export class FingerTable {
   }
 
   /** The ideal ids, farthest first (what a refresh looks up). */
-  idealIds(): RingId[] {
-    const out: RingId[] = [];
-    for (const span of this.spans) {
-      for (let j = this.k - 1n; j >= 1n; j--) out.push(this.ids.add(this.self, span * j));
+  idealIds(): readonly RingId[] {
+    if (this.ideals === null) {
+      const out: RingId[] = [];
+      for (const span of this.spans) {
+        for (let j = this.k - 1n; j >= 1n; j--) out.push(this.ids.add(this.self, span * j));
+      }
+      this.ideals = out;
     }
-    return out;
+    return this.ideals;
   }
 
   /** The start of the ideal slot a peer at distance d falls in. */

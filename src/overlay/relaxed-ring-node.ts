@@ -132,7 +132,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (this.left) return;
     switch (tag.type) {
       case "fdRound":
-        this.fd.round();
+        this.fd.round(this.env.now());
         this.env.setTimer(this.fd.timeoutMs, { type: "fdCheck" });
         this.env.setTimer(this.config.fd.pingPeriodMs, { type: "fdRound" });
         return;
@@ -161,42 +161,67 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   onMessage(from: NodeRef, msg: RingMessage): void {
     if (this.left) return;
-    this.fd.heard(from);
+    this.fd.heard(from, this.env.now());
     switch (msg.type) {
       case "ping":
         this.env.send(from, { type: "pong", pred: this.pred, succ: this.succ });
         return;
-      case "pong":
-        return this.onPong(from, msg);
-      case "route":
-        return this.onRoute(msg);
+      case "pong": {
+        this.onPong(from, msg);
+        return;
+      }
+      case "route": {
+        this.onRoute(msg);
+        return;
+      }
       case "lookupReply":
         this.fingers.offer(msg.responsible);
-        return this.finishLookup(msg.lookupId, { ok: true, responsible: msg.responsible, hops: msg.hops });
-      case "newFinger":
-        return this.onNewFinger(from, msg);
-      case "joinOk":
-        return this.onJoinOk(from, msg);
+        {
+          this.finishLookup(msg.lookupId, { ok: true, responsible: msg.responsible, hops: msg.hops });
+          return;
+        }
+      case "newFinger": {
+        this.onNewFinger(from, msg);
+        return;
+      }
+      case "joinOk": {
+        this.onJoinOk(from, msg);
+        return;
+      }
       case "joinLater":
         this.env.setTimer(this.config.joinRetryMs, { type: "joinRetry" });
         return;
-      case "newSucc":
-        return this.onNewSucc(from, msg);
-      case "predNoMore":
-        return this.dropPredListMember(from);
-      case "updSuccList":
-        return this.onUpdSuccList(from, msg);
-      case "fix":
-        return this.onFix(from);
-      case "fixOk":
-        return this.onFixOk(from, msg);
-      case "redirect":
-        return this.onRedirect(msg.to);
+      case "newSucc": {
+        this.onNewSucc(from, msg);
+        return;
+      }
+      case "predNoMore": {
+        this.dropPredListMember(from);
+        return;
+      }
+      case "updSuccList": {
+        this.onUpdSuccList(from, msg);
+        return;
+      }
+      case "fix": {
+        this.onFix(from);
+        return;
+      }
+      case "fixOk": {
+        this.onFixOk(from, msg);
+        return;
+      }
+      case "redirect": {
+        this.onRedirect(msg.to);
+        return;
+      }
       case "hint":
         if (!this.fd.isSuspected(msg.candidate)) this.env.send(msg.candidate, { type: "fix" });
         return;
-      case "leaving":
-        return this.onLeaving(from, msg);
+      case "leaving": {
+        this.onLeaving(from, msg);
+        return;
+      }
     }
   }
 
@@ -489,7 +514,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private onRoute(msg: MessageOf<"route">): void {
     if (msg.payload.kind === "join") {
       // A joiner is no ring member yet: never a routing candidate, and a repeat gets the same joinOk.
-      if (same(msg.origin, this.pred)) return this.onJoin(msg.origin);
+      if (same(msg.origin, this.pred)) {
+        this.onJoin(msg.origin);
+        return;
+      }
     } else {
       this.fingers.offer(msg.origin);
     }
@@ -497,7 +525,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   private route(key: RingId, origin: NodeRef, hops: number, last: boolean, payload: RoutedPayload): void {
-    if (this.responsibleFor(key)) return this.deliver(key, origin, hops, payload);
+    if (this.responsibleFor(key)) {
+      this.deliver(key, origin, hops, payload);
+      return;
+    }
     if (hops >= MAX_ROUTE_HOPS) {
       this.env.emit({ type: "route-dropped", key, hops });
       return;
@@ -512,8 +543,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * the key; if that peer is not the owner, the key lies behind it (in a branch, or beyond a stale
    * finger successor), and it walks back through its predList, one closer peer at a time (§2.4).
    */
+  private readonly usable = (p: NodeRef): boolean => !same(p, this.self) && !this.fd.isSuspected(p);
+
   private nextHop(key: RingId, last: boolean): { peer: NodeRef; last: boolean } | null {
-    const usable = (p: NodeRef) => !same(p, this.self) && !this.fd.isSuspected(p);
+    const usable = this.usable;
     if (last) {
       let best: NodeRef | null = null;
       for (const p of this.predList.values()) {
@@ -532,8 +565,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   private deliver(key: RingId, origin: NodeRef, hops: number, payload: RoutedPayload): void {
     switch (payload.kind) {
-      case "join":
-        return this.onJoin(origin);
+      case "join": {
+        this.onJoin(origin);
+        return;
+      }
       case "lookup":
         this.env.emit({ type: "lookup-answer", key, responsible: this.self });
         this.env.send(origin, {
@@ -561,7 +596,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   /** Refresh as a chain, farthest ideal id first; each answer triggers the next (§3). */
   private startFingerRefresh(): void {
     if (!this.isMember) return;
-    this.fingerChain = this.fingers.idealIds();
+    this.fingerChain = [...this.fingers.idealIds()];
     this.nextFingerLookup();
   }
 

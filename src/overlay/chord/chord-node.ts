@@ -133,7 +133,7 @@ export class ChordNode implements Process<ChordMessage, ChordTimer>, RingNodeApi
 
   onMessage(from: NodeRef, msg: ChordMessage): void {
     if (this.left) return;
-    this.fd.heard(from);
+    this.fd.heard(from, this.env.now());
     switch (msg.type) {
       case "findSucc":
         this.route(msg);
@@ -180,7 +180,7 @@ export class ChordNode implements Process<ChordMessage, ChordTimer>, RingNodeApi
         this.env.setTimer(this.config.fixFingerMs, { type: "fixFinger" });
         return;
       case "fdRound":
-        this.fd.round();
+        this.fd.round(this.env.now());
         this.env.setTimer(this.fd.timeoutMs, { type: "fdCheck" });
         return;
       case "fdCheck":
