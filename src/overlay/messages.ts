@@ -15,7 +15,12 @@ export type RingMessage =
   | Msg<"ping">
   | Msg<"pong", { pred: NodeRef | null; succ: NodeRef | null }>
   // routing (§2.4)
-  | Msg<"route", { key: RingId; origin: NodeRef; hops: number; last: boolean; payload: RoutedPayload }>
+  | Msg<
+      "route",
+      { key: RingId; origin: NodeRef; hops: number; last: boolean; payload: RoutedPayload; hopId: number }
+    >
+  /** Acknowledges one routed hop (hopId ≠ 0), with the acker's successor for the sender's fingers. */
+  | Msg<"routeAck", { hopId: number; succ: NodeRef | null }>
   | Msg<"lookupReply", { lookupId: number; key: RingId; responsible: NodeRef; hops: number }>
   | Msg<"newFinger", { key: RingId; pred: NodeRef | null; succ: NodeRef | null }>
   // join (§2.3)
@@ -39,4 +44,5 @@ export type RingTimer =
   | Msg<"predTakeover", { pred: NodeRef }>
   | Msg<"hint">
   | Msg<"fingerRefresh">
-  | Msg<"lookupTimeout", { lookupId: number }>;
+  | Msg<"lookupTimeout", { lookupId: number }>
+  | Msg<"hopTimeout", { hopId: number }>;

@@ -15,12 +15,28 @@ import type { LookupCallback, RingNodeApi } from "./ring-view.js";
 
 type RingEnv = Env<RingMessage, RingTimer>;
 
+/** After this many unanswered join attempts through one contact, the node says so (`join-stalled`). */
+const JOIN_ATTEMPTS_PER_CONTACT = 3;
+
 /** A routed message that has taken this many hops is dropped: routing is in a loop (a bug or churn). */
 const MAX_ROUTE_HOPS = 64;
 type MessageOf<T extends RingMessage["type"]> = Extract<RingMessage, { type: T }>;
 
 const same = (a: NodeRef | null | undefined, b: NodeRef | null | undefined): boolean =>
   a != null && b != null && a.addr === b.addr && a.nonce === b.nonce;
+
+/** A routed hop awaiting its ack; on timeout it is routed again around the silent peer. */
+interface PendingHop {
+  readonly peer: NodeRef;
+  readonly key: RingId;
+  readonly origin: NodeRef;
+  readonly hops: number;
+  readonly payload: RoutedPayload;
+  readonly timer: number;
+}
+
+/** A peer that failed to acknowledge a hop is avoided for routing this long. */
+const UNREACHABLE_MS = 30_000;
 
 interface PendingLookup {
   readonly onDone: LookupCallback;
@@ -39,8 +55,14 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private readonly env: RingEnv;
   private readonly ids: IdSpace;
   private readonly config: OverlayConfig;
-  private readonly accessPoint: NodeRef | null;
+  /** Where joins go; a caller may replace it with join(contact) when it stops answering. */
+  private accessPoint: NodeRef | null;
+  private joinAttempts = 0;
   private readonly lookups = new Map<number, PendingLookup>();
+  private readonly pendingHops = new Map<number, PendingHop>();
+  /** Peers that did not acknowledge a routed hop, until when they are avoided. */
+  private readonly unreachable = new Map<string, number>();
+  private nextHopId = 1;
   /** The old pred each joiner was given, so a repeated join gets the same joinOk. */
   private readonly joinOkGiven = new Map<string, NodeRef>();
   private recovering = false;
@@ -103,6 +125,13 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.route(key, this.self, 0, false, { kind: "lookup", lookupId });
   }
 
+  /** Joins (again) through `contact`, e.g. after `join-stalled`; a member ignores it. */
+  join(contact: NodeRef): void {
+    if (this.succ !== null || this.left || same(contact, this.self)) return;
+    this.accessPoint = contact;
+    this.sendJoin();
+  }
+
   /** Graceful leave: the successor takes over my range, my predecessor links to my successor. */
   leave(): void {
     if (this.left) return;
@@ -140,7 +169,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         this.fd.check();
         return;
       case "joinRetry":
-        if (this.succ === null) this.sendJoin();
+        if (this.succ !== null) return;
+        if (++this.joinAttempts % JOIN_ATTEMPTS_PER_CONTACT === 0) this.env.emit({ type: "join-stalled" });
+        this.sendJoin();
         return;
       case "predTakeover":
         this.predTakeover(tag.pred);
@@ -152,6 +183,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       case "fingerRefresh":
         this.startFingerRefresh();
         this.env.setTimer(this.config.fingerRefreshMs, { type: "fingerRefresh" });
+        return;
+      case "hopTimeout":
+        this.onHopTimeout(tag.hopId);
         return;
       case "lookupTimeout":
         this.finishLookup(tag.lookupId, { ok: false, reason: "timeout" });
@@ -171,7 +205,17 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       }
       case "route": {
+        if (msg.hopId !== 0) this.env.send(from, { type: "routeAck", hopId: msg.hopId, succ: this.succ });
         this.onRoute(msg);
+        return;
+      }
+      case "routeAck": {
+        const pending = this.pendingHops.get(msg.hopId);
+        if (pending !== undefined) {
+          this.pendingHops.delete(msg.hopId);
+          this.env.cancelTimer(pending.timer);
+        }
+        this.fingers.learnSucc(from, msg.succ);
         return;
       }
       case "lookupReply":
@@ -236,6 +280,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       hops: 0,
       last: false,
       payload: { kind: "join" },
+      hopId: 0,
     });
     this.env.setTimer(this.config.joinRetryMs, { type: "joinRetry" });
   }
@@ -311,17 +356,28 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.changedRange();
   }
 
-  private setSucc(succ: NodeRef, theirSuccList: readonly NodeRef[]): void {
-    const changed = !same(succ, this.succ);
+  /**
+   * Takes `offered` (or, if this FD already suspects it, the first unsuspected peer of the list that
+   * came with it) as successor. A suspected peer is never adopted: the FD reports a crash only once.
+   */
+  private setSucc(offered: NodeRef, theirSuccList: readonly NodeRef[]): void {
+    const old = this.succ;
+    const fresh = this.freshSuccList(offered, theirSuccList);
+    const succ =
+      same(offered, this.self) || !this.fd.isSuspected(offered) ? offered : (fresh[0] ?? this.self);
     this.succ = succ;
     this.recovering = false;
-    this.succList = this.freshSuccList(succ, theirSuccList);
+    this.succList = fresh;
     if (!same(succ, this.self)) {
       this.fd.monitor(succ);
       this.fingers.offer(succ);
     }
     for (const p of this.succList) this.fingers.offer(p);
-    if (changed) this.propagateSuccList();
+    if (!same(succ, old)) {
+      if (old !== null) this.release(old);
+      if (!same(succ, offered) && !same(succ, this.self)) this.env.send(succ, { type: "fix" });
+      this.propagateSuccList();
+    }
   }
 
   private freshSuccList(succ: NodeRef, theirs: readonly NodeRef[]): NodeRef[] {
@@ -360,6 +416,12 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     const known = this.predList.get(peer.addr);
     if (known === undefined || same(known, this.pred)) return;
     this.predList.delete(peer.addr);
+    this.release(peer);
+  }
+
+  /** Stops watching a peer unless it is still a neighbour (succ, pred or in predList). */
+  private release(peer: NodeRef): void {
+    if (same(peer, this.succ) || same(peer, this.pred) || this.predList.has(peer.addr)) return;
     this.fd.unmonitor(peer);
   }
 
@@ -455,14 +517,13 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private onLeaving(from: NodeRef, msg: MessageOf<"leaving">): void {
     if (same(from, this.pred)) {
       this.predList.delete(from.addr);
-      this.fd.unmonitor(from);
       this.fingers.remove(from);
       this.setPred(msg.pred === null || same(msg.pred, from) ? this.self : msg.pred);
+      this.release(from);
     } else {
       this.dropPredListMember(from);
     }
     if (same(from, this.succ)) {
-      this.fd.unmonitor(from);
       this.fingers.remove(from);
       const next = msg.succ === null || same(msg.succ, from) ? this.self : msg.succ;
       this.setSucc(
@@ -470,6 +531,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         msg.succList.filter((p) => !same(p, from)),
       );
       if (!same(next, this.self)) this.env.send(next, { type: "fix" });
+      this.release(from);
     }
   }
 
@@ -535,7 +597,20 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     }
     const next = this.nextHop(key, last);
     if (next === null) return; // lost: the origin's timer reports it
-    this.env.send(next.peer, { type: "route", key, origin, hops: hops + 1, last: next.last, payload });
+    const hopId = this.nextHopId++;
+    const timer = this.env.setTimer(this.config.hopTimeoutMs, { type: "hopTimeout", hopId });
+    this.pendingHops.set(hopId, { peer: next.peer, key, origin, hops, payload, timer });
+    this.env.send(next.peer, { type: "route", key, origin, hops: hops + 1, last: next.last, payload, hopId });
+  }
+
+  /** The next hop stayed silent: avoid it for a while and route around it (correction on use, §3). */
+  private onHopTimeout(hopId: number): void {
+    const pending = this.pendingHops.get(hopId);
+    if (pending === undefined) return;
+    this.pendingHops.delete(hopId);
+    this.unreachable.set(pending.peer.addr, this.env.now() + UNREACHABLE_MS);
+    this.fingers.remove(pending.peer);
+    this.route(pending.key, pending.origin, pending.hops, false, pending.payload);
   }
 
   /**
@@ -543,7 +618,14 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * the key; if that peer is not the owner, the key lies behind it (in a branch, or beyond a stale
    * finger successor), and it walks back through its predList, one closer peer at a time (§2.4).
    */
-  private readonly usable = (p: NodeRef): boolean => !same(p, this.self) && !this.fd.isSuspected(p);
+  private readonly usable = (p: NodeRef): boolean => {
+    if (same(p, this.self) || this.fd.isSuspected(p)) return false;
+    const until = this.unreachable.get(p.addr);
+    if (until === undefined) return true;
+    if (until > this.env.now()) return false;
+    this.unreachable.delete(p.addr);
+    return true;
+  };
 
   private nextHop(key: RingId, last: boolean): { peer: NodeRef; last: boolean } | null {
     const usable = this.usable;

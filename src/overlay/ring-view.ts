@@ -14,7 +14,8 @@ export type LookupCallback = (result: LookupResult) => void;
  * Trace events a ring emits (through Env.emit), which the simulator's checkers read:
  * - `range-changed`: this node's pred or membership changed (its responsibility may have changed);
  * - `lookup-answer` {key, responsible}: sent at the instant a lookup answer leaves the answering node;
- * - `joined`: the node became a ring member.
+ * - `joined`: the node became a ring member;
+ * - `join-stalled`: join attempts through the current contact go unanswered (give it another one).
  */
 export type RingTraceEvent =
   | { readonly type: "range-changed" }
@@ -39,6 +40,8 @@ export interface RingView {
 export interface RingNodeApi extends RingView {
   /** Finds the node responsible for `key`; the callback runs once, inside a later handler. */
   lookup(key: RingId, onDone: LookupCallback): void;
+  /** Joins through another contact (after a `join-stalled` event); a member ignores it. */
+  join?(contact: NodeRef): void;
   /** Graceful leave: hand over, tell the neighbours, stop answering. */
   leave(): void;
 }

@@ -100,6 +100,9 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       if (event.type === "joined" || event.type === "range-changed") {
         members.update(view, node.alive);
         maxResponsiblePerKey = Math.max(maxResponsiblePerKey, members.maxOverlapAround(view));
+      } else if (event.type === "join-stalled") {
+        const contact = members.views()[sim.rng.int(Math.max(1, members.size))];
+        if (contact !== undefined) view.join?.(contact.self);
       } else if (event.type === "lookup-answer") {
         const key = event.key as RingId;
         const responsible = event.responsible as NodeRef;
