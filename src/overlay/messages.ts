@@ -10,10 +10,17 @@ export type RoutedPayload =
   | { readonly kind: "lookup"; readonly lookupId: number }
   | { readonly kind: "needFinger" };
 
+/** What a node tells the peers it pings: its successor, and its predecessor unless it suspects it. */
+export interface Neighbours {
+  readonly pred: NodeRef | null;
+  readonly succ: NodeRef | null;
+}
+
 export type RingMessage =
-  // failure detector (§4); a pong carries the sender's neighbours, which the ring check reads
-  | Msg<"ping">
-  | Msg<"pong", { pred: NodeRef | null; succ: NodeRef | null }>
+  // failure detector (§4); both carry the sender's neighbours — its pred only while it trusts it —
+  // which the neighbour check reads
+  | Msg<"ping", Neighbours>
+  | Msg<"pong", Neighbours>
   // routing (§2.4)
   | Msg<
       "route",

@@ -10,7 +10,7 @@ import type { NodeRef } from "../core/node-ref.js";
 import type { OverlayConfig } from "./config.js";
 import { FailureDetector } from "./failure-detector.js";
 import { FingerTable } from "./finger-table.js";
-import type { RingMessage, RingTimer, RoutedPayload } from "./messages.js";
+import type { Neighbours, RingMessage, RingTimer, RoutedPayload } from "./messages.js";
 import type { LookupCallback, RingNodeApi } from "./ring-view.js";
 
 type RingEnv = Env<RingMessage, RingTimer>;
@@ -58,6 +58,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   /** Where joins go; a caller may replace it with join(contact) when it stops answering. */
   private accessPoint: NodeRef | null;
   private joinAttempts = 0;
+  private joinTimer = 0;
   private readonly lookups = new Map<number, PendingLookup>();
   private readonly pendingHops = new Map<number, PendingHop>();
   /** Peers that did not acknowledge a routed hop, until when they are avoided. */
@@ -81,7 +82,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.fd = new FailureDetector(config.fd, {
       crash: (p) => this.onCrash(p),
       alive: (p) => this.onAlive(p),
-      ping: (p) => env.send(p, { type: "ping" }),
+      ping: (p) => env.send(p, { type: "ping", ...this.neighbours() }),
     });
   }
 
@@ -198,10 +199,11 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.fd.heard(from, this.env.now());
     switch (msg.type) {
       case "ping":
-        this.env.send(from, { type: "pong", pred: this.pred, succ: this.succ });
+        this.env.send(from, { type: "pong", ...this.neighbours() });
+        this.checkNeighbours(from, msg);
         return;
       case "pong": {
-        this.onPong(from, msg);
+        this.checkNeighbours(from, msg);
         return;
       }
       case "route": {
@@ -233,7 +235,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       }
       case "joinLater":
-        this.env.setTimer(this.config.joinRetryMs, { type: "joinRetry" });
+        this.armJoinTimer();
         return;
       case "newSucc": {
         this.onNewSucc(from, msg);
@@ -282,7 +284,13 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       payload: { kind: "join" },
       hopId: 0,
     });
-    this.env.setTimer(this.config.joinRetryMs, { type: "joinRetry" });
+    this.armJoinTimer();
+  }
+
+  /** One join-retry timer at a time, however many joinLater or retries came. */
+  private armJoinTimer(): void {
+    this.env.cancelTimer(this.joinTimer);
+    this.joinTimer = this.env.setTimer(this.config.joinRetryMs, { type: "joinRetry" });
   }
 
   /** At the successor candidate, which is responsible for the joiner's id. */
@@ -293,8 +301,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       return;
     }
     if (same(joiner, this.pred)) {
-      const old = this.joinOkGiven.get(joiner.addr);
-      if (old !== undefined)
+      // A repeated join (its joinOk was lost), or a joiner handed to me by a leaving predecessor:
+      // tell it the predecessor it was given, or the closest one I know before it.
+      const old = this.joinOkGiven.get(joiner.addr) ?? this.closestPredListMemberBefore(joiner);
+      if (old !== null)
         this.env.send(joiner, { type: "joinOk", pred: old, succ: this.self, succList: this.succList });
       return;
     }
@@ -302,6 +312,15 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.setPred(joiner);
     this.joinOkGiven.set(joiner.addr, old);
     this.env.send(joiner, { type: "joinOk", pred: old, succ: this.self, succList: this.succList });
+  }
+
+  private closestPredListMemberBefore(peer: NodeRef): NodeRef | null {
+    let best: NodeRef | null = null;
+    for (const p of this.predList.values()) {
+      if (same(p, peer) || this.fd.isSuspected(p)) continue;
+      if (best === null || this.ids.dist(p.id, peer.id) < this.ids.dist(best.id, peer.id)) best = p;
+    }
+    return best;
   }
 
   private onJoinOk(from: NodeRef, msg: MessageOf<"joinOk">): void {
@@ -475,7 +494,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   private onFix(from: NodeRef): void {
-    if (same(from, this.self)) return;
+    if (same(from, this.self) || this.succ === null) return; // only a ring member takes a predecessor
     this.predList.set(from.addr, from);
     this.fd.monitor(from);
     const pred = this.pred;
@@ -537,18 +556,48 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   // ---- ring check, piggybacked on the FD's pongs, and hints (§2.7) --------------------------------
 
-  private onPong(from: NodeRef, msg: MessageOf<"pong">): void {
+  private neighbours(): Neighbours {
+    const pred = this.pred !== null && !this.fd.isSuspected(this.pred) ? this.pred : null;
+    return { pred, succ: this.succ };
+  }
+
+  /**
+   * The neighbour check, on every ping or pong from my successor (no extra messages): a node that
+   * believed itself alone links to whoever pings it; a recovery
+   * whose fix was lost is retried; and every ringCheckMs, if my successor's trusted predecessor is
+   * not me, I send fix to whichever of us should be linked — the peer between us, or my successor
+   * when nobody (or somebody before me) is its predecessor. This is what closes the ring again after
+   * lost messages, which the paper's purely event-driven protocol does not survive.
+   */
+  private checkNeighbours(from: NodeRef, msg: Neighbours): void {
     this.fingers.learnSucc(from, msg.succ);
-    if (!same(from, this.succ) || this.succ === null) return;
+    if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
+      // I thought I was alone (every successor suspected), but a ring member watches me: link up again.
+      this.succ = from;
+      this.recovering = true;
+      this.fd.monitor(from);
+      this.env.send(from, { type: "fix" });
+      return;
+    }
+    const succ = this.succ;
+    if (succ === null || !same(from, succ)) return;
+    if (this.recovering) {
+      this.env.send(succ, { type: "fix" });
+      return;
+    }
     const now = this.env.now();
     if (now - this.lastRingCheck < this.config.ringCheckMs) return;
-    this.lastRingCheck = now;
     const theirPred = msg.pred;
-    if (theirPred === null || same(theirPred, this.self)) return;
-    if (this.ids.inOO(theirPred.id, this.self.id, this.succ.id) && !this.fd.isSuspected(theirPred)) {
+    if (same(theirPred, this.self)) return;
+    this.lastRingCheck = now;
+    if (
+      theirPred !== null &&
+      this.ids.inOO(theirPred.id, this.self.id, succ.id) &&
+      !this.fd.isSuspected(theirPred)
+    ) {
       this.env.send(theirPred, { type: "fix" }); // someone sits between us: adopt it if it agrees
-    } else if (!this.ids.inOO(theirPred.id, this.self.id, this.succ.id)) {
-      this.env.send(this.succ, { type: "fix" }); // my successor does not know me as its pred
+    } else {
+      this.env.send(succ, { type: "fix" }); // my successor does not know me as its pred
     }
   }
 
@@ -587,7 +636,11 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   private route(key: RingId, origin: NodeRef, hops: number, last: boolean, payload: RoutedPayload): void {
-    if (this.responsibleFor(key)) {
+    const predSuspected = this.pred !== null && this.fd.isSuspected(this.pred);
+    if (
+      this.responsibleFor(key) ||
+      (payload.kind === "join" && last && predSuspected && this.succ !== null)
+    ) {
       this.deliver(key, origin, hops, payload);
       return;
     }

@@ -24,14 +24,18 @@ export interface RingRunConfig {
   readonly lookupsPerSec: number;
   /** Probability that a node pair can talk (decided once per pair); 1 = full connectivity. */
   readonly connectivity: number;
-  /** Check lookup-range overlaps after every range change (join-storm) — always on, it is cheap. */
-  readonly crashRestart?: boolean;
+  /** Links cut both ways for a few seconds, per second during measure (false suspicions). */
+  readonly linkFlapsPerSec?: number;
 }
+
+/** How long a flapping link stays cut. */
+const LINK_FLAP_MS = 3000;
 
 export interface RingRun<M extends MessageBase, T extends TimerTagBase> {
   readonly sim: Simulator<M, T>;
   readonly members: RingMembers;
   liveViews(): RingView[];
+  liveProcesses(): RingProcess<M, T>[];
   metrics(): Metrics;
 }
 
@@ -84,8 +88,8 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
 
   if (run.connectivity < 1) sim.net.setFilter(pairFilter(simConfig.seed, run.connectivity));
 
-  const liveViews = (): RingView[] => {
-    const out: RingView[] = [];
+  const liveViews = (): RingProcess<M, T>[] => {
+    const out: RingProcess<M, T>[] = [];
     for (const node of sim.nodes) {
       const view = views[node.index];
       if (node.alive && view != null) out.push(view);
@@ -125,7 +129,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       views[index] = view;
       return view;
     });
-    lastFaultMs = sim.nowMs;
+    lastFaultMs = Math.max(lastFaultMs, sim.nowMs);
   };
 
   const randomMember = (rng: Prng): RingView | undefined => {
@@ -157,6 +161,9 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   });
   sim.at(measureEndMs, () => {
     shapeAtMeasureEnd = ringShape(members.views());
+    // quiet: faults stop and links heal
+    sim.net.reconfigure({ loss: 0, duplicate: 0 });
+    sim.net.restoreAllLinks();
   });
 
   function scheduleChurn(untilMs: number): void {
@@ -172,12 +179,24 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       next();
     };
     poisson(joins, () => addNode(randomMember(sim.rng)?.self ?? null));
+    poisson(run.linkFlapsPerSec ?? 0, () => {
+      const a = sim.rng.int(sim.nodes.length);
+      const b = sim.rng.int(sim.nodes.length);
+      if (a === b) return;
+      sim.net.cut(a, b);
+      sim.net.cut(b, a);
+      lastFaultMs = Math.max(lastFaultMs, sim.nowMs + LINK_FLAP_MS);
+      sim.after(LINK_FLAP_MS, () => {
+        sim.net.restore(a, b);
+        sim.net.restore(b, a);
+      });
+    });
     poisson(crashes, () => {
       const victim = randomMember(sim.rng);
       if (victim === undefined || members.size <= 2) return;
       const node = sim.nodeByAddr(victim.self.addr);
       if (node !== undefined) sim.crash(node.index);
-      lastFaultMs = sim.nowMs;
+      lastFaultMs = Math.max(lastFaultMs, sim.nowMs);
     });
     poisson(leaves, () => {
       const victim = randomMember(sim.rng);
@@ -187,7 +206,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       if (node === undefined || process == null) return;
       process.leave();
       members.remove(process);
-      lastFaultMs = sim.nowMs;
+      lastFaultMs = Math.max(lastFaultMs, sim.nowMs);
       sim.after(1000, () => sim.crash(node.index));
     });
   }
@@ -252,5 +271,5 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     };
   };
 
-  return { sim, members, liveViews, metrics };
+  return { sim, members, liveViews, liveProcesses: liveViews, metrics };
 }
