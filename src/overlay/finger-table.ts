@@ -1,7 +1,8 @@
 // k-ary fingers (algorithms.md §3, DKS): ideal ids self + j·N/k^ℓ; the finger for an ideal id is the
 // first known live peer at or after it. Each kept peer is the closest known one in its own ideal slot
 // [ideal(ℓ,j), next ideal), so the table holds about (k−1)·log_k(n) peers for n nodes. Beside each
-// finger we keep its successor when we learn it, so routing can jump straight to a key's owner.
+// finger we keep its predecessor and successor when we learn them, so routing can jump straight to a
+// key's owner (algorithms.md §3, "what reaches the bound").
 // Pure data structure: no Env, no messages.
 import type { IdSpace, RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
@@ -9,6 +10,8 @@ import type { NodeRef } from "../core/node-ref.js";
 interface Finger {
   readonly ref: NodeRef;
   readonly dist: bigint;
+  /** The finger's neighbours as it last told us (null: unknown). */
+  pred: NodeRef | null;
   succ: NodeRef | null;
 }
 
@@ -66,16 +69,14 @@ export class FingerTable {
   }
 
   /** Offers a peer learned anywhere; keeps it if it is the closest known peer of its slot. */
-  offer(ref: NodeRef, succ: NodeRef | null = null): void {
+  offer(ref: NodeRef): void {
     const d = this.ids.dist(this.self, ref.id);
     if (d === 0n) return;
     const at = this.search(d);
     const existing = this.fingers[at];
     if (existing !== undefined && existing.dist === d) {
       if (existing.ref.addr !== ref.addr || existing.ref.nonce !== ref.nonce) {
-        this.fingers[at] = { ref, dist: d, succ };
-      } else if (succ !== null) {
-        existing.succ = succ;
+        this.fingers[at] = { ref, dist: d, pred: null, succ: null };
       }
       return;
     }
@@ -84,18 +85,23 @@ export class FingerTable {
     if (before !== undefined && before.dist >= slot) return; // a closer peer already serves this slot
     const after = this.fingers[at];
     const replace = after !== undefined && this.slotOf(after.dist) === slot ? 1 : 0;
-    this.fingers.splice(at, replace, { ref, dist: d, succ });
+    this.fingers.splice(at, replace, { ref, dist: d, pred: null, succ: null });
   }
 
-  /** Records what a finger told us its successor is. */
-  learnSucc(ref: NodeRef, succ: NodeRef | null): void {
+  /** Records what a peer told us its neighbours are (if it is one of our fingers). */
+  learnNeighbours(ref: NodeRef, pred: NodeRef | null, succ: NodeRef | null): void {
     const finger = this.fingers[this.search(this.ids.dist(this.self, ref.id))];
-    if (finger !== undefined && finger.ref.addr === ref.addr) finger.succ = succ;
+    if (finger === undefined || finger.ref.addr !== ref.addr || finger.ref.nonce !== ref.nonce) return;
+    finger.pred = pred;
+    finger.succ = succ;
   }
 
   remove(ref: NodeRef): void {
     this.fingers = this.fingers.filter((f) => f.ref.addr !== ref.addr);
-    for (const f of this.fingers) if (f.succ?.addr === ref.addr) f.succ = null;
+    for (const f of this.fingers) {
+      if (f.succ?.addr === ref.addr) f.succ = null;
+      if (f.pred?.addr === ref.addr) f.pred = null;
+    }
   }
 
   /**

@@ -26,8 +26,8 @@ export type RingMessage =
       "route",
       { key: RingId; origin: NodeRef; hops: number; last: boolean; payload: RoutedPayload; hopId: number }
     >
-  /** Acknowledges one routed hop (hopId ≠ 0), with the acker's successor for the sender's fingers. */
-  | Msg<"routeAck", { hopId: number; succ: NodeRef | null }>
+  /** Acknowledges one routed hop (hopId ≠ 0), with the acker's neighbours for the sender's fingers. */
+  | Msg<"routeAck", { hopId: number } & Neighbours>
   | Msg<"lookupReply", { lookupId: number; key: RingId; responsible: NodeRef; hops: number }>
   | Msg<"newFinger", { key: RingId; pred: NodeRef | null; succ: NodeRef | null }>
   // join (§2.3)

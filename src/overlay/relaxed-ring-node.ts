@@ -207,7 +207,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       }
       case "route": {
-        if (msg.hopId !== 0) this.env.send(from, { type: "routeAck", hopId: msg.hopId, succ: this.succ });
+        if (msg.hopId !== 0) this.env.send(from, { type: "routeAck", hopId: msg.hopId, ...this.neighbours() });
         this.onRoute(msg);
         return;
       }
@@ -217,7 +217,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
           this.pendingHops.delete(msg.hopId);
           this.env.cancelTimer(pending.timer);
         }
-        this.fingers.learnSucc(from, msg.succ);
+        this.fingers.learnNeighbours(from, msg.pred, msg.succ);
         return;
       }
       case "lookupReply":
@@ -570,7 +570,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * lost messages, which the paper's purely event-driven protocol does not survive.
    */
   private checkNeighbours(from: NodeRef, msg: Neighbours): void {
-    this.fingers.learnSucc(from, msg.succ);
+    this.fingers.learnNeighbours(from, msg.pred, msg.succ);
     if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
       // I thought I was alone (every successor suspected), but a ring member watches me: link up again.
       this.succ = from;
@@ -693,6 +693,15 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     const succ = this.succ;
     if (succ === null) return this.accessPoint === null ? null : { peer: this.accessPoint, last: false };
     if (this.ids.inOC(key, this.self.id, succ.id) && usable(succ)) return { peer: succ, last: true };
+    // My successor list (which starts with succ) is contiguous: a key inside it goes straight to its owner.
+    let before = this.self;
+    for (const s of this.succList) {
+      if (this.ids.inOC(key, before.id, s.id)) {
+        if (usable(s)) return { peer: s, last: true };
+        break;
+      }
+      before = s;
+    }
     const hop = this.fingers.nextHop(key, usable);
     if (hop !== null) return { peer: hop.peer, last: hop.owner };
     return usable(succ) ? { peer: succ, last: false } : null;
@@ -746,8 +755,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   private onNewFinger(from: NodeRef, msg: MessageOf<"newFinger">): void {
-    this.fingers.offer(from, msg.succ);
-    this.fingers.learnSucc(from, msg.succ);
+    this.fingers.offer(from);
+    this.fingers.learnNeighbours(from, msg.pred, msg.succ);
     // Skip the ideal ids this finger is also the answer for (they lie in its range), then the next.
     const pred = msg.pred;
     while (pred !== null && this.fingerChain.length > 0) {
