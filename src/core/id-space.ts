@@ -27,25 +27,28 @@ export class IdSpace {
     return (b - a) & this.mask;
   }
 
+  // The interval tests compare only (no bigint arithmetic, so no allocation): they run on every
+  // routing decision and every message in the simulator's hottest loops.
+
   /** x ∈ (a, b]. The degenerate (a, a] is the whole ring (a lone node owns every key). */
   inOC(x: RingId, a: RingId, b: RingId): boolean {
-    const dx = (x - a) & this.mask;
-    if (a === b) return true;
-    return dx !== 0n && dx <= ((b - a) & this.mask);
+    if (a < b) return a < x && x <= b;
+    if (a > b) return x > a || x <= b;
+    return true;
   }
 
   /** x ∈ (a, b). The degenerate (a, a) is the whole ring except a. */
   inOO(x: RingId, a: RingId, b: RingId): boolean {
-    const dx = (x - a) & this.mask;
-    if (dx === 0n) return false;
-    if (a === b) return true;
-    return dx < ((b - a) & this.mask);
+    if (a < b) return a < x && x < b;
+    if (a > b) return x > a || x < b;
+    return x !== a;
   }
 
   /** x ∈ [a, b). The degenerate [a, a) is the whole ring. */
   inCO(x: RingId, a: RingId, b: RingId): boolean {
-    if (a === b) return true;
-    return ((x - a) & this.mask) < ((b - a) & this.mask);
+    if (a < b) return a <= x && x < b;
+    if (a > b) return x >= a || x < b;
+    return true;
   }
 
   /** (a + d) mod N; d may be negative. */

@@ -24,8 +24,10 @@ export interface OverlayConfig {
   readonly predTakeoverMs: number;
   /** Branch roots send hints this often (§2.7). */
   readonly hintPeriodMs: number;
-  /** Fingers are refreshed this often (§3). */
+  /** A full finger refresh this often (§3); between refreshes, fingers heal from traffic. */
   readonly fingerRefreshMs: number;
+  /** Each finger is pinged this often; its answer (its neighbours) corrects the table (§3). */
+  readonly fingerProbeMs: number;
   /** Neighbour check piggybacked on FD pongs: how often a node compares notes with its successor. */
   readonly ringCheckMs: number;
   /** A routed hop not acknowledged within this is re-sent through another peer. */
@@ -41,7 +43,8 @@ export const DEFAULT_OVERLAY: OverlayConfig = {
   joinRetryMs: 3000,
   predTakeoverMs: 6000,
   hintPeriodMs: 10_000,
-  fingerRefreshMs: 60_000,
+  fingerRefreshMs: 600_000,
+  fingerProbeMs: 60_000,
   ringCheckMs: 5000,
   hopTimeoutMs: 1000,
   lookupTimeoutMs: 10_000,
@@ -60,6 +63,7 @@ export function overlayParams(config: OverlayConfig): Record<string, number> {
     predTakeoverMs: config.predTakeoverMs,
     hintPeriodMs: config.hintPeriodMs,
     fingerRefreshMs: config.fingerRefreshMs,
+    fingerProbeMs: config.fingerProbeMs,
     ringCheckMs: config.ringCheckMs,
     hopTimeoutMs: config.hopTimeoutMs,
     lookupTimeoutMs: config.lookupTimeoutMs,

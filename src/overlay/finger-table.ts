@@ -38,6 +38,7 @@ export class FingerTable {
   /** Sorted by distance from self, ascending. */
   private fingers: Finger[] = [];
   private ideals: readonly RingId[] | null = null;
+  private readonly byAddr = new Map<string, Finger>();
 
   constructor(ids: IdSpace, self: RingId, k: number) {
     if (!Number.isInteger(k) || k < 2)
@@ -76,7 +77,8 @@ export class FingerTable {
     const existing = this.fingers[at];
     if (existing !== undefined && existing.dist === d) {
       if (existing.ref.addr !== ref.addr || existing.ref.nonce !== ref.nonce) {
-        this.fingers[at] = { ref, dist: d, pred: null, succ: null };
+        this.byAddr.delete(existing.ref.addr);
+        this.fingers[at] = this.track({ ref, dist: d, pred: null, succ: null });
       }
       return;
     }
@@ -84,20 +86,32 @@ export class FingerTable {
     const before = this.fingers[at - 1];
     if (before !== undefined && before.dist >= slot) return; // a closer peer already serves this slot
     const after = this.fingers[at];
-    const replace = after !== undefined && this.slotOf(after.dist) === slot ? 1 : 0;
-    this.fingers.splice(at, replace, { ref, dist: d, pred: null, succ: null });
+    const replace = after !== undefined && this.slotOf(after.dist) === slot;
+    if (replace) this.byAddr.delete(after.ref.addr);
+    this.fingers.splice(at, replace ? 1 : 0, this.track({ ref, dist: d, pred: null, succ: null }));
   }
 
-  /** Records what a peer told us its neighbours are (if it is one of our fingers). */
+  private track(finger: Finger): Finger {
+    this.byAddr.set(finger.ref.addr, finger);
+    return finger;
+  }
+
+  /**
+   * Records what a peer told us its neighbours are (if it is one of our fingers), and offers them:
+   * a finger's new predecessor inside its slot is a better finger (correction on use, §3), so the
+   * table heals from ordinary traffic and needs a full refresh only rarely.
+   */
   learnNeighbours(ref: NodeRef, pred: NodeRef | null, succ: NodeRef | null): void {
-    const finger = this.fingers[this.search(this.ids.dist(this.self, ref.id))];
-    if (finger === undefined || finger.ref.addr !== ref.addr || finger.ref.nonce !== ref.nonce) return;
+    const finger = this.byAddr.get(ref.addr);
+    if (finger === undefined || finger.ref.nonce !== ref.nonce) return;
     finger.pred = pred;
     finger.succ = succ;
+    if (pred !== null) this.offer(pred);
+    if (succ !== null) this.offer(succ);
   }
 
   remove(ref: NodeRef): void {
-    this.fingers = this.fingers.filter((f) => f.ref.addr !== ref.addr);
+    if (this.byAddr.delete(ref.addr)) this.fingers = this.fingers.filter((f) => f.ref.addr !== ref.addr);
     for (const f of this.fingers) {
       if (f.succ?.addr === ref.addr) f.succ = null;
       if (f.pred?.addr === ref.addr) f.pred = null;

@@ -51,5 +51,6 @@ export type RingTimer =
   | Msg<"predTakeover", { pred: NodeRef }>
   | Msg<"hint">
   | Msg<"fingerRefresh">
+  | Msg<"fingerProbe">
   | Msg<"lookupTimeout", { lookupId: number }>
   | Msg<"hopTimeout", { hopId: number }>;

@@ -181,6 +181,12 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         this.sendHints();
         this.env.setTimer(this.config.hintPeriodMs, { type: "hint" });
         return;
+      case "fingerProbe":
+        for (const finger of this.fingers.refs()) {
+          if (!this.fd.isMonitored(finger)) this.env.send(finger, { type: "ping", ...this.neighbours() });
+        }
+        this.env.setTimer(this.config.fingerProbeMs, { type: "fingerProbe" });
+        return;
       case "fingerRefresh":
         this.startFingerRefresh();
         this.env.setTimer(this.config.fingerRefreshMs, { type: "fingerRefresh" });
@@ -207,7 +213,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       }
       case "route": {
-        if (msg.hopId !== 0) this.env.send(from, { type: "routeAck", hopId: msg.hopId, ...this.neighbours() });
+        if (msg.hopId !== 0)
+          this.env.send(from, { type: "routeAck", hopId: msg.hopId, ...this.neighbours() });
         this.onRoute(msg);
         return;
       }
@@ -359,6 +366,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.changedRange();
     this.env.setTimer(this.config.hintPeriodMs * (0.5 + this.env.random()), { type: "hint" });
     this.env.setTimer(this.config.fingerRefreshMs * this.env.random(), { type: "fingerRefresh" });
+    this.env.setTimer(this.config.fingerProbeMs * this.env.random(), { type: "fingerProbe" });
     this.startFingerRefresh();
   }
 
@@ -650,9 +658,13 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     }
     const next = this.nextHop(key, last);
     if (next === null) return; // lost: the origin's timer reports it
-    const hopId = this.nextHopId++;
-    const timer = this.env.setTimer(this.config.hopTimeoutMs, { type: "hopTimeout", hopId });
-    this.pendingHops.set(hopId, { peer: next.peer, key, origin, hops, payload, timer });
+    // Hops to a neighbour the FD watches need no ack: its crash is detected anyway.
+    let hopId = 0;
+    if (!this.fd.isMonitored(next.peer)) {
+      hopId = this.nextHopId++;
+      const timer = this.env.setTimer(this.config.hopTimeoutMs, { type: "hopTimeout", hopId });
+      this.pendingHops.set(hopId, { peer: next.peer, key, origin, hops, payload, timer });
+    }
     this.env.send(next.peer, { type: "route", key, origin, hops: hops + 1, last: next.last, payload, hopId });
   }
 

@@ -106,6 +106,11 @@ export class TraceHash {
     } else if (value instanceof Uint8Array) {
       this.mix(0x7105 ^ value.length);
       for (const byte of value) this.mix(byte);
+    } else if ("simIndex" in value && "nonce" in value) {
+      // A simulator NodeRef: its index and nonce determine its id and address.
+      const ref = value as { simIndex: number; nonce: number };
+      this.mix(0x7106 ^ ref.simIndex);
+      this.mixNumber(ref.nonce);
     } else {
       // Field values in key order; the names follow from `type`, so they are not hashed.
       for (const key in value) this.mixValue((value as Record<string, unknown>)[key]);
