@@ -70,13 +70,18 @@ export class FailureDetector {
     return this.watched.size;
   }
 
-  /** Starts a round: pings every monitored peer not heard lately. The node calls check() timeoutMs later. */
-  round(nowMs: number): void {
+  /** Starts a round: pings every monitored peer not heard lately; if it pinged any, the node calls check() timeoutMs later. */
+  round(nowMs: number): boolean {
     const recentMs = this.config.pingPeriodMs / 2;
+    let pinged = false;
     for (const watch of this.watched.values()) {
       watch.pinged = watch.suspected || nowMs - watch.lastHeardMs >= recentMs;
-      if (watch.pinged) this.events.ping(watch.peer);
+      if (watch.pinged) {
+        pinged = true;
+        this.events.ping(watch.peer);
+      }
     }
+    return pinged;
   }
 
   /** Ends a round: every pinged peer that stayed silent, and is not yet suspected, is now suspected. */

@@ -10,9 +10,9 @@ import type { NodeRef } from "../core/node-ref.js";
 interface Finger {
   readonly ref: NodeRef;
   readonly dist: bigint;
-  /** The finger's neighbours as it last told us (null: unknown). */
+  /** The finger's neighbours as it last told us: its pred (null: unknown) and first successors. */
   pred: NodeRef | null;
-  succ: NodeRef | null;
+  succs: readonly NodeRef[];
 }
 
 /** N/k^ℓ for ℓ = 1, 2, … while ≥ 1, shared by every node with the same (m, k). */
@@ -78,7 +78,7 @@ export class FingerTable {
     if (existing !== undefined && existing.dist === d) {
       if (existing.ref.addr !== ref.addr || existing.ref.nonce !== ref.nonce) {
         this.byAddr.delete(existing.ref.addr);
-        this.fingers[at] = this.track({ ref, dist: d, pred: null, succ: null });
+        this.fingers[at] = this.track({ ref, dist: d, pred: null, succs: [] });
       }
       return;
     }
@@ -88,7 +88,7 @@ export class FingerTable {
     const after = this.fingers[at];
     const replace = after !== undefined && this.slotOf(after.dist) === slot;
     if (replace) this.byAddr.delete(after.ref.addr);
-    this.fingers.splice(at, replace ? 1 : 0, this.track({ ref, dist: d, pred: null, succ: null }));
+    this.fingers.splice(at, replace ? 1 : 0, this.track({ ref, dist: d, pred: null, succs: [] }));
   }
 
   private track(finger: Finger): Finger {
@@ -101,39 +101,52 @@ export class FingerTable {
    * a finger's new predecessor inside its slot is a better finger (correction on use, §3), so the
    * table heals from ordinary traffic and needs a full refresh only rarely.
    */
-  learnNeighbours(ref: NodeRef, pred: NodeRef | null, succ: NodeRef | null): void {
+  learnNeighbours(ref: NodeRef, pred: NodeRef | null, succs: readonly NodeRef[]): void {
     const finger = this.byAddr.get(ref.addr);
     if (finger === undefined || finger.ref.nonce !== ref.nonce) return;
+    const first = succs[0];
+    const newPred = pred !== null && (finger.pred?.addr !== pred.addr || finger.pred.nonce !== pred.nonce);
+    const known = finger.succs[0];
+    const newSucc = first !== undefined && (known?.addr !== first.addr || known.nonce !== first.nonce);
     finger.pred = pred;
-    finger.succ = succ;
-    if (pred !== null) this.offer(pred);
-    if (succ !== null) this.offer(succ);
+    finger.succs = succs;
+    if (newPred) this.offer(pred);
+    if (newSucc) this.offer(first);
   }
 
   remove(ref: NodeRef): void {
     if (this.byAddr.delete(ref.addr)) this.fingers = this.fingers.filter((f) => f.ref.addr !== ref.addr);
     for (const f of this.fingers) {
-      if (f.succ?.addr === ref.addr) f.succ = null;
+      if (f.succs.some((p) => p.addr === ref.addr)) f.succs = [];
       if (f.pred?.addr === ref.addr) f.pred = null;
     }
   }
 
   /**
-   * Where to route `key` (which is not ours): a finger's successor if that finger's range
-   * (finger, succ] holds the key (it owns it), else the finger closest before the key.
+   * Where to route `key` (which is not ours): straight to its owner when a finger's known neighbours
+   * show it — the first finger at or after the key whose range (pred, finger] holds it, or one of the
+   * successors of the finger closest before the key — else to the finger closest before the key.
    */
   nextHop(key: RingId, isUsable: (peer: NodeRef) => boolean): { peer: NodeRef; owner: boolean } | null {
     const dk = this.ids.dist(this.self, key);
     let i = this.search(dk) - 1; // last finger with dist < dk
-    const exact = this.fingers[i + 1];
-    if (exact !== undefined && exact.dist === dk && isUsable(exact.ref))
-      return { peer: exact.ref, owner: true };
+    const after = this.fingers[i + 1];
+    if (after !== undefined && isUsable(after.ref)) {
+      if (after.dist === dk) return { peer: after.ref, owner: true };
+      if (after.pred !== null && this.ids.inOC(key, after.pred.id, after.ref.id))
+        return { peer: after.ref, owner: true };
+    }
     for (; i >= 0; i--) {
       const finger = this.fingers[i] as Finger;
       if (!isUsable(finger.ref)) continue;
-      const succ = finger.succ;
-      if (succ !== null && isUsable(succ) && this.ids.inOC(key, finger.ref.id, succ.id))
-        return { peer: succ, owner: true };
+      let before = finger.ref.id;
+      for (const succ of finger.succs) {
+        if (this.ids.inOC(key, before, succ.id)) {
+          if (isUsable(succ)) return { peer: succ, owner: true };
+          break;
+        }
+        before = succ.id;
+      }
       return { peer: finger.ref, owner: false };
     }
     return null;
@@ -148,7 +161,7 @@ export class FingerTable {
     const addrs = new Set<string>();
     for (const f of this.fingers) {
       addrs.add(f.ref.addr);
-      if (f.succ !== null) addrs.add(f.succ.addr);
+      for (const p of f.succs) addrs.add(p.addr);
     }
     return addrs;
   }

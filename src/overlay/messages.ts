@@ -10,11 +10,19 @@ export type RoutedPayload =
   | { readonly kind: "lookup"; readonly lookupId: number }
   | { readonly kind: "needFinger" };
 
-/** What a node tells the peers it pings: its successor, and its predecessor unless it suspects it. */
+/**
+ * What a node tells the peers it pings (and the hops it acks): its successor and the next few after
+ * it, and its predecessor unless it suspects it.
+ */
 export interface Neighbours {
   readonly pred: NodeRef | null;
   readonly succ: NodeRef | null;
+  /** succList entries after succ (at most NEIGHBOURS_SHARED − 1). */
+  readonly next: readonly NodeRef[];
 }
+
+/** How many successors a node shares in Neighbours: routing can jump straight to any of them. */
+export const NEIGHBOURS_SHARED = 3;
 
 export type RingMessage =
   // failure detector (§4); both carry the sender's neighbours — its pred only while it trusts it —
@@ -29,7 +37,7 @@ export type RingMessage =
   /** Acknowledges one routed hop (hopId ≠ 0), with the acker's neighbours for the sender's fingers. */
   | Msg<"routeAck", { hopId: number } & Neighbours>
   | Msg<"lookupReply", { lookupId: number; key: RingId; responsible: NodeRef; hops: number }>
-  | Msg<"newFinger", { key: RingId; pred: NodeRef | null; succ: NodeRef | null }>
+  | Msg<"newFinger", { key: RingId } & Neighbours>
   // join (§2.3)
   | Msg<"joinOk", { pred: NodeRef; succ: NodeRef; succList: readonly NodeRef[] }>
   | Msg<"joinLater">
@@ -53,4 +61,5 @@ export type RingTimer =
   | Msg<"fingerRefresh">
   | Msg<"fingerProbe">
   | Msg<"lookupTimeout", { lookupId: number }>
-  | Msg<"hopTimeout", { hopId: number }>;
+  | Msg<"hopTimeout", { hopId: number }>
+  | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef }>;

@@ -10,7 +10,13 @@ import type { NodeRef } from "../core/node-ref.js";
 import type { OverlayConfig } from "./config.js";
 import { FailureDetector } from "./failure-detector.js";
 import { FingerTable } from "./finger-table.js";
-import type { Neighbours, RingMessage, RingTimer, RoutedPayload } from "./messages.js";
+import {
+  NEIGHBOURS_SHARED,
+  type Neighbours,
+  type RingMessage,
+  type RingTimer,
+  type RoutedPayload,
+} from "./messages.js";
 import type { LookupCallback, RingNodeApi } from "./ring-view.js";
 
 type RingEnv = Env<RingMessage, RingTimer>;
@@ -162,8 +168,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (this.left) return;
     switch (tag.type) {
       case "fdRound":
-        this.fd.round(this.env.now());
-        this.env.setTimer(this.fd.timeoutMs, { type: "fdCheck" });
+        if (this.fd.round(this.env.now())) this.env.setTimer(this.fd.timeoutMs, { type: "fdCheck" });
         this.env.setTimer(this.config.fd.pingPeriodMs, { type: "fdRound" });
         return;
       case "fdCheck":
@@ -190,6 +195,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       case "fingerRefresh":
         this.startFingerRefresh();
         this.env.setTimer(this.config.fingerRefreshMs, { type: "fingerRefresh" });
+        return;
+      case "fixTimeout":
+        this.onFixTimeout(tag.to, tag.fallback);
         return;
       case "hopTimeout":
         this.onHopTimeout(tag.hopId);
@@ -224,7 +232,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
           this.pendingHops.delete(msg.hopId);
           this.env.cancelTimer(pending.timer);
         }
-        this.fingers.learnNeighbours(from, msg.pred, msg.succ);
+        this.fingers.learnNeighbours(from, msg.pred, msg.succ === null ? [] : [msg.succ, ...msg.next]);
         return;
       }
       case "lookupReply":
@@ -265,7 +273,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       }
       case "redirect": {
-        this.onRedirect(msg.to);
+        this.onRedirect(from, msg.to);
         return;
       }
       case "hint":
@@ -531,14 +539,37 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.propagateSuccList();
   }
 
-  private onRedirect(to: NodeRef): void {
-    if (this.fd.isSuspected(to) || same(to, this.self)) {
-      this.recovering = false; // keep the current successor: we hang as a branch (§2.5)
+  /**
+   * `from` says `to` sits between us: try `to`. If `to` cannot be reached from here (suspected, or no
+   * fixOk within hopTimeoutMs), link to `from` instead — it lies between me and my successor, so the
+   * change respects I4 — and `to` hangs as a branch on `from` (§2.5, the paper's modified goto).
+   */
+  private onRedirect(from: NodeRef, to: NodeRef): void {
+    if (same(to, this.self)) return;
+    if (this.fd.isSuspected(to) || !this.usable(to)) {
+      this.adoptFallbackSucc(from);
       return;
     }
     if (this.succ === null || this.ids.inOO(to.id, this.self.id, this.succ.id) || this.recovering) {
       this.env.send(to, { type: "fix" });
+      this.env.setTimer(this.config.hopTimeoutMs, { type: "fixTimeout", to, fallback: from });
     }
+  }
+
+  private onFixTimeout(to: NodeRef, fallback: NodeRef): void {
+    const succ = this.succ;
+    if (succ === null || this.ids.inOC(succ.id, this.self.id, to.id)) return; // linked to `to`, or closer
+    this.unreachable.set(to.addr, this.env.now() + UNREACHABLE_MS);
+    this.adoptFallbackSucc(fallback);
+  }
+
+  private adoptFallbackSucc(fallback: NodeRef): void {
+    this.recovering = false;
+    const succ = this.succ;
+    if (succ === null || same(fallback, succ) || !this.usable(fallback)) return;
+    if (!this.ids.inOO(fallback.id, this.self.id, succ.id)) return;
+    const rest = this.succList.filter((p) => this.ids.inOO(p.id, fallback.id, this.self.id));
+    this.setSucc(fallback, rest);
   }
 
   private onLeaving(from: NodeRef, msg: MessageOf<"leaving">): void {
@@ -566,7 +597,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   private neighbours(): Neighbours {
     const pred = this.pred !== null && !this.fd.isSuspected(this.pred) ? this.pred : null;
-    return { pred, succ: this.succ };
+    return { pred, succ: this.succ, next: this.succList.slice(1, NEIGHBOURS_SHARED) };
   }
 
   /**
@@ -578,7 +609,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * lost messages, which the paper's purely event-driven protocol does not survive.
    */
   private checkNeighbours(from: NodeRef, msg: Neighbours): void {
-    this.fingers.learnNeighbours(from, msg.pred, msg.succ);
+    this.fingers.learnNeighbours(from, msg.pred, msg.succ === null ? [] : [msg.succ, ...msg.next]);
     if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
       // I thought I was alone (every successor suspected), but a ring member watches me: link up again.
       this.succ = from;
@@ -736,7 +767,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         });
         return;
       case "needFinger":
-        this.env.send(origin, { type: "newFinger", key, pred: this.pred, succ: this.succ });
+        this.env.send(origin, { type: "newFinger", key, ...this.neighbours() });
         return;
     }
   }
@@ -768,7 +799,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   private onNewFinger(from: NodeRef, msg: MessageOf<"newFinger">): void {
     this.fingers.offer(from);
-    this.fingers.learnNeighbours(from, msg.pred, msg.succ);
+    this.fingers.learnNeighbours(from, msg.pred, msg.succ === null ? [] : [msg.succ, ...msg.next]);
     // Skip the ideal ids this finger is also the answer for (they lie in its range), then the next.
     const pred = msg.pred;
     while (pred !== null && this.fingerChain.length > 0) {

@@ -15,9 +15,25 @@ export function table(rows: readonly (readonly [string, unknown])[]): string {
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${formatValue(v)}`).join("\n");
 }
 
+/** Rows of records as an aligned grid, one column per field. */
+export function grid(rows: readonly Readonly<Record<string, unknown>>[]): string {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cells = rows.map((r) => columns.map((c) => formatValue(r[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? "").length)));
+  const line = (values: readonly string[]) =>
+    `  ${values.map((v, i) => v.padStart(widths[i] ?? 0)).join("  ")}`;
+  return [line(columns), ...cells.map(line)].join("\n");
+}
+
 export function summary(report: ScenarioReport): string {
   const head = `${report.scenario} · seed ${report.seed} · ${report.ok ? "all invariants held" : "INVARIANT VIOLATED"}`;
-  const metrics = table(Object.entries(report.metrics));
+  const entries = Object.entries(report.metrics);
+  const scalars = entries.filter(([, v]) => !Array.isArray(v));
+  const grids = entries.filter(([, v]) => Array.isArray(v)) as [
+    string,
+    Readonly<Record<string, unknown>>[],
+  ][];
+  const metrics = [table(scalars), ...grids.map(([name, rows]) => `\n${name}\n${grid(rows)}`)].join("\n");
   const run = table([
     ["events", report.events],
     ["events/s", report.eventsPerSec],

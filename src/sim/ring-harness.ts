@@ -132,6 +132,9 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     lastFaultMs = Math.max(lastFaultMs, sim.nowMs);
   };
 
+  const liveCount = (): number =>
+    sim.nodes.reduce((n, node) => n + (node.alive && views[node.index] != null ? 1 : 0), 0);
+
   const randomMember = (rng: Prng): RingView | undefined => {
     const all = members.views();
     return all.length === 0 ? undefined : all[rng.int(all.length)];
@@ -155,7 +158,10 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   });
   sim.every(1000, endMs, () => {
     if (sim.nowMs > measureStartMs && sim.nowMs <= measureEndMs) measureLiveNodeSec += sim.liveNodes().length;
-    const perfect = sim.nowMs >= lastFaultMs && perfectRingProblem(liveViews()) === null;
+    const perfect =
+      sim.nowMs >= buildEndMs &&
+      members.size === liveCount() &&
+      perfectRingProblem(members.views(), true) === null;
     if (!perfect) perfectSinceMs = null;
     else if (perfectSinceMs === null) perfectSinceMs = sim.nowMs;
   });

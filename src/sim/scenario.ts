@@ -5,7 +5,8 @@
 import type { Violation } from "../runtime/sim/simulator.js";
 
 export type ParamValue = number | string | boolean | null;
-export type Metrics = Record<string, ParamValue | Record<string, number>>;
+export type MetricRow = Readonly<Record<string, ParamValue>>;
+export type Metrics = Record<string, ParamValue | Record<string, number> | readonly MetricRow[]>;
 
 /** One scenario flag, e.g. `{ name: "loss", arg: "p", describe: "...", default: 0, parse: parseProbability }`. */
 export interface ScenarioOption {

@@ -5,8 +5,10 @@ import type { RingView } from "../../overlay/ring-view.js";
 const refKey = (ref: { addr: string; nonce: number }) => `${ref.addr}#${ref.nonce}`;
 
 /** Null if the live nodes form a perfect ring, else the first reason they do not. */
-export function perfectRingProblem(liveViews: readonly RingView[]): string | null {
-  const sorted = [...liveViews].sort((a, b) => (a.self.id < b.self.id ? -1 : a.self.id > b.self.id ? 1 : 0));
+export function perfectRingProblem(liveViews: readonly RingView[], alreadySorted = false): string | null {
+  const sorted = alreadySorted
+    ? liveViews
+    : [...liveViews].sort((a, b) => (a.self.id < b.self.id ? -1 : a.self.id > b.self.id ? 1 : 0));
   const n = sorted.length;
   for (let i = 0; i < n; i++) {
     const view = sorted[i] as RingView;

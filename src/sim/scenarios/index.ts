@@ -2,9 +2,10 @@
 import type { Scenario } from "../scenario.js";
 import { joinStorm } from "./join-storm.js";
 import { netChaos } from "./net-chaos.js";
+import { ppl08 } from "./ppl08.js";
 import { ring } from "./ring.js";
 
-export const scenarios: readonly Scenario[] = [ring, joinStorm, netChaos];
+export const scenarios: readonly Scenario[] = [ring, joinStorm, ppl08, netChaos];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);

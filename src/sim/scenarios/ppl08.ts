@@ -1,0 +1,196 @@
+// `selfman sim ppl08`: the relaxed-ring paper's experiments (PPL 2008; algorithms.md §2.8, §9 B1–B4)
+// on this simulator: branches and branch size vs N at connectivity 0.9/0.95/1.0 (B1, B2), ring
+// maintenance messages vs N (B3), and Chord's inconsistent lookups vs how many joins happen per
+// stabilisation, next to the relaxed ring's under the same churn (B4). Prints a table; --out DIR
+// also writes SVG plots.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TraceHash } from "../../runtime/sim/trace-hash.js";
+import { chordRing } from "../chord-protocol.js";
+import { type RingRunConfig, runRing } from "../ring-harness.js";
+import { relaxedRing } from "../ring-protocol.js";
+import type { ParamValue, Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import { lineChart } from "../svg-chart.js";
+
+/** The runs of one ppl08 invocation: their events add up, their trace hashes chain. */
+class RunLog {
+  events = 0;
+  private readonly hash = new TraceHash();
+
+  add(run: { sim: { stats: { events: number }; trace: TraceHash } }): void {
+    this.events += run.sim.stats.events;
+    this.hash.mixString(run.sim.trace.hex());
+  }
+
+  get traceHash(): string {
+    return this.hash.hex();
+  }
+}
+
+const CONNECTIVITIES = [0.9, 0.95, 1] as const;
+const JOINS_PER_STABILIZE = [4, 5, 6, 7, 8] as const;
+const JOIN_GAP_MS = 100;
+
+type Row = Record<string, ParamValue>;
+
+function sizesFor(maxNodes: number): number[] {
+  return [...new Set([Math.round(maxNodes / 4), Math.round(maxNodes / 2), maxNodes].filter((n) => n >= 4))];
+}
+
+function buildOnly(nodes: number, connectivity: number): RingRunConfig {
+  return {
+    nodes,
+    buildJoinGapMs: JOIN_GAP_MS,
+    settleMs: 30_000,
+    measureMs: 0,
+    quietMs: 0,
+    churn: { joins: 0, crashes: 0, leaves: 0 },
+    lookupsPerSec: 0,
+    connectivity,
+  };
+}
+
+function churnRun(nodes: number, durationSec: number): RingRunConfig {
+  return {
+    nodes,
+    buildJoinGapMs: JOIN_GAP_MS,
+    settleMs: 30_000,
+    measureMs: durationSec * 1000,
+    quietMs: 10_000,
+    churn: { joins: 1000 / JOIN_GAP_MS, crashes: 0, leaves: 0 },
+    lookupsPerSec: 10,
+    connectivity: 1,
+  };
+}
+
+function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[] {
+  const rows: Row[] = [];
+  for (const nodes of sizesFor(params.nodes)) {
+    for (const c of CONNECTIVITIES) {
+      const run = runRing(relaxedRing(), { seed: params.seed }, buildOnly(nodes, c));
+      log.add(run);
+      const m = run.metrics();
+      const branchNodes = (m.branches as number) * ((m.branchSizeMean as number | null) ?? 0);
+      rows.push({
+        nodes,
+        connectivity: c,
+        branches: m.branches as number,
+        branchesPerNode: Number(((m.branches as number) / nodes).toFixed(4)),
+        branchSizeMean: m.branchSizeMean as number | null,
+        branchSizeOverAllNodes: Number((branchNodes / nodes).toFixed(4)),
+        ringMessages: m.ringMessages as number,
+        hintMessages: (m.messagesByType as Record<string, number>).hint ?? 0,
+      });
+      tick();
+    }
+  }
+  return rows;
+}
+
+function chordRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[] {
+  const rows: Row[] = [];
+  const nodes = params.nodes;
+  const relaxedRun = runRing(relaxedRing(), { seed: params.seed }, churnRun(nodes, params.duration));
+  log.add(relaxedRun);
+  const relaxed = relaxedRun.metrics();
+  tick();
+  for (const s of JOINS_PER_STABILIZE) {
+    const chord = chordRing({ stabilizeMs: s * JOIN_GAP_MS });
+    const chordRun = runRing(chord, { seed: params.seed }, churnRun(nodes, params.duration));
+    log.add(chordRun);
+    const m = chordRun.metrics();
+    rows.push({
+      joinsPerStabilize: s,
+      chordInconsistentLookups: m.inconsistentLookups as number,
+      chordLookups: m.lookups as number,
+      chordRingMessages: m.ringMessages as number,
+      relaxedInconsistentLookups: relaxed.inconsistentLookups as number,
+      relaxedRingMessages: relaxed.ringMessages as number,
+    });
+    tick();
+  }
+  return rows;
+}
+
+function writePlots(dir: string, branches: readonly Row[], chord: readonly Row[]): void {
+  mkdirSync(dir, { recursive: true });
+  const byC = (field: string) =>
+    CONNECTIVITIES.map((c) => ({
+      name: `c = ${c}`,
+      points: branches
+        .filter((r) => r.connectivity === c)
+        .map((r) => [Number(r.nodes), Number(r[field] ?? 0)] as const),
+    }));
+  const plots: [string, string, string, ReturnType<typeof byC>][] = [
+    ["b1-branches.svg", "B1 branches vs N", "branches", byC("branches")],
+    ["b2-branch-size.svg", "B2 mean branch size vs N", "nodes per branch", byC("branchSizeMean")],
+    [
+      "b3-ring-messages.svg",
+      "B3 ring maintenance messages vs N",
+      "messages (FD excluded)",
+      byC("ringMessages"),
+    ],
+  ];
+  for (const [file, title, yLabel, series] of plots) {
+    writeFileSync(join(dir, file), lineChart({ title, xLabel: "nodes N", yLabel, series }));
+  }
+  writeFileSync(
+    join(dir, "b4-chord-inconsistency.svg"),
+    lineChart({
+      title: "B4 inconsistent lookups vs joins per stabilisation",
+      xLabel: "joins per Chord stabilisation",
+      yLabel: "inconsistent lookups",
+      series: [
+        {
+          name: "Chord",
+          points: chord.map(
+            (r) => [Number(r.joinsPerStabilize), Number(r.chordInconsistentLookups)] as const,
+          ),
+        },
+        {
+          name: "relaxed ring",
+          points: chord.map(
+            (r) => [Number(r.joinsPerStabilize), Number(r.relaxedInconsistentLookups)] as const,
+          ),
+        },
+      ],
+    }),
+  );
+}
+
+function runPpl08(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome {
+  const total = sizesFor(params.nodes).length * CONNECTIVITIES.length + JOINS_PER_STABILIZE.length + 1;
+  let done = 0;
+  const tick = () => context.progress(++done / total);
+  const log = new RunLog();
+  const branches = branchRows(params, log, tick);
+  const chord = chordRows(params, log, tick);
+  if (typeof params.out === "string" && params.out !== "") writePlots(params.out, branches, chord);
+  return {
+    metrics: { branchesVsN: branches, chordVsStabilization: chord },
+    violations: [],
+    events: log.events,
+    traceHash: log.traceHash,
+    constants: {
+      joinGapMs: JOIN_GAP_MS,
+      connectivities: CONNECTIVITIES.join(","),
+      joinsPerStabilize: JOINS_PER_STABILIZE.join(","),
+    },
+  };
+}
+
+export const ppl08: Scenario = {
+  name: "ppl08",
+  summary: "the relaxed-ring paper's experiments: branches vs connectivity, maintenance, Chord inconsistency",
+  defaults: { nodes: 2000, duration: 60 },
+  options: [
+    {
+      name: "out",
+      arg: "dir",
+      describe: "write SVG plots to this folder",
+      default: null,
+      parse: (raw) => raw,
+    },
+  ],
+  run: runPpl08,
+};
