@@ -10,10 +10,13 @@ import type { NodeRef } from "../core/node-ref.js";
 interface Finger {
   readonly ref: NodeRef;
   readonly dist: bigint;
-  /** The finger's neighbours as it last told us: its pred (null: unknown) and first successors. */
+  /** The finger's neighbours as it last told us (null: unknown): pred, succ and the next after it. */
   pred: NodeRef | null;
-  succs: readonly NodeRef[];
+  succ: NodeRef | null;
+  next: readonly NodeRef[];
 }
+
+const NONE: readonly NodeRef[] = [];
 
 /** N/k^ℓ for ℓ = 1, 2, … while ≥ 1, shared by every node with the same (m, k). */
 const spanCache = new Map<string, readonly bigint[]>();
@@ -78,7 +81,7 @@ export class FingerTable {
     if (existing !== undefined && existing.dist === d) {
       if (existing.ref.addr !== ref.addr || existing.ref.nonce !== ref.nonce) {
         this.byAddr.delete(existing.ref.addr);
-        this.fingers[at] = this.track({ ref, dist: d, pred: null, succs: [] });
+        this.fingers[at] = this.track({ ref, dist: d, pred: null, succ: null, next: NONE });
       }
       return;
     }
@@ -88,7 +91,7 @@ export class FingerTable {
     const after = this.fingers[at];
     const replace = after !== undefined && this.slotOf(after.dist) === slot;
     if (replace) this.byAddr.delete(after.ref.addr);
-    this.fingers.splice(at, replace ? 1 : 0, this.track({ ref, dist: d, pred: null, succs: [] }));
+    this.fingers.splice(at, replace ? 1 : 0, this.track({ ref, dist: d, pred: null, succ: null, next: NONE }));
   }
 
   private track(finger: Finger): Finger {
@@ -101,24 +104,25 @@ export class FingerTable {
    * a finger's new predecessor inside its slot is a better finger (correction on use, §3), so the
    * table heals from ordinary traffic and needs a full refresh only rarely.
    */
-  learnNeighbours(ref: NodeRef, pred: NodeRef | null, succs: readonly NodeRef[]): void {
+  learnNeighbours(ref: NodeRef, pred: NodeRef | null, succ: NodeRef | null, next: readonly NodeRef[] | null): void {
     const finger = this.byAddr.get(ref.addr);
     if (finger === undefined || finger.ref.nonce !== ref.nonce) return;
-    const first = succs[0];
     const newPred = pred !== null && (finger.pred?.addr !== pred.addr || finger.pred.nonce !== pred.nonce);
-    const known = finger.succs[0];
-    const newSucc = first !== undefined && (known?.addr !== first.addr || known.nonce !== first.nonce);
+    const newSucc = succ !== null && (finger.succ?.addr !== succ.addr || finger.succ.nonce !== succ.nonce);
     finger.pred = pred;
-    finger.succs = succs;
+    finger.succ = succ;
+    if (next !== null) finger.next = next;
+    else if (newSucc) finger.next = NONE;
     if (newPred) this.offer(pred);
-    if (newSucc) this.offer(first);
+    if (newSucc) this.offer(succ);
   }
 
   remove(ref: NodeRef): void {
     if (this.byAddr.delete(ref.addr)) this.fingers = this.fingers.filter((f) => f.ref.addr !== ref.addr);
     for (const f of this.fingers) {
-      if (f.succs.some((p) => p.addr === ref.addr)) f.succs = [];
+      if (f.succ?.addr === ref.addr) f.succ = null;
       if (f.pred?.addr === ref.addr) f.pred = null;
+      if (f.next.some((p) => p.addr === ref.addr)) f.next = NONE;
     }
   }
 
@@ -139,15 +143,21 @@ export class FingerTable {
     for (; i >= 0; i--) {
       const finger = this.fingers[i] as Finger;
       if (!isUsable(finger.ref)) continue;
-      let before = finger.ref.id;
-      for (const succ of finger.succs) {
-        if (this.ids.inOC(key, before, succ.id)) {
-          if (isUsable(succ)) return { peer: succ, owner: true };
-          break;
-        }
-        before = succ.id;
-      }
+      const owner = this.ownerAmongSuccessors(finger, key);
+      if (owner !== null && isUsable(owner)) return { peer: owner, owner: true };
       return { peer: finger.ref, owner: false };
+    }
+    return null;
+  }
+
+  /** The successor of `finger` (from what it told us) whose range holds `key`, if it told us enough. */
+  private ownerAmongSuccessors(finger: Finger, key: RingId): NodeRef | null {
+    if (finger.succ === null) return null;
+    if (this.ids.inOC(key, finger.ref.id, finger.succ.id)) return finger.succ;
+    let before = finger.succ.id;
+    for (const next of finger.next) {
+      if (this.ids.inOC(key, before, next.id)) return next;
+      before = next.id;
     }
     return null;
   }
@@ -161,7 +171,8 @@ export class FingerTable {
     const addrs = new Set<string>();
     for (const f of this.fingers) {
       addrs.add(f.ref.addr);
-      for (const p of f.succs) addrs.add(p.addr);
+      if (f.succ !== null) addrs.add(f.succ.addr);
+      for (const p of f.next) addrs.add(p.addr);
     }
     return addrs;
   }

@@ -10,13 +10,14 @@ export type RoutedPayload =
   | { readonly kind: "lookup"; readonly lookupId: number }
   | { readonly kind: "needFinger" };
 
-/**
- * What a node tells the peers it pings (and the hops it acks): its successor and the next few after
- * it, and its predecessor unless it suspects it.
- */
-export interface Neighbours {
+/** What a node tells the neighbours it pings: its successor, and its predecessor unless it suspects it. */
+export interface NeighbourPair {
   readonly pred: NodeRef | null;
   readonly succ: NodeRef | null;
+}
+
+/** What a node tells a peer that keeps it as a finger: also the next few successors after succ. */
+export interface Neighbours extends NeighbourPair {
   /** succList entries after succ (at most NEIGHBOURS_SHARED − 1). */
   readonly next: readonly NodeRef[];
 }
@@ -27,8 +28,11 @@ export const NEIGHBOURS_SHARED = 3;
 export type RingMessage =
   // failure detector (§4); both carry the sender's neighbours — its pred only while it trusts it —
   // which the neighbour check reads
-  | Msg<"ping", Neighbours>
-  | Msg<"pong", Neighbours>
+  | Msg<"ping", NeighbourPair>
+  | Msg<"pong", NeighbourPair>
+  // finger probes (§3): a finger answers with its neighbours
+  | Msg<"probe">
+  | Msg<"probeReply", Neighbours>
   // routing (§2.4)
   | Msg<
       "route",

@@ -12,6 +12,7 @@ import { FailureDetector } from "./failure-detector.js";
 import { FingerTable } from "./finger-table.js";
 import {
   NEIGHBOURS_SHARED,
+  type NeighbourPair,
   type Neighbours,
   type RingMessage,
   type RingTimer,
@@ -88,7 +89,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.fd = new FailureDetector(config.fd, {
       crash: (p) => this.onCrash(p),
       alive: (p) => this.onAlive(p),
-      ping: (p) => env.send(p, { type: "ping", ...this.neighbours() }),
+      ping: (p) => env.send(p, { type: "ping", pred: this.trustedPred(), succ: this.succ }),
     });
   }
 
@@ -188,7 +189,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       case "fingerProbe":
         for (const finger of this.fingers.refs()) {
-          if (!this.fd.isMonitored(finger)) this.env.send(finger, { type: "ping", ...this.neighbours() });
+          if (!this.fd.isMonitored(finger)) this.env.send(finger, { type: "probe" });
         }
         this.env.setTimer(this.config.fingerProbeMs, { type: "fingerProbe" });
         return;
@@ -213,8 +214,14 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.fd.heard(from, this.env.now());
     switch (msg.type) {
       case "ping":
-        this.env.send(from, { type: "pong", ...this.neighbours() });
+        this.env.send(from, { type: "pong", pred: this.trustedPred(), succ: this.succ });
         this.checkNeighbours(from, msg);
+        return;
+      case "probe":
+        this.env.send(from, { type: "probeReply", ...this.neighbours() });
+        return;
+      case "probeReply":
+        this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
         return;
       case "pong": {
         this.checkNeighbours(from, msg);
@@ -232,7 +239,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
           this.pendingHops.delete(msg.hopId);
           this.env.cancelTimer(pending.timer);
         }
-        this.fingers.learnNeighbours(from, msg.pred, msg.succ === null ? [] : [msg.succ, ...msg.next]);
+        this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
         return;
       }
       case "lookupReply":
@@ -595,9 +602,12 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   // ---- ring check, piggybacked on the FD's pongs, and hints (§2.7) --------------------------------
 
+  private trustedPred(): NodeRef | null {
+    return this.pred !== null && !this.fd.isSuspected(this.pred) ? this.pred : null;
+  }
+
   private neighbours(): Neighbours {
-    const pred = this.pred !== null && !this.fd.isSuspected(this.pred) ? this.pred : null;
-    return { pred, succ: this.succ, next: this.succList.slice(1, NEIGHBOURS_SHARED) };
+    return { pred: this.trustedPred(), succ: this.succ, next: this.succList.slice(1, NEIGHBOURS_SHARED) };
   }
 
   /**
@@ -608,8 +618,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * when nobody (or somebody before me) is its predecessor. This is what closes the ring again after
    * lost messages, which the paper's purely event-driven protocol does not survive.
    */
-  private checkNeighbours(from: NodeRef, msg: Neighbours): void {
-    this.fingers.learnNeighbours(from, msg.pred, msg.succ === null ? [] : [msg.succ, ...msg.next]);
+  private checkNeighbours(from: NodeRef, msg: NeighbourPair): void {
+    this.fingers.learnNeighbours(from, msg.pred, msg.succ, null);
     if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
       // I thought I was alone (every successor suspected), but a ring member watches me: link up again.
       this.succ = from;
@@ -799,7 +809,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   private onNewFinger(from: NodeRef, msg: MessageOf<"newFinger">): void {
     this.fingers.offer(from);
-    this.fingers.learnNeighbours(from, msg.pred, msg.succ === null ? [] : [msg.succ, ...msg.next]);
+    this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
     // Skip the ideal ids this finger is also the answer for (they lie in its range), then the next.
     const pred = msg.pred;
     while (pred !== null && this.fingerChain.length > 0) {
