@@ -91,7 +91,11 @@ export class FingerTable {
     const after = this.fingers[at];
     const replace = after !== undefined && this.slotOf(after.dist) === slot;
     if (replace) this.byAddr.delete(after.ref.addr);
-    this.fingers.splice(at, replace ? 1 : 0, this.track({ ref, dist: d, pred: null, succ: null, next: NONE }));
+    this.fingers.splice(
+      at,
+      replace ? 1 : 0,
+      this.track({ ref, dist: d, pred: null, succ: null, next: NONE }),
+    );
   }
 
   private track(finger: Finger): Finger {
@@ -104,7 +108,12 @@ export class FingerTable {
    * a finger's new predecessor inside its slot is a better finger (correction on use, §3), so the
    * table heals from ordinary traffic and needs a full refresh only rarely.
    */
-  learnNeighbours(ref: NodeRef, pred: NodeRef | null, succ: NodeRef | null, next: readonly NodeRef[] | null): void {
+  learnNeighbours(
+    ref: NodeRef,
+    pred: NodeRef | null,
+    succ: NodeRef | null,
+    next: readonly NodeRef[] | null,
+  ): void {
     const finger = this.byAddr.get(ref.addr);
     if (finger === undefined || finger.ref.nonce !== ref.nonce) return;
     const newPred = pred !== null && (finger.pred?.addr !== pred.addr || finger.pred.nonce !== pred.nonce);

@@ -685,11 +685,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   private route(key: RingId, origin: NodeRef, hops: number, last: boolean, payload: RoutedPayload): void {
-    const predSuspected = this.pred !== null && this.fd.isSuspected(this.pred);
-    if (
-      this.responsibleFor(key) ||
-      (payload.kind === "join" && last && predSuspected && this.succ !== null)
-    ) {
+    if (this.responsibleFor(key)) {
       this.deliver(key, origin, hops, payload);
       return;
     }
