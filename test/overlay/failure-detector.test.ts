@@ -43,7 +43,9 @@ describe("FailureDetector", () => {
           .map((p) => `crash ${p.addr}`)
           .sort();
         assert.deepEqual(crashes, expected);
-        peers.forEach((p, i) => assert.equal(fd.isSuspected(p), !answers[i]));
+        peers.forEach((p, i) => {
+          assert.equal(fd.isSuspected(p), !answers[i]);
+        });
       }),
     );
   });
