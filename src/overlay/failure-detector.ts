@@ -1,8 +1,10 @@
 // The eventually perfect failure detector ◇P (algorithms.md §4): ping rounds to the monitored peers,
-// a suspicion when no pong arrives within the timeout, `alive` when a suspected peer answers again —
+// a suspicion when no answer comes within the timeout, `alive` when a suspected peer answers again —
 // and then the timeout grows by Δ (capped at Tmax), which is what makes it eventually accurate.
-// Suspicions are per link: a cut link looks exactly like a crash. Sans-I/O: it owns no timer; its
-// node calls round() and check() on its own timers and passes pongs in.
+// Suspicions are per link: a cut link looks exactly like a crash. Two economies (docs/protocols.md):
+// any message counts as a sign of life, so a peer heard within the last half period is not pinged;
+// and a round first judges the pings of earlier rounds, so one timer per period drives everything.
+// Sans-I/O: it owns no timer; its node calls round() every pingPeriodMs and passes what it hears in.
 import type { NodeRef } from "../core/node-ref.js";
 import type { FailureDetectorConfig } from "./config.js";
 
@@ -16,8 +18,8 @@ export interface FailureDetectorEvents {
 interface Watch {
   peer: NodeRef;
   lastHeardMs: number;
-  /** Pinged in the current round (and not heard since the round began). */
-  pinged: boolean;
+  /** When the unanswered ping went out, or null if none is outstanding. */
+  pingedAtMs: number | null;
   suspected: boolean;
 }
 
@@ -47,7 +49,7 @@ export class FailureDetector {
     this.watched.set(peer.addr, {
       peer,
       lastHeardMs: Number.NEGATIVE_INFINITY,
-      pinged: false,
+      pingedAtMs: null,
       suspected: false,
     });
   }
@@ -70,27 +72,23 @@ export class FailureDetector {
     return this.watched.size;
   }
 
-  /** Starts a round: pings every monitored peer not heard lately; if it pinged any, the node calls check() timeoutMs later. */
-  round(nowMs: number): boolean {
-    const recentMs = this.config.pingPeriodMs / 2;
-    let pinged = false;
-    for (const watch of this.watched.values()) {
-      watch.pinged = watch.suspected || nowMs - watch.lastHeardMs >= recentMs;
-      if (watch.pinged) {
-        pinged = true;
-        this.events.ping(watch.peer);
-      }
-    }
-    return pinged;
-  }
-
-  /** Ends a round: every pinged peer that stayed silent, and is not yet suspected, is now suspected. */
-  check(): void {
+  /**
+   * One round: every peer whose ping has gone unanswered for the timeout is now suspected; then every
+   * peer without an outstanding ping and not heard within half a period is pinged.
+   */
+  round(nowMs: number): void {
     const silent: NodeRef[] = [];
+    const recentMs = this.config.pingPeriodMs / 2;
     for (const watch of this.watched.values()) {
-      if (watch.pinged && !watch.suspected) {
+      const pingedAt = watch.pingedAtMs;
+      if (pingedAt !== null && nowMs - pingedAt >= this.timeout && !watch.suspected) {
         watch.suspected = true;
         silent.push(watch.peer);
+      }
+      const due = pingedAt === null || watch.suspected ? nowMs - watch.lastHeardMs >= recentMs : false;
+      if (due) {
+        watch.pingedAtMs = pingedAt ?? nowMs;
+        this.events.ping(watch.peer);
       }
     }
     for (const peer of silent) {
@@ -113,7 +111,7 @@ export class FailureDetector {
       return;
     }
     watch.lastHeardMs = nowMs;
-    watch.pinged = false;
+    watch.pingedAtMs = null;
     if (watch.suspected) {
       watch.suspected = false;
       this.falseSuspicions++;

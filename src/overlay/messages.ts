@@ -58,7 +58,6 @@ export type RingMessage =
 
 export type RingTimer =
   | Msg<"fdRound">
-  | Msg<"fdCheck">
   | Msg<"joinRetry">
   | Msg<"predTakeover", { pred: NodeRef }>
   | Msg<"hint">

@@ -169,11 +169,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (this.left) return;
     switch (tag.type) {
       case "fdRound":
-        if (this.fd.round(this.env.now())) this.env.setTimer(this.fd.timeoutMs, { type: "fdCheck" });
+        this.fd.round(this.env.now());
         this.env.setTimer(this.config.fd.pingPeriodMs, { type: "fdRound" });
-        return;
-      case "fdCheck":
-        this.fd.check();
         return;
       case "joinRetry":
         if (this.succ !== null) return;

@@ -45,7 +45,6 @@ export type ChordTimer =
   | Msg<"stabilize">
   | Msg<"fixFinger">
   | Msg<"fdRound">
-  | Msg<"fdCheck">
   /** A request (lookup, join or finger) got no answer in time. */
   | Msg<"requestTimeout", { reqId: number }>
   /** Hands a lookup result that was ready at once to its callback, inside a later handler. */

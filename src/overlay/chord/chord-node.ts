@@ -181,11 +181,7 @@ export class ChordNode implements Process<ChordMessage, ChordTimer>, RingNodeApi
         return;
       case "fdRound":
         this.fd.round(this.env.now());
-        this.env.setTimer(this.fd.timeoutMs, { type: "fdCheck" });
-        return;
-      case "fdCheck":
-        this.fd.check();
-        this.env.setTimer(Math.max(0, this.config.fd.pingPeriodMs - this.fd.timeoutMs), { type: "fdRound" });
+        this.env.setTimer(this.config.fd.pingPeriodMs, { type: "fdRound" });
         return;
       case "requestTimeout":
         this.onRequestTimeout(tag.reqId);
