@@ -44,7 +44,7 @@ export const DEFAULT_OVERLAY: OverlayConfig = {
   predTakeoverMs: 6000,
   hintPeriodMs: 10_000,
   fingerRefreshMs: 600_000,
-  fingerProbeMs: 120_000,
+  fingerProbeMs: 240_000,
   ringCheckMs: 5000,
   hopTimeoutMs: 1000,
   lookupTimeoutMs: 10_000,

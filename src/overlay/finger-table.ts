@@ -74,6 +74,8 @@ export class FingerTable {
 
   /** Offers a peer learned anywhere; keeps it if it is the closest known peer of its slot. */
   offer(ref: NodeRef): void {
+    const known = this.byAddr.get(ref.addr);
+    if (known !== undefined && known.ref.nonce === ref.nonce) return; // the common case: already a finger
     const d = this.ids.dist(this.self, ref.id);
     if (d === 0n) return;
     const at = this.search(d);

@@ -106,7 +106,7 @@ export class TraceHash {
     } else if (value instanceof Uint8Array) {
       this.mix(0x7105 ^ value.length);
       for (const byte of value) this.mix(byte);
-    } else if ("simIndex" in value && "nonce" in value) {
+    } else if (typeof (value as { simIndex?: unknown }).simIndex === "number") {
       // A simulator NodeRef: its index and nonce determine its id and address.
       const ref = value as { simIndex: number; nonce: number };
       this.mix(0x7106 ^ ref.simIndex);
