@@ -51,7 +51,8 @@ export type RingMessage =
   // crash recovery and branch closing (§2.5, §2.7)
   | Msg<"fix">
   | Msg<"fixOk", { succList: readonly NodeRef[] }>
-  | Msg<"redirect", { to: NodeRef }>
+  /** "Not me: try my pred `to` (or, if you cannot reach it, the pred before it, `alt`)." */
+  | Msg<"redirect", { to: NodeRef; alt: NodeRef | null }>
   | Msg<"hint", { candidate: NodeRef }>
   // graceful leave
   | Msg<"leaving", { pred: NodeRef | null; succ: NodeRef | null; succList: readonly NodeRef[] }>;
@@ -65,4 +66,4 @@ export type RingTimer =
   | Msg<"fingerProbe">
   | Msg<"lookupTimeout", { lookupId: number }>
   | Msg<"hopTimeout", { hopId: number }>
-  | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef }>;
+  | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef; alt: NodeRef | null }>;

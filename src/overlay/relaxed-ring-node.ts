@@ -74,6 +74,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   /** The old pred each joiner was given, so a repeated join gets the same joinOk. */
   private readonly joinOkGiven = new Map<string, NodeRef>();
   private recovering = false;
+  /** When my current pred became suspected, or null. */
+  private predSuspectedAtMs: number | null = null;
+  /** My predecessor's trusted predecessor, from its pings: offered as `alt` in redirects. */
+  private predPred: NodeRef | null = null;
   private left = false;
   private nextLookupId = 1;
   private lastRingCheck = Number.NEGATIVE_INFINITY;
@@ -195,7 +199,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         this.env.setTimer(this.config.fingerRefreshMs, { type: "fingerRefresh" });
         return;
       case "fixTimeout":
-        this.onFixTimeout(tag.to, tag.fallback);
+        this.onFixTimeout(tag.to, tag.fallback, tag.alt);
         return;
       case "hopTimeout":
         this.onHopTimeout(tag.hopId);
@@ -277,7 +281,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       }
       case "redirect": {
-        this.onRedirect(from, msg.to);
+        this.onRedirect(from, msg.to, msg.alt);
         return;
       }
       case "hint":
@@ -384,15 +388,35 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   // ---- neighbours ---------------------------------------------------------------------------
 
+  /**
+   * My pred has been suspected for predTakeoverMs (§2.5's takeover delay): only now may a peer from
+   * behind it take its place. Sooner, a fixer is redirected to it first: a suspicion may be one broken
+   * link, and the fixer may well reach the pred (connectivity < 1 showed ranges overlapping otherwise).
+   */
+  private predAbandoned(): boolean {
+    const pred = this.pred;
+    const since = this.predSuspectedAtMs;
+    if (pred === null || since === null || !this.fd.isSuspected(pred)) return false;
+    return this.env.now() - since >= this.config.predTakeoverMs;
+  }
+
   private setPred(pred: NodeRef): void {
     if (same(pred, this.pred)) return;
+    this.predSuspectedAtMs = null;
     this.pred = pred;
     if (!same(pred, this.self)) {
       this.predList.set(pred.addr, pred);
       this.fd.monitor(pred);
       this.fingers.offer(pred);
+      // Handed a pred my FD already suspects (it reports a crash only once): start the takeover clock.
+      if (this.fd.isSuspected(pred)) this.predSuspected(pred);
     }
     this.changedRange();
+  }
+
+  private predSuspected(pred: NodeRef): void {
+    this.predSuspectedAtMs = this.env.now();
+    this.env.setTimer(this.config.predTakeoverMs, { type: "predTakeover", pred });
   }
 
   /**
@@ -475,7 +499,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.succList = this.succList.filter((p) => !same(p, peer));
     if (same(peer, this.succ)) this.recoverSucc();
     if (same(peer, this.pred)) {
-      this.env.setTimer(this.config.predTakeoverMs, { type: "predTakeover", pred: peer });
+      this.predSuspected(peer);
     } else if (this.predList.has(peer.addr)) {
       this.predList.delete(peer.addr);
     }
@@ -522,10 +546,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       pred === null ||
       same(pred, from) ||
       same(pred, this.self) ||
-      this.fd.isSuspected(pred) ||
-      this.ids.inOO(from.id, pred.id, this.self.id);
+      this.ids.inOO(from.id, pred.id, this.self.id) ||
+      this.predAbandoned();
     if (!accept) {
-      this.env.send(from, { type: "redirect", to: pred });
+      this.env.send(from, { type: "redirect", to: pred, alt: this.predPred });
       return;
     }
     this.setPred(from);
@@ -548,22 +572,40 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * fixOk within hopTimeoutMs), link to `from` instead — it lies between me and my successor, so the
    * change respects I4 — and `to` hangs as a branch on `from` (§2.5, the paper's modified goto).
    */
-  private onRedirect(from: NodeRef, to: NodeRef): void {
+  private onRedirect(from: NodeRef, to: NodeRef, alt: NodeRef | null): void {
     if (same(to, this.self)) return;
     if (this.fd.isSuspected(to) || !this.usable(to)) {
-      this.adoptFallbackSucc(from);
+      this.tryAltOrFallback(from, alt);
       return;
     }
     if (this.succ === null || this.ids.inOO(to.id, this.self.id, this.succ.id) || this.recovering) {
       this.env.send(to, { type: "fix" });
-      this.env.setTimer(this.config.hopTimeoutMs, { type: "fixTimeout", to, fallback: from });
+      this.env.setTimer(this.config.hopTimeoutMs, { type: "fixTimeout", to, fallback: from, alt });
     }
   }
 
-  private onFixTimeout(to: NodeRef, fallback: NodeRef): void {
+  private onFixTimeout(to: NodeRef, fallback: NodeRef, alt: NodeRef | null): void {
     const succ = this.succ;
     if (succ === null || this.ids.inOC(succ.id, this.self.id, to.id)) return; // linked to `to`, or closer
     this.unreachable.set(to.addr, this.env.now() + UNREACHABLE_MS);
+    this.tryAltOrFallback(fallback, alt);
+  }
+
+  /**
+   * The peer I was redirected to is out of reach: try the one before it (so a single unreachable
+   * node does not push me past every node behind it), else settle for the redirector.
+   */
+  private tryAltOrFallback(fallback: NodeRef, alt: NodeRef | null): void {
+    if (
+      alt !== null &&
+      !same(alt, this.self) &&
+      this.usable(alt) &&
+      this.ids.inOO(alt.id, this.self.id, fallback.id)
+    ) {
+      this.env.send(alt, { type: "fix" });
+      this.env.setTimer(this.config.hopTimeoutMs, { type: "fixTimeout", to: alt, fallback, alt: null });
+      return;
+    }
     this.adoptFallbackSucc(fallback);
   }
 
@@ -625,6 +667,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       this.env.send(from, { type: "fix" });
       return;
     }
+    if (same(from, this.pred)) this.predPred = msg.pred;
     const succ = this.succ;
     if (succ === null || !same(from, succ)) return;
     if (this.recovering) {

@@ -32,7 +32,19 @@ after(() => rmSync(out, { recursive: true, force: true }));
 describe("ring scenarios", () => {
   for (const protocol of ["relaxed", "chord"]) {
     it(`sim ring --protocol ${protocol} prints every ring metric`, () => {
-      const run = selfman("sim", "ring", "--nodes", "40", "--duration", "10", "--churn", "1,0.5,0.5", "--protocol", protocol, "--json");
+      const run = selfman(
+        "sim",
+        "ring",
+        "--nodes",
+        "40",
+        "--duration",
+        "10",
+        "--churn",
+        "1,0.5,0.5",
+        "--protocol",
+        protocol,
+        "--json",
+      );
       assert.equal(run.code, 0, run.stderr);
       const report = JSON.parse(run.stdout);
       for (const key of RING_METRICS) assert.ok(key in report.metrics, `missing ${key}`);
@@ -56,7 +68,12 @@ describe("ring scenarios", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /branchesVsN/);
     assert.match(run.stdout, /chordVsStabilization/);
-    for (const file of ["b1-branches.svg", "b2-branch-size.svg", "b3-ring-messages.svg", "b4-chord-inconsistency.svg"]) {
+    for (const file of [
+      "b1-branches.svg",
+      "b2-branch-size.svg",
+      "b3-ring-messages.svg",
+      "b4-chord-inconsistency.svg",
+    ]) {
       assert.ok(existsSync(join(out, file)), file);
       assert.match(readFileSync(join(out, file), "utf8"), /^<svg/);
     }

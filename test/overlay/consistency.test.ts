@@ -24,6 +24,7 @@ const churn = (nodes: number): RingRunConfig => ({
   ...storm(nodes),
   buildJoinGapMs: 100,
   measureMs: 60_000,
+  quietMs: 60_000,
   churn: { joins: 5, crashes: 2, leaves: 2 },
 });
 
