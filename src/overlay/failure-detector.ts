@@ -2,11 +2,17 @@
 // a suspicion when no answer comes within the timeout, `alive` when a suspected peer answers again —
 // and then the timeout grows by Δ (capped at Tmax), which is what makes it eventually accurate.
 // Suspicions are per link: a cut link looks exactly like a crash. Two economies (docs/protocols.md):
-// any message counts as a sign of life, so a peer heard within the last half period is not pinged;
+// any message counts as a sign of life, so a peer heard within most of the last period is not pinged;
 // and a round first judges the pings of earlier rounds, so one timer per period drives everything.
 // Sans-I/O: it owns no timer; its node calls round() every pingPeriodMs and passes what it hears in.
 import type { NodeRef } from "../core/node-ref.js";
 import type { FailureDetectorConfig } from "./config.js";
+
+/**
+ * A peer heard within this fraction of a period is not pinged. Close to 1, the two ends of a link
+ * settle into one ping–pong per period between them; detection stays within Tmax + period.
+ */
+const RECENT_FRACTION = 0.9;
 
 export interface FailureDetectorEvents {
   crash(peer: NodeRef): void;
@@ -74,11 +80,11 @@ export class FailureDetector {
 
   /**
    * One round: every peer whose ping has gone unanswered for the timeout is now suspected; then every
-   * peer without an outstanding ping and not heard within half a period is pinged.
+   * peer without an outstanding ping and not heard lately (RECENT_FRACTION of a period) is pinged.
    */
   round(nowMs: number): void {
     const silent: NodeRef[] = [];
-    const recentMs = this.config.pingPeriodMs / 2;
+    const recentMs = this.config.pingPeriodMs * RECENT_FRACTION;
     for (const watch of this.watched.values()) {
       const pingedAt = watch.pingedAtMs;
       if (pingedAt !== null && nowMs - pingedAt >= this.timeout && !watch.suspected) {
