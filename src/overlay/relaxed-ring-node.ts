@@ -44,6 +44,8 @@ interface PendingHop {
 
 /** A peer that failed to acknowledge a hop is avoided for routing this long. */
 const UNREACHABLE_MS = 30_000;
+/** Past this many avoided peers, expired entries are swept. */
+const UNREACHABLE_MAX = 256;
 
 interface PendingLookup {
   readonly onDone: LookupCallback;
@@ -71,8 +73,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   /** Peers that did not acknowledge a routed hop, until when they are avoided. */
   private readonly unreachable = new Map<string, number>();
   private nextHopId = 1;
-  /** The old pred each joiner was given, so a repeated join gets the same joinOk. */
-  private readonly joinOkGiven = new Map<string, NodeRef>();
+  /** The old pred the latest joiner was given, so its repeated join gets the same joinOk. */
+  private joinOkGiven: { readonly joiner: NodeRef; readonly pred: NodeRef } | null = null;
   private recovering = false;
   /** When my current pred became suspected, or null. */
   private predSuspectedAtMs: number | null = null;
@@ -326,14 +328,16 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (same(joiner, this.pred)) {
       // A repeated join (its joinOk was lost), or a joiner handed to me by a leaving predecessor:
       // tell it the predecessor it was given, or the closest one I know before it.
-      const old = this.joinOkGiven.get(joiner.addr) ?? this.closestPredListMemberBefore(joiner);
+      const given = this.joinOkGiven;
+      const old =
+        given !== null && same(given.joiner, joiner) ? given.pred : this.closestPredListMemberBefore(joiner);
       if (old !== null)
         this.env.send(joiner, { type: "joinOk", pred: old, succ: this.self, succList: this.succList });
       return;
     }
     const old = this.pred ?? this.self;
     this.setPred(joiner);
-    this.joinOkGiven.set(joiner.addr, old);
+    this.joinOkGiven = { joiner, pred: old };
     this.env.send(joiner, { type: "joinOk", pred: old, succ: this.self, succList: this.succList });
   }
 
@@ -587,7 +591,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private onFixTimeout(to: NodeRef, fallback: NodeRef, alt: NodeRef | null): void {
     const succ = this.succ;
     if (succ === null || this.ids.inOC(succ.id, this.self.id, to.id)) return; // linked to `to`, or closer
-    this.unreachable.set(to.addr, this.env.now() + UNREACHABLE_MS);
+    this.markUnreachable(to);
     this.tryAltOrFallback(fallback, alt);
   }
 
@@ -750,7 +754,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     const pending = this.pendingHops.get(hopId);
     if (pending === undefined) return;
     this.pendingHops.delete(hopId);
-    this.unreachable.set(pending.peer.addr, this.env.now() + UNREACHABLE_MS);
+    this.markUnreachable(pending.peer);
     this.fingers.remove(pending.peer);
     this.route(pending.key, pending.origin, pending.hops, false, pending.payload);
   }
@@ -760,6 +764,14 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * the key; if that peer is not the owner, the key lies behind it (in a branch, or beyond a stale
    * finger successor), and it walks back through its predList, one closer peer at a time (§2.4).
    */
+  private markUnreachable(peer: NodeRef): void {
+    const now = this.env.now();
+    if (this.unreachable.size >= UNREACHABLE_MAX) {
+      for (const [addr, until] of this.unreachable) if (until <= now) this.unreachable.delete(addr);
+    }
+    this.unreachable.set(peer.addr, now + UNREACHABLE_MS);
+  }
+
   private readonly usable = (p: NodeRef): boolean => {
     if (same(p, this.self) || this.fd.isSuspected(p)) return false;
     const until = this.unreachable.get(p.addr);
