@@ -1,5 +1,6 @@
 // Parsers for scenario and bench flags: each validates and throws a RangeError that says what was
 // expected, so bad input never reaches a simulation (non-negotiable 5).
+import { parseLatency } from "../runtime/sim/latency.js";
 
 export function parseCount(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (raw: string) => number {
   return (raw) => {
@@ -23,6 +24,12 @@ export function parseNumber(
     }
     return n;
   };
+}
+
+/** A latency spec flag (const:MS | uniform:MIN-MAX | lognormal:MEDIAN,SIGMA), kept as text once it parses. */
+export function parseLatencyFlag(raw: string): string {
+  parseLatency(raw);
+  return raw;
 }
 
 export function parseProbability(flag: string): (raw: string) => number {

@@ -7,7 +7,7 @@ import type { NodeRef } from "../../core/node-ref.js";
 import { parseLatency } from "../../runtime/sim/latency.js";
 import { Simulator } from "../../runtime/sim/simulator.js";
 import { type GossipMessage, type GossipTimer, MaxGossip } from "../components/max-gossip.js";
-import { parseCount, parseNumber, parseProbability } from "../params.js";
+import { parseCount, parseLatencyFlag, parseNumber, parseProbability } from "../params.js";
 import type { Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
 
 const QUIET_SEC = 60;
@@ -15,12 +15,6 @@ const ROUND_MS = 500;
 const DOWNTIME_MS = { min: 1_000, max: 10_000 } as const;
 
 type ChaosSim = Simulator<GossipMessage, GossipTimer>;
-
-/** Keeps the flag's text (echoed in params and the replay command) once it parses. */
-function validLatency(raw: string): string {
-  parseLatency(raw);
-  return raw;
-}
 
 export const netChaos: Scenario = {
   name: "net-chaos",
@@ -32,7 +26,7 @@ export const netChaos: Scenario = {
       arg: "spec",
       describe: "one-way latency: const:MS | uniform:MIN-MAX | lognormal:MEDIAN,SIGMA",
       default: "uniform:5-15",
-      parse: validLatency,
+      parse: parseLatencyFlag,
     },
     {
       name: "loss",

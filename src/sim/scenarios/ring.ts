@@ -3,7 +3,7 @@
 // `--protocol chord` runs the Chord baseline on the same seed and network.
 import { parseLatency } from "../../runtime/sim/latency.js";
 import { chordRing } from "../chord-protocol.js";
-import { parseCount, parseNumber, parseProbability, parseRates } from "../params.js";
+import { parseCount, parseLatencyFlag, parseNumber, parseProbability, parseRates } from "../params.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
 import type { Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
@@ -37,7 +37,7 @@ export const ringOptions = [
     arg: "spec",
     describe: "one-way latency: const:MS | uniform:MIN-MAX | lognormal:MEDIAN,SIGMA",
     default: "const:10",
-    parse: validLatency,
+    parse: parseLatencyFlag,
   },
   {
     name: "idBits",
@@ -58,11 +58,6 @@ export const ringOptions = [
 function parseProtocol(raw: string): string {
   if (raw !== "relaxed" && raw !== "chord")
     throw new RangeError(`--protocol: expected relaxed or chord, got ${JSON.stringify(raw)}`);
-  return raw;
-}
-
-function validLatency(raw: string): string {
-  parseLatency(raw);
   return raw;
 }
 
