@@ -10,6 +10,7 @@ export function chordRing(overrides: Partial<ChordConfig> = {}): RingProtocol<Ch
   const config: ChordConfig = { ...DEFAULT_CHORD, ...overrides };
   return {
     name: "chord",
+    fingerArity: 2,
     constants: {
       protocol: "chord",
       ...overlayParams(config),

@@ -7,6 +7,7 @@ import type { NodeRef } from "../core/node-ref.js";
 import type { LookupResult, RingView } from "../overlay/ring-view.js";
 import type { Prng } from "../runtime/sim/prng.js";
 import { type SimConfig, Simulator } from "../runtime/sim/simulator.js";
+import { fingerCorrectness, i1Problem } from "./checkers/ring-invariants.js";
 import { RingMembers } from "./checkers/ring-members.js";
 import { perfectRingProblem, ringShape } from "./checkers/ring-shape.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
@@ -238,6 +239,14 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   }
 
   sim.run(endMs, (now) => onProgress(now / endMs));
+  // I1 must hold once faults stop, whatever the connectivity (branches lead onto the core ring).
+  if (!sim.isStopped) sim.checkInvariant("I1", () => i1Problem(members));
+  const fingerCheck = fingerCorrectness(
+    sim.ids,
+    members,
+    protocol.fingerArity,
+    sim.rng.split("finger-check"),
+  );
 
   const metrics = (): Metrics => {
     const hops = [...lookups.hops].sort((a, b) => a - b);
@@ -268,6 +277,9 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       branchSizeMean: shape.branchSizeMean === null ? null : round(shape.branchSizeMean),
       liveNodes: live.length,
       perfect: perfectRingProblem(live) === null,
+      i1Holds: i1Problem(members) === null,
+      fingersLive: fingerCheck.fingersLive,
+      fingerAccuracy: fingerCheck.fingerAccuracy,
       messages: sim.stats.sent,
       ringMessages: sim.stats.sent - fdMessages,
       messagesPerNodePerSec: measureLiveNodeSec === 0 ? null : round(measureMessages / measureLiveNodeSec),

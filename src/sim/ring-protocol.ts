@@ -15,6 +15,8 @@ export type RingProcess<M extends MessageBase, T extends TimerTagBase> = Process
 
 export interface RingProtocol<M extends MessageBase, T extends TimerTagBase> {
   readonly name: "relaxed" | "chord";
+  /** k of the k-ary finger ids (2 for Chord), for the finger-correctness checker. */
+  readonly fingerArity: number;
   /** Protocol constants, echoed in the scenario's params. */
   readonly constants: Readonly<Record<string, ParamValue>>;
   create(env: Env<M, T>, ids: IdSpace, accessPoint: NodeRef | null): RingProcess<M, T>;
@@ -26,6 +28,7 @@ export function relaxedRing(overrides: Partial<OverlayConfig> = {}): RingProtoco
   const config: OverlayConfig = { ...DEFAULT_OVERLAY, ...overrides };
   return {
     name: "relaxed",
+    fingerArity: config.k,
     constants: { protocol: "relaxed", ...overlayParams(config) },
     create: (env, ids, accessPoint) => new RelaxedRingNode(env, config, ids, accessPoint),
     isFailureDetectorMessage: (type) => type === "ping" || type === "pong",
