@@ -239,8 +239,9 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   }
 
   sim.run(endMs, (now) => onProgress(now / endMs));
-  // I1 must hold once faults stop, whatever the connectivity (branches lead onto the core ring).
-  if (!sim.isStopped) sim.checkInvariant("I1", () => i1Problem(members));
+  // The relaxed ring claims I1 once faults stop, whatever the connectivity (branches lead onto the
+  // core ring); a violation fails the run. For the Chord baseline it is only reported (i1Holds).
+  if (!sim.isStopped && protocol.name === "relaxed") sim.checkInvariant("I1", () => i1Problem(members));
   const fingerCheck = fingerCorrectness(
     sim.ids,
     members,
