@@ -13,6 +13,8 @@ export interface FailureDetectorConfig {
 }
 
 export interface OverlayConfig {
+  /** The name a node gives the ring it starts (its uid is drawn at random). */
+  readonly ringName: string;
   /** Finger arity k (algorithms.md §3). */
   readonly k: number;
   /** Successor-list length L. */
@@ -37,6 +39,7 @@ export interface OverlayConfig {
 }
 
 export const DEFAULT_OVERLAY: OverlayConfig = {
+  ringName: "selfman",
   k: 16,
   succListSize: 8,
   fd: { pingPeriodMs: 1000, timeoutMs: 500, timeoutStepMs: 500, timeoutMaxMs: 2000 },

@@ -4,9 +4,16 @@ import type { RingId } from "../core/id-space.js";
 import type { Msg } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
 
+/** A ring's identity (algorithms.md §2.1): a join that names another ring is refused (badRingRef). */
+export interface RingRef {
+  readonly name: string;
+  readonly uid: number;
+}
+
 /** What travels inside a `route` to the node responsible for its key. */
 export type RoutedPayload =
-  | { readonly kind: "join" }
+  /** `ring`: the ring the joiner wants, or null for whatever ring its contact is in. */
+  | { readonly kind: "join"; readonly ring: RingRef | null }
   | { readonly kind: "lookup"; readonly lookupId: number }
   | { readonly kind: "needFinger" };
 
@@ -43,8 +50,9 @@ export type RingMessage =
   | Msg<"lookupReply", { lookupId: number; key: RingId; responsible: NodeRef; hops: number }>
   | Msg<"newFinger", { key: RingId } & Neighbours>
   // join (§2.3)
-  | Msg<"joinOk", { pred: NodeRef; succ: NodeRef; succList: readonly NodeRef[] }>
+  | Msg<"joinOk", { pred: NodeRef; succ: NodeRef; succList: readonly NodeRef[]; ring: RingRef }>
   | Msg<"joinLater">
+  | Msg<"badRingRef", { ring: RingRef }>
   | Msg<"newSucc", { newSucc: NodeRef; oldSucc: NodeRef; succList: readonly NodeRef[] }>
   | Msg<"predNoMore">
   | Msg<"updSuccList", { succList: readonly NodeRef[]; ttl: number }>

@@ -15,12 +15,25 @@ import {
   type NeighbourPair,
   type Neighbours,
   type RingMessage,
+  type RingRef,
   type RingTimer,
   type RoutedPayload,
 } from "./messages.js";
 import type { LookupCallback, RingNodeApi } from "./ring-view.js";
 
 type RingEnv = Env<RingMessage, RingTimer>;
+
+/** Messages a node ignores until it is a ring member (a lost joinOk must not be bypassed). */
+const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
+  "newSucc",
+  "predNoMore",
+  "updSuccList",
+  "fix",
+  "fixOk",
+  "redirect",
+  "hint",
+  "leaving",
+]);
 
 /** After this many unanswered join attempts through one contact, the node says so (`join-stalled`). */
 const JOIN_ATTEMPTS_PER_CONTACT = 3;
@@ -55,6 +68,10 @@ interface PendingLookup {
 export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNodeApi {
   readonly self: NodeRef;
   pred: NodeRef | null = null;
+  /** The ring this node is in (null until it joins one). */
+  ringRef: RingRef | null = null;
+  /** The ring it asked to join (null: whichever ring its contact is in). */
+  private readonly wishedRing: RingRef | null;
   succ: NodeRef | null = null;
   succList: NodeRef[] = [];
   /** Peers that may have me as successor: pred, un-acked old preds, branch members (§2.1). */
@@ -85,7 +102,14 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private lastRingCheck = Number.NEGATIVE_INFINITY;
   private fingerChain: RingId[] = [];
 
-  constructor(env: RingEnv, config: OverlayConfig, ids: IdSpace, accessPoint: NodeRef | null) {
+  constructor(
+    env: RingEnv,
+    config: OverlayConfig,
+    ids: IdSpace,
+    accessPoint: NodeRef | null,
+    wishedRing: RingRef | null = null,
+  ) {
+    this.wishedRing = wishedRing;
     this.env = env;
     this.self = env.self;
     this.config = config;
@@ -162,6 +186,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   start(): void {
     this.env.setTimer(this.env.random() * this.config.fd.pingPeriodMs, { type: "fdRound" });
     if (this.accessPoint === null) {
+      this.ringRef = { name: this.config.ringName, uid: Math.floor(this.env.random() * 0x1_0000_0000) };
       this.succ = this.self;
       this.pred = this.self;
       this.succList = [];
@@ -215,6 +240,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   onMessage(from: NodeRef, msg: RingMessage): void {
     if (this.left) return;
     this.fd.heard(from, this.env.now());
+    // Only joinOk makes a ring member: until then, ring maintenance is not for me.
+    if (this.succ === null && MEMBERS_ONLY.has(msg.type)) return;
     switch (msg.type) {
       case "ping":
         this.env.send(from, { type: "pong", pred: this.trustedPred(), succ: this.succ });
@@ -259,6 +286,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         this.onJoinOk(from, msg);
         return;
       }
+      case "badRingRef":
+        this.env.emit({ type: "bad-ring-ref", theirs: msg.ring, wished: this.wishedRing });
+        return;
       case "joinLater":
         this.armJoinTimer();
         return;
@@ -306,7 +336,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       origin: this.self,
       hops: 0,
       last: false,
-      payload: { kind: "join" },
+      payload: { kind: "join", ring: this.wishedRing },
       hopId: 0,
     });
     this.armJoinTimer();
@@ -319,8 +349,13 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   /** At the successor candidate, which is responsible for the joiner's id. */
-  private onJoin(joiner: NodeRef): void {
+  private onJoin(joiner: NodeRef, wished: RingRef | null): void {
     if (same(joiner, this.self)) return;
+    const ring = this.ringRef;
+    if (wished !== null && ring !== null && (wished.uid !== ring.uid || wished.name !== ring.name)) {
+      this.env.send(joiner, { type: "badRingRef", ring }); // another ring: also a merge trigger (§5)
+      return;
+    }
     if (this.succ === null || this.recovering) {
       this.env.send(joiner, { type: "joinLater" });
       return;
@@ -331,14 +366,13 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       const given = this.joinOkGiven;
       const old =
         given !== null && same(given.joiner, joiner) ? given.pred : this.closestPredListMemberBefore(joiner);
-      if (old !== null)
-        this.env.send(joiner, { type: "joinOk", pred: old, succ: this.self, succList: this.succList });
+      if (old !== null) this.sendJoinOk(joiner, old);
       return;
     }
     const old = this.pred ?? this.self;
     this.setPred(joiner);
     this.joinOkGiven = { joiner, pred: old };
-    this.env.send(joiner, { type: "joinOk", pred: old, succ: this.self, succList: this.succList });
+    this.sendJoinOk(joiner, old);
   }
 
   private closestPredListMemberBefore(peer: NodeRef): NodeRef | null {
@@ -350,7 +384,15 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     return best;
   }
 
+  private sendJoinOk(joiner: NodeRef, pred: NodeRef): void {
+    const ring = this.ringRef;
+    if (ring === null) return;
+    this.env.send(joiner, { type: "joinOk", pred, succ: this.self, succList: this.succList, ring });
+  }
+
   private onJoinOk(from: NodeRef, msg: MessageOf<"joinOk">): void {
+    if (this.wishedRing !== null && msg.ring.uid !== this.wishedRing.uid) return;
+    this.ringRef ??= msg.ring;
     const wasMember = this.succ !== null;
     if (this.succ === null || this.ids.inOO(msg.succ.id, this.self.id, this.succ.id)) {
       this.setSucc(msg.succ, msg.succList);
@@ -719,7 +761,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (msg.payload.kind === "join") {
       // A joiner is no ring member yet: never a routing candidate, and a repeat gets the same joinOk.
       if (same(msg.origin, this.pred)) {
-        this.onJoin(msg.origin);
+        this.onJoin(msg.origin, msg.payload.ring);
         return;
       }
     } else {
@@ -811,7 +853,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private deliver(key: RingId, origin: NodeRef, hops: number, payload: RoutedPayload): void {
     switch (payload.kind) {
       case "join": {
-        this.onJoin(origin);
+        this.onJoin(origin, payload.ring);
         return;
       }
       case "lookup":
