@@ -206,6 +206,12 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly timers = new Map<TimerId, SimEvent>();
   private readonly byAddr = new Map<string, number>();
   private readonly observers: SimObserver<M, T>[] = [];
+  /** Observers by hook, so the hot paths touch only those that asked (most observe a few hooks). */
+  private readonly sendObservers: SimObserver<M, T>[] = [];
+  private readonly deliverObservers: SimObserver<M, T>[] = [];
+  private readonly timerObservers: SimObserver<M, T>[] = [];
+  private readonly emitObservers: SimObserver<M, T>[] = [];
+  private readonly afterEventObservers: SimObserver<M, T>[] = [];
   private readonly eventInvariants: { name: string; check: InvariantCheck }[] = [];
   private nextTimerId = 1;
   private stopped = false;
@@ -332,6 +338,11 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
 
   observe(observer: SimObserver<M, T>): void {
     this.observers.push(observer);
+    if (observer.onSend) this.sendObservers.push(observer);
+    if (observer.onDeliver) this.deliverObservers.push(observer);
+    if (observer.onTimer) this.timerObservers.push(observer);
+    if (observer.onEmit) this.emitObservers.push(observer);
+    if (observer.afterEvent) this.afterEventObservers.push(observer);
   }
 
   /** Checks `check` after every handler (`everyMs` omitted) or periodically; a message stops the run. */
@@ -398,9 +409,9 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     const counter = stats.sentByType.get(msg.type);
     if (counter === undefined) stats.sentByType.set(msg.type, { count: 1 });
     else counter.count++;
-    if (this.observers.length !== 0) {
+    if (this.sendObservers.length !== 0) {
       const node = this.nodes[from] as SimNode<M, T>;
-      for (const o of this.observers) o.onSend?.(node, to, msg);
+      for (const o of this.sendObservers) o.onSend?.(node, to, msg);
     }
     const dest = (to as Partial<SimRef>).simIndex ?? this.byAddr.get(to.addr);
     if (dest === undefined) {
@@ -462,9 +473,9 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   }
 
   emit(index: number, event: TraceEvent): void {
-    if (this.observers.length === 0) return;
+    if (this.emitObservers.length === 0) return;
     const node = this.nodes[index] as SimNode<M, T>;
-    for (const o of this.observers) o.onEmit?.(node, event);
+    for (const o of this.emitObservers) o.onEmit?.(node, event);
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -541,9 +552,9 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     trace.mix(event.from);
     trace.mix(dest);
     trace.mixValue(msg);
-    if (this.observers.length !== 0) {
+    if (this.deliverObservers.length !== 0) {
       const node = this.nodes[dest] as SimNode<M, T>;
-      for (const o of this.observers) o.onDeliver?.(event.from, node, msg, event.sentAt);
+      for (const o of this.deliverObservers) o.onDeliver?.(event.from, node, msg, event.sentAt);
     }
     (this.processes[dest] as Process<M, T>).onMessage(event.fromRef as NodeRef, msg);
     this.afterHandler();
@@ -563,17 +574,17 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     trace.mix(0x7173);
     trace.mix(index);
     trace.mixValue(tag);
-    if (this.observers.length !== 0) {
+    if (this.timerObservers.length !== 0) {
       const node = this.nodes[index] as SimNode<M, T>;
-      for (const o of this.observers) o.onTimer?.(node, tag);
+      for (const o of this.timerObservers) o.onTimer?.(node, tag);
     }
     (this.processes[index] as Process<M, T>).onTimer(tag, timerId);
     this.afterHandler();
   }
 
   private afterHandler(): void {
-    if (this.observers.length === 0 && this.eventInvariants.length === 0) return;
-    for (const o of this.observers) o.afterEvent?.();
+    if (this.afterEventObservers.length === 0 && this.eventInvariants.length === 0) return;
+    for (const o of this.afterEventObservers) o.afterEvent?.();
     for (const { name, check } of this.eventInvariants) {
       if (!this.checkInvariant(name, check)) return;
     }
