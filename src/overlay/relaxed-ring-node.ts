@@ -610,7 +610,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       this.env.send(old, { type: "predNoMore" });
     }
     this.setSucc(from, msg.succList);
-    this.propagateSuccList();
+    if (same(old, from)) this.propagateSuccList(); // setSucc already told my pred when succ changed
   }
 
   /**

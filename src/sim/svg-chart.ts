@@ -229,28 +229,19 @@ export function lineChart(spec: ChartSpec): string {
       `${escapeXml(spec.title)}</text>`,
   );
 
+  const tickXs = xAxis.ticks.map((t) => num(left + fraction(xAxis, t.at) * (right - left)));
+  const tickYs = yAxis.ticks.map((t) => num(bottom - fraction(yAxis, t.at) * (bottom - top)));
+
   out.push('<g class="grid" stroke="#e6e6e6" stroke-width="1">');
-  for (const t of xAxis.ticks) {
-    const x = num(left + fraction(xAxis, t.at) * (right - left));
-    out.push(`<line x1="${x}" y1="${num(top)}" x2="${x}" y2="${num(bottom)}"/>`);
-  }
-  for (const t of yAxis.ticks) {
-    const y = num(bottom - fraction(yAxis, t.at) * (bottom - top));
-    out.push(`<line x1="${num(left)}" y1="${y}" x2="${num(right)}" y2="${y}"/>`);
-  }
+  for (const x of tickXs) out.push(`<line x1="${x}" y1="${num(top)}" x2="${x}" y2="${num(bottom)}"/>`);
+  for (const y of tickYs) out.push(`<line x1="${num(left)}" y1="${y}" x2="${num(right)}" y2="${y}"/>`);
   out.push("</g>");
 
   out.push('<g class="axes" stroke="#333333" stroke-width="1">');
   out.push(`<line x1="${num(left)}" y1="${num(bottom)}" x2="${num(right)}" y2="${num(bottom)}"/>`);
   out.push(`<line x1="${num(left)}" y1="${num(top)}" x2="${num(left)}" y2="${num(bottom)}"/>`);
-  for (const t of xAxis.ticks) {
-    const x = num(left + fraction(xAxis, t.at) * (right - left));
-    out.push(`<line x1="${x}" y1="${num(bottom)}" x2="${x}" y2="${num(bottom + 5)}"/>`);
-  }
-  for (const t of yAxis.ticks) {
-    const y = num(bottom - fraction(yAxis, t.at) * (bottom - top));
-    out.push(`<line x1="${num(left - 5)}" y1="${y}" x2="${num(left)}" y2="${y}"/>`);
-  }
+  for (const x of tickXs) out.push(`<line x1="${x}" y1="${num(bottom)}" x2="${x}" y2="${num(bottom + 5)}"/>`);
+  for (const y of tickYs) out.push(`<line x1="${num(left - 5)}" y1="${y}" x2="${num(left)}" y2="${y}"/>`);
   out.push("</g>");
 
   out.push('<g class="x-ticks" text-anchor="middle" fill="#333333">');
