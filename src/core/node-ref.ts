@@ -10,10 +10,10 @@ export interface NodeRef {
   readonly nonce: number;
 }
 
-/** The same incarnation of the same peer. */
+/** The same incarnation of the same peer (nonces first: comparing them reads no string or bigint). */
 export function sameNode(a: NodeRef | null | undefined, b: NodeRef | null | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.addr === b.addr && a.nonce === b.nonce && a.id === b.id;
+  return a.nonce === b.nonce && a.addr === b.addr && a.id === b.id;
 }
 
 /** A short human form: the id's first digits and the address. */

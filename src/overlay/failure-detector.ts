@@ -34,6 +34,8 @@ export class FailureDetector {
   private readonly config: FailureDetectorConfig;
   private readonly events: FailureDetectorEvents;
   private timeout: number;
+  /** How many watched peers are suspected now: at 0 (nearly always) isSuspected needs no lookup. */
+  private suspectedNow = 0;
   /** Figures for the metrics: suspicions raised, and those that turned out false. */
   suspicions = 0;
   falseSuspicions = 0;
@@ -52,6 +54,7 @@ export class FailureDetector {
   monitor(peer: NodeRef): void {
     const known = this.watched.get(peer.addr);
     if (known !== undefined && known.peer.nonce === peer.nonce) return;
+    if (known?.suspected === true) this.suspectedNow--;
     this.watched.set(peer.addr, {
       peer,
       lastHeardMs: Number.NEGATIVE_INFINITY,
@@ -62,7 +65,9 @@ export class FailureDetector {
 
   unmonitor(peer: NodeRef): void {
     const known = this.watched.get(peer.addr);
-    if (known !== undefined && known.peer.nonce === peer.nonce) this.watched.delete(peer.addr);
+    if (known === undefined || known.peer.nonce !== peer.nonce) return;
+    if (known.suspected) this.suspectedNow--;
+    this.watched.delete(peer.addr);
   }
 
   isMonitored(peer: NodeRef): boolean {
@@ -70,6 +75,7 @@ export class FailureDetector {
   }
 
   isSuspected(peer: NodeRef): boolean {
+    if (this.suspectedNow === 0) return false;
     const known = this.watched.get(peer.addr);
     return known !== undefined && known.peer.nonce === peer.nonce && known.suspected;
   }
@@ -89,6 +95,7 @@ export class FailureDetector {
       const pingedAt = watch.pingedAtMs;
       if (pingedAt !== null && nowMs - pingedAt >= this.timeout && !watch.suspected) {
         watch.suspected = true;
+        this.suspectedNow++;
         silent.push(watch.peer);
       }
       const due = pingedAt === null || watch.suspected ? nowMs - watch.lastHeardMs >= recentMs : false;
@@ -111,6 +118,7 @@ export class FailureDetector {
       // A new incarnation answers at the old address: the old one is gone for good.
       if (!watch.suspected) {
         watch.suspected = true;
+        this.suspectedNow++;
         this.suspicions++;
         this.events.crash(watch.peer);
       }
@@ -120,6 +128,7 @@ export class FailureDetector {
     watch.pingedAtMs = null;
     if (watch.suspected) {
       watch.suspected = false;
+      this.suspectedNow--;
       this.falseSuspicions++;
       this.timeout = Math.min(this.timeout + this.config.timeoutStepMs, this.config.timeoutMaxMs);
       this.events.alive(peer);

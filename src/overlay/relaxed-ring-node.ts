@@ -35,6 +35,9 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
   "leaving",
 ]);
 
+/** The failure detector's round timer, once a second on every node: one tag object for all. */
+const FD_ROUND: RingTimer = { type: "fdRound" };
+
 /** After this many unanswered join attempts through one contact, the node says so (`join-stalled`). */
 const JOIN_ATTEMPTS_PER_CONTACT = 3;
 
@@ -42,8 +45,9 @@ const JOIN_ATTEMPTS_PER_CONTACT = 3;
 const MAX_ROUTE_HOPS = 64;
 type MessageOf<T extends RingMessage["type"]> = Extract<RingMessage, { type: T }>;
 
+/** The same incarnation. Nonces first: they differ between peers, so addresses are rarely read. */
 const same = (a: NodeRef | null | undefined, b: NodeRef | null | undefined): boolean =>
-  a != null && b != null && a.addr === b.addr && a.nonce === b.nonce;
+  a != null && b != null && a.nonce === b.nonce && a.addr === b.addr;
 
 /** A routed hop awaiting its ack; on timeout it is routed again around the silent peer. */
 interface PendingHop {
@@ -184,7 +188,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   // ---- Process ------------------------------------------------------------------------------
 
   start(): void {
-    this.env.setTimer(this.env.random() * this.config.fd.pingPeriodMs, { type: "fdRound" });
+    this.env.setTimer(this.env.random() * this.config.fd.pingPeriodMs, FD_ROUND);
     if (this.accessPoint === null) {
       this.ringRef = { name: this.config.ringName, uid: Math.floor(this.env.random() * 0x1_0000_0000) };
       this.succ = this.self;
@@ -201,7 +205,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     switch (tag.type) {
       case "fdRound":
         this.fd.round(this.env.now());
-        this.env.setTimer(this.config.fd.pingPeriodMs, { type: "fdRound" });
+        this.env.setTimer(this.config.fd.pingPeriodMs, FD_ROUND);
         return;
       case "joinRetry":
         if (this.succ !== null) return;
@@ -704,6 +708,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * lost messages, which the paper's purely event-driven protocol does not survive.
    */
   private checkNeighbours(from: NodeRef, msg: NeighbourPair): void {
+    // What my succ and pred say of their neighbours, my succList and predList already hold.
     this.fingers.learnNeighbours(from, msg.pred, msg.succ, null);
     if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
       // I thought I was alone (every successor suspected), but a ring member watches me: link up again.

@@ -11,6 +11,7 @@ import type { NodeRef } from "../../core/node-ref.js";
 import { EventQueue } from "./event-queue.js";
 import { type DropReason, MAX_SIM_NODES, Network, type NetworkConfig } from "./network.js";
 import { Prng } from "./prng.js";
+import { TimerTable } from "./timer-table.js";
 import { TraceHash } from "./trace-hash.js";
 
 const DELIVER = 0;
@@ -203,7 +204,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly buggifyConfig: BuggifyConfig;
   private readonly buggifySites = new Map<string, boolean>();
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly timers = new Map<TimerId, SimEvent>();
+  private readonly timers = new TimerTable<SimEvent>();
   private readonly byAddr = new Map<string, number>();
   private readonly observers: SimObserver<M, T>[] = [];
   /** Observers by hook, so the hot paths touch only those that asked (most observe a few hooks). */
@@ -213,7 +214,6 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly emitObservers: SimObserver<M, T>[] = [];
   private readonly afterEventObservers: SimObserver<M, T>[] = [];
   private readonly eventInvariants: { name: string; check: InvariantCheck }[] = [];
-  private nextTimerId = 1;
   private stopped = false;
 
   constructor(config: SimConfig) {
@@ -437,22 +437,19 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   }
 
   setTimer(index: number, afterMs: number, tag: T): TimerId {
-    const id = this.nextTimerId++;
     const event = new SimEvent(this.nowMs + Math.max(0, afterMs), TIMER);
     event.node = index;
     event.incarnation = this.incarnations[index] as number;
-    event.from = id;
     event.payload = tag;
-    this.timers.set(id, event);
+    const id = this.timers.add(event);
+    event.from = id;
     this.queue.push(event, event.time);
     return id;
   }
 
   cancelTimer(id: TimerId): void {
-    const event = this.timers.get(id);
-    if (event === undefined) return;
-    event.cancelled = true;
-    this.timers.delete(id);
+    const event = this.timers.take(id);
+    if (event !== undefined) event.cancelled = true;
   }
 
   /** The fault hook: each site is active for the whole run with siteProbability, decided by the seed. */
@@ -563,7 +560,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private fire(event: SimEvent): void {
     if (event.cancelled) return;
     const timerId = event.from;
-    this.timers.delete(timerId);
+    this.timers.take(timerId);
     const index = event.node;
     if (this.alive[index] !== 1 || this.incarnations[index] !== event.incarnation) return;
     this.stats.events++;

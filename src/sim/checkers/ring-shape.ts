@@ -1,5 +1,7 @@
 // Global ring-shape checkers (METRICS.md §3): the perfect-ring test, the core ring reached by
 // following successor pointers, and the branches hanging off it. They read RingViews only.
+
+import { sameNode } from "../../core/node-ref.js";
 import type { RingView } from "../../overlay/ring-view.js";
 
 const refKey = (ref: { addr: string; nonce: number }) => `${ref.addr}#${ref.nonce}`;
@@ -15,10 +17,8 @@ export function perfectRingProblem(liveViews: readonly RingView[], alreadySorted
     const next = sorted[(i + 1) % n] as RingView;
     const prev = sorted[(i - 1 + n) % n] as RingView;
     if (!view.isMember) return `${view.self.addr} is not a ring member`;
-    if (view.succ === null || refKey(view.succ) !== refKey(next.self))
-      return `${view.self.addr}'s successor is not ${next.self.addr}`;
-    if (view.pred === null || refKey(view.pred) !== refKey(prev.self))
-      return `${view.self.addr}'s predecessor is not ${prev.self.addr}`;
+    if (!sameNode(view.succ, next.self)) return `${view.self.addr}'s successor is not ${next.self.addr}`;
+    if (!sameNode(view.pred, prev.self)) return `${view.self.addr}'s predecessor is not ${prev.self.addr}`;
   }
   return null;
 }
