@@ -14,9 +14,20 @@ interface Finger {
   pred: NodeRef | null;
   succ: NodeRef | null;
   next: readonly NodeRef[];
+  /** When the finger itself last answered us (a probe, a routed hop, a finger lookup). */
+  heardAtMs: number;
 }
 
 const NONE: readonly NodeRef[] = [];
+
+const newFinger = (ref: NodeRef, dist: bigint): Finger => ({
+  ref,
+  dist,
+  pred: null,
+  succ: null,
+  next: NONE,
+  heardAtMs: Number.NEGATIVE_INFINITY,
+});
 
 /** N/k^ℓ for ℓ = 1, 2, … while ≥ 1, shared by every node with the same (m, k). */
 const spanCache = new Map<string, readonly bigint[]>();
@@ -40,7 +51,6 @@ export class FingerTable {
   private readonly k: bigint;
   /** Sorted by distance from self, ascending. */
   private fingers: Finger[] = [];
-  private ideals: readonly RingId[] | null = null;
   private readonly byAddr = new Map<string, Finger>();
 
   constructor(ids: IdSpace, self: RingId, k: number) {
@@ -52,16 +62,18 @@ export class FingerTable {
     this.spans = levelSpans(ids, k);
   }
 
-  /** The ideal ids, farthest first (what a refresh looks up). */
-  idealIds(): readonly RingId[] {
-    if (this.ideals === null) {
-      const out: RingId[] = [];
-      for (const span of this.spans) {
-        for (let j = this.k - 1n; j >= 1n; j--) out.push(this.ids.add(this.self, span * j));
-      }
-      this.ideals = out;
+  /**
+   * The ideal ids farther than `beyond` from self, farthest first (what a refresh looks up: nearer
+   * ones fall to the successor). Computed on demand: at m = 128 and k = 16 there are 480 in all.
+   */
+  idealIds(beyond = 0n): RingId[] {
+    const out: RingId[] = [];
+    for (const span of this.spans) {
+      if (span * (this.k - 1n) <= beyond) break;
+      for (let j = this.k - 1n; j >= 1n && span * j > beyond; j--)
+        out.push(this.ids.add(this.self, span * j));
     }
-    return this.ideals;
+    return out;
   }
 
   /** The start of the ideal slot a peer at distance d falls in. */
@@ -83,7 +95,7 @@ export class FingerTable {
     if (existing !== undefined && existing.dist === d) {
       if (existing.ref.addr !== ref.addr || existing.ref.nonce !== ref.nonce) {
         this.byAddr.delete(existing.ref.addr);
-        this.fingers[at] = this.track({ ref, dist: d, pred: null, succ: null, next: NONE });
+        this.fingers[at] = this.track(newFinger(ref, d));
       }
       return;
     }
@@ -93,11 +105,7 @@ export class FingerTable {
     const after = this.fingers[at];
     const replace = after !== undefined && this.slotOf(after.dist) === slot;
     if (replace) this.byAddr.delete(after.ref.addr);
-    this.fingers.splice(
-      at,
-      replace ? 1 : 0,
-      this.track({ ref, dist: d, pred: null, succ: null, next: NONE }),
-    );
+    this.fingers.splice(at, replace ? 1 : 0, this.track(newFinger(ref, d)));
   }
 
   private track(finger: Finger): Finger {
@@ -126,6 +134,17 @@ export class FingerTable {
     else if (newSucc) finger.next = NONE;
     if (newPred) this.offer(pred);
     if (newSucc) this.offer(succ);
+  }
+
+  /** The finger `ref` answered us just now. */
+  heard(ref: NodeRef, nowMs: number): void {
+    const finger = this.byAddr.get(ref.addr);
+    if (finger !== undefined && finger.ref.nonce === ref.nonce) finger.heardAtMs = nowMs;
+  }
+
+  /** Fingers that have not answered us since `sinceMs` (learned from others, or gone quiet). */
+  unheardSince(sinceMs: number): NodeRef[] {
+    return this.fingers.filter((f) => f.heardAtMs < sinceMs).map((f) => f.ref);
   }
 
   remove(ref: NodeRef): void {
@@ -175,6 +194,11 @@ export class FingerTable {
 
   refs(): NodeRef[] {
     return this.fingers.map((f) => f.ref);
+  }
+
+  /** Fingers that have told us their successor: ring members, as far as we know (a joiner has none). */
+  knownMembers(): NodeRef[] {
+    return this.fingers.filter((f) => f.succ !== null).map((f) => f.ref);
   }
 
   /** Distinct peers held: fingers and their successors. */

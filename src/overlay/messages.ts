@@ -72,6 +72,7 @@ export type RingTimer =
   | Msg<"hint">
   | Msg<"fingerRefresh">
   | Msg<"fingerProbe">
+  | Msg<"probeCheck">
   | Msg<"lookupTimeout", { lookupId: number }>
   | Msg<"hopTimeout", { hopId: number }>
   | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef; alt: NodeRef | null }>;

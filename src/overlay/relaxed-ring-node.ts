@@ -38,6 +38,14 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
 /** The failure detector's round timer, once a second on every node: one tag object for all. */
 const FD_ROUND: RingTimer = { type: "fdRound" };
 
+/** Checks the answers to finger probes. */
+const PROBE_CHECK: RingTimer = { type: "probeCheck" };
+
+/** After a routed hop finds a dead finger, the other fingers are audited at most this often. */
+const FINGER_AUDIT_GAP_MS = 10_000;
+/** An audit probes the fingers that have not answered us for this long. */
+const FINGER_QUIET_MS = 30_000;
+
 /** After this many unanswered join attempts through one contact, the node says so (`join-stalled`). */
 const JOIN_ATTEMPTS_PER_CONTACT = 3;
 
@@ -104,7 +112,13 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private left = false;
   private nextLookupId = 1;
   private lastRingCheck = Number.NEGATIVE_INFINITY;
+  /** When my successor last told me its neighbours (a ping or pong), for the neighbour check. */
+  private succHeardAtMs = Number.NEGATIVE_INFINITY;
   private fingerChain: RingId[] = [];
+  /** Probes awaiting an answer, by address: a finger silent for hopTimeoutMs is dropped (§3). */
+  private readonly probesPending = new Map<string, { readonly peer: NodeRef; readonly sentAtMs: number }>();
+  private probeCheckArmed = false;
+  private lastFingerAuditMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     env: RingEnv,
@@ -205,6 +219,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     switch (tag.type) {
       case "fdRound":
         this.fd.round(this.env.now());
+        this.relinkIfAlone();
+        this.askSuccForNeighbours();
         this.env.setTimer(this.config.fd.pingPeriodMs, FD_ROUND);
         return;
       case "joinRetry":
@@ -220,14 +236,15 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         this.env.setTimer(this.config.hintPeriodMs, { type: "hint" });
         return;
       case "fingerProbe":
-        for (const finger of this.fingers.refs()) {
-          if (!this.fd.isMonitored(finger)) this.env.send(finger, { type: "probe" });
-        }
+        this.probe(this.fingers.refs());
         this.env.setTimer(this.config.fingerProbeMs, { type: "fingerProbe" });
         return;
       case "fingerRefresh":
         this.startFingerRefresh();
         this.env.setTimer(this.config.fingerRefreshMs, { type: "fingerRefresh" });
+        return;
+      case "probeCheck":
+        this.checkProbes();
         return;
       case "fixTimeout":
         this.onFixTimeout(tag.to, tag.fallback, tag.alt);
@@ -255,6 +272,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         this.env.send(from, { type: "probeReply", ...this.neighbours() });
         return;
       case "probeReply":
+        if (this.probesPending.get(from.addr)?.peer.nonce === from.nonce)
+          this.probesPending.delete(from.addr);
+        this.fingers.heard(from, this.env.now());
         this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
         return;
       case "pong": {
@@ -273,6 +293,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
           this.pendingHops.delete(msg.hopId);
           this.env.cancelTimer(pending.timer);
         }
+        this.fingers.heard(from, this.env.now());
         this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
         return;
       }
@@ -321,7 +342,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       }
       case "hint":
-        if (!this.fd.isSuspected(msg.candidate)) this.env.send(msg.candidate, { type: "fix" });
+        this.onHint(from, msg.candidate);
         return;
       case "leaving": {
         this.onLeaving(from, msg);
@@ -561,25 +582,67 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (candidate === undefined) {
       this.succ = this.self;
       this.succList = [];
+      this.recovering = false;
       if (this.pred === null || this.fd.isSuspected(this.pred)) this.setPred(this.self);
       return;
     }
+    this.linkTowards(candidate);
+  }
+
+  /** Takes `candidate` as successor for now and asks it, by fix, to take me as its predecessor. */
+  private linkTowards(candidate: NodeRef): void {
     this.succ = candidate;
     this.recovering = true;
     this.fd.monitor(candidate);
     this.env.send(candidate, { type: "fix" });
   }
 
-  /** No fix came after my pred was suspected: adopt the closest alive predList member (§2.5, [D]). */
+  /**
+   * Every round, a node that believes it is alone (its whole neighbourhood crashed or was suspected)
+   * links towards the first finger after it that it can still use and knows to be a ring member (a
+   * joiner is offered to the table as soon as it asks, and takes no fix); a redirect walks it to its
+   * place.
+   */
+  private relinkIfAlone(): void {
+    if (!same(this.succ, this.self)) return;
+    let best: NodeRef | null = null;
+    for (const p of this.fingers.knownMembers()) {
+      if (!this.usable(p)) continue;
+      if (best === null || this.ids.dist(this.self.id, p.id) < this.ids.dist(this.self.id, best.id)) best = p;
+    }
+    if (best !== null) this.linkTowards(best);
+  }
+
+  /**
+   * No fix came within predTakeoverMs of my pred's suspicion (§2.5, [D]). Adopting the closest live
+   * predList member outright, as Beernet does, overlapped ranges in the simulator: a predList entry
+   * may be stale, with live nodes between it and me. So I ask instead: each live member gets a hint
+   * naming me, and fixes towards me only if I am its successor (or a better one); onFix then takes
+   * the closest fixer, since the pred is now abandoned. The neighbour check retries what is lost.
+   */
   private predTakeover(suspectedPred: NodeRef): void {
     if (!same(this.pred, suspectedPred) || !this.fd.isSuspected(suspectedPred)) return;
     this.predList.delete(suspectedPred.addr);
-    let best: NodeRef | null = null;
-    for (const p of this.predList.values()) {
-      if (this.fd.isSuspected(p)) continue;
-      if (best === null || this.ids.dist(p.id, this.self.id) < this.ids.dist(best.id, this.self.id)) best = p;
-    }
-    this.setPred(best ?? (same(this.succ, this.self) ? this.self : suspectedPred));
+    const live = [...this.predList.values()].filter((p) => !this.fd.isSuspected(p));
+    for (const p of live) this.env.send(p, { type: "hint", candidate: this.self });
+    if (live.length === 0 && same(this.succ, this.self)) this.setPred(this.self);
+  }
+
+  /**
+   * `from` suggests I fix towards `candidate` (branch closing, §2.7, or a takeover query). I do only if
+   * the candidate would be as close a successor as mine, or mine is gone; otherwise, if `from` is not
+   * my successor, I tell it I am not its predecessor, so its predList does not keep stale entries.
+   */
+  private onHint(from: NodeRef, candidate: NodeRef): void {
+    const succ = this.succ;
+    if (succ === null) return;
+    const closer =
+      same(candidate, succ) ||
+      same(succ, this.self) ||
+      this.fd.isSuspected(succ) ||
+      this.ids.inOO(candidate.id, this.self.id, succ.id);
+    if (closer && !this.fd.isSuspected(candidate)) this.env.send(candidate, { type: "fix" });
+    else if (!same(from, succ)) this.env.send(from, { type: "predNoMore" });
   }
 
   private onAlive(peer: NodeRef): void {
@@ -592,19 +655,38 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.predList.set(from.addr, from);
     this.fd.monitor(from);
     const pred = this.pred;
-    const accept =
+    // A fixer between my pred and me only shrinks my range, which never makes two owners.
+    const shrinks =
       pred === null ||
       same(pred, from) ||
       same(pred, this.self) ||
-      this.ids.inOO(from.id, pred.id, this.self.id) ||
-      this.predAbandoned();
-    if (!accept) {
-      this.env.send(from, { type: "redirect", to: pred, alt: this.predPred });
-      return;
+      this.ids.inOO(from.id, pred.id, this.self.id);
+    if (!shrinks) {
+      // One from behind my pred grows it: only once the pred is abandoned, and only if no live
+      // predList member sits between the fixer and me (it may own part of that range).
+      const between = this.predAbandoned() ? this.closestLivePredListMemberAfter(from) : pred;
+      if (between !== null) {
+        this.env.send(from, {
+          type: "redirect",
+          to: between,
+          alt: same(between, pred) ? this.predPred : null,
+        });
+        return;
+      }
     }
     this.setPred(from);
     if (same(this.succ, this.self)) this.setSucc(from, []);
     this.env.send(from, { type: "fixOk", succList: this.succList });
+  }
+
+  /** The live predList member closest after `peer` and before me, if any. */
+  private closestLivePredListMemberAfter(peer: NodeRef): NodeRef | null {
+    let best: NodeRef | null = null;
+    for (const p of this.predList.values()) {
+      if (same(p, peer) || this.fd.isSuspected(p) || !this.ids.inOO(p.id, peer.id, this.self.id)) continue;
+      if (best === null || this.ids.dist(peer.id, p.id) < this.ids.dist(peer.id, best.id)) best = p;
+    }
+    return best;
   }
 
   private onFixOk(from: NodeRef, msg: MessageOf<"fixOk">): void {
@@ -712,15 +794,13 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.fingers.learnNeighbours(from, msg.pred, msg.succ, null);
     if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
       // I thought I was alone (every successor suspected), but a ring member watches me: link up again.
-      this.succ = from;
-      this.recovering = true;
-      this.fd.monitor(from);
-      this.env.send(from, { type: "fix" });
+      this.linkTowards(from);
       return;
     }
     if (same(from, this.pred)) this.predPred = msg.pred;
     const succ = this.succ;
     if (succ === null || !same(from, succ)) return;
+    this.succHeardAtMs = this.env.now();
     if (this.recovering) {
       this.env.send(succ, { type: "fix" });
       return;
@@ -739,6 +819,18 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     } else {
       this.env.send(succ, { type: "fix" }); // my successor does not know me as its pred
     }
+  }
+
+  /**
+   * The neighbour check needs my successor's view at least every ringCheckMs. The FD skips its pings
+   * while other traffic flows between us, so then I ping it myself (in a quiet ring the FD's pings
+   * come sooner, and this sends nothing).
+   */
+  private askSuccForNeighbours(): void {
+    const succ = this.succ;
+    if (succ === null || same(succ, this.self) || this.fd.isSuspected(succ)) return;
+    if (this.env.now() - this.succHeardAtMs < this.config.ringCheckMs) return;
+    this.env.send(succ, { type: "ping", pred: this.trustedPred(), succ });
   }
 
   private sendHints(): void {
@@ -784,7 +876,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       this.env.emit({ type: "route-dropped", key, hops });
       return;
     }
-    const next = this.nextHop(key, last);
+    // A joiner is no ring member yet: walking back, its own join must pass it by.
+    const next = this.nextHop(key, last, payload.kind === "join" ? origin : null);
     if (next === null) return; // lost: the origin's timer reports it
     // Hops to a neighbour the FD watches need no ack: its crash is detected anyway.
     let hopId = 0;
@@ -803,7 +896,55 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.pendingHops.delete(hopId);
     this.markUnreachable(pending.peer);
     this.fingers.remove(pending.peer);
+    this.auditFingers();
     this.route(pending.key, pending.origin, pending.hops, false, pending.payload);
+  }
+
+  /**
+   * A finger was found dead on use: where there is one there are often more (churn), and each costs a
+   * routed message a hop timeout. Probe the fingers that have been quiet, so the table is clean
+   * before the next attempt (at most every FINGER_AUDIT_GAP_MS).
+   */
+  private auditFingers(): void {
+    const now = this.env.now();
+    if (now - this.lastFingerAuditMs < FINGER_AUDIT_GAP_MS) return;
+    this.lastFingerAuditMs = now;
+    this.probe(this.fingers.unheardSince(now - FINGER_QUIET_MS));
+  }
+
+  /** Asks each peer for its neighbours; one that does not answer within hopTimeoutMs is dropped. */
+  private probe(peers: readonly NodeRef[]): void {
+    const now = this.env.now();
+    for (const peer of peers) {
+      // The FD watches neighbours; a probe already out will be judged by its own deadline.
+      if (this.fd.isMonitored(peer) || this.probesPending.has(peer.addr)) continue;
+      this.probesPending.set(peer.addr, { peer, sentAtMs: now });
+      this.env.send(peer, { type: "probe" });
+    }
+    this.armProbeCheck(this.config.hopTimeoutMs);
+  }
+
+  private armProbeCheck(afterMs: number): void {
+    if (this.probeCheckArmed || this.probesPending.size === 0) return;
+    this.probeCheckArmed = true;
+    this.env.setTimer(afterMs, PROBE_CHECK);
+  }
+
+  private checkProbes(): void {
+    this.probeCheckArmed = false;
+    const now = this.env.now();
+    let nextDueMs = Number.POSITIVE_INFINITY;
+    for (const [addr, { peer, sentAtMs }] of this.probesPending) {
+      const dueMs = sentAtMs + this.config.hopTimeoutMs;
+      if (dueMs > now) {
+        nextDueMs = Math.min(nextDueMs, dueMs);
+        continue;
+      }
+      this.probesPending.delete(addr);
+      this.markUnreachable(peer);
+      this.fingers.remove(peer);
+    }
+    if (nextDueMs !== Number.POSITIVE_INFINITY) this.armProbeCheck(nextDueMs - now);
   }
 
   /**
@@ -819,21 +960,30 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.unreachable.set(peer.addr, now + UNREACHABLE_MS);
   }
 
+  /**
+   * A peer to route through: not suspected, and not recently silent on a hop or probe — unless the FD
+   * watches it (a neighbour): for neighbours the FD's verdict is newer than any such mark.
+   */
   private readonly usable = (p: NodeRef): boolean => {
     if (same(p, this.self) || this.fd.isSuspected(p)) return false;
     const until = this.unreachable.get(p.addr);
     if (until === undefined) return true;
+    if (this.fd.isMonitored(p)) return true;
     if (until > this.env.now()) return false;
     this.unreachable.delete(p.addr);
     return true;
   };
 
-  private nextHop(key: RingId, last: boolean): { peer: NodeRef; last: boolean } | null {
+  private nextHop(
+    key: RingId,
+    last: boolean,
+    joiner: NodeRef | null,
+  ): { peer: NodeRef; last: boolean } | null {
     const usable = this.usable;
     if (last) {
       let best: NodeRef | null = null;
       for (const p of this.predList.values()) {
-        if (!usable(p) || !this.ids.inCO(p.id, key, this.self.id)) continue;
+        if (!usable(p) || same(p, joiner) || !this.ids.inCO(p.id, key, this.self.id)) continue;
         if (best === null || this.ids.dist(key, p.id) < this.ids.dist(key, best.id)) best = p;
       }
       if (best !== null) return { peer: best, last: true };
@@ -887,8 +1037,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   /** Refresh as a chain, farthest ideal id first; each answer triggers the next (§3). */
   private startFingerRefresh(): void {
-    if (!this.isMember) return;
-    this.fingerChain = [...this.fingers.idealIds()];
+    const succ = this.succ;
+    if (!this.isMember || succ === null) return;
+    this.fingerChain = this.fingers.idealIds(this.ids.dist(this.self.id, succ.id));
     this.nextFingerLookup();
   }
 
@@ -904,6 +1055,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   private onNewFinger(from: NodeRef, msg: MessageOf<"newFinger">): void {
     this.fingers.offer(from);
+    this.fingers.heard(from, this.env.now());
     this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
     // Skip the ideal ids this finger is also the answer for (they lie in its range), then the next.
     const pred = msg.pred;
