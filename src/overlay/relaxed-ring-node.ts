@@ -471,11 +471,12 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     return this.env.now() - since >= this.config.predTakeoverMs;
   }
 
-  private setPred(pred: NodeRef): void {
-    if (same(pred, this.pred)) return;
+  /** Null: my predecessor is unknown, and I am responsible for nothing until one fixes me. */
+  private setPred(pred: NodeRef | null): void {
+    if (pred === null ? this.pred === null : same(pred, this.pred)) return;
     this.predSuspectedAtMs = null;
     this.pred = pred;
-    if (!same(pred, this.self)) {
+    if (pred !== null && !same(pred, this.self)) {
       this.predList.set(pred.addr, pred);
       this.fd.monitor(pred);
       this.fingers.offer(pred);
@@ -591,6 +592,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   /** Takes `candidate` as successor for now and asks it, by fix, to take me as its predecessor. */
   private linkTowards(candidate: NodeRef): void {
+    // A lone node owns the whole ring; one that links up again must not keep claiming it.
+    if (same(this.pred, this.self)) this.setPred(null);
     this.succ = candidate;
     this.recovering = true;
     this.fd.monitor(candidate);
@@ -754,7 +757,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (same(from, this.pred)) {
       this.predList.delete(from.addr);
       this.fingers.remove(from);
-      this.setPred(msg.pred === null || same(msg.pred, from) ? this.self : msg.pred);
+      this.setPred(msg.pred === null || same(msg.pred, from) ? null : msg.pred);
       this.release(from);
     } else {
       this.dropPredListMember(from);
@@ -769,6 +772,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       if (!same(next, this.self)) this.env.send(next, { type: "fix" });
       this.release(from);
     }
+    if (this.pred === null && same(this.succ, this.self)) this.setPred(this.self); // alone now
   }
 
   // ---- ring check, piggybacked on the FD's pongs, and hints (§2.7) --------------------------------
@@ -790,8 +794,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * lost messages, which the paper's purely event-driven protocol does not survive.
    */
   private checkNeighbours(from: NodeRef, msg: NeighbourPair): void {
-    // What my succ and pred say of their neighbours, my succList and predList already hold.
     this.fingers.learnNeighbours(from, msg.pred, msg.succ, null);
+    // A peer with no successor is no ring member (a joiner whose join failed): it cannot have me as
+    // its successor, and fixers must not be redirected to it.
+    if (msg.succ === null && !same(from, this.pred)) this.dropPredListMember(from);
     if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
       // I thought I was alone (every successor suspected), but a ring member watches me: link up again.
       this.linkTowards(from);
@@ -876,7 +882,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       this.env.emit({ type: "route-dropped", key, hops });
       return;
     }
-    // A joiner is no ring member yet: walking back, its own join must pass it by.
+    // A joiner is no ring member yet: its own join must never be routed to it.
     const next = this.nextHop(key, last, payload.kind === "join" ? origin : null);
     if (next === null) return; // lost: the origin's timer reports it
     // Hops to a neighbour the FD watches need no ack: its crash is detected anyway.
@@ -979,11 +985,11 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     last: boolean,
     joiner: NodeRef | null,
   ): { peer: NodeRef; last: boolean } | null {
-    const usable = this.usable;
+    const usable = joiner === null ? this.usable : (p: NodeRef) => !same(p, joiner) && this.usable(p);
     if (last) {
       let best: NodeRef | null = null;
       for (const p of this.predList.values()) {
-        if (!usable(p) || same(p, joiner) || !this.ids.inCO(p.id, key, this.self.id)) continue;
+        if (!usable(p) || !this.ids.inCO(p.id, key, this.self.id)) continue;
         if (best === null || this.ids.dist(key, p.id) < this.ids.dist(key, best.id)) best = p;
       }
       if (best !== null) return { peer: best, last: true };
