@@ -16,6 +16,14 @@ export function sameNode(a: NodeRef | null | undefined, b: NodeRef | null | unde
   return a.nonce === b.nonce && a.addr === b.addr && a.id === b.id;
 }
 
+/**
+ * Two refs to the same incarnation, neither of them null. Nonces first: they differ between peers,
+ * so on the hot paths of ring code the addresses are rarely read.
+ */
+export function samePeer(a: NodeRef | null | undefined, b: NodeRef | null | undefined): boolean {
+  return a != null && b != null && a.nonce === b.nonce && a.addr === b.addr;
+}
+
 /** A short human form: the id's first digits and the address. */
 export function formatRef(ref: NodeRef): string {
   const id = ref.id.toString();

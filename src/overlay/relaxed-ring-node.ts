@@ -6,7 +6,7 @@
 // answers a lookup (§2.4). Differences from the paper's text are listed in docs/protocols.md.
 import type { Env, Process } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
-import type { NodeRef } from "../core/node-ref.js";
+import { type NodeRef, samePeer as same } from "../core/node-ref.js";
 import type { OverlayConfig } from "./config.js";
 import { FailureDetector } from "./failure-detector.js";
 import { FingerTable } from "./finger-table.js";
@@ -17,9 +17,9 @@ import {
   type RingMessage,
   type RingRef,
   type RingTimer,
-  type RoutedPayload,
 } from "./messages.js";
 import type { LookupCallback, RingNodeApi } from "./ring-view.js";
+import { ROUTER_MESSAGES, ROUTER_TIMERS, Router, type RoutingPosition } from "./router.js";
 
 type RingEnv = Env<RingMessage, RingTimer>;
 
@@ -38,46 +38,12 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
 /** The failure detector's round timer, once a second on every node: one tag object for all. */
 const FD_ROUND: RingTimer = { type: "fdRound" };
 
-/** Checks the answers to finger probes. */
-const PROBE_CHECK: RingTimer = { type: "probeCheck" };
-
-/** After a routed hop finds a dead finger, the other fingers are audited at most this often. */
-const FINGER_AUDIT_GAP_MS = 10_000;
-/** An audit probes the fingers that have not answered us for this long. */
-const FINGER_QUIET_MS = 30_000;
-
 /** After this many unanswered join attempts through one contact, the node says so (`join-stalled`). */
 const JOIN_ATTEMPTS_PER_CONTACT = 3;
 
-/** A routed message that has taken this many hops is dropped: routing is in a loop (a bug or churn). */
-const MAX_ROUTE_HOPS = 64;
 type MessageOf<T extends RingMessage["type"]> = Extract<RingMessage, { type: T }>;
 
-/** The same incarnation. Nonces first: they differ between peers, so addresses are rarely read. */
-const same = (a: NodeRef | null | undefined, b: NodeRef | null | undefined): boolean =>
-  a != null && b != null && a.nonce === b.nonce && a.addr === b.addr;
-
-/** A routed hop awaiting its ack; on timeout it is routed again around the silent peer. */
-interface PendingHop {
-  readonly peer: NodeRef;
-  readonly key: RingId;
-  readonly origin: NodeRef;
-  readonly hops: number;
-  readonly payload: RoutedPayload;
-  readonly timer: number;
-}
-
-/** A peer that failed to acknowledge a hop is avoided for routing this long. */
-const UNREACHABLE_MS = 30_000;
-/** Past this many avoided peers, expired entries are swept. */
-const UNREACHABLE_MAX = 256;
-
-interface PendingLookup {
-  readonly onDone: LookupCallback;
-  readonly timer: number;
-}
-
-export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNodeApi {
+export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNodeApi, RoutingPosition {
   readonly self: NodeRef;
   pred: NodeRef | null = null;
   /** The ring this node is in (null until it joins one). */
@@ -95,13 +61,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private readonly config: OverlayConfig;
   /** Where joins go; a caller may replace it with join(contact) when it stops answering. */
   private accessPoint: NodeRef | null;
+  private readonly router: Router;
   private joinAttempts = 0;
   private joinTimer = 0;
-  private readonly lookups = new Map<number, PendingLookup>();
-  private readonly pendingHops = new Map<number, PendingHop>();
-  /** Peers that did not acknowledge a routed hop, until when they are avoided. */
-  private readonly unreachable = new Map<string, number>();
-  private nextHopId = 1;
   /** The old pred the latest joiner was given, so its repeated join gets the same joinOk. */
   private joinOkGiven: { readonly joiner: NodeRef; readonly pred: NodeRef } | null = null;
   private recovering = false;
@@ -110,15 +72,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   /** My predecessor's trusted predecessor, from its pings: offered as `alt` in redirects. */
   private predPred: NodeRef | null = null;
   private left = false;
-  private nextLookupId = 1;
   private lastRingCheck = Number.NEGATIVE_INFINITY;
   /** When my successor last told me its neighbours (a ping or pong), for the neighbour check. */
   private succHeardAtMs = Number.NEGATIVE_INFINITY;
-  private fingerChain: RingId[] = [];
-  /** Probes awaiting an answer, by address: a finger silent for hopTimeoutMs is dropped (§3). */
-  private readonly probesPending = new Map<string, { readonly peer: NodeRef; readonly sentAtMs: number }>();
-  private probeCheckArmed = false;
-  private lastFingerAuditMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     env: RingEnv,
@@ -139,6 +95,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       alive: (p) => this.onAlive(p),
       ping: (p) => env.send(p, { type: "ping", pred: this.trustedPred(), succ: this.succ }),
     });
+    this.router = new Router(env, config, ids, this.fingers, this.fd, this);
   }
 
   // ---- the node API (RingNodeApi) -----------------------------------------------------------
@@ -170,15 +127,22 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     return this.fd;
   }
 
+  // ---- what the router reads (RoutingPosition) -----------------------------------------------
+
+  get joinContact(): NodeRef | null {
+    return this.accessPoint;
+  }
+
+  predListMembers(): Iterable<NodeRef> {
+    return this.predList.values();
+  }
+
   lookup(key: RingId, onDone: LookupCallback): void {
     if (this.left) {
       onDone({ ok: false, reason: "left" });
       return;
     }
-    const lookupId = this.nextLookupId++;
-    const timer = this.env.setTimer(this.config.lookupTimeoutMs, { type: "lookupTimeout", lookupId });
-    this.lookups.set(lookupId, { onDone, timer });
-    this.route(key, this.self, 0, false, { kind: "lookup", lookupId });
+    this.router.lookup(key, onDone);
   }
 
   /** Joins (again) through `contact`, e.g. after `join-stalled`; a member ignores it. */
@@ -216,6 +180,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
 
   onTimer(tag: RingTimer): void {
     if (this.left) return;
+    if (ROUTER_TIMERS.has(tag.type)) {
+      this.router.onTimer(tag);
+      return;
+    }
     switch (tag.type) {
       case "fdRound":
         this.fd.round(this.env.now());
@@ -235,25 +203,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         this.sendHints();
         this.env.setTimer(this.config.hintPeriodMs, { type: "hint" });
         return;
-      case "fingerProbe":
-        this.probe(this.fingers.refs());
-        this.env.setTimer(this.config.fingerProbeMs, { type: "fingerProbe" });
-        return;
-      case "fingerRefresh":
-        this.startFingerRefresh();
-        this.env.setTimer(this.config.fingerRefreshMs, { type: "fingerRefresh" });
-        return;
-      case "probeCheck":
-        this.checkProbes();
-        return;
       case "fixTimeout":
         this.onFixTimeout(tag.to, tag.fallback, tag.alt);
-        return;
-      case "hopTimeout":
-        this.onHopTimeout(tag.hopId);
-        return;
-      case "lookupTimeout":
-        this.finishLookup(tag.lookupId, { ok: false, reason: "timeout" });
         return;
     }
   }
@@ -263,48 +214,17 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.fd.heard(from, this.env.now());
     // Only joinOk makes a ring member: until then, ring maintenance is not for me.
     if (this.succ === null && MEMBERS_ONLY.has(msg.type)) return;
+    if (ROUTER_MESSAGES.has(msg.type)) {
+      this.router.onMessage(from, msg);
+      return;
+    }
     switch (msg.type) {
       case "ping":
         this.env.send(from, { type: "pong", pred: this.trustedPred(), succ: this.succ });
         this.checkNeighbours(from, msg);
         return;
-      case "probe":
-        this.env.send(from, { type: "probeReply", ...this.neighbours() });
-        return;
-      case "probeReply":
-        if (this.probesPending.get(from.addr)?.peer.nonce === from.nonce)
-          this.probesPending.delete(from.addr);
-        this.fingers.heard(from, this.env.now());
-        this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
-        return;
       case "pong": {
         this.checkNeighbours(from, msg);
-        return;
-      }
-      case "route": {
-        if (msg.hopId !== 0)
-          this.env.send(from, { type: "routeAck", hopId: msg.hopId, ...this.neighbours() });
-        this.onRoute(msg);
-        return;
-      }
-      case "routeAck": {
-        const pending = this.pendingHops.get(msg.hopId);
-        if (pending !== undefined) {
-          this.pendingHops.delete(msg.hopId);
-          this.env.cancelTimer(pending.timer);
-        }
-        this.fingers.heard(from, this.env.now());
-        this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
-        return;
-      }
-      case "lookupReply":
-        this.fingers.offer(msg.responsible);
-        {
-          this.finishLookup(msg.lookupId, { ok: true, responsible: msg.responsible, hops: msg.hops });
-          return;
-        }
-      case "newFinger": {
-        this.onNewFinger(from, msg);
         return;
       }
       case "joinOk": {
@@ -374,7 +294,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   /** At the successor candidate, which is responsible for the joiner's id. */
-  private onJoin(joiner: NodeRef, wished: RingRef | null): void {
+  onJoinRequest(joiner: NodeRef, wished: RingRef | null): void {
     if (same(joiner, this.self)) return;
     const ring = this.ringRef;
     if (wished !== null && ring !== null && (wished.uid !== ring.uid || wished.name !== ring.name)) {
@@ -452,9 +372,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.env.emit({ type: "joined" });
     this.changedRange();
     this.env.setTimer(this.config.hintPeriodMs * (0.5 + this.env.random()), { type: "hint" });
-    this.env.setTimer(this.config.fingerRefreshMs * this.env.random(), { type: "fingerRefresh" });
-    this.env.setTimer(this.config.fingerProbeMs * this.env.random(), { type: "fingerProbe" });
-    this.startFingerRefresh();
+    this.router.startMaintenance();
   }
 
   // ---- neighbours ---------------------------------------------------------------------------
@@ -610,7 +528,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (!same(this.succ, this.self)) return;
     let best: NodeRef | null = null;
     for (const p of this.fingers.knownMembers()) {
-      if (!this.usable(p)) continue;
+      if (!this.router.usable(p)) continue;
       if (best === null || this.ids.dist(this.self.id, p.id) < this.ids.dist(this.self.id, best.id)) best = p;
     }
     if (best !== null) this.linkTowards(best);
@@ -709,7 +627,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    */
   private onRedirect(from: NodeRef, to: NodeRef, alt: NodeRef | null): void {
     if (same(to, this.self)) return;
-    if (this.fd.isSuspected(to) || !this.usable(to)) {
+    if (this.fd.isSuspected(to) || !this.router.usable(to)) {
       this.tryAltOrFallback(from, alt);
       return;
     }
@@ -722,7 +640,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private onFixTimeout(to: NodeRef, fallback: NodeRef, alt: NodeRef | null): void {
     const succ = this.succ;
     if (succ === null || this.ids.inOC(succ.id, this.self.id, to.id)) return; // linked to `to`, or closer
-    this.markUnreachable(to);
+    this.router.markUnreachable(to);
     this.tryAltOrFallback(fallback, alt);
   }
 
@@ -734,7 +652,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (
       alt !== null &&
       !same(alt, this.self) &&
-      this.usable(alt) &&
+      this.router.usable(alt) &&
       this.ids.inOO(alt.id, this.self.id, fallback.id)
     ) {
       this.env.send(alt, { type: "fix" });
@@ -747,7 +665,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   private adoptFallbackSucc(fallback: NodeRef): void {
     this.recovering = false;
     const succ = this.succ;
-    if (succ === null || same(fallback, succ) || !this.usable(fallback)) return;
+    if (succ === null || same(fallback, succ) || !this.router.usable(fallback)) return;
     if (!this.ids.inOO(fallback.id, this.self.id, succ.id)) return;
     const rest = this.succList.filter((p) => this.ids.inOO(p.id, fallback.id, this.self.id));
     this.setSucc(fallback, rest);
@@ -781,7 +699,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     return this.pred !== null && !this.fd.isSuspected(this.pred) ? this.pred : null;
   }
 
-  private neighbours(): Neighbours {
+  neighbours(): Neighbours {
     return { pred: this.trustedPred(), succ: this.succ, next: this.succList.slice(1, NEIGHBOURS_SHARED) };
   }
 
@@ -852,224 +770,5 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       }
       if (candidate !== null) this.env.send(p, { type: "hint", candidate });
     }
-  }
-
-  // ---- routing (§2.4) and fingers (§3) --------------------------------------------------------
-
-  private responsibleFor(key: RingId): boolean {
-    return this.pred !== null && this.succ !== null && this.ids.inOC(key, this.pred.id, this.self.id);
-  }
-
-  private onRoute(msg: MessageOf<"route">): void {
-    if (msg.payload.kind === "join") {
-      // A joiner is no ring member yet: never a routing candidate, and a repeat gets the same joinOk.
-      if (same(msg.origin, this.pred)) {
-        this.onJoin(msg.origin, msg.payload.ring);
-        return;
-      }
-    } else {
-      this.fingers.offer(msg.origin);
-    }
-    this.route(msg.key, msg.origin, msg.hops, msg.last, msg.payload);
-  }
-
-  private route(key: RingId, origin: NodeRef, hops: number, last: boolean, payload: RoutedPayload): void {
-    if (this.responsibleFor(key)) {
-      this.deliver(key, origin, hops, payload);
-      return;
-    }
-    if (hops >= MAX_ROUTE_HOPS) {
-      this.env.emit({ type: "route-dropped", key, hops });
-      return;
-    }
-    // A joiner is no ring member yet: its own join must never be routed to it.
-    const next = this.nextHop(key, last, payload.kind === "join" ? origin : null);
-    if (next === null) return; // lost: the origin's timer reports it
-    // Hops to a neighbour the FD watches need no ack: its crash is detected anyway.
-    let hopId = 0;
-    if (!this.fd.isMonitored(next.peer)) {
-      hopId = this.nextHopId++;
-      const timer = this.env.setTimer(this.config.hopTimeoutMs, { type: "hopTimeout", hopId });
-      this.pendingHops.set(hopId, { peer: next.peer, key, origin, hops, payload, timer });
-    }
-    this.env.send(next.peer, { type: "route", key, origin, hops: hops + 1, last: next.last, payload, hopId });
-  }
-
-  /** The next hop stayed silent: avoid it for a while and route around it (correction on use, §3). */
-  private onHopTimeout(hopId: number): void {
-    const pending = this.pendingHops.get(hopId);
-    if (pending === undefined) return;
-    this.pendingHops.delete(hopId);
-    this.markUnreachable(pending.peer);
-    this.fingers.remove(pending.peer);
-    this.auditFingers();
-    this.route(pending.key, pending.origin, pending.hops, false, pending.payload);
-  }
-
-  /**
-   * A finger was found dead on use: where there is one there are often more (churn), and each costs a
-   * routed message a hop timeout. Probe the fingers that have been quiet, so the table is clean
-   * before the next attempt (at most every FINGER_AUDIT_GAP_MS).
-   */
-  private auditFingers(): void {
-    const now = this.env.now();
-    if (now - this.lastFingerAuditMs < FINGER_AUDIT_GAP_MS) return;
-    this.lastFingerAuditMs = now;
-    this.probe(this.fingers.unheardSince(now - FINGER_QUIET_MS));
-  }
-
-  /** Asks each peer for its neighbours; one that does not answer within hopTimeoutMs is dropped. */
-  private probe(peers: readonly NodeRef[]): void {
-    const now = this.env.now();
-    for (const peer of peers) {
-      // The FD watches neighbours; a probe already out will be judged by its own deadline.
-      if (this.fd.isMonitored(peer) || this.probesPending.has(peer.addr)) continue;
-      this.probesPending.set(peer.addr, { peer, sentAtMs: now });
-      this.env.send(peer, { type: "probe" });
-    }
-    this.armProbeCheck(this.config.hopTimeoutMs);
-  }
-
-  private armProbeCheck(afterMs: number): void {
-    if (this.probeCheckArmed || this.probesPending.size === 0) return;
-    this.probeCheckArmed = true;
-    this.env.setTimer(afterMs, PROBE_CHECK);
-  }
-
-  private checkProbes(): void {
-    this.probeCheckArmed = false;
-    const now = this.env.now();
-    let nextDueMs = Number.POSITIVE_INFINITY;
-    for (const [addr, { peer, sentAtMs }] of this.probesPending) {
-      const dueMs = sentAtMs + this.config.hopTimeoutMs;
-      if (dueMs > now) {
-        nextDueMs = Math.min(nextDueMs, dueMs);
-        continue;
-      }
-      this.probesPending.delete(addr);
-      this.markUnreachable(peer);
-      this.fingers.remove(peer);
-    }
-    if (nextDueMs !== Number.POSITIVE_INFINITY) this.armProbeCheck(nextDueMs - now);
-  }
-
-  /**
-   * The next hop for a key that is not mine. `last` marks a message sent to the peer believed to own
-   * the key; if that peer is not the owner, the key lies behind it (in a branch, or beyond a stale
-   * finger successor), and it walks back through its predList, one closer peer at a time (§2.4).
-   */
-  private markUnreachable(peer: NodeRef): void {
-    const now = this.env.now();
-    if (this.unreachable.size >= UNREACHABLE_MAX) {
-      for (const [addr, until] of this.unreachable) if (until <= now) this.unreachable.delete(addr);
-    }
-    this.unreachable.set(peer.addr, now + UNREACHABLE_MS);
-  }
-
-  /**
-   * A peer to route through: not suspected, and not recently silent on a hop or probe — unless the FD
-   * watches it (a neighbour): for neighbours the FD's verdict is newer than any such mark.
-   */
-  private readonly usable = (p: NodeRef): boolean => {
-    if (same(p, this.self) || this.fd.isSuspected(p)) return false;
-    const until = this.unreachable.get(p.addr);
-    if (until === undefined) return true;
-    if (this.fd.isMonitored(p)) return true;
-    if (until > this.env.now()) return false;
-    this.unreachable.delete(p.addr);
-    return true;
-  };
-
-  private nextHop(
-    key: RingId,
-    last: boolean,
-    joiner: NodeRef | null,
-  ): { peer: NodeRef; last: boolean } | null {
-    const usable = joiner === null ? this.usable : (p: NodeRef) => !same(p, joiner) && this.usable(p);
-    if (last) {
-      let best: NodeRef | null = null;
-      for (const p of this.predList.values()) {
-        if (!usable(p) || !this.ids.inCO(p.id, key, this.self.id)) continue;
-        if (best === null || this.ids.dist(key, p.id) < this.ids.dist(key, best.id)) best = p;
-      }
-      if (best !== null) return { peer: best, last: true };
-    }
-    const succ = this.succ;
-    if (succ === null) return this.accessPoint === null ? null : { peer: this.accessPoint, last: false };
-    if (this.ids.inOC(key, this.self.id, succ.id) && usable(succ)) return { peer: succ, last: true };
-    // My successor list (which starts with succ) is contiguous: a key inside it goes straight to its owner.
-    let before = this.self;
-    for (const s of this.succList) {
-      if (this.ids.inOC(key, before.id, s.id)) {
-        if (usable(s)) return { peer: s, last: true };
-        break;
-      }
-      before = s;
-    }
-    const hop = this.fingers.nextHop(key, usable);
-    if (hop !== null) return { peer: hop.peer, last: hop.owner };
-    return usable(succ) ? { peer: succ, last: false } : null;
-  }
-
-  private deliver(key: RingId, origin: NodeRef, hops: number, payload: RoutedPayload): void {
-    switch (payload.kind) {
-      case "join": {
-        this.onJoin(origin, payload.ring);
-        return;
-      }
-      case "lookup":
-        this.env.emit({ type: "lookup-answer", key, responsible: this.self });
-        this.env.send(origin, {
-          type: "lookupReply",
-          lookupId: payload.lookupId,
-          key,
-          responsible: this.self,
-          hops,
-        });
-        return;
-      case "needFinger":
-        this.env.send(origin, { type: "newFinger", key, ...this.neighbours() });
-        return;
-    }
-  }
-
-  private finishLookup(lookupId: number, result: Parameters<LookupCallback>[0]): void {
-    const pending = this.lookups.get(lookupId);
-    if (pending === undefined) return;
-    this.lookups.delete(lookupId);
-    this.env.cancelTimer(pending.timer);
-    pending.onDone(result);
-  }
-
-  /** Refresh as a chain, farthest ideal id first; each answer triggers the next (§3). */
-  private startFingerRefresh(): void {
-    const succ = this.succ;
-    if (!this.isMember || succ === null) return;
-    this.fingerChain = this.fingers.idealIds(this.ids.dist(this.self.id, succ.id));
-    this.nextFingerLookup();
-  }
-
-  private nextFingerLookup(): void {
-    const key = this.fingerChain.shift();
-    if (key === undefined) return;
-    if (this.succ === null || this.ids.inOC(key, this.self.id, this.succ.id)) {
-      this.fingerChain = []; // the rest of the chain falls to my successor
-      return;
-    }
-    this.route(key, this.self, 0, false, { kind: "needFinger" });
-  }
-
-  private onNewFinger(from: NodeRef, msg: MessageOf<"newFinger">): void {
-    this.fingers.offer(from);
-    this.fingers.heard(from, this.env.now());
-    this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
-    // Skip the ideal ids this finger is also the answer for (they lie in its range), then the next.
-    const pred = msg.pred;
-    while (pred !== null && this.fingerChain.length > 0) {
-      const next = this.fingerChain[0] as RingId;
-      if (!this.ids.inOC(next, pred.id, from.id)) break;
-      this.fingerChain.shift();
-    }
-    this.nextFingerLookup();
   }
 }
