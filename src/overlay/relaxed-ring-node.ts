@@ -1,9 +1,10 @@
 // A relaxed-ring node (algorithms.md §2–§4): two-step join, graceful leave, crash recovery with
-// fix/redirect, predList and branches, branch closing by hints, successor-list propagation, k-ary
-// fingers and routing that walks back into branches. Lookup consistency rests on two rules that must
-// not be weakened: pred changes only to a joiner or fixer inside (pred, self], or to a peer behind it
-// once pred has been suspected for predTakeoverMs (I3); and only the node that is itself responsible
-// answers a lookup (§2.4). Differences from the paper's text are listed in docs/protocols.md.
+// fix/redirect, predList and branches, branch closing by hints, successor-list propagation and the
+// neighbour check; routing and fingers are in router.ts. Lookup consistency rests on rules that must
+// not be weakened: pred changes only to a joiner or fixer inside (pred, self] — which shrinks my range —
+// or, once pred has been suspected for predTakeoverMs, to a fixer behind it with no live predList
+// member in between (I3); and only the node that is itself responsible answers a lookup (§2.4).
+// Differences from the paper's text are listed in docs/protocols.md.
 import type { Env, Process } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { type NodeRef, samePeer as same } from "../core/node-ref.js";
