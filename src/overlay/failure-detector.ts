@@ -36,6 +36,13 @@ export class FailureDetector {
   private timeout: number;
   /** How many watched peers are suspected now: at 0 (nearly always) isSuspected needs no lookup. */
   private suspectedNow = 0;
+  /**
+   * The watches last looked up, matched by ref identity: nearly every message a node gets comes from
+   * its succ or pred, and a ref object held by both sides (as in the simulator) then needs no hash
+   * lookup. Cleared whenever a watch is replaced or dropped.
+   */
+  private recent: Watch | null = null;
+  private previous: Watch | null = null;
   /** Figures for the metrics: suspicions raised, and those that turned out false. */
   suspicions = 0;
   falseSuspicions = 0;
@@ -55,6 +62,7 @@ export class FailureDetector {
     const known = this.watched.get(peer.addr);
     if (known !== undefined && known.peer.nonce === peer.nonce) return;
     if (known?.suspected === true) this.suspectedNow--;
+    this.forgetRecent();
     this.watched.set(peer.addr, {
       peer,
       lastHeardMs: Number.NEGATIVE_INFINITY,
@@ -67,17 +75,37 @@ export class FailureDetector {
     const known = this.watched.get(peer.addr);
     if (known === undefined || known.peer.nonce !== peer.nonce) return;
     if (known.suspected) this.suspectedNow--;
+    this.forgetRecent();
     this.watched.delete(peer.addr);
   }
 
   isMonitored(peer: NodeRef): boolean {
-    return this.watched.get(peer.addr)?.peer.nonce === peer.nonce;
+    return this.find(peer)?.peer.nonce === peer.nonce;
   }
 
   isSuspected(peer: NodeRef): boolean {
     if (this.suspectedNow === 0) return false;
-    const known = this.watched.get(peer.addr);
+    const known = this.find(peer);
     return known !== undefined && known.peer.nonce === peer.nonce && known.suspected;
+  }
+
+  /** The watch at `peer`'s address (of whichever incarnation), if any. */
+  private find(peer: NodeRef): Watch | undefined {
+    const recent = this.recent;
+    if (recent !== null && recent.peer === peer) return recent;
+    const previous = this.previous;
+    if (previous !== null && previous.peer === peer) return previous;
+    const watch = this.watched.get(peer.addr);
+    if (watch !== undefined) {
+      this.previous = recent;
+      this.recent = watch;
+    }
+    return watch;
+  }
+
+  private forgetRecent(): void {
+    this.recent = null;
+    this.previous = null;
   }
 
   get monitoredCount(): number {
@@ -112,7 +140,7 @@ export class FailureDetector {
 
   /** Any message from `peer`. */
   heard(peer: NodeRef, nowMs: number): void {
-    const watch = this.watched.get(peer.addr);
+    const watch = this.find(peer);
     if (watch === undefined) return;
     if (watch.peer.nonce !== peer.nonce) {
       // A new incarnation answers at the old address: the old one is gone for good.
