@@ -713,7 +713,9 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
    * lost messages, which the paper's purely event-driven protocol does not survive.
    */
   private checkNeighbours(from: NodeRef, msg: NeighbourPair): void {
-    this.fingers.learnNeighbours(from, msg.pred, msg.succ, null);
+    // What my succ and pred say of their own neighbours, my succList and predList already hold.
+    if (!same(from, this.succ) && !same(from, this.pred))
+      this.fingers.learnNeighbours(from, msg.pred, msg.succ, null);
     // A peer with no successor is no ring member (a joiner whose join failed): it cannot have me as
     // its successor, and fixers must not be redirected to it.
     if (msg.succ === null && !same(from, this.pred)) this.dropPredListMember(from);
