@@ -421,12 +421,12 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       same(offered, this.self) || !this.fd.isSuspected(offered) ? offered : (fresh[0] ?? this.self);
     this.succ = succ;
     this.recovering = false;
+    this.offerNewSuccessors(fresh, this.succList);
     this.succList = fresh;
     if (!same(succ, this.self)) {
       this.fd.monitor(succ);
       this.fingers.offer(succ);
     }
-    for (const p of this.succList) this.fingers.offer(p);
     if (!same(succ, old)) {
       if (old !== null) this.release(old);
       if (!same(succ, offered) && !same(succ, this.self)) this.env.send(succ, { type: "fix" });
@@ -444,6 +444,11 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     return list;
   }
 
+  /** Offers the fingers what a new successor list adds to the old (§3: opportunistic learning). */
+  private offerNewSuccessors(fresh: readonly NodeRef[], old: readonly NodeRef[]): void {
+    for (const p of fresh) if (!old.some((q) => same(p, q))) this.fingers.offer(p);
+  }
+
   private propagateSuccList(): void {
     if (this.pred !== null && !same(this.pred, this.self)) {
       this.env.send(this.pred, {
@@ -459,8 +464,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     const fresh = this.freshSuccList(from, msg.succList);
     const changed = fresh.length !== this.succList.length || fresh.some((p, i) => !same(p, this.succList[i]));
     if (!changed) return;
+    this.offerNewSuccessors(fresh, this.succList);
     this.succList = fresh;
-    for (const p of fresh) this.fingers.offer(p);
     if (msg.ttl > 0 && this.pred !== null && !same(this.pred, this.self)) {
       this.env.send(this.pred, { type: "updSuccList", succList: fresh, ttl: msg.ttl - 1 });
     }
