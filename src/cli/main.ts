@@ -2,6 +2,9 @@
 // them and turns thrown errors into one clear line on stderr and a non-zero exit.
 import { Command, CommanderError } from "commander";
 import { addBenchCommand } from "./bench-command.js";
+import { addClusterCommand } from "./cluster-command.js";
+import { addNodeCommand } from "./node-command.js";
+import { addRingCommands } from "./ring-command.js";
 import { addSimCommand } from "./sim-command.js";
 import { addStartCommand } from "./start-command.js";
 
@@ -11,6 +14,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   addStartCommand(program);
+  addNodeCommand(program);
+  addClusterCommand(program);
+  addRingCommands(program);
   addSimCommand(program);
   addBenchCommand(program);
   return program;

@@ -3,23 +3,13 @@
 // stdout; otherwise a progress bar on stderr and a summary table on stdout. A violated invariant exits 1
 // and prints the replay command on stderr.
 import { SingleBar } from "cli-progress";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { parseCount, parseNumber, parseSeed } from "../sim/params.js";
 import { summary } from "../sim/report.js";
 import { replayCommand, resolveParams, runScenario, type ScenarioReport } from "../sim/run-scenario.js";
 import { kebab, type Scenario, type ScenarioContext } from "../sim/scenario.js";
 import { scenarios } from "../sim/scenarios/index.js";
-
-/** Adapts a throwing parser to commander's error type, so bad flags print usage and exit 1. */
-function commanderParser<V>(parse: (raw: string) => V): (raw: string) => V {
-  return (raw) => {
-    try {
-      return parse(raw);
-    } catch (error) {
-      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
-    }
-  };
-}
+import { commanderParser } from "./flags.js";
 
 export function toJsonLine(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));

@@ -1,22 +1,58 @@
-// `selfman start` (what `npm start` runs). Until the live runtime exists (issue 4) it runs a short
-// simulation and prints a readable summary, so a newcomer sees the system work in seconds.
+// `selfman start` (what `npm start` runs): a local cluster of node processes — 8 unless told
+// otherwise — and the status page on http://127.0.0.1:8080 that draws the ring. Ctrl-C (or SIGTERM)
+// stops everything cleanly: the nodes leave gracefully, the page closes, the command exits 0.
 import type { Command } from "commander";
-import { summary } from "../sim/report.js";
-import { resolveParams, runScenario } from "../sim/run-scenario.js";
-import { netChaos } from "../sim/scenarios/net-chaos.js";
+import { clusterDown, clusterUp } from "../runtime/live/local-cluster.js";
+import { parseCount } from "../sim/params.js";
+import { startStatusPage } from "../web/status-page.js";
+import { DEFAULT_BASE_PORT, DEFAULT_DIR } from "./cluster-command.js";
+import { commanderParser } from "./flags.js";
 
 export function addStartCommand(program: Command): void {
   program
     .command("start")
-    .description("the main job; for now a short simulation with a readable summary")
-    .action(() => {
-      const params = resolveParams(netChaos, { nodes: 50, duration: 30 });
-      process.stderr.write(
-        "selfman: the live cluster arrives with the live runtime; meanwhile, a 50-node simulation of gossip\n" +
-          "under loss, partitions, cut links and crashes (`selfman sim net-chaos --help` for more):\n\n",
+    .description("the main job: a local cluster and its status page; Ctrl-C stops everything")
+    .option("--nodes <n>", "how many nodes", commanderParser(parseCount("nodes", 1, 99)), 8)
+    .option("--dir <dir>", "cluster directory (certificates, node data, logs)", DEFAULT_DIR)
+    .option(
+      "--base-port <p>",
+      "node i listens on P+i, its admin port is P+100+i",
+      commanderParser(parseCount("base-port", 1, 65_000)),
+      DEFAULT_BASE_PORT,
+    )
+    .option("--port <p>", "the status page's port", commanderParser(parseCount("port", 1, 65_535)), 8080)
+    .action(async (flags: { nodes: number; dir: string; basePort: number; port: number }) => {
+      process.stderr.write(`selfman: starting ${flags.nodes} nodes in ${flags.dir} …\n`);
+      const cluster = await clusterUp({
+        dir: flags.dir,
+        nodes: flags.nodes,
+        basePort: flags.basePort,
+        insecure: false,
+        onNode: (node) =>
+          process.stderr.write(`  ${node.name} joined (${node.listen}, admin ${node.admin})\n`),
+      });
+      const admins = cluster.nodes.map((n) => n.admin);
+      let page: Awaited<ReturnType<typeof startStatusPage>>;
+      try {
+        page = await startStatusPage("127.0.0.1", flags.port, async () => admins);
+      } catch (error) {
+        await clusterDown(flags.dir);
+        throw error;
+      }
+      process.stdout.write(
+        `selfman: ${flags.nodes} nodes running; the ring is at http://127.0.0.1:${flags.port}\n` +
+          `  selfman ring --dir ${flags.dir}      selfman lookup KEY --dir ${flags.dir}\n` +
+          "  Ctrl-C stops everything\n",
       );
-      const report = runScenario(netChaos, params);
-      process.stdout.write(`${summary(report)}\n`);
-      if (!report.ok) process.exitCode = 1;
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      process.stderr.write("selfman: stopping (the nodes leave gracefully) …\n");
+      page.closeAllConnections();
+      await new Promise<void>((resolve) => page.close(() => resolve()));
+      const stopped = await clusterDown(flags.dir);
+      process.stderr.write(`selfman: stopped ${stopped} node(s); data stays in ${flags.dir}\n`);
     });
 }

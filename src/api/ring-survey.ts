@@ -1,0 +1,96 @@
+// A survey of a live ring (what `selfman ring` and the status page show): every node's /status read
+// over its admin port, and the same global checks the simulator runs — is it a perfect ring over the
+// nodes that answer, what is the core ring, which branches hang off it (METRICS.md §3).
+import type { NodeRef, refToJson } from "../core/node-ref.js";
+import type { RingView } from "../overlay/ring-view.js";
+import { perfectRingProblem, ringShape } from "../sim/checkers/ring-shape.js";
+
+type RefJson = ReturnType<typeof refToJson>;
+
+/** What a node's /status says (the fields the survey reads). */
+export interface NodeStatus {
+  readonly name: string;
+  readonly id: string;
+  readonly addr: string;
+  readonly nonce: number;
+  readonly member: boolean;
+  readonly pred: RefJson | null;
+  readonly succ: RefJson | null;
+  readonly succList: readonly RefJson[];
+  readonly predList: readonly RefJson[];
+  readonly fingers: readonly RefJson[];
+  readonly suspected: readonly RefJson[];
+  readonly routingTableSize: number;
+  readonly uptimeSec: number;
+}
+
+export interface SurveyedNode extends NodeStatus {
+  /** The admin address it was read from. */
+  readonly admin: string;
+}
+
+export interface RingSurvey {
+  /** The nodes that answered form one cycle in id order, each pred the previous (METRICS.md §3). */
+  readonly perfect: boolean;
+  /** Why not, if not. */
+  readonly problem: string | null;
+  readonly coreSize: number;
+  readonly branches: number;
+  readonly branchSizeMean: number | null;
+  /** Admin addresses that did not answer (down, or not started). */
+  readonly unreachable: readonly string[];
+  /** The nodes that answered, in ring order (by id). */
+  readonly nodes: readonly SurveyedNode[];
+}
+
+export async function fetchJson<T>(url: string, timeoutMs: number): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const body = (await response.json()) as T & { message?: string };
+  if (!response.ok) throw new Error(body.message ?? `${url}: HTTP ${response.status}`);
+  return body;
+}
+
+function toRef(json: RefJson): NodeRef {
+  return { id: BigInt(json.id), addr: json.addr, nonce: json.nonce };
+}
+
+function toView(status: NodeStatus): RingView {
+  return {
+    self: toRef(status),
+    pred: status.pred === null ? null : toRef(status.pred),
+    succ: status.succ === null ? null : toRef(status.succ),
+    succList: status.succList.map(toRef),
+    isMember: status.member,
+    fingerRefs: () => status.fingers.map(toRef),
+    routingTableSize: () => status.routingTableSize,
+    suspected: () => status.suspected.map(toRef),
+  };
+}
+
+/** Reads every admin address (in parallel) and judges the ring they make. */
+export async function surveyRing(admins: readonly string[], timeoutMs = 2000): Promise<RingSurvey> {
+  const answers = await Promise.all(
+    admins.map((admin) =>
+      fetchJson<NodeStatus>(`http://${admin}/status`, timeoutMs).then(
+        (status) => ({ ...status, admin }) as SurveyedNode,
+        () => admin,
+      ),
+    ),
+  );
+  const nodes = answers
+    .filter((a): a is SurveyedNode => typeof a !== "string")
+    .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  const unreachable = answers.filter((a): a is string => typeof a === "string");
+  const views = nodes.map(toView);
+  const problem = nodes.length === 0 ? "no node answered" : perfectRingProblem(views, true);
+  const shape = ringShape(views.filter((v) => v.isMember));
+  return {
+    perfect: problem === null,
+    problem,
+    coreSize: shape.coreSize,
+    branches: shape.branches,
+    branchSizeMean: shape.branchSizeMean,
+    unreachable,
+    nodes,
+  };
+}

@@ -1,0 +1,48 @@
+// Flag parsers shared by the live commands (node, cluster, ring, lookup, start): each validates and
+// throws with what was expected, and commanderParser turns that into commander's usage error, so a
+// bad flag prints one clear line and exits 1 (non-negotiable 5).
+import { InvalidArgumentError } from "commander";
+import { NODE_NAME } from "../runtime/live/cluster-certificates.js";
+
+/** Adapts a throwing parser to commander's error type, so bad flags print usage and exit 1. */
+export function commanderParser<V>(parse: (raw: string) => V): (raw: string) => V {
+  return (raw) => {
+    try {
+      return parse(raw);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** HOST:PORT with a port in [1, 65535]; IPv6 hosts in brackets. */
+export function parseAddress(flag: string): (raw: string) => Address {
+  return (raw) => {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw.trim());
+    const port = match === null ? Number.NaN : Number(match[2]);
+    if (match === null || !(port >= 1 && port <= 65535))
+      throw new RangeError(`--${flag}: expected HOST:PORT (port 1-65535), got ${JSON.stringify(raw)}`);
+    return { host: (match[1] as string).replace(/^\[(.*)\]$/, "$1"), port };
+  };
+}
+
+export function formatAddress(address: Address): string {
+  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** A comma-separated list of HOST:PORT. */
+export function parseAddressList(flag: string): (raw: string) => Address[] {
+  const one = parseAddress(flag);
+  return (raw) => raw.split(",").map((part) => one(part));
+}
+
+export function parseNodeName(raw: string): string {
+  if (!NODE_NAME.test(raw))
+    throw new RangeError(`--name: expected a name like node-1 (${NODE_NAME}), got ${JSON.stringify(raw)}`);
+  return raw;
+}

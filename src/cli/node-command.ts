@@ -1,0 +1,91 @@
+// `selfman node`: one node of a real deployment. It listens for its peers (TLS with the cluster's
+// certificates, or plain TCP behind --insecure), joins through --join or starts a new ring, serves its
+// admin port, and on SIGTERM or SIGINT leaves gracefully (hands over, tells its neighbours) and exits 0.
+import path from "node:path";
+import type { Command } from "commander";
+import { startAdminServer } from "../runtime/live/admin-server.js";
+import { loadMemberTls } from "../runtime/live/cluster-certificates.js";
+import { LiveNode } from "../runtime/live/live-node.js";
+import { createLogger } from "../runtime/live/logger.js";
+import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
+
+interface NodeFlags {
+  listen: Address;
+  join?: Address;
+  dataDir: string;
+  clusterDir: string;
+  name?: string;
+  admin?: Address;
+  insecure?: boolean;
+}
+
+/** The admin port when --admin is not given: loopback, the listen port + 1000. */
+function defaultAdmin(listen: Address): Address {
+  return { host: "127.0.0.1", port: listen.port + 1000 };
+}
+
+export function addNodeCommand(program: Command): void {
+  program
+    .command("node")
+    .description("run one node: listen for peers, join a ring (or start one), serve the admin port")
+    .requiredOption(
+      "--listen <host:port>",
+      "where peers reach this node",
+      commanderParser(parseAddress("listen")),
+    )
+    .option(
+      "--join <host:port>",
+      "a member to join through (omit to start a new ring)",
+      commanderParser(parseAddress("join")),
+    )
+    .requiredOption("--data-dir <dir>", "where the node keeps its name, ring id (and later its data)")
+    .option("--cluster-dir <dir>", "the cluster's certificates (selfman cluster init)", ".selfman")
+    .option(
+      "--name <name>",
+      "this node's name, as its certificate says (default: the data dir's name)",
+      commanderParser(parseNodeName),
+    )
+    .option(
+      "--admin <host:port>",
+      "admin HTTP port (default 127.0.0.1:<listen port + 1000>)",
+      commanderParser(parseAddress("admin")),
+    )
+    .option("--insecure", "plain TCP without certificates: for local experiments only")
+    .action(async (flags: NodeFlags) => {
+      const name = flags.name ?? parseNodeName(path.basename(path.resolve(flags.dataDir)));
+      const logger = createLogger(name);
+      const tls = flags.insecure === true ? null : await loadMemberTls(flags.clusterDir, name);
+      if (tls === null) logger.warn("--insecure: plain TCP, no authentication; for local experiments only");
+      const node = await LiveNode.start({
+        name,
+        host: flags.listen.host,
+        port: flags.listen.port,
+        join: flags.join === undefined ? null : formatAddress(flags.join),
+        dataDir: flags.dataDir,
+        tls,
+        logger,
+      });
+      const admin = flags.admin ?? defaultAdmin(flags.listen);
+      const server = await startAdminServer(node, admin.host, admin.port);
+      logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
+      let leaving = false;
+      const leave = (signal: string) => {
+        if (leaving) return;
+        leaving = true;
+        logger.info({ signal }, "leaving the ring");
+        node
+          .leave()
+          .then(() => {
+            server.closeAllConnections();
+            return new Promise<void>((resolve) => server.close(() => resolve()));
+          })
+          .then(() => process.exit(0))
+          .catch((error: unknown) => {
+            logger.error({ err: error }, "graceful leave failed");
+            process.exit(1);
+          });
+      };
+      process.on("SIGTERM", () => leave("SIGTERM"));
+      process.on("SIGINT", () => leave("SIGINT"));
+    });
+}

@@ -1,0 +1,78 @@
+// The schema of every relaxed-ring message (messages.ts), which the live transport applies to each
+// decoded frame before the node sees it (ARCHITECTURE.md §4). Keep it in step with RingMessage: the
+// `satisfies` below makes the compiler say when a message kind has no schema.
+import type { IdSpace } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
+import {
+  array,
+  bigintBelow,
+  bool,
+  nullable,
+  object,
+  type Schema,
+  str,
+  tagged,
+  uint,
+} from "../core/schema.js";
+import type { RingMessage, RingRef, RoutedPayload } from "./messages.js";
+
+/** Lists in messages are never longer than this (succList is 8 by default; the bound leaves room). */
+export const MAX_LIST = 64;
+/** A peer address: `host:port`, a name or an IPv4/IPv6 literal (bracketed). */
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/;
+
+export function nodeRefSchema(ids: IdSpace): Schema<NodeRef> {
+  return object({ id: bigintBelow(ids.size), addr: str(300, ADDRESS), nonce: uint() });
+}
+
+/** The schema of one relaxed-ring message in the id space `ids`. */
+export function ringMessageSchema(ids: IdSpace): Schema<RingMessage> {
+  const ref = nodeRefSchema(ids);
+  const optionalRef = nullable(ref);
+  const refs = array(ref, MAX_LIST);
+  const ringId = bigintBelow(ids.size);
+  const ringRef: Schema<RingRef> = object({ name: str(64), uid: uint(0xffff_ffff) });
+  const pair = object({ pred: optionalRef, succ: optionalRef });
+  const neighbours = object({ pred: optionalRef, succ: optionalRef, next: array(ref, MAX_LIST) });
+  const none = object({});
+  const payload = tagged<RoutedPayload, "kind">("kind", {
+    join: object({ ring: nullable(ringRef) }),
+    lookup: object({ lookupId: uint() }),
+    needFinger: none,
+  });
+  const withHopId = object({
+    hopId: uint(),
+    pred: optionalRef,
+    succ: optionalRef,
+    next: array(ref, MAX_LIST),
+  });
+  const withKey = object({ key: ringId, pred: optionalRef, succ: optionalRef, next: array(ref, MAX_LIST) });
+  return tagged<RingMessage, "type">("type", {
+    ping: pair,
+    pong: pair,
+    probe: none,
+    probeReply: neighbours,
+    route: object({
+      key: ringId,
+      origin: ref,
+      hops: uint(1024),
+      last: bool,
+      payload,
+      hopId: uint(),
+    }),
+    routeAck: withHopId,
+    lookupReply: object({ lookupId: uint(), key: ringId, responsible: ref, hops: uint(1024) }),
+    newFinger: withKey,
+    joinOk: object({ pred: ref, succ: ref, succList: refs, ring: ringRef }),
+    joinLater: none,
+    badRingRef: object({ ring: ringRef }),
+    newSucc: object({ newSucc: ref, oldSucc: ref, succList: refs }),
+    predNoMore: none,
+    updSuccList: object({ succList: refs, ttl: uint(1024) }),
+    fix: none,
+    fixOk: object({ succList: refs }),
+    redirect: object({ to: ref, alt: optionalRef }),
+    hint: object({ candidate: ref }),
+    leaving: object({ pred: optionalRef, succ: optionalRef, succList: refs }),
+  });
+}

@@ -1,0 +1,259 @@
+// One selfman node in a real process (issue 4): the relaxed-ring node of src/overlay, unchanged, on a
+// LiveEnv and the TLS transport. It keeps its name and ring id in its data directory (a restart
+// rejoins with the same id and a new nonce), records its range changes with wall-clock times (what
+// the live tests check for overlaps), and leaves gracefully on request. The admin server and the
+// CLI read it through status() and metrics().
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import { IdSpace, type RingId } from "../../core/id-space.js";
+import { hashKey } from "../../core/key-hash.js";
+import { type NodeRef, refToJson } from "../../core/node-ref.js";
+import { DEFAULT_OVERLAY, type OverlayConfig } from "../../overlay/config.js";
+import { nodeRefSchema, ringMessageSchema } from "../../overlay/message-schema.js";
+import type { RingMessage, RingTimer } from "../../overlay/messages.js";
+import { RelaxedRingNode } from "../../overlay/relaxed-ring-node.js";
+import type { LookupResult } from "../../overlay/ring-view.js";
+import { LiveEnv } from "./live-env.js";
+import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
+
+export interface LiveNodeOptions {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** host:port of a member to join through; null starts a new ring. */
+  readonly join: string | null;
+  readonly dataDir: string;
+  /** null: plain TCP (--insecure). */
+  readonly tls: TlsMaterial | null;
+  readonly overlay?: Partial<OverlayConfig>;
+  readonly logger: Logger;
+}
+
+/** One change of this node's range, as the range-history endpoint reports it. */
+export interface RangeChange {
+  /** Wall-clock milliseconds (Date.now), comparable between processes on one machine. */
+  readonly atMs: number;
+  /** The range is (pred, self]; null pred: responsible for nothing. */
+  readonly pred: string | null;
+  readonly member: boolean;
+}
+
+interface Identity {
+  readonly name: string;
+  readonly id: string;
+}
+
+const RANGE_HISTORY_MAX = 1000;
+const JOIN_CONTACT_TIMEOUT_MS = 30_000;
+
+/** The node's name and ring id, kept in its data directory across restarts. */
+async function loadOrCreateIdentity(dataDir: string, name: string, ids: IdSpace): Promise<RingId> {
+  const file = path.join(dataDir, "node.json");
+  await mkdir(dataDir, { recursive: true });
+  const text = await readFile(file, "utf8").catch(() => null);
+  if (text !== null) {
+    const identity = JSON.parse(text) as Identity;
+    if (identity.name !== name)
+      throw new Error(`${file} belongs to node ${identity.name}, not ${name}: use another --data-dir`);
+    return ids.parse(identity.id);
+  }
+  const id = ids.randomId(() => randomBytes(4).readUInt32BE(0) / 2 ** 32);
+  const identity: Identity = { name, id: id.toString() };
+  await writeFile(file, `${JSON.stringify(identity, null, 2)}\n`);
+  return id;
+}
+
+export class LiveNode {
+  readonly name: string;
+  readonly ids: IdSpace;
+  readonly self: NodeRef;
+  readonly ring: RelaxedRingNode;
+  readonly transport: Transport<RingMessage>;
+  private readonly env: LiveEnv<RingMessage, RingTimer>;
+  private readonly logger: Logger;
+  private readonly startedAtMs = Date.now();
+  private readonly ranges: RangeChange[] = [];
+  private lookupsAnswered = 0;
+  private stopped = false;
+
+  private constructor(
+    options: LiveNodeOptions,
+    ids: IdSpace,
+    self: NodeRef,
+    transport: Transport<RingMessage>,
+    contact: NodeRef | null,
+  ) {
+    this.name = options.name;
+    this.ids = ids;
+    this.self = self;
+    this.logger = options.logger;
+    this.transport = transport;
+    this.env = new LiveEnv<RingMessage, RingTimer>(self, {
+      send: (to, msg) => this.transport.send(to, msg),
+      emit: (event) => this.onEvent(event.type),
+      onTimerError: (tag, error) => this.logger.error({ timer: tag.type, err: error }, "timer handler threw"),
+    });
+    this.ring = new RelaxedRingNode(this.env, { ...DEFAULT_OVERLAY, ...options.overlay }, ids, contact);
+    this.env.bind(this.ring);
+  }
+
+  /** Starts a node: binds its port, finds its join contact, joins (or starts a ring). */
+  static async start(options: LiveNodeOptions): Promise<LiveNode> {
+    const ids = new IdSpace();
+    const id = await loadOrCreateIdentity(options.dataDir, options.name, ids);
+    const self: NodeRef = {
+      id,
+      addr: `${options.host}:${options.port}`,
+      nonce: randomBytes(6).readUIntBE(0, 6),
+    };
+    // Messages that arrive before the node exists (nobody should know it yet) are counted and dropped.
+    let node: LiveNode | null = null;
+    const transport = new Transport<RingMessage>(
+      self,
+      options.name,
+      { ...DEFAULT_TRANSPORT, host: options.host, port: options.port, tls: options.tls },
+      ringMessageSchema(ids),
+      nodeRefSchema(ids),
+      {
+        onMessage: (from, msg) => {
+          if (node === null) throw new Error("not started yet");
+          node.ring.onMessage(from, msg);
+        },
+        onWarning: (what, detail) => options.logger.warn(detail, what),
+      },
+    );
+    await transport.start();
+    try {
+      const contact =
+        options.join === null ? null : await transport.resolve(options.join, JOIN_CONTACT_TIMEOUT_MS);
+      node = new LiveNode(options, ids, self, transport, contact);
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+    node.ring.start();
+    options.logger.info({ id: id.toString(), addr: self.addr, join: options.join }, "started");
+    return node;
+  }
+
+  private onEvent(type: string): void {
+    if (type === "range-changed" || type === "joined") {
+      const pred = this.ring.pred;
+      this.ranges.push({
+        atMs: Date.now(),
+        pred: pred === null ? null : pred.id.toString(),
+        member: this.ring.isMember,
+      });
+      if (this.ranges.length > RANGE_HISTORY_MAX) this.ranges.shift();
+      if (type === "joined") this.logger.info("joined the ring");
+    } else if (type === "lookup-answer") {
+      this.lookupsAnswered++;
+    } else if (type === "join-stalled") {
+      this.logger.warn("join attempts unanswered; still trying");
+    }
+  }
+
+  /** Finds the node responsible for `key` (a user key, hashed like data keys) through the overlay. */
+  lookup(key: string): Promise<{ id: RingId; result: LookupResult; latencyMs: number }> {
+    const id = hashKey(this.ids, key);
+    return this.lookupId(id).then(({ result, latencyMs }) => ({ id, result, latencyMs }));
+  }
+
+  lookupId(id: RingId): Promise<{ result: LookupResult; latencyMs: number }> {
+    const started = performance.now();
+    return new Promise((resolve) =>
+      this.ring.lookup(id, (result) => resolve({ result, latencyMs: performance.now() - started })),
+    );
+  }
+
+  rangeHistory(): readonly RangeChange[] {
+    return this.ranges;
+  }
+
+  status(): Record<string, unknown> {
+    const ring = this.ring;
+    const fd = ring.failureDetector;
+    const ref = (r: NodeRef | null) => (r === null ? null : refToJson(r));
+    return {
+      name: this.name,
+      ...refToJson(this.self),
+      member: ring.isMember,
+      ring: ring.ringRef,
+      pred: ref(ring.pred),
+      succ: ref(ring.succ),
+      succList: ring.succList.map(refToJson),
+      predList: ring.predecessors.map(refToJson),
+      fingers: ring.fingerRefs().map(refToJson),
+      routingTableSize: ring.routingTableSize(),
+      suspected: ring.suspected().map(refToJson),
+      uptimeSec: Math.round((Date.now() - this.startedAtMs) / 1000),
+      failureDetector: {
+        timeoutMs: fd.timeoutMs,
+        monitored: fd.monitoredCount,
+        suspicions: fd.suspicions,
+        falseSuspicions: fd.falseSuspicions,
+      },
+      transport: { ...this.transport.stats, dropped: { ...this.transport.stats.dropped } },
+      lookupsAnswered: this.lookupsAnswered,
+    };
+  }
+
+  /** Prometheus text exposition of the node's counters. */
+  metrics(): string {
+    const stats = this.transport.stats;
+    const fd = this.ring.failureDetector;
+    const node = `node="${this.name}"`;
+    const lines = [
+      "# TYPE selfman_up gauge",
+      `selfman_up{${node}} 1`,
+      "# TYPE selfman_uptime_seconds gauge",
+      `selfman_uptime_seconds{${node}} ${Math.round((Date.now() - this.startedAtMs) / 1000)}`,
+      "# TYPE selfman_ring_member gauge",
+      `selfman_ring_member{${node}} ${this.ring.isMember ? 1 : 0}`,
+      "# TYPE selfman_routing_table_peers gauge",
+      `selfman_routing_table_peers{${node}} ${this.ring.routingTableSize()}`,
+      "# TYPE selfman_lookups_answered_total counter",
+      `selfman_lookups_answered_total{${node}} ${this.lookupsAnswered}`,
+      "# TYPE selfman_fd_suspicions_total counter",
+      `selfman_fd_suspicions_total{${node}} ${fd.suspicions}`,
+      "# TYPE selfman_fd_false_suspicions_total counter",
+      `selfman_fd_false_suspicions_total{${node}} ${fd.falseSuspicions}`,
+      "# TYPE selfman_transport_frames_total counter",
+      `selfman_transport_frames_total{${node},direction="in"} ${stats.framesIn}`,
+      `selfman_transport_frames_total{${node},direction="out"} ${stats.framesOut}`,
+      "# TYPE selfman_transport_bytes_total counter",
+      `selfman_transport_bytes_total{${node},direction="in"} ${stats.bytesIn}`,
+      `selfman_transport_bytes_total{${node},direction="out"} ${stats.bytesOut}`,
+      "# TYPE selfman_transport_connections_total counter",
+      `selfman_transport_connections_total{${node},direction="in"} ${stats.connectionsIn}`,
+      `selfman_transport_connections_total{${node},direction="out"} ${stats.connectionsOut}`,
+      "# TYPE selfman_transport_dropped_total counter",
+      ...Object.entries(stats.dropped).map(
+        ([reason, count]) => `selfman_transport_dropped_total{${node},reason="${reason}"} ${count}`,
+      ),
+    ];
+    return `${lines.join("\n")}\n`;
+  }
+
+  /**
+   * Graceful leave (SIGTERM): tell the neighbours, give the transport a moment to write it, stop.
+   * The successor takes over the range when `leaving` reaches it: one message delay without owner.
+   */
+  async leave(flushTimeoutMs = 1000): Promise<void> {
+    if (this.stopped) return;
+    this.ring.leave();
+    await this.transport.flushAll(flushTimeoutMs);
+    await this.stop();
+  }
+
+  /** Stops at once: no goodbye (what a crash looks like to the others, minus the process exit). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.env.stop();
+    await this.transport.close();
+    this.logger.info("stopped");
+  }
+}
