@@ -1,8 +1,9 @@
 // Wire framing for the live transport (ARCHITECTURE.md §3): each frame is a 4-byte big-endian length
 // followed by that many bytes of MessagePack. The decoder takes TCP chunks as they come and yields
 // whole frames; a length above the limit is a framing error the connection cannot recover from (the
-// stream cannot be resynchronised), so the caller must close it. Decoding MessagePack is the
-// caller's business: a frame that is not valid MessagePack spoils only itself.
+// stream cannot be resynchronised): the decoder yields the frames before it, then `oversized` says
+// so and it yields nothing more, and the caller must close the connection. Decoding MessagePack is
+// the caller's business: a frame that is not valid MessagePack spoils only itself.
 import { Packr } from "msgpackr";
 
 export const FRAME_HEADER_BYTES = 4;
@@ -20,21 +21,13 @@ export function encodeFrame(payload: Uint8Array): Buffer {
   return frame;
 }
 
-export class FrameTooLarge extends Error {
-  readonly length: number;
-
-  constructor(length: number, max: number) {
-    super(`frame of ${length} bytes exceeds the limit of ${max}`);
-    this.name = "FrameTooLarge";
-    this.length = length;
-  }
-}
-
 /** Reassembles frames from a byte stream. */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
+  /** The length of the oversized frame that broke the stream, or null while it is sound. */
+  oversized: number | null = null;
 
   constructor(maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
     this.maxFrameBytes = maxFrameBytes;
@@ -45,14 +38,20 @@ export class FrameDecoder {
     return this.bufferedBytes;
   }
 
-  /** Adds a chunk; returns the whole frames it completes. Throws FrameTooLarge on an oversized header. */
+  /** Adds a chunk; returns the whole frames it completes (none once `oversized` is set). */
   push(chunk: Buffer): Buffer[] {
+    if (this.oversized !== null) return [];
     this.buffered.push(chunk);
     this.bufferedBytes += chunk.length;
     const frames: Buffer[] = [];
     while (this.bufferedBytes >= FRAME_HEADER_BYTES) {
       const head = this.peekHeader();
-      if (head > this.maxFrameBytes) throw new FrameTooLarge(head, this.maxFrameBytes);
+      if (head > this.maxFrameBytes) {
+        this.oversized = head;
+        this.buffered = [];
+        this.bufferedBytes = 0;
+        break;
+      }
       if (this.bufferedBytes < FRAME_HEADER_BYTES + head) break;
       const all = this.take(FRAME_HEADER_BYTES + head);
       frames.push(all.subarray(FRAME_HEADER_BYTES));

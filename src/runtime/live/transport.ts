@@ -11,7 +11,7 @@ import tls from "node:tls";
 import type { MessageBase } from "../../core/message.js";
 import { type NodeRef, samePeer } from "../../core/node-ref.js";
 import { literal, object, type Schema, str, uint } from "../../core/schema.js";
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder, FrameTooLarge, packr } from "./frames.js";
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder, packr } from "./frames.js";
 import { DropReason, TransportStats } from "./transport-stats.js";
 
 /** The wire protocol version this build speaks; a peer with another is refused at the handshake. */
@@ -267,16 +267,7 @@ export class Transport<M extends MessageBase> {
       socket.destroy();
     }, this.config.handshakeTimeoutMs);
     socket.on("data", (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (error) {
-        if (!(error instanceof FrameTooLarge)) throw error;
-        this.stats.drop(DropReason.oversized);
-        socket.destroy();
-        return;
-      }
-      for (const frame of frames) {
+      for (const frame of decoder.push(chunk)) {
         if (socket.destroyed) return;
         this.stats.framesIn++;
         this.stats.bytesIn += frame.length + 4;
@@ -304,6 +295,10 @@ export class Transport<M extends MessageBase> {
           continue;
         }
         this.deliver(peer, msg);
+      }
+      if (decoder.oversized !== null && !socket.destroyed) {
+        this.stats.drop(DropReason.oversized);
+        socket.destroy();
       }
     });
     socket.on("error", () => {});
@@ -398,10 +393,8 @@ export class Transport<M extends MessageBase> {
       socket.write(encodeFrame(packr.pack(hello)));
     });
     socket.on("data", (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = decoder.push(chunk);
-      } catch {
+      const frames = decoder.push(chunk);
+      if (decoder.oversized !== null) {
         socket.destroy();
         return;
       }
