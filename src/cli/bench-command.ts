@@ -1,9 +1,14 @@
 // `selfman bench <workload>`: benchmarks that print one JSON object (METRICS.md §1, §7). Speed is
 // measured here, never asserted in tests.
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import type { Command } from "commander";
+import { benchLookup } from "../../bench/lookup.js";
 import { benchSimCore } from "../../bench/sim-core.js";
 import { parseCount, parseProbability, parseSeed } from "../sim/params.js";
 import { table } from "../sim/report.js";
+import { commanderParser } from "./flags.js";
 import { toJsonLine } from "./sim-command.js";
 
 function parseOr<V>(raw: unknown, parse: (text: string) => V, fallback: V): V {
@@ -43,4 +48,74 @@ export function addBenchCommand(program: Command): void {
         ])}\n`,
       );
     });
+  bench
+    .command("lookup")
+    .description(
+      "lookups/s and latency through a local cluster over TLS; transport messages/s vs a bare TLS socket",
+    )
+    .option("--nodes <n>", "node processes", commanderParser(parseCount("nodes", 2, 64)), 8)
+    .option(
+      "--lookups <n>",
+      "measured lookups per node",
+      commanderParser(parseCount("lookups", 1, 1_000_000)),
+      5000,
+    )
+    .option(
+      "--concurrency <n>",
+      "lookups in flight per node",
+      commanderParser(parseCount("concurrency", 1, 10_000)),
+      32,
+    )
+    .option(
+      "--messages <n>",
+      "messages for the transport throughput",
+      commanderParser(parseCount("messages", 1000, 10_000_000)),
+      200_000,
+    )
+    .option(
+      "--base-port <p>",
+      "ports P+1… for the nodes, P+101… for their admin ports",
+      commanderParser(parseCount("base-port", 1, 65_000)),
+      24_000,
+    )
+    .option("--json", "print exactly one JSON line on stdout")
+    .action(
+      async (opts: {
+        nodes: number;
+        lookups: number;
+        concurrency: number;
+        messages: number;
+        basePort: number;
+        json?: boolean;
+      }) => {
+        const dir = await mkdtemp(path.join(os.tmpdir(), "selfman-bench-"));
+        const result = await benchLookup(
+          {
+            nodes: opts.nodes,
+            lookupsPerNode: opts.lookups,
+            concurrency: opts.concurrency,
+            transportMessages: opts.messages,
+            basePort: opts.basePort,
+            dir,
+          },
+          (line) => process.stderr.write(`  ${line}\n`),
+        );
+        if (opts.json === true) {
+          process.stdout.write(`${toJsonLine(result)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `bench lookup\n${table([
+            ["nodes", result.params.nodes],
+            ["lookups/s", result.metrics.opsPerSec],
+            ["latency p50 ms", result.metrics.latencyP50Ms],
+            ["latency p99 ms", result.metrics.latencyP99Ms],
+            ["failed lookups", result.metrics.failed],
+            ["transport msgs/s", result.metrics.transportMsgsPerSec],
+            ["bare TLS msgs/s", result.baseline.msgsPerSec],
+            ["ratio", result.ratio],
+          ])}\n`,
+        );
+      },
+    );
 }

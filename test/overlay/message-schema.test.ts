@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
 import { IdSpace } from "../../src/core/id-space.js";
-import { SchemaError } from "../../src/core/schema.js";
+import { SchemaError, validate } from "../../src/core/schema.js";
 import { ringMessageSchema } from "../../src/overlay/message-schema.js";
 import type { RingMessage, RingTimer } from "../../src/overlay/messages.js";
 import { packr } from "../../src/runtime/live/frames.js";
@@ -76,7 +76,7 @@ describe("ring message schema", () => {
       "probeReply",
     ])
       assert.ok(types.has(t as RingMessage["type"]), `the run sent ${t}`);
-    for (const msg of sent) assert.deepEqual(schema(packr.unpack(packr.pack(msg)), "msg"), msg);
+    for (const msg of sent) assert.deepEqual(validate(schema, packr.unpack(packr.pack(msg)), "msg"), msg);
   });
 
   it("refuses a message with a field removed, retyped or added, naming the field", () => {
@@ -109,7 +109,7 @@ describe("ring message schema", () => {
             else if (kind(value) === kind(old) || value === null) return;
             else msg[field] = value;
           }
-          assert.throws(() => schema(msg, "msg"), SchemaError);
+          assert.throws(() => validate(schema, msg, "msg"), SchemaError);
         },
       ),
     );
@@ -118,7 +118,7 @@ describe("ring message schema", () => {
   it("refuses what is not a message at all", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
-        assert.throws(() => schema(value, "msg"), SchemaError);
+        assert.throws(() => validate(schema, value, "msg"), SchemaError);
       }),
     );
   });

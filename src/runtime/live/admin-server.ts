@@ -1,11 +1,22 @@
 // A node's admin HTTP port (issue 4): /status (JSON), /metrics (Prometheus text), /lookup?key=K (a
-// lookup through the overlay), /ranges (this node's range changes, for the live tests) and /health.
+// lookup through the overlay), /ranges (this node's range changes, for the live tests), /health, and
+// /bench/lookups?count=N&concurrency=C (N lookups of random ids from this node, for `selfman bench`).
 // Bound to loopback by default: it is for the operator and the local CLI, not for the cluster.
 // Every answer is JSON with ids as decimal strings; a bad request gets 400 and says why.
 import http from "node:http";
 import type { LiveNode } from "./live-node.js";
 
 const MAX_KEY_LENGTH = 4096;
+const MAX_BENCH_LOOKUPS = 1_000_000;
+const MAX_BENCH_CONCURRENCY = 10_000;
+
+function intParam(url: URL, name: string, min: number, max: number): number | string {
+  const raw = url.searchParams.get(name);
+  const n = Number(raw);
+  if (raw === null || !/^\d+$/.test(raw) || n < min || n > max)
+    return `${name}: expected an integer in [${min}, ${max}]`;
+  return n;
+}
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v));
@@ -54,6 +65,19 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
         hops: result.hops,
         latencyMs: Number(latencyMs.toFixed(3)),
       });
+      return;
+    }
+    case "/bench/lookups": {
+      const count = intParam(url, "count", 1, MAX_BENCH_LOOKUPS);
+      const concurrency = intParam(url, "concurrency", 1, MAX_BENCH_CONCURRENCY);
+      if (typeof count === "string" || typeof concurrency === "string") {
+        json(res, 400, {
+          error: "invalid-argument",
+          message: typeof count === "string" ? count : concurrency,
+        });
+        return;
+      }
+      json(res, 200, await node.benchLookups(count, concurrency));
       return;
     }
     default:

@@ -10,8 +10,19 @@ export const FRAME_HEADER_BYTES = 4;
 /** The default largest frame, header excluded. A joinOk with its lists is about 2 KB. */
 export const DEFAULT_MAX_FRAME_BYTES = 1 << 20;
 
-/** The one codec both ends use: no records (plain maps), and bigints (128-bit ids) as an extension. */
-export const packr = new Packr({ useRecords: false, useBigIntExtension: true, mapsAsObjects: true });
+/**
+ * The one codec both ends use: no records (plain maps). Bigints (128-bit ids) travel as decimal
+ * strings, which the message schema turns back into bigints: msgpackr's bigint extension took twice
+ * as long to encode and decode a ring message.
+ */
+export const packr = new Packr({ useRecords: false, largeBigIntToString: true, mapsAsObjects: true });
+
+/** The 4-byte header of a frame whose payload is `length` bytes. */
+export function frameHeader(length: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt32BE(length, 0);
+  return header;
+}
 
 /** One frame: header plus payload. */
 export function encodeFrame(payload: Uint8Array): Buffer {
@@ -21,10 +32,12 @@ export function encodeFrame(payload: Uint8Array): Buffer {
   return frame;
 }
 
-/** Reassembles frames from a byte stream. */
+/** Reassembles frames from a byte stream. Frames inside one chunk are views of it, not copies. */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
-  private buffered: Buffer[] = [];
+  /** Received chunks not yet consumed; the first is consumed up to `offset`. */
+  private chunks: Buffer[] = [];
+  private offset = 0;
   private bufferedBytes = 0;
   /** The length of the oversized frame that broke the stream, or null while it is sound. */
   oversized: number | null = null;
@@ -38,48 +51,71 @@ export class FrameDecoder {
     return this.bufferedBytes;
   }
 
-  /** Adds a chunk; returns the whole frames it completes (none once `oversized` is set). */
+  /** Adds a chunk; returns the payloads of the whole frames it completes (none once `oversized`). */
   push(chunk: Buffer): Buffer[] {
     if (this.oversized !== null) return [];
-    this.buffered.push(chunk);
+    this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
     const frames: Buffer[] = [];
     while (this.bufferedBytes >= FRAME_HEADER_BYTES) {
-      const head = this.peekHeader();
-      if (head > this.maxFrameBytes) {
-        this.oversized = head;
-        this.buffered = [];
+      const length = this.peekHeader();
+      if (length > this.maxFrameBytes) {
+        this.oversized = length;
+        this.chunks = [];
+        this.offset = 0;
         this.bufferedBytes = 0;
         break;
       }
-      if (this.bufferedBytes < FRAME_HEADER_BYTES + head) break;
-      const all = this.take(FRAME_HEADER_BYTES + head);
-      frames.push(all.subarray(FRAME_HEADER_BYTES));
+      if (this.bufferedBytes < FRAME_HEADER_BYTES + length) break;
+      this.skip(FRAME_HEADER_BYTES);
+      frames.push(this.take(length));
     }
     return frames;
   }
 
   private peekHeader(): number {
-    const first = this.buffered[0] as Buffer;
-    if (first.length >= FRAME_HEADER_BYTES) return first.readUInt32BE(0);
-    return Buffer.concat(this.buffered).readUInt32BE(0);
+    const first = this.chunks[0] as Buffer;
+    if (first.length - this.offset >= FRAME_HEADER_BYTES) return first.readUInt32BE(this.offset);
+    const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+    let filled = 0;
+    for (let i = 0, from = this.offset; filled < FRAME_HEADER_BYTES; i++, from = 0) {
+      const c = this.chunks[i] as Buffer;
+      filled += c.copy(header, filled, from, Math.min(c.length, from + FRAME_HEADER_BYTES - filled));
+    }
+    return header.readUInt32BE(0);
   }
 
-  /** Removes and returns the first `bytes` bytes. */
+  private skip(bytes: number): void {
+    this.take(bytes);
+  }
+
+  /** Removes and returns the next `bytes` bytes: a view when they lie in one chunk, else a copy. */
   private take(bytes: number): Buffer {
-    const first = this.buffered[0] as Buffer;
-    if (first.length >= bytes) {
-      const out = first.subarray(0, bytes);
-      if (first.length === bytes) this.buffered.shift();
-      else this.buffered[0] = first.subarray(bytes);
-      this.bufferedBytes -= bytes;
+    if (bytes === 0) return Buffer.alloc(0);
+    this.bufferedBytes -= bytes;
+    const first = this.chunks[0] as Buffer;
+    if (first.length - this.offset >= bytes) {
+      const out = first.subarray(this.offset, this.offset + bytes);
+      this.offset += bytes;
+      if (this.offset === first.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
       return out;
     }
-    const all = Buffer.concat(this.buffered);
-    const out = all.subarray(0, bytes);
-    const rest = all.subarray(bytes);
-    this.buffered = rest.length > 0 ? [rest] : [];
-    this.bufferedBytes = rest.length;
+    const out = Buffer.allocUnsafe(bytes);
+    let filled = 0;
+    while (filled < bytes) {
+      const c = this.chunks[0] as Buffer;
+      const n = Math.min(c.length - this.offset, bytes - filled);
+      c.copy(out, filled, this.offset, this.offset + n);
+      filled += n;
+      this.offset += n;
+      if (this.offset === c.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
     return out;
   }
 }

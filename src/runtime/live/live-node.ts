@@ -168,6 +168,31 @@ export class LiveNode {
     );
   }
 
+  /**
+   * `count` lookups of uniformly random ids, `concurrency` at a time, from this node (what
+   * `selfman bench lookup` drives): per-lookup latencies in ms, answered or not.
+   */
+  async benchLookups(
+    count: number,
+    concurrency: number,
+  ): Promise<{ count: number; failed: number; wallMs: number; latenciesMs: number[] }> {
+    const latenciesMs: number[] = [];
+    let failed = 0;
+    let next = 0;
+    const started = performance.now();
+    const worker = async () => {
+      while (next < count) {
+        next++;
+        const id = this.ids.randomId(() => randomBytes(4).readUInt32BE(0) / 2 ** 32);
+        const { result, latencyMs } = await this.lookupId(id);
+        if (result.ok) latenciesMs.push(Number(latencyMs.toFixed(3)));
+        else failed++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    return { count, failed, wallMs: performance.now() - started, latenciesMs };
+  }
+
   rangeHistory(): readonly RangeChange[] {
     return this.ranges;
   }

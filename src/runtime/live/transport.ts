@@ -10,8 +10,8 @@ import net from "node:net";
 import tls from "node:tls";
 import type { MessageBase } from "../../core/message.js";
 import { type NodeRef, samePeer } from "../../core/node-ref.js";
-import { literal, object, type Schema, str, uint } from "../../core/schema.js";
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder, packr } from "./frames.js";
+import { literal, object, type Schema, str, uint, validate } from "../../core/schema.js";
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, packr } from "./frames.js";
 import { DropReason, TransportStats } from "./transport-stats.js";
 
 /** The wire protocol version this build speaks; a peer with another is refused at the handshake. */
@@ -63,7 +63,8 @@ interface Hello {
 }
 
 interface Queued {
-  readonly frame: Buffer;
+  /** The encoded message; its frame header is written in front of it when it goes out. */
+  readonly payload: Buffer;
   /** The incarnation the message is for: dropped if another one answers at the address. */
   readonly nonce: number;
 }
@@ -172,13 +173,14 @@ export class Transport<M extends MessageBase> {
       }
       link.state = "idle";
     }
-    const frame = encodeFrame(packr.pack(msg));
-    if (link.queuedBytes + frame.length > this.config.maxQueuedBytes) {
+    const payload = packr.pack(msg);
+    const bytes = FRAME_HEADER_BYTES + payload.length;
+    if (link.queuedBytes + bytes > this.config.maxQueuedBytes) {
       this.stats.drop(DropReason.queueFull);
       return;
     }
-    link.queue.push({ frame, nonce: to.nonce });
-    link.queuedBytes += frame.length;
+    link.queue.push({ payload, nonce: to.nonce });
+    link.queuedBytes += bytes;
     if (link.state === "idle") this.connect(link);
     else if (link.state === "open") this.scheduleFlush(link);
   }
@@ -289,7 +291,7 @@ export class Transport<M extends MessageBase> {
         }
         let msg: M;
         try {
-          msg = this.schema(value, "msg");
+          msg = validate(this.schema, value, "msg");
         } catch {
           this.stats.drop(DropReason.badShape);
           continue;
@@ -312,7 +314,7 @@ export class Transport<M extends MessageBase> {
   private answerHello(socket: net.Socket, value: unknown): NodeRef | null {
     let hello: Hello;
     try {
-      hello = this.helloSchema(value, "hello");
+      hello = validate(this.helloSchema, value, "hello");
     } catch {
       return null;
     }
@@ -436,7 +438,7 @@ export class Transport<M extends MessageBase> {
   private checkAnswer(socket: net.Socket, value: unknown): NodeRef | null {
     let answer: Hello;
     try {
-      answer = this.helloSchema(value, "answer");
+      answer = validate(this.helloSchema, value, "answer");
     } catch {
       return null;
     }
@@ -473,23 +475,28 @@ export class Transport<M extends MessageBase> {
     const peer = link.peer;
     if (link.state !== "open" || socket === null || peer === null || link.blocked || link.queue.length === 0)
       return;
-    const frames: Buffer[] = [];
+    let count = 0;
     let bytes = 0;
     for (const item of link.queue) {
-      if (item.nonce !== peer.nonce) {
-        this.stats.drop(DropReason.staleIncarnation);
-        continue;
+      if (item.nonce === peer.nonce) {
+        count++;
+        bytes += FRAME_HEADER_BYTES + item.payload.length;
       }
-      frames.push(item.frame);
-      bytes += item.frame.length;
+    }
+    this.stats.drop(DropReason.staleIncarnation, link.queue.length - count);
+    const out = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const item of link.queue) {
+      if (item.nonce !== peer.nonce) continue;
+      at = out.writeUInt32BE(item.payload.length, at);
+      at += item.payload.copy(out, at);
     }
     link.queue = [];
     link.queuedBytes = 0;
-    if (frames.length === 0) return;
-    this.stats.framesOut += frames.length;
+    if (count === 0) return;
+    this.stats.framesOut += count;
     this.stats.bytesOut += bytes;
-    if (!socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes)))
-      link.blocked = true;
+    if (!socket.write(out)) link.blocked = true;
   }
 
   private closeIdleLinks(): void {

@@ -12,6 +12,7 @@ import tls from "node:tls";
 import fc from "fast-check";
 import { fetchJson } from "../../../src/api/ring-survey.js";
 import { IdSpace } from "../../../src/core/id-space.js";
+import { validate } from "../../../src/core/schema.js";
 import { DEFAULT_OVERLAY } from "../../../src/overlay/config.js";
 import { ringMessageSchema } from "../../../src/overlay/message-schema.js";
 import { initClusterDir, loadMemberTls } from "../../../src/runtime/live/cluster-certificates.js";
@@ -234,7 +235,7 @@ describe("a live cluster of node processes over mutual TLS", { concurrency: fals
       )
       .filter((v) => {
         try {
-          schema(v, "msg");
+          validate(schema, v, "msg");
           return false;
         } catch {
           return true;

@@ -1,0 +1,102 @@
+// `selfman bench lookup`: a local cluster of node processes over TLS; every node runs lookups of random
+// ids through the overlay, `concurrency` at a time, after a warm-up; lookups/s and per-lookup latency
+// percentiles as the looking-up node sees them. Next to it, the transport's one-way messages/s and a
+// bare TLS socket's, measured in the same run (benchTransport). METRICS.md §1, §7.
+import { rm } from "node:fs/promises";
+import { fetchJson, surveyRing } from "../src/api/ring-survey.js";
+import { clusterDown, clusterUp } from "../src/runtime/live/local-cluster.js";
+import { benchTransport } from "./transport.js";
+
+export interface LookupBenchParams {
+  readonly nodes: number;
+  readonly lookupsPerNode: number;
+  readonly concurrency: number;
+  readonly transportMessages: number;
+  readonly basePort: number;
+  readonly dir: string;
+}
+
+export interface LookupBenchResult {
+  readonly bench: "lookup";
+  readonly params: LookupBenchParams;
+  readonly metrics: {
+    readonly opsPerSec: number;
+    readonly latencyP50Ms: number | null;
+    readonly latencyP99Ms: number | null;
+    readonly lookups: number;
+    readonly failed: number;
+    readonly transportMsgsPerSec: number;
+  };
+  readonly baseline: { readonly name: "bare-tls-socket"; readonly msgsPerSec: number };
+  /** The transport's one-way messages/s over the bare socket's (goal ≥ 0.5). */
+  readonly ratio: number;
+}
+
+interface Batch {
+  readonly count: number;
+  readonly failed: number;
+  readonly wallMs: number;
+  readonly latenciesMs: readonly number[];
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
+}
+
+async function batches(admins: readonly string[], count: number, concurrency: number): Promise<Batch[]> {
+  return Promise.all(
+    admins.map((admin) =>
+      fetchJson<Batch>(`http://${admin}/bench/lookups?count=${count}&concurrency=${concurrency}`, 600_000),
+    ),
+  );
+}
+
+export async function benchLookup(
+  params: LookupBenchParams,
+  log: (line: string) => void,
+): Promise<LookupBenchResult> {
+  log(`starting ${params.nodes} nodes …`);
+  const cluster = await clusterUp({
+    dir: params.dir,
+    nodes: params.nodes,
+    basePort: params.basePort,
+    insecure: false,
+  });
+  try {
+    const admins = cluster.nodes.map((n) => n.admin);
+    const deadline = Date.now() + 30_000;
+    while (!(await surveyRing(admins)).perfect) {
+      if (Date.now() > deadline) throw new Error("the cluster did not form a perfect ring within 30 s");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    log("warming up …");
+    await batches(admins, Math.min(500, params.lookupsPerNode), params.concurrency);
+    log(`measuring ${params.nodes * params.lookupsPerNode} lookups …`);
+    const started = performance.now();
+    const measured = await batches(admins, params.lookupsPerNode, params.concurrency);
+    const wallSec = (performance.now() - started) / 1000;
+    const latencies = measured.flatMap((b) => b.latenciesMs).sort((a, b) => a - b);
+    const failed = measured.reduce((n, b) => n + b.failed, 0);
+    await clusterDown(params.dir);
+    log(`measuring the transport with ${params.transportMessages} messages …`);
+    const transport = await benchTransport(params.dir, params.transportMessages, params.basePort + 300);
+    return {
+      bench: "lookup",
+      params,
+      metrics: {
+        opsPerSec: Math.round(latencies.length / wallSec),
+        latencyP50Ms: percentile(latencies, 0.5),
+        latencyP99Ms: percentile(latencies, 0.99),
+        lookups: latencies.length + failed,
+        failed,
+        transportMsgsPerSec: transport.transportMsgsPerSec,
+      },
+      baseline: { name: "bare-tls-socket", msgsPerSec: transport.bareTlsMsgsPerSec },
+      ratio: Number((transport.transportMsgsPerSec / transport.bareTlsMsgsPerSec).toFixed(3)),
+    };
+  } finally {
+    await clusterDown(params.dir);
+    await rm(params.dir, { recursive: true, force: true });
+  }
+}
