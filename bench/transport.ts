@@ -6,7 +6,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import tls from "node:tls";
 import { IdSpace } from "../src/core/id-space.js";
-import type { NodeRef } from "../src/core/node-ref.js";
+import { CheckedRef, type NodeRef } from "../src/core/node-ref.js";
 import { nodeRefSchema, ringMessageSchema } from "../src/overlay/message-schema.js";
 import type { RingMessage } from "../src/overlay/messages.js";
 import { initClusterDir, loadMemberTls } from "../src/runtime/live/cluster-certificates.js";
@@ -40,8 +40,9 @@ async function pump(total: number, received: () => number, send: () => void): Pr
 /** Messages per second through two Transports (codec and schema included). */
 export async function transportMessagesPerSec(dir: string, messages: number, port: number): Promise<number> {
   const material = (name: string) => loadMemberTls(dir, name);
-  const a: NodeRef = { id: 1n, addr: `127.0.0.1:${port}`, nonce: 1 };
-  const b: NodeRef = { id: 2n, addr: `127.0.0.1:${port + 1}`, nonce: 2 };
+  // As in a live node, refs are CheckedRefs (the codec's compact form); ids as large as real ones.
+  const a = new CheckedRef(ids.mask - 1n, `127.0.0.1:${port}`, 1);
+  const b = new CheckedRef(ids.mask - 2n, `127.0.0.1:${port + 1}`, 2);
   let received = 0;
   const make = async (self: NodeRef, name: string, tlsMaterial: TlsMaterial) => {
     const [host, p] = self.addr.split(":") as [string, string];
@@ -97,7 +98,7 @@ export async function bareTlsMessagesPerSec(dir: string, messages: number, port:
   await new Promise<void>((resolve) => listener.listen(port, "127.0.0.1", resolve));
   const socket = tls.connect({ host: "127.0.0.1", port, ...client, checkServerIdentity: () => undefined });
   await new Promise<void>((resolve) => socket.once("secureConnect", () => resolve()));
-  const a: NodeRef = { id: 1n, addr: "127.0.0.1:1", nonce: 1 };
+  const a = new CheckedRef(ids.mask - 1n, "127.0.0.1:1", 1);
   const frame = encodeFrame(packr.pack(sampleMessage(a, a)));
   let pending: Buffer[] = [];
   let scheduled = false;

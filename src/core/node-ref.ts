@@ -17,6 +17,22 @@ export function sameNode(a: NodeRef | null | undefined, b: NodeRef | null | unde
 }
 
 /**
+ * A NodeRef whose fields a decoder has already checked (the live codec builds these): message schemas
+ * pass it through unchecked. Build one only from checked values.
+ */
+export class CheckedRef implements NodeRef {
+  readonly id: RingId;
+  readonly addr: string;
+  readonly nonce: number;
+
+  constructor(id: RingId, addr: string, nonce: number) {
+    this.id = id;
+    this.addr = addr;
+    this.nonce = nonce;
+  }
+}
+
+/**
  * Two refs to the same incarnation, neither of them null. Nonces first: they differ between peers,
  * so on the hot paths of ring code the addresses are rarely read.
  */

@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { IdSpace, type RingId } from "../../core/id-space.js";
 import { hashKey } from "../../core/key-hash.js";
-import { type NodeRef, refToJson } from "../../core/node-ref.js";
+import { CheckedRef, type NodeRef, refToJson } from "../../core/node-ref.js";
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../../overlay/config.js";
 import { nodeRefSchema, ringMessageSchema } from "../../overlay/message-schema.js";
 import type { RingMessage, RingTimer } from "../../overlay/messages.js";
@@ -103,11 +103,8 @@ export class LiveNode {
   static async start(options: LiveNodeOptions): Promise<LiveNode> {
     const ids = new IdSpace();
     const id = await loadOrCreateIdentity(options.dataDir, options.name, ids);
-    const self: NodeRef = {
-      id,
-      addr: `${options.host}:${options.port}`,
-      nonce: randomBytes(6).readUIntBE(0, 6),
-    };
+    // A CheckedRef: the codec sends it as a compact, cached extension (frames.ts).
+    const self = new CheckedRef(id, `${options.host}:${options.port}`, randomBytes(6).readUIntBE(0, 6));
     // Messages that arrive before the node exists (nobody should know it yet) are counted and dropped.
     let node: LiveNode | null = null;
     const transport = new Transport<RingMessage>(
