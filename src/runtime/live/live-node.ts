@@ -207,6 +207,14 @@ export class LiveNode {
       succ: ref(ring.succ),
       succList: ring.succList.map(refToJson),
       predList: ring.predecessors.map(refToJson),
+      // A node whose predList holds more than its pred is the root of a branch (§2.1): those others
+      // have it as successor but are not its predecessor.
+      branch: {
+        root: ring.predecessors.some((p) => ring.pred === null || p.addr !== ring.pred.addr),
+        members: ring.predecessors
+          .filter((p) => ring.pred === null || p.addr !== ring.pred.addr)
+          .map(refToJson),
+      },
       fingers: ring.fingerRefs().map(refToJson),
       routingTableSize: ring.routingTableSize(),
       suspected: ring.suspected().map(refToJson),
