@@ -24,6 +24,20 @@ import { ROUTER_MESSAGES, ROUTER_TIMERS, Router, type RoutingPosition } from "./
 
 type RingEnv = Env<RingMessage, RingTimer>;
 
+/**
+ * Why the predecessor changed, for the layers above that keep data per range (§6.3): `first` — the
+ * ring's first node owns it all; `joined` — this node joined (its successor hands it its range);
+ * `joiner` — it took a joiner (its range shrank); `fix` — it took a fixer (shrank, or grew behind a
+ * lost pred); `leave` — its pred left gracefully (grew; the leaver hands over); `alone` — it owns
+ * the whole ring again; `unknown` — its pred is unknown (responsible for nothing).
+ */
+export type PredChangeCause = "first" | "joined" | "joiner" | "fix" | "leave" | "alone" | "unknown";
+
+export interface RingHooks {
+  /** Called after every change of pred, before the handler goes on. */
+  onPredChange?(old: NodeRef | null, pred: NodeRef | null, cause: PredChangeCause): void;
+}
+
 /** Messages a node ignores until it is a ring member (a lost joinOk must not be bypassed). */
 const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
   "newSucc",
@@ -63,6 +77,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   /** Where joins go; a caller may replace it with join(contact) when it stops answering. */
   private accessPoint: NodeRef | null;
   private readonly router: Router;
+  private readonly hooks: RingHooks;
   private joinAttempts = 0;
   private joinTimer = 0;
   /** The old pred the latest joiner was given, so its repeated join gets the same joinOk. */
@@ -83,8 +98,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     ids: IdSpace,
     accessPoint: NodeRef | null,
     wishedRing: RingRef | null = null,
+    hooks: RingHooks = {},
   ) {
     this.wishedRing = wishedRing;
+    this.hooks = hooks;
     this.env = env;
     this.self = env.self;
     this.config = config;
@@ -138,6 +155,12 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     return this.predList.values();
   }
 
+  /** Whether `id` lies in my range (pred, self] now (a member with a known pred). */
+  owns(id: RingId): boolean {
+    const pred = this.pred;
+    return pred !== null && this.succ !== null && !this.left && this.ids.inOC(id, pred.id, this.self.id);
+  }
+
   lookup(key: RingId, onDone: LookupCallback): void {
     if (this.left) {
       onDone({ ok: false, reason: "left" });
@@ -173,6 +196,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       this.succ = this.self;
       this.pred = this.self;
       this.succList = [];
+      this.hooks.onPredChange?.(null, this.self, "first");
       this.becameMember();
       return;
     }
@@ -316,7 +340,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       return;
     }
     const old = this.pred ?? this.self;
-    this.setPred(joiner);
+    this.setPred(joiner, "joiner");
     this.joinOkGiven = { joiner, pred: old };
     this.sendJoinOk(joiner, old);
   }
@@ -344,7 +368,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       this.setSucc(msg.succ, msg.succList);
     }
     if (this.pred === null || this.ids.inOO(msg.pred.id, this.pred.id, this.self.id)) {
-      this.setPred(msg.pred);
+      this.setPred(msg.pred, "joined");
       if (!same(msg.pred, this.self)) {
         this.env.send(msg.pred, {
           type: "newSucc",
@@ -391,9 +415,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   /** Null: my predecessor is unknown, and I am responsible for nothing until one fixes me. */
-  private setPred(pred: NodeRef | null): void {
+  private setPred(pred: NodeRef | null, cause: PredChangeCause): void {
     if (pred === null ? this.pred === null : same(pred, this.pred)) return;
     this.predSuspectedAtMs = null;
+    const old = this.pred;
     this.pred = pred;
     if (pred !== null && !same(pred, this.self)) {
       this.predList.set(pred.addr, pred);
@@ -402,6 +427,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       // Handed a pred my FD already suspects (it reports a crash only once): start the takeover clock.
       if (this.fd.isSuspected(pred)) this.predSuspected(pred);
     }
+    this.hooks.onPredChange?.(old, pred, cause);
     this.changedRange();
   }
 
@@ -508,7 +534,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       this.succ = this.self;
       this.succList = [];
       this.recovering = false;
-      if (this.pred === null || this.fd.isSuspected(this.pred)) this.setPred(this.self);
+      if (this.pred === null || this.fd.isSuspected(this.pred)) this.setPred(this.self, "alone");
       return;
     }
     this.linkTowards(candidate);
@@ -517,7 +543,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   /** Takes `candidate` as successor for now and asks it, by fix, to take me as its predecessor. */
   private linkTowards(candidate: NodeRef): void {
     // A lone node owns the whole ring; one that links up again must not keep claiming it.
-    if (same(this.pred, this.self)) this.setPred(null);
+    if (same(this.pred, this.self)) this.setPred(null, "unknown");
     this.succ = candidate;
     this.recovering = true;
     this.fd.monitor(candidate);
@@ -552,7 +578,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.predList.delete(suspectedPred.addr);
     const live = [...this.predList.values()].filter((p) => !this.fd.isSuspected(p));
     for (const p of live) this.env.send(p, { type: "hint", candidate: this.self });
-    if (live.length === 0 && same(this.succ, this.self)) this.setPred(this.self);
+    if (live.length === 0 && same(this.succ, this.self)) this.setPred(this.self, "alone");
   }
 
   /**
@@ -601,7 +627,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         return;
       }
     }
-    this.setPred(from);
+    this.setPred(from, "fix");
     if (same(this.succ, this.self)) this.setSucc(from, []);
     this.env.send(from, { type: "fixOk", succList: this.succList });
   }
@@ -681,7 +707,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (same(from, this.pred)) {
       this.predList.delete(from.addr);
       this.fingers.remove(from);
-      this.setPred(msg.pred === null || same(msg.pred, from) ? null : msg.pred);
+      this.setPred(msg.pred === null || same(msg.pred, from) ? null : msg.pred, "leave");
       this.release(from);
     } else {
       this.dropPredListMember(from);
@@ -696,7 +722,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       if (!same(next, this.self)) this.env.send(next, { type: "fix" });
       this.release(from);
     }
-    if (this.pred === null && same(this.succ, this.self)) this.setPred(this.self); // alone now
+    if (this.pred === null && same(this.succ, this.self)) this.setPred(this.self, "alone"); // alone now
   }
 
   // ---- ring check, piggybacked on the FD's pongs, and hints (§2.7) --------------------------------

@@ -32,6 +32,26 @@ export interface RingRunConfig {
 /** How long a flapping link stays cut. */
 const LINK_FLAP_MS = 3000;
 
+/** What a workload run on the ring (kv clients, say) sees of the run. */
+export interface RingRunContext<M extends MessageBase, T extends TimerTagBase> {
+  readonly sim: Simulator<M, T>;
+  readonly members: RingMembers;
+  readonly measureStartMs: number;
+  readonly measureEndMs: number;
+  readonly endMs: number;
+  /** The running process of a simulated node, or null while it is down or not yet built. */
+  processOf(index: number): RingProcess<M, T> | null;
+  /** A ring member chosen uniformly with `rng`. */
+  randomMember(rng: Prng): RingView | undefined;
+}
+
+/** Load put on the ring during the measure phase, with figures of its own. */
+export interface RingWorkload<M extends MessageBase, T extends TimerTagBase> {
+  /** Called at the start of the measure phase. */
+  start(context: RingRunContext<M, T>): void;
+  metrics(context: RingRunContext<M, T>): Metrics;
+}
+
 export interface RingRun<M extends MessageBase, T extends TimerTagBase> {
   readonly sim: Simulator<M, T>;
   readonly members: RingMembers;
@@ -74,6 +94,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   run: RingRunConfig,
   onProgress: (fraction: number) => void = () => {},
   instrument: (sim: Simulator<M, T>) => void = () => {},
+  workload: RingWorkload<M, T> | null = null,
 ): RingRun<M, T> {
   const sim = new Simulator<M, T>(simConfig);
   instrument(sim);
@@ -150,12 +171,22 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   const measureStartMs = buildEndMs + run.settleMs;
   const measureEndMs = measureStartMs + run.measureMs;
   const endMs = measureEndMs + run.quietMs;
+  const context: RingRunContext<M, T> = {
+    sim,
+    members,
+    measureStartMs,
+    measureEndMs,
+    endMs,
+    processOf: (index) => (sim.isAlive(index) ? (views[index] ?? null) : null),
+    randomMember,
+  };
 
   // measure: churn and lookups
   sim.at(measureStartMs, () => {
     messagesAtMeasureStart = sim.stats.sent;
     scheduleChurn(measureEndMs);
     scheduleLookups(measureEndMs);
+    workload?.start(context);
   });
   sim.every(1000, endMs, () => {
     if (sim.nowMs > measureStartMs && sim.nowMs <= measureEndMs) measureLiveNodeSec += sim.liveNodes().length;
@@ -290,5 +321,6 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     };
   };
 
-  return { sim, members, liveViews, liveProcesses: liveViews, metrics };
+  const withWorkload = (): Metrics => ({ ...metrics(), ...(workload?.metrics(context) ?? {}) });
+  return { sim, members, liveViews, liveProcesses: liveViews, metrics: withWorkload };
 }

@@ -5,10 +5,14 @@ import type { Env, Process } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import type { MessageBase, TimerTagBase } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
+import { type NodeMessage, type NodeTimer, SelfmanNode } from "../node/selfman-node.js";
 import { DEFAULT_OVERLAY, type OverlayConfig, overlayParams } from "../overlay/config.js";
 import type { RingMessage, RingTimer } from "../overlay/messages.js";
 import { RelaxedRingNode } from "../overlay/relaxed-ring-node.js";
 import type { RingNodeApi } from "../overlay/ring-view.js";
+import { DEFAULT_PROPOSER, type ProposerConfig } from "../store/kv-proposer.js";
+import { DEFAULT_STORE, type StoreConfig } from "../store/replica-store.js";
+import { MemoryStorePort } from "../store/store-port.js";
 import type { ParamValue } from "./scenario.js";
 
 export type RingProcess<M extends MessageBase, T extends TimerTagBase> = Process<M, T> & RingNodeApi;
@@ -31,6 +35,40 @@ export function relaxedRing(overrides: Partial<OverlayConfig> = {}): RingProtoco
     fingerArity: config.k,
     constants: { protocol: "relaxed", ...overlayParams(config) },
     create: (env, ids, accessPoint) => new RelaxedRingNode(env, config, ids, accessPoint),
+    isFailureDetectorMessage: (type) => type === "ping" || type === "pong",
+  };
+}
+
+/** The full node — relaxed ring, replicas, single-key operations — each with a memory store. */
+export function selfmanRing(
+  overrides: {
+    overlay?: Partial<OverlayConfig>;
+    store?: Partial<StoreConfig>;
+    proposer?: Partial<ProposerConfig>;
+  } = {},
+): RingProtocol<NodeMessage, NodeTimer> {
+  const overlay: OverlayConfig = { ...DEFAULT_OVERLAY, ...overrides.overlay };
+  const store: StoreConfig = { ...DEFAULT_STORE, ...overrides.store };
+  const proposer: ProposerConfig = {
+    ...DEFAULT_PROPOSER,
+    ...overrides.proposer,
+    replication: store.replication,
+  };
+  return {
+    name: "relaxed",
+    fingerArity: overlay.k,
+    constants: {
+      protocol: "selfman",
+      ...overlayParams(overlay),
+      f: store.replication,
+      handoverWaitMs: store.handoverWaitMs,
+      repairRetryMs: store.repairRetryMs,
+      antiEntropyMs: store.antiEntropyMs,
+      opAttemptTimeoutMs: proposer.attemptTimeoutMs,
+      opDeadlineMs: proposer.deadlineMs,
+    },
+    create: (env, ids, accessPoint) =>
+      new SelfmanNode(env, { overlay, store, proposer }, ids, new MemoryStorePort(ids), accessPoint),
     isFailureDetectorMessage: (type) => type === "ping" || type === "pong",
   };
 }

@@ -1,11 +1,12 @@
 // The scenario registry: every `selfman sim <name>` lives here, in one list.
 import type { Scenario } from "../scenario.js";
 import { joinStorm } from "./join-storm.js";
+import { kv } from "./kv.js";
 import { netChaos } from "./net-chaos.js";
 import { ppl08 } from "./ppl08.js";
 import { ring } from "./ring.js";
 
-export const scenarios: readonly Scenario[] = [ring, joinStorm, ppl08, netChaos];
+export const scenarios: readonly Scenario[] = [ring, joinStorm, ppl08, kv, netChaos];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);

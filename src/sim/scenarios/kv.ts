@@ -1,0 +1,125 @@
+// `selfman sim kv`: the replicated store under churn and loss (issue 5, METRICS.md §2, §4). A ring is
+// built by joins, settles, then `--clients` clients run single-key operations on `--keys` keys during
+// `--duration` seconds of churn; after the quiet phase every key's history is checked for
+// linearizability and every acknowledged write must still be held by a majority of its replicas.
+import { parseLatency } from "../../runtime/sim/latency.js";
+import { kvWorkload } from "../kv-workload.js";
+import { parseCount, parseLatencyFlag, parseProbability, parseRates } from "../params.js";
+import { runRing } from "../ring-harness.js";
+import { selfmanRing } from "../ring-protocol.js";
+import type { Metrics, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import { ringRunConfig } from "./ring.js";
+
+export const kvOptions = [
+  {
+    name: "clients",
+    arg: "n",
+    describe: "clients issuing operations",
+    default: 20,
+    parse: parseCount("clients", 1, 10_000),
+  },
+  {
+    name: "keys",
+    arg: "n",
+    describe: "keys the clients choose from, uniformly",
+    default: 20,
+    parse: parseCount("keys", 1, 1_000_000),
+  },
+  {
+    name: "churn",
+    arg: "J,C,L",
+    describe: "joins, crashes, graceful leaves per second during measure",
+    default: "0,0,0",
+    parse: parseRates("churn", ["J", "C", "L"]),
+  },
+  {
+    name: "loss",
+    arg: "p",
+    describe: "message loss probability",
+    default: 0,
+    parse: parseProbability("loss"),
+  },
+  {
+    name: "latency",
+    arg: "spec",
+    describe: "one-way latency: const:MS | uniform:MIN-MAX | lognormal:MEDIAN,SIGMA",
+    default: "const:10",
+    parse: parseLatencyFlag,
+  },
+  {
+    name: "f",
+    arg: "f",
+    describe: "replication degree (a power of two)",
+    default: 4,
+    parse: parseCount("f", 1, 64),
+  },
+] as const;
+
+export function runKv(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
+  const replication = Number(params.f);
+  const protocol = selfmanRing({ store: { replication } });
+  const run = runRing(
+    protocol,
+    {
+      seed: params.seed,
+      network: { latency: parseLatency(String(params.latency)), loss: Number(params.loss) },
+    },
+    ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
+    progress,
+    () => {},
+    kvWorkload({
+      clients: Number(params.clients),
+      keys: Number(params.keys),
+      replication,
+      clientTimeoutMs: 15_000,
+      thinkMs: 20,
+    }),
+  );
+  const m = run.metrics();
+  const linearizable = m.linearizable;
+  const violations = [...run.sim.violations];
+  if (m.lostAcknowledgedWrites !== 0)
+    violations.push({
+      invariant: "no lost acknowledged write",
+      atMs: run.sim.nowMs,
+      message: `${m.lostAcknowledgedWrites} lost`,
+    });
+  if (linearizable === false)
+    violations.push({
+      invariant: "linearizable",
+      atMs: run.sim.nowMs,
+      message: "a key's history is not linearizable",
+    });
+  const shown = [
+    "ops",
+    "okOps",
+    "failedOps",
+    "lostAcknowledgedWrites",
+    "linearizable",
+    "keysBeyondTolerance",
+    "availability",
+    "opLatencyP50Ms",
+    "opLatencyP99Ms",
+    "liveNodes",
+    "perfect",
+    "convergedAtSec",
+    "messages",
+    "messagesByType",
+  ];
+  const metrics: Metrics = Object.fromEntries(shown.map((name) => [name, m[name] ?? null]));
+  return {
+    metrics,
+    violations,
+    events: run.sim.stats.events,
+    traceHash: run.sim.trace.hex(),
+    constants: { ...protocol.constants, settleSec: 30, quietSec: 60 },
+  };
+}
+
+export const kv: Scenario = {
+  name: "kv",
+  summary: "the replicated store: clients run linearizable single-key operations under churn and loss",
+  defaults: { nodes: 200, duration: 300 },
+  options: kvOptions,
+  run: (params, context) => runKv(params, (f) => context.progress(f)),
+};

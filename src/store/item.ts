@@ -1,0 +1,69 @@
+// A stored replica of one key (algorithms.md §7.10 "one item model"): its value, its version (what
+// transactions validate against, +1 per write), whether it is a tombstone (a versioned delete), and
+// the round-based register's state — the highest round it promised (readRound) and the round of the
+// write it holds (writeRound). Plain data: the same record lives in memory or on disk.
+import type { RingId } from "../core/id-space.js";
+
+/** A value a client stores: JSON data. */
+export type Value = null | boolean | number | string | readonly Value[] | { readonly [key: string]: Value };
+
+/** A register round: counter first, then the proposer's tie-breaker (unique per incarnation). */
+export interface Round {
+  readonly counter: number;
+  readonly proposer: number;
+}
+
+export const ROUND_ZERO: Round = { counter: 0, proposer: 0 };
+
+export function compareRounds(a: Round, b: Round): number {
+  return a.counter !== b.counter ? a.counter - b.counter : a.proposer - b.proposer;
+}
+
+export function maxRound(a: Round, b: Round): Round {
+  return compareRounds(a, b) >= 0 ? a : b;
+}
+
+export interface StoredItem {
+  readonly key: string;
+  readonly replicaId: RingId;
+  readonly value: Value;
+  /** 0 for a key never written; each write (or delete) adds one. */
+  readonly version: number;
+  readonly tombstone: boolean;
+  readonly readRound: Round;
+  readonly writeRound: Round;
+  /**
+   * The ids of the last writes that produced this value (oldest first, at most WRITERS_KEPT): a
+   * proposer that retries a write whose answers were lost finds its id here and does not apply it
+   * twice.
+   */
+  readonly writers: readonly number[];
+}
+
+/** How many writer ids an item remembers. */
+export const WRITERS_KEPT = 64;
+
+/** The state of a replica that has never seen the key. */
+export function emptyItem(key: string, replicaId: RingId): StoredItem {
+  return {
+    key,
+    replicaId,
+    value: null,
+    version: 0,
+    tombstone: false,
+    readRound: ROUND_ZERO,
+    writeRound: ROUND_ZERO,
+    writers: [],
+  };
+}
+
+/**
+ * Merges what another replica holds into this one (hand-over, repair, anti-entropy): the write with
+ * the higher round wins, and the promise is the higher of both — so a replica never forgets a round
+ * another already accepted or promised.
+ */
+export function mergeItems(mine: StoredItem | undefined, theirs: StoredItem): StoredItem {
+  if (mine === undefined) return theirs;
+  const newer = compareRounds(theirs.writeRound, mine.writeRound) > 0 ? theirs : mine;
+  return { ...newer, readRound: maxRound(mine.readRound, theirs.readRound) };
+}

@@ -1,0 +1,367 @@
+// Linearizable single-key operations over a key's f replicas (algorithms.md §7.10): the proposer side
+// of the round-based register. A write-like operation reads a majority with a round (a promise),
+// applies the operation to the newest value it saw, and writes the result with the same round to a
+// majority. A get first peeks without a promise: if a majority agrees on one write, that is the
+// answer (no disk write anywhere); otherwise it reads with a round and writes the newest value back
+// before answering. A refused round is retried above what was seen, after a randomised back-off. An
+// operation that cannot reach a majority of serving replicas by its deadline fails with a clear
+// error; it never answers from fewer. Every write carries a random id that the item remembers: a retry
+// that finds its own id in the newest value was applied already, and is not applied twice (its
+// answers had been lost, or a read wrote it back).
+import type { Env } from "../core/env.js";
+import type { IdSpace, RingId } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
+import { compareRounds, maxRound, ROUND_ZERO, type Round, type Value, WRITERS_KEPT } from "./item.js";
+import { OwnerCache } from "./owner-cache.js";
+import type { RingAccess } from "./replica-store.js";
+import { replicaIds } from "./replicas.js";
+import type { ItemState, StoreMessage, StoreTimer } from "./store-messages.js";
+
+export type KvOp =
+  | { readonly kind: "get" }
+  | { readonly kind: "put"; readonly value: Value }
+  | { readonly kind: "delete" }
+  | { readonly kind: "cas"; readonly expected: Value; readonly value: Value }
+  | { readonly kind: "incr"; readonly by: number }
+  | { readonly kind: "append"; readonly value: Value }
+  | { readonly kind: "remove"; readonly value: Value };
+
+export type KvErrorCode = "unavailable" | "timeout" | "invalid-argument";
+
+/**
+ * `value`: the key's value after the operation (before it, for a cas that did not swap; null when
+ * absent); `found`: whether the key exists after it; `applied`: false only for a cas that did not
+ * swap; `version`: the key's version after it.
+ */
+export type KvResult =
+  | {
+      readonly ok: true;
+      readonly value: Value;
+      readonly found: boolean;
+      readonly applied: boolean;
+      readonly version: number;
+    }
+  | { readonly ok: false; readonly code: KvErrorCode; readonly message: string };
+
+export interface ProposerConfig {
+  readonly replication: number;
+  /** An attempt that has no majority after this is retried. */
+  readonly attemptTimeoutMs: number;
+  /** An operation still unanswered after this fails (`timeout` or `unavailable`). */
+  readonly deadlineMs: number;
+  /** Back-off before a retry: uniform in [0, this × attempt). */
+  readonly backoffMs: number;
+}
+
+export const DEFAULT_PROPOSER: ProposerConfig = {
+  replication: 4,
+  attemptTimeoutMs: 2000,
+  deadlineMs: 10_000,
+  backoffMs: 50,
+};
+
+type Phase = "peek" | "read" | "write";
+
+interface Operation {
+  readonly key: string;
+  readonly op: KvOp;
+  readonly replicaIds: readonly RingId[];
+  readonly startedMs: number;
+  readonly onDone: (result: KvResult) => void;
+  attempt: number;
+  phase: Phase;
+  /** The message id of the current phase (replies to older phases are ignored). */
+  msgId: number;
+  round: Round;
+  replies: Map<number, { status: string; item: ItemState | null }>;
+  /** The value to write in the write phase, and what to answer once it is written. */
+  pending: {
+    value: Value;
+    version: number;
+    tombstone: boolean;
+    writers: readonly number[];
+    result: KvResult;
+  } | null;
+  /** This operation's write id, and its answer if it ever wrote (for a retry that finds it applied). */
+  readonly writeId: number;
+  writtenResult: KvResult | null;
+  /** Why the last attempt failed (for the final error). */
+  lastProblem: string;
+  seen: Round;
+}
+
+const ABSENT: ItemState = { value: null, version: 0, tombstone: false, writeRound: ROUND_ZERO, writers: [] };
+
+export class KvProposer {
+  private readonly env: Env<StoreMessage, StoreTimer>;
+  private readonly ids: IdSpace;
+  private readonly config: ProposerConfig;
+  private readonly ring: RingAccess;
+  private readonly owners: OwnerCache;
+  private readonly ops = new Map<number, Operation>();
+  /** Phase message id → operation id. */
+  private readonly byMsg = new Map<number, number>();
+  private nextId = 1;
+  private roundCounter = 0;
+  private readonly majority: number;
+
+  constructor(env: Env<StoreMessage, StoreTimer>, ids: IdSpace, config: ProposerConfig, ring: RingAccess) {
+    this.env = env;
+    this.ids = ids;
+    this.config = config;
+    this.ring = ring;
+    this.owners = new OwnerCache(ids);
+    this.majority = Math.floor(config.replication / 2) + 1;
+  }
+
+  get inFlight(): number {
+    return this.ops.size;
+  }
+
+  submit(key: string, op: KvOp, onDone: (result: KvResult) => void): void {
+    const id = this.nextId++;
+    const operation: Operation = {
+      key,
+      op,
+      replicaIds: replicaIds(this.ids, this.config.replication, key),
+      startedMs: this.env.now(),
+      onDone,
+      attempt: 0,
+      phase: op.kind === "get" ? "peek" : "read",
+      msgId: 0,
+      round: ROUND_ZERO,
+      replies: new Map(),
+      pending: null,
+      lastProblem: "no answer",
+      seen: ROUND_ZERO,
+      writeId: Math.floor(this.env.random() * 2 ** 52),
+      writtenResult: null,
+    };
+    this.ops.set(id, operation);
+    this.startAttempt(id);
+  }
+
+  onMessage(from: NodeRef, msg: StoreMessage): void {
+    if (msg.type !== "regReply") return;
+    const id = this.byMsg.get(msg.op);
+    const operation = id === undefined ? undefined : this.ops.get(id);
+    if (id === undefined || operation === undefined || operation.msgId !== msg.op) return;
+    const index = operation.replicaIds.indexOf(msg.replicaId);
+    if (index < 0 || operation.replies.has(index)) return;
+    if (msg.status === "notResponsible") this.owners.forget(from);
+    else if (msg.pred !== null) this.owners.learn(from, msg.pred);
+    operation.replies.set(index, { status: msg.status, item: msg.item });
+    operation.seen = maxRound(operation.seen, msg.seen);
+    this.progress(id, operation);
+  }
+
+  onTimer(tag: StoreTimer): void {
+    if (tag.type === "opRetry") {
+      if (this.ops.has(tag.op)) this.startAttempt(tag.op);
+    } else if (tag.type === "opTimeout") {
+      const operation = this.ops.get(tag.op);
+      if (operation !== undefined && operation.attempt === tag.attempt)
+        this.retry(tag.op, operation, "no majority answered in time");
+    }
+  }
+
+  // ---- phases ------------------------------------------------------------------------------------
+
+  private startAttempt(id: number): void {
+    const operation = this.ops.get(id);
+    if (operation === undefined) return;
+    if (this.env.now() - operation.startedMs >= this.config.deadlineMs) {
+      this.finish(id, {
+        ok: false,
+        code: operation.lastProblem.includes("serving") ? "unavailable" : "timeout",
+        message: `${operation.op.kind} ${JSON.stringify(operation.key)}: ${operation.lastProblem}`,
+      });
+      return;
+    }
+    operation.attempt++;
+    operation.phase = operation.op.kind === "get" && operation.attempt === 1 ? "peek" : "read";
+    operation.pending = null;
+    operation.round = this.newRound(operation.seen);
+    this.env.setTimer(this.config.attemptTimeoutMs, {
+      type: "opTimeout",
+      op: id,
+      attempt: operation.attempt,
+    });
+    this.sendPhase(id, operation);
+  }
+
+  private newRound(seen: Round): Round {
+    this.roundCounter = Math.max(this.roundCounter, seen.counter) + 1;
+    return { counter: this.roundCounter, proposer: this.ring.self.nonce };
+  }
+
+  private sendPhase(id: number, operation: Operation): void {
+    const msgId = this.nextId++;
+    this.byMsg.delete(operation.msgId);
+    operation.msgId = msgId;
+    this.byMsg.set(msgId, id);
+    operation.replies = new Map();
+    operation.replicaIds.forEach((replicaId) => {
+      const msg = this.phaseMessage(operation, msgId, replicaId);
+      const owner = this.owners.find(replicaId);
+      if (owner !== null) {
+        this.env.send(owner, msg);
+        return;
+      }
+      this.ring.lookup(replicaId, (result) => {
+        if (!result.ok || operation.msgId !== msgId) return;
+        this.env.send(result.responsible, msg);
+      });
+    });
+  }
+
+  private phaseMessage(operation: Operation, op: number, replicaId: RingId): StoreMessage {
+    const key = operation.key;
+    if (operation.phase === "peek") return { type: "regPeek", op, key, replicaId };
+    if (operation.phase === "read") return { type: "regRead", op, key, replicaId, round: operation.round };
+    const w = operation.pending as NonNullable<Operation["pending"]>;
+    return {
+      type: "regWrite",
+      op,
+      key,
+      replicaId,
+      round: operation.round,
+      value: w.value,
+      version: w.version,
+      tombstone: w.tombstone,
+      writers: w.writers,
+    };
+  }
+
+  private progress(id: number, operation: Operation): void {
+    const replies = [...operation.replies.values()];
+    const oks = replies.filter((r) => r.status === "ok");
+    const nacks = replies.filter((r) => r.status === "nack").length;
+    const silent = this.config.replication - replies.length;
+    if (oks.length < this.majority) {
+      if (oks.length + silent >= this.majority) return; // still possible: wait
+      this.retry(
+        id,
+        operation,
+        nacks > 0 ? "a higher round got there first" : "fewer than a majority of the replicas are serving",
+      );
+      return;
+    }
+    if (operation.phase === "write") {
+      this.finish(id, (operation.pending as NonNullable<Operation["pending"]>).result);
+      return;
+    }
+    const states = oks.map((r) => r.item ?? ABSENT);
+    const newest = states.reduce((a, b) => (compareRounds(b.writeRound, a.writeRound) > 0 ? b : a));
+    const agreed = states.every((s) => compareRounds(s.writeRound, newest.writeRound) === 0);
+    const written = operation.writtenResult;
+    // An earlier attempt's write took effect if it is in the newest value's history: then only make
+    // sure that value is on a majority (write it back unless the quorum agrees) and answer as then.
+    const appliedBefore = written !== null && newest.writers.includes(operation.writeId);
+    const outcome = appliedBefore ? { write: null, result: written } : this.apply(operation.op, newest);
+    if (outcome.write === null) {
+      // Nothing to write: answer now if a majority agrees, else write the newest back first.
+      if (agreed) {
+        this.finish(id, outcome.result);
+        return;
+      }
+      if (operation.phase === "peek") {
+        operation.phase = "read";
+        operation.round = this.newRound(operation.seen);
+        this.sendPhase(id, operation);
+        return;
+      }
+      operation.pending = { ...newest, result: outcome.result };
+    } else {
+      const writers = [...newest.writers, operation.writeId].slice(-WRITERS_KEPT);
+      operation.pending = { ...outcome.write, writers, result: outcome.result };
+      operation.writtenResult = outcome.result;
+    }
+    operation.phase = "write";
+    this.sendPhase(id, operation);
+  }
+
+  /** What `op` makes of the newest state: what to write (null: nothing) and what to answer. */
+  private apply(
+    op: KvOp,
+    current: ItemState,
+  ): { write: { value: Value; version: number; tombstone: boolean } | null; result: KvResult } {
+    const found = current.version > 0 && !current.tombstone;
+    const value = found ? current.value : null;
+    const next = current.version + 1;
+    const wrote = (v: Value, tombstone = false) => ({
+      write: { value: v, version: next, tombstone },
+      result: {
+        ok: true,
+        value: tombstone ? null : v,
+        found: !tombstone,
+        applied: true,
+        version: next,
+      } as const,
+    });
+    switch (op.kind) {
+      case "get":
+        return { write: null, result: { ok: true, value, found, applied: true, version: current.version } };
+      case "put":
+        return wrote(op.value);
+      case "delete":
+        return wrote(null, true);
+      case "cas":
+        if (found ? jsonEqual(value, op.expected) : op.expected === null) return wrote(op.value);
+        return { write: null, result: { ok: true, value, found, applied: false, version: current.version } };
+      case "incr":
+        if (found && typeof value !== "number")
+          return {
+            write: null,
+            result: { ok: false, code: "invalid-argument", message: "incr: the value is not a number" },
+          };
+        return wrote((found ? (value as number) : 0) + op.by);
+      case "append":
+      case "remove": {
+        if (found && !Array.isArray(value))
+          return {
+            write: null,
+            result: { ok: false, code: "invalid-argument", message: `${op.kind}: the value is not a list` },
+          };
+        const list = found ? (value as readonly Value[]) : [];
+        return wrote(
+          op.kind === "append" ? [...list, op.value] : list.filter((v) => !jsonEqual(v, op.value)),
+        );
+      }
+    }
+  }
+
+  private retry(id: number, operation: Operation, problem: string): void {
+    operation.lastProblem = problem;
+    this.byMsg.delete(operation.msgId);
+    operation.msgId = -1;
+    const delay = this.env.random() * this.config.backoffMs * operation.attempt;
+    this.env.setTimer(delay, { type: "opRetry", op: id });
+  }
+
+  private finish(id: number, result: KvResult): void {
+    const operation = this.ops.get(id);
+    if (operation === undefined) return;
+    this.ops.delete(id);
+    this.byMsg.delete(operation.msgId);
+    operation.onDone(result);
+  }
+}
+
+/** Structural equality of JSON values. */
+export function jsonEqual(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as readonly Value[];
+    return a.length === bs.length && a.every((v, i) => jsonEqual(v, bs[i] as Value));
+  }
+  const ao = a as { readonly [k: string]: Value };
+  const bo = b as { readonly [k: string]: Value };
+  const ka = Object.keys(ao);
+  return (
+    ka.length === Object.keys(bo).length &&
+    ka.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k] as Value, bo[k] as Value))
+  );
+}
