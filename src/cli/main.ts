@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { addBenchCommand } from "./bench-command.js";
 import { addClusterCommand } from "./cluster-command.js";
+import { addKvCommands } from "./kv-command.js";
 import { addNodeCommand } from "./node-command.js";
 import { addRingCommands } from "./ring-command.js";
 import { addSimCommand } from "./sim-command.js";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   addNodeCommand(program);
   addClusterCommand(program);
   addRingCommands(program);
+  addKvCommands(program);
   addSimCommand(program);
   addBenchCommand(program);
   return program;

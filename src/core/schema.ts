@@ -193,3 +193,40 @@ export function tagged<T extends { readonly [K in Tag]: string }, Tag extends st
     return variant(value) as T;
   };
 }
+
+/** Any JSON value (what clients store), nested at most `maxDepth` deep; no undefined, no NaN. */
+export function jsonValue<T>(maxDepth = 32, maxItems = 100_000): Schema<T> {
+  const check = (value: unknown, depth: number): void => {
+    if (value === null || typeof value === "boolean" || typeof value === "string") return;
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) throw new SchemaError("a finite number");
+      return;
+    }
+    if (depth >= maxDepth) throw new SchemaError(`JSON nested at most ${maxDepth} deep`);
+    if (Array.isArray(value)) {
+      if (value.length > maxItems) throw new SchemaError(`an array of at most ${maxItems} items`);
+      for (let i = 0; i < value.length; i++) {
+        try {
+          check(value[i], depth + 1);
+        } catch (error) {
+          throw error instanceof SchemaError ? error.within(`[${i}]`) : error;
+        }
+      }
+      return;
+    }
+    if (!isPlainObject(value)) throw new SchemaError("a JSON value");
+    let count = 0;
+    for (const key in value) {
+      if (++count > maxItems) throw new SchemaError(`an object of at most ${maxItems} fields`);
+      try {
+        check(value[key], depth + 1);
+      } catch (error) {
+        throw error instanceof SchemaError ? error.within(`.${key}`) : error;
+      }
+    }
+  };
+  return (value) => {
+    check(value, 0);
+    return value as T;
+  };
+}

@@ -31,6 +31,11 @@ export function nodeRefSchema(ids: IdSpace): Schema<NodeRef> {
 
 /** The schema of one relaxed-ring message in the id space `ids`. */
 export function ringMessageSchema(ids: IdSpace): Schema<RingMessage> {
+  return tagged<RingMessage, "type">("type", ringMessageVariants(ids));
+}
+
+/** The ring's message kinds and their schemas (to be joined with other layers' into one union). */
+export function ringMessageVariants(ids: IdSpace) {
   const ref = nodeRefSchema(ids);
   const optionalRef = nullable(ref);
   const refs = array(ref, MAX_LIST);
@@ -51,7 +56,7 @@ export function ringMessageSchema(ids: IdSpace): Schema<RingMessage> {
     next: array(ref, MAX_LIST),
   });
   const withKey = object({ key: ringId, pred: optionalRef, succ: optionalRef, next: array(ref, MAX_LIST) });
-  return tagged<RingMessage, "type">("type", {
+  return {
     ping: pair,
     pong: pair,
     probe: none,
@@ -78,5 +83,5 @@ export function ringMessageSchema(ids: IdSpace): Schema<RingMessage> {
     redirect: object({ to: ref, alt: optionalRef }),
     hint: object({ candidate: ref }),
     leaving: object({ pred: optionalRef, succ: optionalRef, succList: refs }),
-  });
+  };
 }

@@ -161,12 +161,17 @@ export function kvWorkload(config: KvWorkloadConfig): KvWorkload {
     });
   }
 
-  function servedBy(ctx: Ctx, id: RingId): SelfmanNode | null {
+  /** The live member that owns `id` now (in the global view), if exactly one does. */
+  function ownerOf(ctx: Ctx, id: RingId): SelfmanNode | null {
     const owners = ctx.members.responsibleFor(id);
     if (owners.length !== 1) return null;
     const index = ctx.sim.nodeByAddr((owners[0] as { self: { addr: string } }).self.addr)?.index;
-    const node = index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
-    return node !== null && node.replicas.serves(id) ? node : null;
+    return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
+  }
+
+  function servedBy(ctx: Ctx, id: RingId): SelfmanNode | null {
+    const node = ownerOf(ctx, id);
+    return node?.replicas.serves(id) ? node : null;
   }
 
   function metrics(ctx: Ctx): Metrics {

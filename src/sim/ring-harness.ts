@@ -43,6 +43,8 @@ export interface RingRunContext<M extends MessageBase, T extends TimerTagBase> {
   processOf(index: number): RingProcess<M, T> | null;
   /** A ring member chosen uniformly with `rng`. */
   randomMember(rng: Prng): RingView | undefined;
+  /** Starts a new node that joins through a random member. */
+  addNode(): void;
 }
 
 /** Load put on the ring during the measure phase, with figures of its own. */
@@ -179,6 +181,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     endMs,
     processOf: (index) => (sim.isAlive(index) ? (views[index] ?? null) : null),
     randomMember,
+    addNode: () => addNode(randomMember(sim.rng)?.self ?? null),
   };
 
   // measure: churn and lookups

@@ -12,6 +12,9 @@ export interface Interval {
 
 type Segment = readonly [RingId, RingId];
 
+const bigMax = (a: bigint, b: bigint): bigint => (a >= b ? a : b);
+const bigMin = (a: bigint, b: bigint): bigint => (a <= b ? a : b);
+
 function segments(ids: IdSpace, iv: Interval): Segment[] {
   if (iv.from === iv.to) return [[0n, ids.mask]];
   const lo = ids.add(iv.from, 1n);
@@ -49,8 +52,8 @@ export function intersect(ids: IdSpace, iv: Interval, other: Interval): Interval
   const out: Interval[] = [];
   for (const [lo, hi] of segments(ids, iv)) {
     for (const [olo, ohi] of segments(ids, other)) {
-      const a = lo > olo ? lo : olo;
-      const b = hi < ohi ? hi : ohi;
+      const a = bigMax(lo, olo);
+      const b = bigMin(hi, ohi);
       if (a <= b) out.push(toInterval(ids, [a, b]));
     }
   }

@@ -1,13 +1,105 @@
 // A node's admin HTTP port (issue 4): /status (JSON), /metrics (Prometheus text), /lookup?key=K (a
 // lookup through the overlay), /ranges (this node's range changes, for the live tests), /health, and
-// /bench/lookups?count=N&concurrency=C (N lookups of random ids from this node, for `selfman bench`).
+// /bench/lookups and /bench/kv (batches run from this node, for `selfman bench`); and POST /kv with a
+// JSON body {op, key, value?, expected?, by?}: a single-key operation through the store.
 // Bound to loopback by default: it is for the operator and the local CLI, not for the cluster.
 // Every answer is JSON with ids as decimal strings; a bad request gets 400 and says why.
 import http from "node:http";
+import {
+  jsonValue,
+  literal,
+  nullable,
+  object,
+  type Schema,
+  SchemaError,
+  str,
+  validate,
+} from "../../core/schema.js";
+import type { Value } from "../../store/item.js";
+import type { KvOp } from "../../store/kv-proposer.js";
+import { MAX_KEY_LENGTH } from "../../store/message-schema.js";
 import type { LiveNode } from "./live-node.js";
 
-const MAX_KEY_LENGTH = 4096;
 const MAX_BENCH_LOOKUPS = 1_000_000;
+const MAX_BODY_BYTES = 1 << 20;
+
+interface KvRequest {
+  readonly op: KvOp["kind"];
+  readonly key: string;
+  readonly value: Value;
+  readonly expected: Value;
+  readonly by: number | null;
+}
+
+const finiteNumber: Schema<number> = (v) => {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new SchemaError("a finite number");
+  return v;
+};
+
+/** A POST /kv body: every field present (null where the operation has none). */
+const kvRequest: Schema<KvRequest> = object({
+  op: literal("get", "put", "delete", "cas", "incr", "append", "remove"),
+  key: str(MAX_KEY_LENGTH),
+  value: jsonValue<Value>(),
+  expected: jsonValue<Value>(),
+  by: nullable(finiteNumber),
+});
+
+function toOp(r: KvRequest): KvOp {
+  switch (r.op) {
+    case "get":
+    case "delete":
+      return { kind: r.op };
+    case "put":
+    case "append":
+    case "remove":
+      return { kind: r.op, value: r.value };
+    case "cas":
+      return { kind: "cas", expected: r.expected, value: r.value };
+    case "incr":
+      return { kind: "incr", by: r.by ?? 1 };
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new SchemaError(`a body of at most ${MAX_BODY_BYTES} bytes`).at("body"));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+async function kvRoute(node: LiveNode, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  let request: KvRequest;
+  try {
+    const text = await readBody(req);
+    const raw = JSON.parse(text) as Record<string, unknown>;
+    request = validate(kvRequest, { value: null, expected: null, by: null, ...raw }, "body");
+  } catch (error) {
+    json(res, 400, {
+      error: "invalid-argument",
+      message: error instanceof Error ? error.message : String(error),
+    });
+    return;
+  }
+  const result = await node.kv(request.key, toOp(request));
+  if (result.ok) {
+    json(res, 200, { key: request.key, ...result });
+    return;
+  }
+  const status = result.code === "invalid-argument" ? 400 : result.code === "timeout" ? 504 : 503;
+  json(res, status, { error: result.code, message: result.message, key: request.key });
+}
 const MAX_BENCH_CONCURRENCY = 10_000;
 
 function intParam(url: URL, name: string, min: number, max: number): number | string {
@@ -26,8 +118,12 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 
 async function route(node: LiveNode, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://admin");
+  if (url.pathname === "/kv" && req.method === "POST") {
+    await kvRoute(node, req, res);
+    return;
+  }
   if (req.method !== "GET") {
-    json(res, 405, { error: "method-not-allowed", message: "the admin port answers GET only" });
+    json(res, 405, { error: "method-not-allowed", message: "the admin port answers GET (and POST /kv)" });
     return;
   }
   switch (url.pathname) {
@@ -65,6 +161,23 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
         hops: result.hops,
         latencyMs: Number(latencyMs.toFixed(3)),
       });
+      return;
+    }
+    case "/bench/kv": {
+      const workload = url.searchParams.get("workload");
+      const count = intParam(url, "count", 1, MAX_BENCH_LOOKUPS);
+      const concurrency = intParam(url, "concurrency", 1, MAX_BENCH_CONCURRENCY);
+      const keys = intParam(url, "keys", 1, 1_000_000);
+      const bad = [count, concurrency, keys].find((v) => typeof v === "string");
+      if (workload !== "read" && workload !== "write" && workload !== "incr") {
+        json(res, 400, { error: "invalid-argument", message: "workload: expected read, write or incr" });
+        return;
+      }
+      if (bad !== undefined) {
+        json(res, 400, { error: "invalid-argument", message: bad });
+        return;
+      }
+      json(res, 200, await node.benchKv(workload, count as number, concurrency as number, keys as number));
       return;
     }
     case "/bench/lookups": {

@@ -10,12 +10,17 @@ import type { Logger } from "pino";
 import { IdSpace, type RingId } from "../../core/id-space.js";
 import { hashKey } from "../../core/key-hash.js";
 import { CheckedRef, type NodeRef, refToJson } from "../../core/node-ref.js";
+import { nodeMessageSchema } from "../../node/message-schema.js";
+import { type NodeMessage, type NodeTimer, SelfmanNode } from "../../node/selfman-node.js";
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../../overlay/config.js";
-import { nodeRefSchema, ringMessageSchema } from "../../overlay/message-schema.js";
-import type { RingMessage, RingTimer } from "../../overlay/messages.js";
-import { RelaxedRingNode } from "../../overlay/relaxed-ring-node.js";
+import { nodeRefSchema } from "../../overlay/message-schema.js";
+import type { RelaxedRingNode } from "../../overlay/relaxed-ring-node.js";
 import type { LookupResult } from "../../overlay/ring-view.js";
+import type { KvOp, KvResult } from "../../store/kv-proposer.js";
+import { DEFAULT_PROPOSER } from "../../store/kv-proposer.js";
+import { DEFAULT_STORE } from "../../store/replica-store.js";
 import { LiveEnv } from "./live-env.js";
+import { LmdbStorePort } from "./lmdb-store.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
 
 export interface LiveNodeOptions {
@@ -69,9 +74,11 @@ export class LiveNode {
   readonly name: string;
   readonly ids: IdSpace;
   readonly self: NodeRef;
+  readonly node: SelfmanNode;
   readonly ring: RelaxedRingNode;
-  readonly transport: Transport<RingMessage>;
-  private readonly env: LiveEnv<RingMessage, RingTimer>;
+  readonly transport: Transport<NodeMessage>;
+  private readonly env: LiveEnv<NodeMessage, NodeTimer>;
+  private readonly store: LmdbStorePort;
   private readonly logger: Logger;
   private readonly startedAtMs = Date.now();
   private readonly ranges: RangeChange[] = [];
@@ -82,21 +89,34 @@ export class LiveNode {
     options: LiveNodeOptions,
     ids: IdSpace,
     self: NodeRef,
-    transport: Transport<RingMessage>,
+    transport: Transport<NodeMessage>,
     contact: NodeRef | null,
+    store: LmdbStorePort,
   ) {
     this.name = options.name;
     this.ids = ids;
     this.self = self;
     this.logger = options.logger;
     this.transport = transport;
-    this.env = new LiveEnv<RingMessage, RingTimer>(self, {
+    this.store = store;
+    this.env = new LiveEnv<NodeMessage, NodeTimer>(self, {
       send: (to, msg) => this.transport.send(to, msg),
       emit: (event) => this.onEvent(event.type),
       onTimerError: (tag, error) => this.logger.error({ timer: tag.type, err: error }, "timer handler threw"),
     });
-    this.ring = new RelaxedRingNode(this.env, { ...DEFAULT_OVERLAY, ...options.overlay }, ids, contact);
-    this.env.bind(this.ring);
+    this.node = new SelfmanNode(
+      this.env,
+      {
+        overlay: { ...DEFAULT_OVERLAY, ...options.overlay },
+        store: DEFAULT_STORE,
+        proposer: DEFAULT_PROPOSER,
+      },
+      ids,
+      store,
+      contact,
+    );
+    this.ring = this.node.ring;
+    this.env.bind(this.node);
   }
 
   /** Starts a node: binds its port, finds its join contact, joins (or starts a ring). */
@@ -107,30 +127,32 @@ export class LiveNode {
     const self = new CheckedRef(id, `${options.host}:${options.port}`, randomBytes(6).readUIntBE(0, 6));
     // Messages that arrive before the node exists (nobody should know it yet) are counted and dropped.
     let node: LiveNode | null = null;
-    const transport = new Transport<RingMessage>(
+    const transport = new Transport<NodeMessage>(
       self,
       options.name,
       { ...DEFAULT_TRANSPORT, host: options.host, port: options.port, tls: options.tls },
-      ringMessageSchema(ids),
+      nodeMessageSchema(ids),
       nodeRefSchema(ids),
       {
         onMessage: (from, msg) => {
           if (node === null) throw new Error("not started yet");
-          node.ring.onMessage(from, msg);
+          node.node.onMessage(from, msg);
         },
         onWarning: (what, detail) => options.logger.warn(detail, what),
       },
     );
+    const store = new LmdbStorePort(path.join(options.dataDir, "store"), ids);
     await transport.start();
     try {
       const contact =
         options.join === null ? null : await transport.resolve(options.join, JOIN_CONTACT_TIMEOUT_MS);
-      node = new LiveNode(options, ids, self, transport, contact);
+      node = new LiveNode(options, ids, self, transport, contact, store);
     } catch (error) {
       await transport.close();
+      await store.close();
       throw error;
     }
-    node.ring.start();
+    node.node.start();
     options.logger.info({ id: id.toString(), addr: self.addr, join: options.join }, "started");
     return node;
   }
@@ -190,6 +212,45 @@ export class LiveNode {
     return { count, failed, wallMs: performance.now() - started, latenciesMs };
   }
 
+  /** A single-key operation through the store (linearizable, §7.10). */
+  kv(key: string, op: KvOp): Promise<KvResult> {
+    return new Promise((resolve) => this.node.submit(key, op, resolve));
+  }
+
+  /**
+   * `count` operations of one kind on `keys` keys (key-0 …), `concurrency` at a time, from this node
+   * (what `selfman bench kv` drives): per-operation latencies in ms, and how many failed.
+   */
+  async benchKv(
+    workload: "read" | "write" | "incr",
+    count: number,
+    concurrency: number,
+    keys: number,
+  ): Promise<{ count: number; failed: number; wallMs: number; latenciesMs: number[] }> {
+    const latenciesMs: number[] = [];
+    let failed = 0;
+    let next = 0;
+    const started = performance.now();
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        const key = `key-${randomBytes(4).readUInt32BE(0) % keys}`;
+        const op: KvOp =
+          workload === "read"
+            ? { kind: "get" }
+            : workload === "write"
+              ? { kind: "put", value: i }
+              : { kind: "incr", by: 1 };
+        const t0 = performance.now();
+        const result = await this.kv(key, op);
+        if (result.ok) latenciesMs.push(Number((performance.now() - t0).toFixed(3)));
+        else failed++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    return { count, failed, wallMs: performance.now() - started, latenciesMs };
+  }
+
   rangeHistory(): readonly RangeChange[] {
     return this.ranges;
   }
@@ -227,6 +288,12 @@ export class LiveNode {
       },
       transport: { ...this.transport.stats, dropped: { ...this.transport.stats.dropped } },
       lookupsAnswered: this.lookupsAnswered,
+      store: {
+        items: this.store.size,
+        unsynced: this.node.replicas.unsynced.length,
+        operationsInFlight: this.node.kv.inFlight,
+        ...this.node.replicas.counters,
+      },
     };
   }
 
@@ -273,7 +340,7 @@ export class LiveNode {
    */
   async leave(flushTimeoutMs = 1000): Promise<void> {
     if (this.stopped) return;
-    this.ring.leave();
+    this.node.leave();
     await this.transport.flushAll(flushTimeoutMs);
     await this.stop();
   }
@@ -284,6 +351,7 @@ export class LiveNode {
     this.stopped = true;
     this.env.stop();
     await this.transport.close();
+    await this.store.close();
     this.logger.info("stopped");
   }
 }

@@ -4,9 +4,10 @@ import { joinStorm } from "./join-storm.js";
 import { kv } from "./kv.js";
 import { netChaos } from "./net-chaos.js";
 import { ppl08 } from "./ppl08.js";
+import { replicaMaintenance } from "./replica-maintenance.js";
 import { ring } from "./ring.js";
 
-export const scenarios: readonly Scenario[] = [ring, joinStorm, ppl08, kv, netChaos];
+export const scenarios: readonly Scenario[] = [ring, joinStorm, ppl08, kv, replicaMaintenance, netChaos];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);

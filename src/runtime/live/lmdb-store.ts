@@ -1,0 +1,105 @@
+// The durable StorePort of a live node (issue 5): lmdb under the data directory. Items are keyed by
+// the 16-byte replica id and the key, so a ring interval is one or two range scans. Every write is its
+// own synchronous transaction, committed before the handler returns — and so before the messages of
+// that handler are sent: a node killed at any point keeps every promise and write it answered for.
+// Writes are not fsynced one by one (lmdb noSync): they survive a process crash, not a power cut.
+import { open, type RootDatabase } from "lmdb";
+import type { IdSpace, RingId } from "../../core/id-space.js";
+import type { StoredItem } from "../../store/item.js";
+import type { Interval } from "../../store/ring-intervals.js";
+import type { StorePort } from "../../store/store-port.js";
+import { packr } from "./frames.js";
+
+const ID_BYTES = 16;
+const RANGE_KEY = Buffer.from("range");
+
+type StoredValue = Omit<StoredItem, "replicaId" | "key">;
+
+function idBytes(id: RingId): Buffer {
+  const out = Buffer.allocUnsafe(ID_BYTES);
+  out.writeBigUInt64BE(id >> 64n, 0);
+  out.writeBigUInt64BE(BigInt.asUintN(64, id), 8);
+  return out;
+}
+
+function dbKey(replicaId: RingId, key: string): Buffer {
+  return Buffer.concat([idBytes(replicaId), Buffer.from(key, "utf8")]);
+}
+
+export class LmdbStorePort implements StorePort {
+  readonly restored: boolean;
+  readonly previousRange: Interval | null;
+  private readonly root: RootDatabase;
+  private readonly items;
+  private readonly meta;
+  private readonly ids: IdSpace;
+
+  constructor(path: string, ids: IdSpace) {
+    if (ids.m !== 128) throw new RangeError("the lmdb store keys replica ids as 128-bit values (m = 128)");
+    this.ids = ids;
+    this.root = open({ path, noSync: true, encoding: "binary" });
+    this.items = this.root.openDB({ name: "items", encoding: "binary", keyEncoding: "binary" });
+    this.meta = this.root.openDB({ name: "meta", encoding: "binary", keyEncoding: "binary" });
+    const range = this.meta.get(RANGE_KEY) as Buffer | undefined;
+    this.previousRange = range === undefined ? null : this.decodeRange(range);
+    this.restored = range !== undefined || this.items.getKeysCount() > 0;
+  }
+
+  get size(): number {
+    return this.items.getKeysCount();
+  }
+
+  get(replicaId: RingId, key: string): StoredItem | undefined {
+    const bytes = this.items.get(dbKey(replicaId, key)) as Buffer | undefined;
+    return bytes === undefined ? undefined : this.decode(replicaId, key, bytes);
+  }
+
+  put(item: StoredItem): void {
+    const { replicaId, key, ...rest } = item;
+    this.items.putSync(dbKey(replicaId, key), packr.pack(rest satisfies StoredValue));
+  }
+
+  delete(replicaId: RingId, key: string): void {
+    this.items.removeSync(dbKey(replicaId, key));
+  }
+
+  range(from: RingId, to: RingId): StoredItem[] {
+    const out: StoredItem[] = [];
+    const scan = (lo: RingId, hi: RingId | null) => {
+      const start = idBytes(lo);
+      const end = hi === null ? undefined : idBytes(hi);
+      for (const { key, value } of this.items.getRange({ start, ...(end === undefined ? {} : { end }) })) {
+        const k = key as Buffer;
+        const id = (k.readBigUInt64BE(0) << 64n) | k.readBigUInt64BE(8);
+        out.push(this.decode(id, k.toString("utf8", ID_BYTES), value as Buffer));
+      }
+    };
+    // (from, to] is [from+1, to+1) over the sorted ids, split where it wraps.
+    const lo = this.ids.add(from, 1n);
+    const hi = this.ids.add(to, 1n);
+    if (from === to) scan(0n, null);
+    else if (lo < hi) scan(lo, hi);
+    else {
+      scan(lo, null);
+      if (hi > 0n) scan(0n, hi);
+    }
+    return out;
+  }
+
+  recordRange(range: Interval): void {
+    this.meta.putSync(RANGE_KEY, Buffer.concat([idBytes(range.from), idBytes(range.to)]));
+  }
+
+  close(): Promise<void> {
+    return this.root.close();
+  }
+
+  private decode(replicaId: RingId, key: string, bytes: Buffer): StoredItem {
+    return { ...(packr.unpack(bytes) as StoredValue), replicaId, key };
+  }
+
+  private decodeRange(bytes: Buffer): Interval {
+    const read = (at: number) => (bytes.readBigUInt64BE(at) << 64n) | bytes.readBigUInt64BE(at + 8);
+    return { from: read(0), to: read(16) };
+  }
+}
