@@ -4,6 +4,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
+import { benchKv } from "../../bench/kv.js";
 import { benchLookup } from "../../bench/lookup.js";
 import { benchSimCore } from "../../bench/sim-core.js";
 import { parseCount, parseProbability, parseSeed } from "../sim/params.js";
@@ -118,4 +119,73 @@ export function addBenchCommand(program: Command): void {
         );
       },
     );
+  bench
+    .command("kv")
+    .description("single-key operations/s and latency through a local cluster over TLS")
+    .option("--nodes <n>", "node processes", commanderParser(parseCount("nodes", 1, 64)), 4)
+    .option("--workload <w>", "read | write | incr", commanderParser(parseWorkload), "read")
+    .option(
+      "--ops <n>",
+      "measured operations per node",
+      commanderParser(parseCount("ops", 1, 10_000_000)),
+      5000,
+    )
+    .option(
+      "--concurrency <n>",
+      "operations in flight per node",
+      commanderParser(parseCount("concurrency", 1, 10_000)),
+      32,
+    )
+    .option("--keys <n>", "keys, chosen uniformly", commanderParser(parseCount("keys", 1, 1_000_000)), 100)
+    .option(
+      "--base-port <p>",
+      "ports P+1… for the nodes, P+101… for their admin ports",
+      commanderParser(parseCount("base-port", 1, 65_000)),
+      24_500,
+    )
+    .option("--json", "print exactly one JSON line on stdout")
+    .action(
+      async (opts: {
+        nodes: number;
+        workload: "read" | "write" | "incr";
+        ops: number;
+        concurrency: number;
+        keys: number;
+        basePort: number;
+        json?: boolean;
+      }) => {
+        const dir = await mkdtemp(path.join(os.tmpdir(), "selfman-bench-"));
+        const result = await benchKv(
+          {
+            nodes: opts.nodes,
+            workload: opts.workload,
+            opsPerNode: opts.ops,
+            concurrency: opts.concurrency,
+            keys: opts.keys,
+            basePort: opts.basePort,
+            dir,
+          },
+          (line) => process.stderr.write(`  ${line}\n`),
+        );
+        if (opts.json === true) {
+          process.stdout.write(`${toJsonLine(result)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `bench kv (${result.params.workload})\n${table([
+            ["nodes", result.params.nodes],
+            ["ops/s", result.metrics.opsPerSec],
+            ["latency p50 ms", result.metrics.latencyP50Ms],
+            ["latency p99 ms", result.metrics.latencyP99Ms],
+            ["failed", result.metrics.failed],
+          ])}\n`,
+        );
+      },
+    );
+}
+
+function parseWorkload(raw: string): "read" | "write" | "incr" {
+  if (raw !== "read" && raw !== "write" && raw !== "incr")
+    throw new RangeError(`--workload: expected read, write or incr, got ${JSON.stringify(raw)}`);
+  return raw;
 }
