@@ -1,6 +1,7 @@
 // `selfman node`: one node of a real deployment. It listens for its peers (TLS with the cluster's
 // certificates, or plain TCP behind --insecure), joins through --join or starts a new ring, serves its
-// admin port, and on SIGTERM or SIGINT leaves gracefully (hands over, tells its neighbours) and exits 0.
+// admin port; on SIGTERM or SIGINT it leaves gracefully (hands over, tells its neighbours) and exits 0,
+// on SIGUSR2 it stops in place (the whole cluster is stopping: its data stays for the next start).
 import path from "node:path";
 import type { Command } from "commander";
 import { startAdminServer } from "../runtime/live/admin-server.js";
@@ -68,24 +69,26 @@ export function addNodeCommand(program: Command): void {
       const admin = flags.admin ?? defaultAdmin(flags.listen);
       const server = await startAdminServer(node, admin.host, admin.port);
       logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
-      let leaving = false;
-      const leave = (signal: string) => {
-        if (leaving) return;
-        leaving = true;
-        logger.info({ signal }, "leaving the ring");
-        node
-          .leave()
+      let stopping = false;
+      // SIGTERM/SIGINT: leave the ring (the successor gets every item). SIGUSR2: stop in place, the
+      // whole cluster is going down — keep the ranges and the data for the next start.
+      const shutdown = (signal: string, how: "leave" | "stop") => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, how === "leave" ? "leaving the ring" : "stopping in place");
+        (how === "leave" ? node.leave() : node.stop())
           .then(() => {
             server.closeAllConnections();
             return new Promise<void>((resolve) => server.close(() => resolve()));
           })
           .then(() => process.exit(0))
           .catch((error: unknown) => {
-            logger.error({ err: error }, "graceful leave failed");
+            logger.error({ err: error }, "shutdown failed");
             process.exit(1);
           });
       };
-      process.on("SIGTERM", () => leave("SIGTERM"));
-      process.on("SIGINT", () => leave("SIGINT"));
+      process.on("SIGTERM", () => shutdown("SIGTERM", "leave"));
+      process.on("SIGINT", () => shutdown("SIGINT", "leave"));
+      process.on("SIGUSR2", () => shutdown("SIGUSR2", "stop"));
     });
 }

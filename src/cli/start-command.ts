@@ -1,6 +1,7 @@
 // `selfman start` (what `npm start` runs): a local cluster of node processes — 8 unless told
 // otherwise — and the status page on http://127.0.0.1:8080 that draws the ring. Ctrl-C (or SIGTERM)
-// stops everything cleanly: the nodes leave gracefully, the page closes, the command exits 0.
+// stops everything cleanly: the nodes stop in place (their data stays for the next start), the page
+// closes, the command exits 0.
 import type { Command } from "commander";
 import { clusterDown, clusterUp } from "../runtime/live/local-cluster.js";
 import { parseCount } from "../sim/params.js";
@@ -49,7 +50,7 @@ export function addStartCommand(program: Command): void {
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
-      process.stderr.write("selfman: stopping (the nodes leave gracefully) …\n");
+      process.stderr.write("selfman: stopping (each node keeps its data for the next start) …\n");
       page.closeAllConnections();
       await new Promise<void>((resolve) => page.close(() => resolve()));
       const stopped = await clusterDown(flags.dir);

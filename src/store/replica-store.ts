@@ -100,6 +100,13 @@ export class ReplicaStore {
   /** Hand-overs not yet acknowledged: what, to whom (resent a few times; the items stay until then). */
   private readonly transfers = new Map<number, { range: Interval; to: NodeRef }>();
   private nextId = 1;
+  /** The range recorded on disk as complete (what a restart would trust); never more than is held. */
+  private recorded: Interval | null;
+  /**
+   * After a restart: the range recorded before it, whose items this node offers as a repair source
+   * while it repairs (§6.4); shrunk as items are given away.
+   */
+  private restoredClaim: Interval | null;
   /** Figures for the metrics (B8: replica maintenance per membership event). */
   readonly counters = {
     handoversSent: 0,
@@ -115,6 +122,8 @@ export class ReplicaStore {
     this.config = config;
     this.port = port;
     this.ring = ring;
+    this.recorded = port.previousRange;
+    this.restoredClaim = port.restored ? port.previousRange : null;
   }
 
   start(): void {
@@ -151,6 +160,7 @@ export class ReplicaStore {
     if (cause === "joined") {
       const source = this.ring.succ;
       this.expect(now, source);
+      this.recordIfSynced(); // the hand-over may have come first
       return;
     }
     const before: Interval | null = old === null ? null : { from: old.id, to: self };
@@ -169,8 +179,26 @@ export class ReplicaStore {
   /** Records my range as complete when it is (what a restart may trust). */
   private recordIfSynced(): void {
     const pred = this.ring.pred;
-    if (pred !== null && this.gaps.length === 0)
-      this.port.recordRange({ from: pred.id, to: this.ring.self.id });
+    if (pred === null || this.gaps.length > 0) return;
+    this.record({ from: pred.id, to: this.ring.self.id });
+  }
+
+  private record(range: Interval | null): void {
+    const same =
+      range === null
+        ? this.recorded === null
+        : range.from === this.recorded?.from && range.to === this.recorded.to;
+    if (same) return;
+    this.recorded = range;
+    this.port.recordRange(range);
+  }
+
+  /** Before items of `range` are deleted: no claim on disk or in memory covers them any more. */
+  private forget(range: Interval): void {
+    const shrink = (claim: Interval | null): Interval | null =>
+      claim === null ? null : (subtract(this.ids, claim, range).find((p) => p.to === claim.to) ?? null);
+    this.record(shrink(this.recorded));
+    this.restoredClaim = shrink(this.restoredClaim);
   }
 
   /** Graceful leave: everything I own goes to my successor. */
@@ -356,6 +384,7 @@ export class ReplicaStore {
     if (range === undefined) return;
     this.transfers.delete(transfer);
     // The new owner has the data: what I no longer own may go.
+    this.forget(range);
     for (const item of this.port.range(range.from, range.to))
       if (!this.ring.owns(item.replicaId)) this.port.delete(item.replicaId, item.key);
   }
@@ -372,6 +401,13 @@ export class ReplicaStore {
   // ---- repair (§6.4) ------------------------------------------------------------------------------
 
   private startRepair(range: Interval): void {
+    if (range.from === range.to) {
+      // The whole ring (a lone restarted node): two halves, so that every class range has two ends.
+      const half = this.ids.add(range.from, this.ids.size / 2n);
+      this.startRepair({ from: range.from, to: half });
+      this.startRepair({ from: half, to: range.to });
+      return;
+    }
     const f = this.config.replication;
     this.gaps.push({ range, kind: "repair" });
     if (f <= 1) {
@@ -429,10 +465,14 @@ export class ReplicaStore {
     // I own (pred, self]: I cover the asked range up to my id, or to its end if that comes first.
     const covered = this.ids.inOO(self, msg.from, msg.to) ? self : msg.to;
     const part: Interval = { from: msg.from, to: covered };
-    let gaps = this.gaps.flatMap((g) => intersect(this.ids, g.range, part));
-    // After a restart my items are complete where I owned them before, and only there.
-    const previous = this.port.previousRange;
-    if (this.port.restored && previous !== null) gaps = gaps.flatMap((g) => subtract(this.ids, g, previous));
+    // After a restart my items are complete where I owned them before, and only there; where I await
+    // a hand-over, its sender is the authority (it may have taken writes since).
+    const claim = this.restoredClaim;
+    const gaps = this.gaps.flatMap((g) =>
+      intersect(this.ids, g.range, part).flatMap((p) =>
+        claim === null || g.kind === "handover" ? [p] : subtract(this.ids, p, claim),
+      ),
+    );
     const items = this.port.range(part.from, part.to);
     this.env.send(from, { type: "repairReply", repair: msg.repair, from: msg.from, covered, items, gaps });
   }

@@ -20,8 +20,11 @@ export interface StorePort {
    * after a restart its items there are a trustworthy repair source, and nowhere else.
    */
   readonly previousRange: Interval | null;
-  /** Records the range the node now owns with complete data. */
-  recordRange(range: Interval): void;
+  /**
+   * Records the range the node now owns with complete data (null: none). Recorded before any item
+   * of a range is deleted, so that what is on disk never claims more than it holds.
+   */
+  recordRange(range: Interval | null): void;
 }
 
 const slot = (replicaId: RingId, key: string) => `${replicaId.toString(36)}/${key}`;
@@ -42,7 +45,7 @@ export class MemoryStorePort implements StorePort {
     for (const item of restoredFrom?.items ?? []) this.put(item);
   }
 
-  recordRange(range: Interval): void {
+  recordRange(range: Interval | null): void {
     this.recorded = range;
   }
 

@@ -86,8 +86,9 @@ export class LmdbStorePort implements StorePort {
     return out;
   }
 
-  recordRange(range: Interval): void {
-    this.meta.putSync(RANGE_KEY, Buffer.concat([idBytes(range.from), idBytes(range.to)]));
+  recordRange(range: Interval | null): void {
+    if (range === null) this.meta.removeSync(RANGE_KEY);
+    else this.meta.putSync(RANGE_KEY, Buffer.concat([idBytes(range.from), idBytes(range.to)]));
   }
 
   close(): Promise<void> {

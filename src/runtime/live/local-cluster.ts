@@ -156,9 +156,13 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
   return file();
 }
 
-/** SIGTERM (graceful leave) to every node, SIGKILL to those still there after STOP_TIMEOUT_MS. */
+/**
+ * SIGUSR2 to every node — stop in place: the whole cluster is going down, so nobody hands its data
+ * around; each keeps its ranges on disk for the next start — then SIGKILL to those still there after
+ * STOP_TIMEOUT_MS.
+ */
 export async function stopNodes(nodes: readonly ClusterNode[]): Promise<void> {
-  for (const node of nodes) if (isRunning(node.pid)) process.kill(node.pid, "SIGTERM");
+  for (const node of nodes) if (isRunning(node.pid)) process.kill(node.pid, "SIGUSR2");
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (nodes.some((n) => isRunning(n.pid)) && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 50));
