@@ -160,8 +160,13 @@ export class KvProposer {
       if (this.ops.has(tag.op)) this.startAttempt(tag.op);
     } else if (tag.type === "opTimeout") {
       const operation = this.ops.get(tag.op);
-      if (operation !== undefined && operation.attempt === tag.attempt)
-        this.retry(tag.op, operation, "no majority answered in time");
+      if (operation === undefined || operation.attempt !== tag.attempt) return;
+      // An owner that stayed silent may be gone: ask the overlay next time, not the cache.
+      operation.replicaIds.forEach((replicaId, index) => {
+        const owner = operation.replies.has(index) ? null : this.owners.find(replicaId);
+        if (owner !== null) this.owners.forget(owner);
+      });
+      this.retry(tag.op, operation, "no majority answered in time");
     }
   }
 

@@ -21,6 +21,8 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
   private nextTimerId = 1;
   private process: Process<M, T> | null = null;
   private stopped = false;
+  private randomPool = Buffer.alloc(0);
+  private randomAt = 0;
 
   constructor(self: NodeRef, hooks: LiveEnvHooks<M>) {
     this.self = self;
@@ -66,8 +68,15 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
     this.timers.delete(id);
   }
 
+  /** Uniform in [0, 1), 48 random bits, from a pool of OS randomness refilled 4 KiB at a time. */
   random(): number {
-    return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
+    if (this.randomAt + 6 > this.randomPool.length) {
+      this.randomPool = randomBytes(4096);
+      this.randomAt = 0;
+    }
+    const value = this.randomPool.readUIntBE(this.randomAt, 6) / 2 ** 48;
+    this.randomAt += 6;
+    return value;
   }
 
   buggify(): boolean {

@@ -120,7 +120,7 @@ describe("replicated storage on a live cluster", { concurrency: false }, () => {
   });
 });
 
-describe("selfman start keeps data across a full stop", () => {
+describe("selfman start (npm start: 8 nodes) keeps data across a full stop", () => {
   let dir = "";
   let start: ChildProcess | null = null;
 
@@ -130,8 +130,6 @@ describe("selfman start keeps data across a full stop", () => {
       [
         "bin/selfman",
         "start",
-        "--nodes",
-        "4",
         "--dir",
         dir,
         "--base-port",
