@@ -73,7 +73,11 @@ describe("replicated storage on a live cluster", { concurrency: false }, () => {
     for (let round = 0; round < ROUNDS; round++) {
       await pool(KEYS, CONCURRENCY, async (i) => {
         const admin = admins[(i + round) % admins.length] as string;
-        const { status, answer } = await kv(admin, { op: "put", key: keyOf(i), value: writtenValue(i, round) });
+        const { status, answer } = await kv(admin, {
+          op: "put",
+          key: keyOf(i),
+          value: writtenValue(i, round),
+        });
         assert.equal(status, 200, `put ${keyOf(i)} round ${round}: ${answer.message ?? ""}`);
       });
     }
