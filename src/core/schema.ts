@@ -54,6 +54,15 @@ export function validate<T>(schema: Schema<T>, value: unknown, root: string): T 
   }
 }
 
+/** An integer in [min, max]. */
+export function int(min: number, max: number): Schema<number> {
+  return (value) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+      throw new SchemaError(`an integer in [${min}, ${max}]`);
+    return value;
+  };
+}
+
 export function uint(max: number = Number.MAX_SAFE_INTEGER): Schema<number> {
   return (value) => {
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max)

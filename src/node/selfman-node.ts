@@ -15,14 +15,20 @@ import { type KvOp, KvProposer, type KvResult, type ProposerConfig } from "../st
 import { ReplicaStore, type StoreConfig } from "../store/replica-store.js";
 import type { StoreMessage, StoreTimer } from "../store/store-messages.js";
 import type { StorePort } from "../store/store-port.js";
+import { Transaction } from "../tx/transaction.js";
+import { type TxConfig, TxCoordinator, type TxOutcome } from "../tx/tx-coordinator.js";
+import type { TxEntry } from "../tx/tx-lock.js";
+import type { TxMessage, TxTimer } from "../tx/tx-messages.js";
+import { TxParticipant } from "../tx/tx-participant.js";
 
-export type NodeMessage = RingMessage | StoreMessage;
-export type NodeTimer = RingTimer | StoreTimer;
+export type NodeMessage = RingMessage | StoreMessage | TxMessage;
+export type NodeTimer = RingTimer | StoreTimer | TxTimer;
 
 export interface NodeConfig {
   readonly overlay: OverlayConfig;
   readonly store: StoreConfig;
   readonly proposer: ProposerConfig;
+  readonly tx: TxConfig;
 }
 
 const STORE_MESSAGES: ReadonlySet<string> = new Set<StoreMessage["type"]>([
@@ -37,6 +43,26 @@ const STORE_MESSAGES: ReadonlySet<string> = new Set<StoreMessage["type"]>([
   "digest",
   "digestReply",
 ]);
+const PARTICIPANT_MESSAGES: ReadonlySet<string> = new Set<TxMessage["type"]>(["txPrepare", "txFinal"]);
+const COORDINATOR_MESSAGES: ReadonlySet<string> = new Set<TxMessage["type"]>([
+  "txVote",
+  "txMisrouted",
+  "txInit",
+  "txAccepted",
+  "txBallot",
+  "txPromise",
+  "txAccept",
+  "txApplied",
+  "txDecided",
+  "txAsk",
+]);
+const COORDINATOR_TIMERS: ReadonlySet<string> = new Set<TxTimer["type"]>([
+  "txVoteTimeout",
+  "txTakeover",
+  "txFinalResend",
+  "txGc",
+  "txDeadline",
+]);
 const PROPOSER_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>(["opTimeout", "opRetry"]);
 const STORE_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>([
   "handoverWait",
@@ -49,6 +75,8 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
   readonly ring: RelaxedRingNode;
   readonly replicas: ReplicaStore;
   readonly kv: KvProposer;
+  readonly tm: TxCoordinator;
+  readonly tp: TxParticipant;
   readonly port: StorePort;
 
   constructor(
@@ -65,14 +93,27 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
     });
     this.replicas = new ReplicaStore(env, ids, config.store, port, this.ring);
     this.kv = new KvProposer(env, ids, config.proposer, this.ring);
+    const rounds = { newRound: () => this.kv.nextRound() };
+    this.tm = new TxCoordinator(env, ids, config.tx, this.ring, this.kv.owners, rounds);
+    this.tp = new TxParticipant(env, ids, config.tx, port, this.ring, this.replicas);
   }
 
   start(): void {
     this.ring.start();
     this.replicas.start();
+    this.tm.start();
+    this.tp.start();
   }
 
   onMessage(from: NodeRef, msg: NodeMessage): void {
+    if (PARTICIPANT_MESSAGES.has(msg.type)) {
+      this.tp.onMessage(from, msg as TxMessage);
+      return;
+    }
+    if (COORDINATOR_MESSAGES.has(msg.type)) {
+      this.tm.onMessage(from, msg as TxMessage);
+      return;
+    }
     if (!STORE_MESSAGES.has(msg.type)) {
       this.ring.onMessage(from, msg as RingMessage);
       return;
@@ -82,7 +123,9 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
   }
 
   onTimer(tag: NodeTimer, id: number): void {
-    if (PROPOSER_TIMERS.has(tag.type)) this.kv.onTimer(tag as StoreTimer);
+    if (COORDINATOR_TIMERS.has(tag.type)) this.tm.onTimer(tag as TxTimer);
+    else if (tag.type === "txLockCheck") this.tp.onTimer(tag as TxTimer);
+    else if (PROPOSER_TIMERS.has(tag.type)) this.kv.onTimer(tag as StoreTimer);
     else if (STORE_TIMERS.has(tag.type)) this.replicas.onTimer(tag as StoreTimer);
     else this.ring.onTimer(tag as RingTimer);
     void id;
@@ -101,6 +144,17 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
 
   put(key: string, value: Value, onDone: (result: KvResult) => void): void {
     this.submit(key, { kind: "put", value }, onDone);
+  }
+
+  // ---- transactions (§7) --------------------------------------------------------------------------
+
+  /** A new transaction on this node (this node is its TM): read, write, then commit. */
+  transaction(): Transaction {
+    return new Transaction({
+      submit: (key, op, onDone) => this.kv.submit(key, op, onDone),
+      commitLog: (log: readonly TxEntry[], onDone: (outcome: TxOutcome) => void) =>
+        this.tm.commit(log, onDone),
+    });
   }
 
   // ---- the ring API (RingNodeApi), as the ring has it ----------------------------------------------

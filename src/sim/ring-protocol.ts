@@ -13,6 +13,7 @@ import type { RingNodeApi } from "../overlay/ring-view.js";
 import { DEFAULT_PROPOSER, type ProposerConfig } from "../store/kv-proposer.js";
 import { DEFAULT_STORE, type StoreConfig } from "../store/replica-store.js";
 import { MemoryStorePort } from "../store/store-port.js";
+import { DEFAULT_TX, type TxConfig } from "../tx/tx-coordinator.js";
 import type { ParamValue } from "./scenario.js";
 
 export type RingProcess<M extends MessageBase, T extends TimerTagBase> = Process<M, T> & RingNodeApi;
@@ -45,6 +46,7 @@ export function selfmanRing(
     overlay?: Partial<OverlayConfig>;
     store?: Partial<StoreConfig>;
     proposer?: Partial<ProposerConfig>;
+    tx?: Partial<TxConfig>;
   } = {},
 ): RingProtocol<NodeMessage, NodeTimer> {
   const overlay: OverlayConfig = { ...DEFAULT_OVERLAY, ...overrides.overlay };
@@ -54,6 +56,7 @@ export function selfmanRing(
     ...overrides.proposer,
     replication: store.replication,
   };
+  const tx: TxConfig = { ...DEFAULT_TX, ...overrides.tx, replication: store.replication };
   return {
     name: "relaxed",
     fingerArity: overlay.k,
@@ -68,7 +71,7 @@ export function selfmanRing(
       opDeadlineMs: proposer.deadlineMs,
     },
     create: (env, ids, accessPoint) =>
-      new SelfmanNode(env, { overlay, store, proposer }, ids, new MemoryStorePort(ids), accessPoint),
+      new SelfmanNode(env, { overlay, store, proposer, tx }, ids, new MemoryStorePort(ids), accessPoint),
     isFailureDetectorMessage: (type) => type === "ping" || type === "pong",
   };
 }

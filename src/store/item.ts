@@ -3,6 +3,7 @@
 // the round-based register's state — the highest round it promised (readRound) and the round of the
 // write it holds (writeRound). Plain data: the same record lives in memory or on disk.
 import type { RingId } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
 
 /** A value a client stores: JSON data. */
 export type Value = null | boolean | number | string | readonly Value[] | { readonly [key: string]: Value };
@@ -38,6 +39,29 @@ export interface StoredItem {
    * twice.
    */
   readonly writers: readonly number[];
+  /**
+   * The transactions prepared on this replica (algorithms.md §7.5): while any is held, register
+   * writes are refused, and while a write lock is held register promises are too. Stored with the
+   * item, so a lock moves with hand-over and repair and survives a restart.
+   */
+  readonly locks: readonly TxLock[];
+}
+
+/**
+ * A transaction's lock on one replica: a read lock pins the version the transaction read; a write
+ * lock holds the value the commit will write, at `version + 1`, with the register round `round` the
+ * replica promised at prepare time (so a commit is an ordinary register write, §7.10 "one item model").
+ */
+export interface TxLock {
+  readonly tid: string;
+  readonly kind: "read" | "write";
+  /** The version the transaction read. */
+  readonly version: number;
+  readonly round: Round;
+  readonly value: Value;
+  readonly tombstone: boolean;
+  /** The transaction's acceptors, TM first: whom a lock left behind asks for the outcome. */
+  readonly acceptors: readonly NodeRef[];
 }
 
 /** How many writer ids an item remembers. */
@@ -54,6 +78,7 @@ export function emptyItem(key: string, replicaId: RingId): StoredItem {
     readRound: ROUND_ZERO,
     writeRound: ROUND_ZERO,
     writers: [],
+    locks: [],
   };
 }
 
@@ -63,7 +88,21 @@ export function emptyItem(key: string, replicaId: RingId): StoredItem {
  * another already accepted or promised.
  */
 export function mergeItems(mine: StoredItem | undefined, theirs: StoredItem): StoredItem {
-  if (mine === undefined) return theirs;
+  if (mine === undefined) return { ...theirs, locks: liveLocks(theirs.locks, theirs.version) };
   const newer = compareRounds(theirs.writeRound, mine.writeRound) > 0 ? theirs : mine;
-  return { ...newer, readRound: maxRound(mine.readRound, theirs.readRound) };
+  const older = newer === mine ? theirs : mine;
+  const locks = [...newer.locks, ...older.locks.filter((l) => !newer.locks.some((n) => n.tid === l.tid))];
+  return {
+    ...newer,
+    readRound: maxRound(mine.readRound, theirs.readRound),
+    locks: liveLocks(locks, newer.version),
+  };
+}
+
+/**
+ * The locks a replica at `version` still honours (§7.5): one whose transaction read an older version
+ * can no longer commit here (a later write went through), so it pins nothing.
+ */
+function liveLocks(locks: readonly TxLock[], version: number): readonly TxLock[] {
+  return locks.every((l) => l.version >= version) ? locks : locks.filter((l) => l.version >= version);
 }

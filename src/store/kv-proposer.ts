@@ -97,7 +97,8 @@ export class KvProposer {
   private readonly ids: IdSpace;
   private readonly config: ProposerConfig;
   private readonly ring: RingAccess;
-  private readonly owners: OwnerCache;
+  /** Who owns which replica ids, as far as replies said (shared with the transaction manager). */
+  readonly owners: OwnerCache;
   private readonly ops = new Map<number, Operation>();
   /** Phase message id → operation id. */
   private readonly byMsg = new Map<number, number>();
@@ -195,6 +196,11 @@ export class KvProposer {
     this.sendPhase(id, operation);
   }
 
+  /** A round above every round this node has seen: for a transaction's commit (tx-coordinator.ts). */
+  nextRound(): Round {
+    return this.newRound(ROUND_ZERO);
+  }
+
   private newRound(seen: Round): Round {
     this.roundCounter = Math.max(this.roundCounter, seen.counter) + 1;
     return { counter: this.roundCounter, proposer: this.ring.self.nonce };
@@ -242,13 +248,18 @@ export class KvProposer {
     const replies = [...operation.replies.values()];
     const oks = replies.filter((r) => r.status === "ok");
     const nacks = replies.filter((r) => r.status === "nack").length;
+    const locked = replies.filter((r) => r.status === "locked").length;
     const silent = this.config.replication - replies.length;
     if (oks.length < this.majority) {
       if (oks.length + silent >= this.majority) return; // still possible: wait
       this.retry(
         id,
         operation,
-        nacks > 0 ? "a higher round got there first" : "fewer than a majority of the replicas are serving",
+        locked > 0
+          ? "a transaction holds the key"
+          : nacks > 0
+            ? "a higher round got there first"
+            : "fewer than a majority of the replicas are serving",
       );
       return;
     }
@@ -349,6 +360,8 @@ export class KvProposer {
     if (operation === undefined) return;
     this.ops.delete(id);
     this.byMsg.delete(operation.msgId);
+    // Remember the highest round the replicas showed: a transaction's commit round must exceed it.
+    this.roundCounter = Math.max(this.roundCounter, operation.seen.counter);
     operation.onDone(result);
   }
 }

@@ -15,12 +15,17 @@ import {
   tagged,
   uint,
 } from "../core/schema.js";
-import type { Round, StoredItem, Value } from "./item.js";
+import { nodeRefSchema } from "../overlay/message-schema.js";
+import type { Round, StoredItem, TxLock, Value } from "./item.js";
 import { WRITERS_KEPT } from "./item.js";
 import type { ItemState, Span, StoreMessage } from "./store-messages.js";
 
 /** The longest key a client may use. */
 export const MAX_KEY_LENGTH = 1024;
+/** The longest transaction id (`tm-nonce.sequence`). */
+export const TID_LENGTH = 64;
+/** At most this many transactions hold one replica at once (read locks add up; one write lock). */
+const MAX_LOCKS = 1024;
 /** At most this many items in one hand-over or repair answer (a frame is at most 1 MiB anyway). */
 const MAX_ITEMS = 100_000;
 
@@ -38,6 +43,15 @@ export function storeMessageVariants(ids: IdSpace) {
     writeRound: round,
     writers,
   });
+  const lock: Schema<TxLock> = object({
+    tid: str(TID_LENGTH),
+    kind: literal("read", "write"),
+    version: uint(),
+    round,
+    value,
+    tombstone: bool,
+    acceptors: array(nodeRefSchema(ids), 64),
+  });
   const item: Schema<StoredItem> = object({
     key,
     replicaId: id,
@@ -47,6 +61,7 @@ export function storeMessageVariants(ids: IdSpace) {
     readRound: round,
     writeRound: round,
     writers,
+    locks: array(lock, MAX_LOCKS),
   });
   const span: Schema<Span> = object({ from: id, to: id });
   const items = array(item, MAX_ITEMS);
@@ -67,7 +82,7 @@ export function storeMessageVariants(ids: IdSpace) {
     regReply: object({
       op: uint(),
       replicaId: id,
-      status: literal("ok", "nack", "abstain", "notResponsible"),
+      status: literal("ok", "nack", "locked", "abstain", "notResponsible"),
       item: nullable(state),
       seen: round,
       pred: nullable(id),

@@ -11,6 +11,8 @@ export interface AcceptorAnswer {
   readonly ok: boolean;
   /** The highest round this replica has seen (a refused proposer retries above it). */
   readonly seen: Round;
+  /** Refused because a transaction holds the key (§7.10: the proposer retries after a back-off). */
+  readonly locked: boolean;
 }
 
 export function stateOf(item: StoredItem): ItemState {
@@ -27,14 +29,19 @@ export function seenRound(item: StoredItem): Round {
   return maxRound(item.readRound, item.writeRound);
 }
 
-/** Phase 1: promise `round` if it is at least the promise held and above the write held. */
+/**
+ * Phase 1: promise `round` if it is at least the promise held and above the write held — and no
+ * transaction holds a write lock (its commit is a write with the round promised at prepare time).
+ */
 export function acceptRead(item: StoredItem, round: Round): AcceptorAnswer {
+  if (item.locks.some((l) => l.kind === "write"))
+    return { item, ok: false, seen: seenRound(item), locked: true };
   const ok = compareRounds(round, item.readRound) >= 0 && compareRounds(round, item.writeRound) > 0;
   const next = ok && compareRounds(round, item.readRound) > 0 ? { ...item, readRound: round } : item;
-  return { item: next, ok, seen: seenRound(next) };
+  return { item: next, ok, seen: seenRound(next), locked: false };
 }
 
-/** Phase 2: take the write of `round` unless a higher round was promised or written. */
+/** Phase 2: take the write of `round` unless a higher round was promised or written, or a transaction holds the key. */
 export function acceptWrite(
   item: StoredItem,
   round: Round,
@@ -45,9 +52,10 @@ export function acceptWrite(
 ): AcceptorAnswer {
   // The same write again (its first answer was lost): accepted already.
   if (compareRounds(round, item.writeRound) === 0 && item.version === version)
-    return { item, ok: true, seen: seenRound(item) };
+    return { item, ok: true, seen: seenRound(item), locked: false };
+  if (item.locks.length > 0) return { item, ok: false, seen: seenRound(item), locked: true };
   const ok = compareRounds(round, item.readRound) >= 0 && compareRounds(round, item.writeRound) > 0;
-  if (!ok) return { item, ok, seen: seenRound(item) };
+  if (!ok) return { item, ok, seen: seenRound(item), locked: false };
   const next: StoredItem = {
     ...item,
     value,
@@ -57,5 +65,5 @@ export function acceptWrite(
     writeRound: round,
     readRound: maxRound(item.readRound, round),
   };
-  return { item: next, ok, seen: seenRound(next) };
+  return { item: next, ok, seen: seenRound(next), locked: false };
 }

@@ -350,7 +350,7 @@ export class ReplicaStore {
         ? acceptRead(item, msg.round)
         : acceptWrite(item, msg.round, msg.value, msg.version, msg.tombstone, msg.writers);
     if (answer.item !== item) this.port.put(answer.item);
-    reply(answer.ok ? "ok" : "nack", answer.item);
+    reply(answer.ok ? "ok" : answer.locked ? "locked" : "nack", answer.item);
   }
 
   private isReplicaOf(key: string, replicaId: RingId): boolean {

@@ -5,8 +5,11 @@ import type { RingId } from "../core/id-space.js";
 import type { Msg } from "../core/message.js";
 import type { Round, StoredItem, Value } from "./item.js";
 
-/** What a replica answers a register request: ok, refused (a higher round was seen), or cannot say. */
-export type ReplyStatus = "ok" | "nack" | "abstain" | "notResponsible";
+/**
+ * What a replica answers a register request: ok, refused (a higher round was seen, or a transaction
+ * holds the key), or cannot say.
+ */
+export type ReplyStatus = "ok" | "nack" | "locked" | "abstain" | "notResponsible";
 
 /** A ring interval (from, to] in a message. */
 export interface Span {

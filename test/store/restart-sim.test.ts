@@ -20,8 +20,14 @@ import type { Value } from "../../src/store/item.js";
 import { DEFAULT_PROPOSER, type KvResult } from "../../src/store/kv-proposer.js";
 import { DEFAULT_STORE } from "../../src/store/replica-store.js";
 import { MemoryStorePort } from "../../src/store/store-port.js";
+import { DEFAULT_TX } from "../../src/tx/tx-coordinator.js";
 
-const CONFIG: NodeConfig = { overlay: DEFAULT_OVERLAY, store: DEFAULT_STORE, proposer: DEFAULT_PROPOSER };
+const CONFIG: NodeConfig = {
+  overlay: DEFAULT_OVERLAY,
+  store: DEFAULT_STORE,
+  proposer: DEFAULT_PROPOSER,
+  tx: DEFAULT_TX,
+};
 const NODES = 8;
 const KEYS = 60;
 const START_GAP_MS = 500;

@@ -19,6 +19,7 @@ import type { LookupResult } from "../../overlay/ring-view.js";
 import type { KvOp, KvResult } from "../../store/kv-proposer.js";
 import { DEFAULT_PROPOSER } from "../../store/kv-proposer.js";
 import { DEFAULT_STORE } from "../../store/replica-store.js";
+import { DEFAULT_TX } from "../../tx/tx-coordinator.js";
 import { LiveEnv } from "./live-env.js";
 import { LmdbStorePort } from "./lmdb-store.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
@@ -110,6 +111,7 @@ export class LiveNode {
         overlay: { ...DEFAULT_OVERLAY, ...options.overlay },
         store: DEFAULT_STORE,
         proposer: DEFAULT_PROPOSER,
+        tx: DEFAULT_TX,
       },
       ids,
       store,

@@ -96,7 +96,9 @@ export class LmdbStorePort implements StorePort {
   }
 
   private decode(replicaId: RingId, key: string, bytes: Buffer): StoredItem {
-    return { ...(packr.unpack(bytes) as StoredValue), replicaId, key };
+    // Items written before transactions existed have no locks field.
+    const stored = packr.unpack(bytes) as StoredValue;
+    return { ...stored, locks: stored.locks ?? [], replicaId, key };
   }
 
   private decodeRange(bytes: Buffer): Interval {

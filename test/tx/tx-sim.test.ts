@@ -1,0 +1,246 @@
+// Paxos Commit in the simulator (algorithms.md §7.4–§7.8, §9 B9/B10), on a small ring with constant
+// latency: a failure-free commit takes 5 one-way delays and is seen by later reads; concurrent
+// conflicting transactions never both commit; a TM crash at any point is finished by an rTM, and
+// every replica of a key ends with the same outcome and no lock left; with a majority of a key's
+// replicas gone a transaction on it never commits.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { NodeRef } from "../../src/core/node-ref.js";
+import {
+  type NodeConfig,
+  type NodeMessage,
+  type NodeTimer,
+  SelfmanNode,
+} from "../../src/node/selfman-node.js";
+import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
+import { Simulator } from "../../src/runtime/sim/simulator.js";
+import type { Value } from "../../src/store/item.js";
+import { DEFAULT_PROPOSER, type KvResult } from "../../src/store/kv-proposer.js";
+import { DEFAULT_STORE } from "../../src/store/replica-store.js";
+import { replicaIds } from "../../src/store/replicas.js";
+import { MemoryStorePort } from "../../src/store/store-port.js";
+import type { Transaction, TxReadResult } from "../../src/tx/transaction.js";
+import { DEFAULT_TX, type TxOutcome } from "../../src/tx/tx-coordinator.js";
+
+const LATENCY_MS = 10;
+const CONFIG: NodeConfig = {
+  overlay: DEFAULT_OVERLAY,
+  store: DEFAULT_STORE,
+  proposer: DEFAULT_PROPOSER,
+  tx: DEFAULT_TX,
+};
+
+class Cluster {
+  readonly sim: Simulator<NodeMessage, NodeTimer>;
+  readonly nodes: SelfmanNode[] = [];
+  readonly ports: MemoryStorePort[] = [];
+
+  constructor(seed: number, size: number) {
+    this.sim = new Simulator<NodeMessage, NodeTimer>({
+      seed,
+      network: { latency: { kind: "constant", ms: LATENCY_MS }, loss: 0 },
+    });
+    for (let i = 0; i < size; i++) {
+      this.sim.addNode((env) => {
+        const port = new MemoryStorePort(this.sim.ids);
+        const contact: NodeRef | null = i === 0 ? null : (this.sim.nodes[0]?.ref ?? null);
+        const node = new SelfmanNode(env, CONFIG, this.sim.ids, port, contact);
+        this.nodes[i] = node;
+        this.ports[i] = port;
+        return node;
+      });
+      this.run(300);
+    }
+    this.run(30_000);
+  }
+
+  run(ms: number): void {
+    this.sim.run(this.sim.nowMs + ms);
+  }
+
+  /** Runs `work` on node `via` until `done` is called; returns what it was called with. */
+  until<T>(start: (done: (value: T) => void) => void, limitMs = 60_000): T {
+    let out: { value: T } | null = null;
+    start((value) => {
+      out = { value };
+    });
+    const deadline = this.sim.nowMs + limitMs;
+    while (out === null && this.sim.nowMs < deadline) this.run(5);
+    assert.ok(out !== null, "answered in time");
+    return (out as { value: T }).value;
+  }
+
+  /** A transaction on node `via` that reads each key and writes `write(key, old)`. */
+  readModifyWrite(
+    via: number,
+    keys: readonly string[],
+    write: (key: string, old: Value) => Value,
+  ): TxOutcome {
+    const tx = this.nodes[via]?.transaction() as Transaction;
+    for (const key of keys) {
+      const read = this.until<TxReadResult>((done) => tx.read(key, done));
+      if (!read.ok) return read;
+      this.until<boolean>((done) => tx.write(key, write(key, read.value), (r) => done(r.ok)));
+    }
+    return this.until<TxOutcome>((done) => tx.commit(done));
+  }
+
+  get(via: number, key: string): KvResult {
+    return this.until<KvResult>((done) => this.nodes[via]?.get(key, done));
+  }
+
+  /** Every live replica of `key`: its version, value and locks. */
+  replicas(key: string): { version: number; value: Value; locks: number }[] {
+    const ids = replicaIds(this.sim.ids, CONFIG.store.replication, key);
+    const out: { version: number; value: Value; locks: number }[] = [];
+    this.ports.forEach((port, i) => {
+      if (!this.sim.isAlive(i)) return;
+      for (const id of ids) {
+        const item = port.get(id, key);
+        if (item !== undefined)
+          out.push({ version: item.version, value: item.value, locks: item.locks.length });
+      }
+    });
+    return out;
+  }
+}
+
+describe("Paxos Commit in the simulator", () => {
+  it("transactions increment counters exactly: committed ones are all there, aborted ones are not", () => {
+    const c = new Cluster(2, 8);
+    let committed = 0;
+    for (let i = 0; i < 20; i++) {
+      const outcome = c.readModifyWrite(
+        i % 8,
+        ["x", "y"],
+        (_key, old) => (typeof old === "number" ? old : 0) + 1,
+      );
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+      if (outcome.committed) committed++;
+    }
+    assert.equal(committed, 20, "sequential transactions do not conflict");
+    for (const key of ["x", "y"]) {
+      const got = c.get(3, key);
+      assert.ok(got.ok && got.value === 20, `${key}: ${JSON.stringify(got)}`);
+      c.run(1000);
+      assert.ok(
+        c.replicas(key).every((r) => r.locks === 0),
+        "no lock left",
+      );
+    }
+  });
+
+  it("of concurrent transactions that read and write the same key, at most one commits", () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const c = new Cluster(seed, 8);
+      assert.ok(c.readModifyWrite(0, ["k"], () => 0).ok);
+      const txs = [1, 4, 6].map((via) => c.nodes[via]?.transaction() as Transaction);
+      for (const tx of txs) c.until<boolean>((done) => tx.read("k", (r) => done(r.ok)));
+      for (const [i, tx] of txs.entries())
+        c.until<boolean>((done) => tx.write("k", i + 1, (r) => done(r.ok)));
+      const outcomes: (TxOutcome | undefined)[] = [undefined, undefined, undefined];
+      for (const [i, tx] of txs.entries())
+        tx.commit((o) => {
+          outcomes[i] = o;
+        });
+      c.run(30_000);
+      assert.ok(
+        outcomes.every((o) => o !== undefined),
+        "every commit is answered",
+      );
+      const winners = outcomes.flatMap((o, i) => (o?.ok && o.committed ? [i + 1] : []));
+      assert.ok(winners.length <= 1, `seed ${seed}: ${JSON.stringify(outcomes)}`);
+      for (const o of outcomes) if (o?.ok && !o.committed) assert.deepEqual(o.conflicts, ["k"]);
+      const got = c.get(2, "k");
+      assert.ok(got.ok);
+      assert.equal(got.value, winners[0] ?? 0);
+      assert.ok(
+        c.replicas("k").every((r) => r.locks === 0),
+        "no lock left",
+      );
+    }
+  });
+
+  it("a TM crashing at any point of the commit is finished by an rTM: both keys or neither, no lock left", () => {
+    for (let crashAtMs = 0; crashAtMs <= 60; crashAtMs += 10) {
+      const c = new Cluster(10 + crashAtMs, 10);
+      assert.ok(c.readModifyWrite(3, ["a", "b"], () => "old").ok);
+      const tx = c.nodes[3]?.transaction() as Transaction;
+      for (const key of ["a", "b"]) {
+        c.until<boolean>((done) => tx.read(key, (r) => done(r.ok)));
+        c.until<boolean>((done) => tx.write(key, "new", (r) => done(r.ok)));
+      }
+      tx.commit(() => {});
+      c.run(crashAtMs);
+      c.sim.crash(3);
+      c.run(60_000);
+      const a = c.get(5, "a");
+      const b = c.get(7, "b");
+      assert.ok(a.ok && b.ok, `crash at ${crashAtMs} ms: reads answer`);
+      assert.equal(a.value, b.value, `crash at ${crashAtMs} ms: atomic (${a.value} / ${b.value})`);
+      for (const key of ["a", "b"])
+        assert.ok(
+          c.replicas(key).every((r) => r.locks === 0),
+          `${key}: no lock left`,
+        );
+    }
+  });
+
+  it("commits with a minority of a key's replicas crashed, never with a majority", () => {
+    const c = new Cluster(7, 12);
+    assert.ok(c.readModifyWrite(0, ["m"], () => 0).ok);
+    const owners = (key: string) =>
+      replicaIds(c.sim.ids, CONFIG.store.replication, key).map((id) =>
+        c.nodes.findIndex((n, i) => c.sim.isAlive(i) && n.ring.owns(id)),
+      );
+    const first = owners("m").find((i) => i !== 0) as number;
+    c.sim.crash(first);
+    c.run(30_000);
+    const one = c.readModifyWrite(0, ["m"], () => 1);
+    assert.ok(one.ok && one.committed, `one replica down: ${JSON.stringify(one)}`);
+    // Read and write first, then lose three of the four replicas: the commit must not succeed.
+    const tx = c.nodes[0]?.transaction() as Transaction;
+    c.until<boolean>((done) => tx.read("m", (r) => done(r.ok)));
+    c.until<boolean>((done) => tx.write("m", 2, (r) => done(r.ok)));
+    const rest = [...new Set(owners("m"))].filter((i) => i !== 0);
+    assert.ok(rest.length >= 3, "the replicas of m live on three nodes other than the TM");
+    for (const i of rest.slice(0, 3)) c.sim.crash(i);
+    const two = c.until<TxOutcome>((done) => tx.commit(done));
+    assert.ok(!(two.ok && two.committed), `a majority down must not commit: ${JSON.stringify(two)}`);
+    // Later, with the lost replicas' ranges taken over but not repairable, still no commit.
+    c.run(30_000);
+    const three = c.readModifyWrite(0, ["m"], () => 3);
+    assert.ok(!(three.ok && three.committed), `still no commit: ${JSON.stringify(three)}`);
+  });
+
+  it("a failure-free commit of two keys takes 5 one-way delays, and reads see it", () => {
+    const c = new Cluster(1, 8);
+    // warm the caches (owners, rTMs) with a first transaction
+    assert.deepEqual(c.readModifyWrite(2, ["a", "b"], () => 1).ok, true);
+    const tx = c.nodes[2]?.transaction() as Transaction;
+    c.until<boolean>((done) => tx.read("a", (r) => done(r.ok)));
+    c.until<boolean>((done) => tx.read("b", (r) => done(r.ok)));
+    c.until<boolean>((done) => tx.write("a", 2, (r) => done(r.ok)));
+    c.until<boolean>((done) => tx.write("b", 3, (r) => done(r.ok)));
+    const startedMs = c.sim.nowMs;
+    let endedMs = 0;
+    const outcome = c.until<TxOutcome>((done) =>
+      tx.commit((o) => {
+        endedMs = c.sim.nowMs;
+        done(o);
+      }),
+    );
+    assert.ok(outcome.ok && outcome.committed, JSON.stringify(outcome));
+    // 5 when no replica or acceptor is the TM's own node (a message to oneself takes no time)
+    const delays = (endedMs - startedMs) / LATENCY_MS;
+    assert.ok(delays <= 5, `commit took ${delays} one-way delays`);
+    for (const [key, value] of [
+      ["a", 2],
+      ["b", 3],
+    ] as const) {
+      const got = c.get(5, key);
+      assert.ok(got.ok);
+      assert.equal(got.value, value);
+    }
+  });
+});
