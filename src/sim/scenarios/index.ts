@@ -6,8 +6,9 @@ import { netChaos } from "./net-chaos.js";
 import { ppl08 } from "./ppl08.js";
 import { replicaMaintenance } from "./replica-maintenance.js";
 import { ring } from "./ring.js";
+import { tx } from "./tx.js";
 
-export const scenarios: readonly Scenario[] = [ring, joinStorm, ppl08, kv, replicaMaintenance, netChaos];
+export const scenarios: readonly Scenario[] = [ring, joinStorm, ppl08, kv, replicaMaintenance, netChaos, tx];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);

@@ -1,0 +1,152 @@
+// `selfman sim tx`: Paxos Commit under churn, loss, TM crashes and partitions (issue 6, METRICS.md
+// §2). A ring is built by joins and settles; `--clients` clients run list-append transactions over
+// `--keys` keys during `--duration` seconds of faults; after the quiet phase the whole history must
+// be serializable and no committed append may be missing from the stores.
+import { parseLatency } from "../../runtime/sim/latency.js";
+import { parseCount, parseLatencyFlag, parseNumber, parseProbability, parseRates } from "../params.js";
+import { runRing } from "../ring-harness.js";
+import { selfmanRing } from "../ring-protocol.js";
+import type { Metrics, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import { txWorkload } from "../tx-workload.js";
+import { ringRunConfig } from "./ring.js";
+
+export const txOptions = [
+  {
+    name: "clients",
+    arg: "n",
+    describe: "clients running transactions",
+    default: 20,
+    parse: parseCount("clients", 1, 10_000),
+  },
+  {
+    name: "keys",
+    arg: "n",
+    describe: "list-valued keys the transactions choose from, uniformly",
+    default: 50,
+    parse: parseCount("keys", 1, 1_000_000),
+  },
+  {
+    name: "churn",
+    arg: "J,C,L",
+    describe: "joins, crashes, graceful leaves per second during measure",
+    default: "0,0,0",
+    parse: parseRates("churn", ["J", "C", "L"]),
+  },
+  {
+    name: "loss",
+    arg: "p",
+    describe: "message loss probability",
+    default: 0,
+    parse: parseProbability("loss"),
+  },
+  {
+    name: "latency",
+    arg: "spec",
+    describe: "one-way latency: const:MS | uniform:MIN-MAX | lognormal:MEDIAN,SIGMA",
+    default: "const:10",
+    parse: parseLatencyFlag,
+  },
+  {
+    name: "tmCrash",
+    arg: "p",
+    describe: "probability that a transaction's TM crashes at a random point of its commit",
+    default: 0,
+    parse: parseProbability("tm-crash"),
+  },
+  {
+    name: "partitionEvery",
+    arg: "sec",
+    describe: "split the network in two this often during measure (0: never)",
+    default: 0,
+    parse: parseNumber("partition-every", 0),
+  },
+  {
+    name: "partitionMs",
+    arg: "ms",
+    describe: "how long each partition lasts",
+    default: 1500,
+    parse: parseNumber("partition-ms", 0),
+  },
+  {
+    name: "f",
+    arg: "f",
+    describe: "replication degree (a power of two)",
+    default: 4,
+    parse: parseCount("f", 1, 64),
+  },
+] as const;
+
+export function runTx(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
+  const replication = Number(params.f);
+  const protocol = selfmanRing({ store: { replication } });
+  const latency = parseLatency(String(params.latency));
+  const oneWayMs = latency.kind === "constant" ? latency.ms : null;
+  const run = runRing(
+    protocol,
+    { seed: params.seed, network: { latency, loss: Number(params.loss) } },
+    ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
+    progress,
+    () => {},
+    txWorkload({
+      clients: Number(params.clients),
+      keys: Number(params.keys),
+      replication,
+      clientTimeoutMs: 40_000,
+      thinkMs: 20,
+      tmCrash: Number(params.tmCrash),
+      tmCrashWindowMs: 8 * (oneWayMs ?? 10),
+      partitionEverySec: Number(params.partitionEvery),
+      partitionMs: Number(params.partitionMs),
+      constantLatencyMs: oneWayMs,
+    }),
+  );
+  const m = run.metrics();
+  const violations = [...run.sim.violations];
+  if (m.serializable === false)
+    violations.push({
+      invariant: "serializable",
+      atMs: run.sim.nowMs,
+      message: `anomalies: ${String(m.anomalyKinds)}`,
+    });
+  if (m.lostCommits !== 0)
+    violations.push({ invariant: "no lost commit", atMs: run.sim.nowMs, message: `${m.lostCommits} lost` });
+  const shown = [
+    "txs",
+    "committed",
+    "aborted",
+    "failed",
+    "serializable",
+    "anomalies",
+    "anomalyKinds",
+    "lostCommits",
+    "locksLeft",
+    "commitDelays",
+    "commitLatencyP50Ms",
+    "commitLatencyP99Ms",
+    "abortRate",
+    "tmCrashes",
+    "partitions",
+    "liveNodes",
+    "perfect",
+    "convergedAtSec",
+    "messages",
+    "messagesByType",
+  ];
+  const metrics: Metrics = Object.fromEntries(shown.map((name) => [name, m[name] ?? null]));
+  return {
+    metrics,
+    violations,
+    events: run.sim.stats.events,
+    traceHash: run.sim.trace.hex(),
+    constants: { ...protocol.constants, settleSec: 30, quietSec: 60 },
+  };
+}
+
+export const tx: Scenario = {
+  name: "tx",
+  summary:
+    "transactions: list-append clients under churn, loss, TM crashes and partitions; serializability checked",
+  defaults: { nodes: 100, duration: 300 },
+  options: txOptions,
+  run: (params, context) => runTx(params, (f) => context.progress(f)),
+};

@@ -1,0 +1,280 @@
+// The transaction workload (issue 6, METRICS.md §2): clients, each attached to a ring member, run
+// transactions one at a time over `keys` list-valued keys — each touches 1–3 keys, reading each and
+// appending a unique number to about half of them (read, then write the longer list). Every
+// transaction is recorded with its outcome: committed (ok), aborted (fail: it did not happen), or
+// unknown (info: a timeout, or its TM crashed). At the end the history is checked (Elle-style,
+// src/check/tx-history.ts) against the final lists read from the stores themselves; a committed
+// append missing there is a lost commit. Optional faults: TM crashes at a random point of the commit,
+// and short network partitions.
+import { checkTxHistory, type TxMicroOp, type TxRecord, type TxStatus } from "../check/tx-history.js";
+import type { RingId } from "../core/id-space.js";
+import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
+import type { Prng } from "../runtime/sim/prng.js";
+import type { StoredItem, Value } from "../store/item.js";
+import { replicaIds } from "../store/replicas.js";
+import type { Transaction, TxReadResult } from "../tx/transaction.js";
+import type { TxOutcome } from "../tx/tx-coordinator.js";
+import type { RingRunContext, RingWorkload } from "./ring-harness.js";
+import type { Metrics } from "./scenario.js";
+
+export interface TxWorkloadConfig {
+  readonly clients: number;
+  readonly keys: number;
+  readonly replication: number;
+  /** A client gives up on a transaction after this (its node may have crashed) and moves on. */
+  readonly clientTimeoutMs: number;
+  /** Pause between a client's transactions: uniform in [0, this). */
+  readonly thinkMs: number;
+  /** Probability that a transaction's TM crashes at a random point of its commit. */
+  readonly tmCrash: number;
+  /** The window the TM crash is drawn from, after the commit starts (covers every phase). */
+  readonly tmCrashWindowMs: number;
+  /** Seconds between network partitions during measure (0: none); each lasts partitionMs. */
+  readonly partitionEverySec: number;
+  readonly partitionMs: number;
+  /** The one-way latency when it is constant (commit delays are counted in it), else null. */
+  readonly constantLatencyMs: number | null;
+}
+
+type Ctx = RingRunContext<NodeMessage, NodeTimer>;
+
+interface Client {
+  readonly id: number;
+  node: number | null;
+  seq: number;
+  /** The transaction in flight (its record index), or null. */
+  inFlight: number | null;
+}
+
+interface Recorded {
+  readonly process: number;
+  readonly ops: TxMicroOp[];
+  status: TxStatus;
+  readonly callMs: number;
+  returnMs: number;
+  commitStartMs: number | null;
+}
+
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
+}
+
+export interface TxWorkload extends RingWorkload<NodeMessage, NodeTimer> {
+  readonly keys: readonly string[];
+  history(): readonly TxRecord[];
+}
+
+export function txWorkload(config: TxWorkloadConfig): TxWorkload {
+  const keys = Array.from({ length: config.keys }, (_, i) => `list-${i}`);
+  const records: Recorded[] = [];
+  const commitLatencies: number[] = [];
+  let committed = 0;
+  let aborted = 0;
+  let failed = 0;
+  let tmCrashes = 0;
+  let partitions = 0;
+
+  function start(ctx: Ctx): void {
+    const rng = ctx.sim.rng.split("tx-clients");
+    const clients: Client[] = Array.from({ length: config.clients }, (_, id) => ({
+      id,
+      node: null,
+      seq: 0,
+      inFlight: null,
+    }));
+    for (const client of clients) ctx.sim.after(rng.next() * 100, () => issue(ctx, rng, client));
+    schedulePartitions(ctx, rng);
+  }
+
+  function attach(ctx: Ctx, rng: Prng, client: Client): SelfmanNode | null {
+    let node = client.node === null ? null : (ctx.processOf(client.node) as SelfmanNode | null);
+    if (node === null || !node.isMember) {
+      const member = ctx.randomMember(rng);
+      const index = member === undefined ? undefined : ctx.sim.nodeByAddr(member.self.addr)?.index;
+      client.node = index ?? null;
+      node = index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
+    }
+    return node;
+  }
+
+  function next(ctx: Ctx, rng: Prng, client: Client): void {
+    if (ctx.sim.nowMs > ctx.measureEndMs) return;
+    ctx.sim.after(rng.next() * config.thinkMs, () => issue(ctx, rng, client));
+  }
+
+  function issue(ctx: Ctx, rng: Prng, client: Client): void {
+    if (ctx.sim.nowMs > ctx.measureEndMs) return;
+    const node = attach(ctx, rng, client);
+    if (node === null) {
+      ctx.sim.after(1000, () => issue(ctx, rng, client));
+      return;
+    }
+    const touched = rng.shuffle([...keys.keys()]).slice(0, 1 + rng.int(3));
+    const plan = touched.map((k) => ({ key: keys[k] as string, append: rng.next() < 0.5 }));
+    const record: Recorded = {
+      process: client.id,
+      ops: [],
+      status: "info",
+      callMs: ctx.sim.nowMs,
+      returnMs: Number.POSITIVE_INFINITY,
+      commitStartMs: null,
+    };
+    records.push(record);
+    const index = records.length - 1;
+    client.inFlight = index;
+    const tx = node.transaction();
+    const finish = (status: TxStatus | null) => {
+      if (client.inFlight !== index) return; // the client gave up on it already
+      client.inFlight = null;
+      // null: it never reached commit, so nothing of it happened
+      record.status = status ?? "fail";
+      record.returnMs = ctx.sim.nowMs;
+      next(ctx, rng, client);
+    };
+    const step = (i: number) => {
+      const item = plan[i];
+      if (item === undefined) {
+        commit(ctx, rng, node, tx, record, finish);
+        return;
+      }
+      tx.read(item.key, (r: TxReadResult) => {
+        if (!r.ok || (r.found && !Array.isArray(r.value))) {
+          failed++;
+          finish(null); // nothing was committed: it did not happen
+          return;
+        }
+        const list = (r.found ? (r.value as readonly number[]) : []) as readonly number[];
+        record.ops.push({ f: "r", key: item.key, value: [...list] });
+        if (!item.append) {
+          step(i + 1);
+          return;
+        }
+        client.seq++;
+        const value = client.id * 1_000_000 + client.seq;
+        record.ops.push({ f: "append", key: item.key, value });
+        tx.write(item.key, [...list, value] as Value, () => step(i + 1));
+      });
+    };
+    step(0);
+    ctx.sim.after(config.clientTimeoutMs, () => {
+      if (client.inFlight !== index) return;
+      failed++;
+      client.node = null; // its node may be gone: attach elsewhere
+      finish(record.commitStartMs === null ? null : "info");
+    });
+  }
+
+  function commit(
+    ctx: Ctx,
+    rng: Prng,
+    node: SelfmanNode,
+    tx: Transaction,
+    record: Recorded,
+    finish: (status: TxStatus | null) => void,
+  ): void {
+    record.commitStartMs = ctx.sim.nowMs;
+    tx.commit((outcome: TxOutcome) => {
+      if (!outcome.ok) {
+        failed++;
+        finish("info");
+        return;
+      }
+      if (outcome.committed) {
+        committed++;
+        commitLatencies.push(ctx.sim.nowMs - (record.commitStartMs as number));
+      } else aborted++;
+      finish(outcome.committed ? "ok" : "fail");
+    });
+    if (config.tmCrash > 0 && rng.next() < config.tmCrash) {
+      const victim = ctx.sim.nodeByAddr(node.self.addr)?.index;
+      if (victim === undefined) return;
+      ctx.sim.after(rng.next() * config.tmCrashWindowMs, () => {
+        if (!ctx.sim.isAlive(victim) || ctx.members.size <= 8) return;
+        tmCrashes++;
+        ctx.sim.crash(victim);
+        ctx.addNode(); // keep the ring's size
+      });
+    }
+  }
+
+  function schedulePartitions(ctx: Ctx, rng: Prng): void {
+    if (config.partitionEverySec <= 0) return;
+    ctx.sim.every(config.partitionEverySec * 1000, ctx.measureEndMs - config.partitionMs, () => {
+      const n = ctx.sim.nodes.length;
+      const order = rng.shuffle([...Array(n).keys()]);
+      const size = Math.floor(n / 4) + rng.int(Math.floor(n / 2) + 1);
+      ctx.sim.partition([order.slice(0, size), order.slice(size)]);
+      partitions++;
+      ctx.sim.after(config.partitionMs, () => ctx.sim.heal());
+    });
+  }
+
+  /** Each key's list as the stores hold it: the newest version among the live owners of its replicas. */
+  function finalReads(ctx: Ctx): { reads: Map<string, readonly number[]>; locksLeft: number } {
+    const reads = new Map<string, readonly number[]>();
+    let locksLeft = 0;
+    for (const key of keys) {
+      let newest: StoredItem | null = null;
+      for (const id of replicaIds(ctx.sim.ids, config.replication, key)) {
+        const item = ownerOf(ctx, id)?.port.get(id, key);
+        if (item === undefined) continue;
+        locksLeft += item.locks.length;
+        if (newest === null || item.version > newest.version) newest = item;
+      }
+      const value = newest === null || newest.tombstone ? [] : newest.value;
+      reads.set(key, Array.isArray(value) ? (value as number[]) : []);
+    }
+    return { reads, locksLeft };
+  }
+
+  function ownerOf(ctx: Ctx, id: RingId): SelfmanNode | null {
+    const owners = ctx.members.responsibleFor(id);
+    if (owners.length !== 1) return null;
+    const index = ctx.sim.nodeByAddr((owners[0] as { self: { addr: string } }).self.addr)?.index;
+    return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
+  }
+
+  function history(): TxRecord[] {
+    return records.map((r, id) => ({
+      id,
+      process: r.process,
+      ops: r.ops,
+      status: r.status,
+      callMs: r.callMs,
+      returnMs: r.returnMs,
+    }));
+  }
+
+  function metrics(ctx: Ctx): Metrics {
+    const { reads, locksLeft } = finalReads(ctx);
+    const checked = checkTxHistory(history(), { finalReads: reads });
+    const lostCommits = checked.anomalies.filter((a) => a.name === "lost-append").length;
+    const latencies = [...commitLatencies].sort((a, b) => a - b);
+    const fastest = latencies[0];
+    return {
+      txs: records.length,
+      committed,
+      aborted,
+      failed,
+      serializable: checked.serializable,
+      anomalies: checked.anomalies.length,
+      anomalyKinds: [...new Set(checked.anomalies.map((a) => a.name))].join(",") || null,
+      lostCommits,
+      locksLeft,
+      commitDelays:
+        config.constantLatencyMs === null || fastest === undefined
+          ? null
+          : round(fastest / config.constantLatencyMs, 2),
+      commitLatencyP50Ms: percentile(latencies, 0.5),
+      commitLatencyP99Ms: percentile(latencies, 0.99),
+      abortRate: committed + aborted === 0 ? null : round(aborted / (committed + aborted)),
+      tmCrashes,
+      partitions,
+    };
+  }
+
+  return { start, metrics, keys, history };
+}
