@@ -62,6 +62,7 @@ const COORDINATOR_TIMERS: ReadonlySet<string> = new Set<TxTimer["type"]>([
   "txFinalResend",
   "txGc",
   "txDeadline",
+  "txRtmRefresh",
 ]);
 const PROPOSER_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>(["opTimeout", "opRetry"]);
 const STORE_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>([

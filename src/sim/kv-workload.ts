@@ -6,10 +6,9 @@
 
 import { type KvOutput, kvModel } from "../check/kv-model.js";
 import { checkLinearizable, type HistoryOp, type Verdict } from "../check/linearizability.js";
-import type { RingId } from "../core/id-space.js";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
 import type { KvOp, KvResult } from "../store/kv-proposer.js";
-import { replicaIds } from "../store/replicas.js";
+import { ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 import type { Metrics } from "./scenario.js";
 
@@ -59,15 +58,14 @@ export interface KvWorkload extends RingWorkload<NodeMessage, NodeTimer> {
 export function kvWorkload(config: KvWorkloadConfig): KvWorkload {
   const keys = Array.from({ length: config.keys }, (_, i) => `key-${i}`);
   const histories: Entry[][] = keys.map(() => []);
-  const beyondTolerance = new Set<number>();
+  const tolerance = new ReplicaTolerance(keys, config.replication);
+  const beyondTolerance = tolerance.beyond;
   let ops = 0;
   let okOps = 0;
   let failedOps = 0;
   const latencies: number[] = [];
-  let replicasOf: RingId[][] = [];
 
   function start(ctx: Ctx): void {
-    replicasOf = keys.map((key) => replicaIds(ctx.sim.ids, config.replication, key));
     const rng = ctx.sim.rng.split("kv-clients");
     const clients: Client[] = Array.from({ length: config.clients }, (_, id) => ({
       id,
@@ -125,7 +123,7 @@ export function kvWorkload(config: KvWorkloadConfig): KvWorkload {
       });
     };
     for (const client of clients) ctx.sim.after(rng.next() * 100, () => issue(client));
-    ctx.sim.every(1000, ctx.endMs, () => trackTolerance(ctx));
+    tolerance.start(ctx);
   }
 
   function chooseOp(draw: number, client: Client, history: readonly Entry[]): KvOp {
@@ -152,28 +150,6 @@ export function kvWorkload(config: KvWorkloadConfig): KvWorkload {
     latencies.push(nowMs - entry.callMs);
   }
 
-  /** A key is within tolerance while a majority of its replica ids are served by live, synced owners. */
-  function trackTolerance(ctx: Ctx): void {
-    const majority = Math.floor(config.replication / 2) + 1;
-    replicasOf.forEach((ids, k) => {
-      const serving = ids.filter((id) => servedBy(ctx, id) !== null).length;
-      if (serving < majority) beyondTolerance.add(k);
-    });
-  }
-
-  /** The live member that owns `id` now (in the global view), if exactly one does. */
-  function ownerOf(ctx: Ctx, id: RingId): SelfmanNode | null {
-    const owners = ctx.members.responsibleFor(id);
-    if (owners.length !== 1) return null;
-    const index = ctx.sim.nodeByAddr((owners[0] as { self: { addr: string } }).self.addr)?.index;
-    return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
-  }
-
-  function servedBy(ctx: Ctx, id: RingId): SelfmanNode | null {
-    const node = ownerOf(ctx, id);
-    return node?.replicas.serves(id) ? node : null;
-  }
-
   function metrics(ctx: Ctx): Metrics {
     const majority = Math.floor(config.replication / 2) + 1;
     let lost = 0;
@@ -186,15 +162,9 @@ export function kvWorkload(config: KvWorkloadConfig): KvWorkload {
       okWithin += history.filter((e) => e.output !== undefined).length;
       const acked = history.reduce((v, e) => Math.max(v, e.ackedVersion ?? 0), 0);
       if (acked > 0) {
-        const holding = (replicasOf[k] as RingId[]).filter((id) => {
-          const owners = ctx.members.responsibleFor(id);
-          const index =
-            owners.length === 1
-              ? ctx.sim.nodeByAddr((owners[0] as { self: { addr: string } }).self.addr)?.index
-              : undefined;
-          const node = index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
-          return (node?.port.get(id, keys[k] as string)?.version ?? 0) >= acked;
-        }).length;
+        const holding = tolerance
+          .replicaIdsOf(k)
+          .filter((id) => (ownerOf(ctx, id)?.port.get(id, keys[k] as string)?.version ?? 0) >= acked).length;
         if (holding < majority) lost++;
       }
       const verdict = checkLinearizable(kvModel, history.map(toHistoryOp));

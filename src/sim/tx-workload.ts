@@ -4,16 +4,23 @@
 // transaction is recorded with its outcome: committed (ok), aborted (fail: it did not happen), or
 // unknown (info: a timeout, or its TM crashed). At the end the history is checked (Elle-style,
 // src/check/tx-history.ts) against the final lists read from the stores themselves; a committed
-// append missing there is a lost commit. Optional faults: TM crashes at a random point of the commit,
-// and short network partitions.
-import { checkTxHistory, type TxMicroOp, type TxRecord, type TxStatus } from "../check/tx-history.js";
-import type { RingId } from "../core/id-space.js";
+// append missing there is a lost commit. Keys that ever fell beyond the store's tolerance (a majority
+// of their replicas not served) are reported, and anomalies that involve only such keys are excused
+// (replica-tolerance.ts). Optional faults: TM crashes at a random point of the commit, and short
+// network partitions.
+import {
+  type Anomaly,
+  checkTxHistory,
+  type TxMicroOp,
+  type TxRecord,
+  type TxStatus,
+} from "../check/tx-history.js";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
 import type { Prng } from "../runtime/sim/prng.js";
 import type { StoredItem, Value } from "../store/item.js";
-import { replicaIds } from "../store/replicas.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
 import type { TxOutcome } from "../tx/tx-coordinator.js";
+import { ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 import type { Metrics } from "./scenario.js";
 
@@ -53,6 +60,8 @@ interface Recorded {
   readonly callMs: number;
   returnMs: number;
   commitStartMs: number | null;
+  /** The transaction id its TM gave it (for debugging a run), once it committed or aborted. */
+  tid: string | null;
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
@@ -65,6 +74,8 @@ function percentile(sorted: readonly number[], p: number): number | null {
 export interface TxWorkload extends RingWorkload<NodeMessage, NodeTimer> {
   readonly keys: readonly string[];
   history(): readonly TxRecord[];
+  /** The TM's id of transaction `id` of the history (null if it never got an outcome). */
+  tidOf(id: number): string | null;
 }
 
 export function txWorkload(config: TxWorkloadConfig): TxWorkload {
@@ -74,6 +85,7 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
   let committed = 0;
   let aborted = 0;
   let failed = 0;
+  const tolerance = new ReplicaTolerance(keys, config.replication);
   let tmCrashes = 0;
   let partitions = 0;
 
@@ -87,6 +99,7 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
     }));
     for (const client of clients) ctx.sim.after(rng.next() * 100, () => issue(ctx, rng, client));
     schedulePartitions(ctx, rng);
+    tolerance.start(ctx);
   }
 
   function attach(ctx: Ctx, rng: Prng, client: Client): SelfmanNode | null {
@@ -121,6 +134,7 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       callMs: ctx.sim.nowMs,
       returnMs: Number.POSITIVE_INFINITY,
       commitStartMs: null,
+      tid: null,
     };
     records.push(record);
     const index = records.length - 1;
@@ -182,6 +196,7 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
         finish("info");
         return;
       }
+      record.tid = outcome.tid;
       if (outcome.committed) {
         committed++;
         commitLatencies.push(ctx.sim.nowMs - (record.commitStartMs as number));
@@ -216,9 +231,9 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
   function finalReads(ctx: Ctx): { reads: Map<string, readonly number[]>; locksLeft: number } {
     const reads = new Map<string, readonly number[]>();
     let locksLeft = 0;
-    for (const key of keys) {
+    keys.forEach((key, k) => {
       let newest: StoredItem | null = null;
-      for (const id of replicaIds(ctx.sim.ids, config.replication, key)) {
+      for (const id of tolerance.replicaIdsOf(k)) {
         const item = ownerOf(ctx, id)?.port.get(id, key);
         if (item === undefined) continue;
         locksLeft += item.locks.length;
@@ -226,15 +241,8 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       }
       const value = newest === null || newest.tombstone ? [] : newest.value;
       reads.set(key, Array.isArray(value) ? (value as number[]) : []);
-    }
+    });
     return { reads, locksLeft };
-  }
-
-  function ownerOf(ctx: Ctx, id: RingId): SelfmanNode | null {
-    const owners = ctx.members.responsibleFor(id);
-    if (owners.length !== 1) return null;
-    const index = ctx.sim.nodeByAddr((owners[0] as { self: { addr: string } }).self.addr)?.index;
-    return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
   }
 
   function history(): TxRecord[] {
@@ -251,7 +259,11 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
   function metrics(ctx: Ctx): Metrics {
     const { reads, locksLeft } = finalReads(ctx);
     const checked = checkTxHistory(history(), { finalReads: reads });
-    const lostCommits = checked.anomalies.filter((a) => a.name === "lost-append").length;
+    const beyond = new Set([...tolerance.beyond].map((k) => keys[k] as string));
+    const excused = (a: Anomaly) => a.keys.length > 0 && a.keys.every((key) => beyond.has(key));
+    const anomalies = checked.anomalies.filter((a) => !excused(a));
+    const lostCommits = anomalies.filter((a) => a.name === "lost-append").length;
+    const serializable = anomalies.length > 0 ? false : checked.serializable === "unknown" ? "unknown" : true;
     const latencies = [...commitLatencies].sort((a, b) => a - b);
     const fastest = latencies[0];
     return {
@@ -259,10 +271,12 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       committed,
       aborted,
       failed,
-      serializable: checked.serializable,
-      anomalies: checked.anomalies.length,
-      anomalyKinds: [...new Set(checked.anomalies.map((a) => a.name))].join(",") || null,
+      serializable,
+      anomalies: anomalies.length,
+      anomalyKinds: [...new Set(anomalies.map((a) => a.name))].join(",") || null,
       lostCommits,
+      keysBeyondTolerance: beyond.size,
+      excusedAnomalies: checked.anomalies.length - anomalies.length,
       locksLeft,
       commitDelays:
         config.constantLatencyMs === null || fastest === undefined
@@ -276,5 +290,5 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
     };
   }
 
-  return { start, metrics, keys, history };
+  return { start, metrics, keys, history, tidOf: (id) => records[id]?.tid ?? null };
 }

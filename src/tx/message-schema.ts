@@ -61,7 +61,7 @@ export function txMessageVariants(ids: IdSpace) {
     txPromise: object({ tid, index, ballot: uint(), ok: bool, promised: uint(), accepted: votes }),
     txAccept: object({ tid, ballot: uint(), votes }),
     txFinal: object({ tid, commit: bool, item: slot, replica: int(-1, 63), key, replicaId: id }),
-    txApplied: object({ tid, item: uint(MAX_TX_KEYS), replica: index }),
+    txApplied: object({ tid, item: uint(MAX_TX_KEYS), replica: index, holds: bool }),
     txDecided: object({ tid, commit: bool }),
     txAsk: object({ tid, key, replicaId: id }),
   };

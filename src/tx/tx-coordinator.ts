@@ -30,6 +30,8 @@ export interface TxConfig {
   readonly replication: number;
   /** TM: instances undecided after this are decided by a ballot of the TM's own. */
   readonly voteTimeoutMs: number;
+  /** The rTMs (owners of my id's other replica ids) are looked up again this often. */
+  readonly rtmRefreshMs: number;
   /** rTM j takes over a transaction still undecided this long after it heard of it, plus j × electMs. */
   readonly takeoverMs: number;
   readonly electMs: number;
@@ -51,7 +53,8 @@ export interface TxConfig {
 export const DEFAULT_TX: TxConfig = {
   replication: 4,
   voteTimeoutMs: 2000,
-  takeoverMs: 4000,
+  rtmRefreshMs: 5000,
+  takeoverMs: 3000,
   electMs: 500,
   finalResendMs: 1000,
   finalAttempts: 20,
@@ -106,8 +109,9 @@ interface Tx {
   proposal: AcceptedVote[] | null;
   decision: boolean | null;
   decidedAtMs: number;
-  /** Decider: the replicas (instances) that applied `final`. */
+  /** Decider: the replicas (instances) that answered `final`, and those that hold its outcome. */
   readonly applied: Set<number>;
+  readonly holding: Set<number>;
   delivering: boolean;
   conflicts: Set<string>;
   reason: string;
@@ -151,6 +155,7 @@ export class TxCoordinator {
 
   start(): void {
     this.env.setTimer(this.config.keepDecidedMs / 4, { type: "txGc" });
+    this.env.setTimer(this.config.rtmRefreshMs, { type: "txRtmRefresh" });
   }
 
   get inFlight(): number {
@@ -214,6 +219,7 @@ export class TxCoordinator {
       decision: null,
       decidedAtMs: 0,
       applied: new Set(),
+      holding: new Set(),
       delivering: false,
       conflicts: new Set(),
       reason: "",
@@ -223,13 +229,26 @@ export class TxCoordinator {
     };
   }
 
-  /** The rTMs: the owners of replica ids 1..f-1 of my id, from the last lookup or a new one. */
+  /**
+   * The rTMs: the owners of replica ids 1..f-1 of my id. Known ones are used as they are (they are
+   * looked up again every rtmRefreshMs, and at once when a transaction could not be decided in
+   * time); unknown ones are looked up now.
+   */
   private findRtms(tid: string, attempt: number, onFound: (rtms: NodeRef[] | null) => void): void {
     const known = this.rtms.every((r) => r !== null) ? (this.rtms as NodeRef[]) : null;
     if (known !== null && attempt === 0) {
       onFound(known);
       return;
     }
+    this.lookupRtms((ok) => {
+      if (ok) onFound(this.rtms as NodeRef[]);
+      else if ((attempt + 1) * this.config.voteTimeoutMs >= this.config.setupTimeoutMs) onFound(null);
+      else this.findRtms(tid, attempt + 1, onFound);
+    });
+  }
+
+  /** Looks the rTMs up; `onDone(true)` once all f-1 are known again. */
+  private lookupRtms(onDone: (ok: boolean) => void): void {
     const step = this.ids.size / BigInt(this.f);
     let missing = this.f - 1;
     let failed = false;
@@ -237,12 +256,14 @@ export class TxCoordinator {
       this.ring.lookup(this.ids.add(this.ring.self.id, step * BigInt(j)), (result) => {
         if (result.ok) this.rtms[j - 1] = result.responsible;
         else failed = true;
-        if (--missing > 0) return;
-        if (!failed) onFound(this.rtms as NodeRef[]);
-        else if ((attempt + 1) * this.config.voteTimeoutMs >= this.config.setupTimeoutMs) onFound(null);
-        else this.findRtms(tid, attempt + 1, onFound);
+        if (--missing === 0) onDone(!failed);
       });
     }
+  }
+
+  private onRtmRefresh(): void {
+    this.env.setTimer(this.config.rtmRefreshMs, { type: "txRtmRefresh" });
+    if (this.ring.pred !== null) this.lookupRtms(() => {});
   }
 
   private sendPrepares(tx: Tx): void {
@@ -336,6 +357,9 @@ export class TxCoordinator {
         return;
       case "txDeadline":
         this.onDeadline(tag.tid);
+        return;
+      case "txRtmRefresh":
+        this.onRtmRefresh();
         return;
       default:
         return;
@@ -477,6 +501,8 @@ export class TxCoordinator {
   private onVoteTimeout(tid: string): void {
     const tx = this.txs.get(tid);
     if (tx === undefined) return;
+    // Undecided by now: an acceptor may be gone; the next transaction looks the rTMs up first.
+    if (tx.decision === null) this.rtms.fill(null);
     if (tx.keys.length === 0 && tx.decision === null) {
       this.decide(tx, true); // nothing to commit
       return;
@@ -593,12 +619,14 @@ export class TxCoordinator {
   private onApplied(msg: Extract<TxMessage, { type: "txApplied" }>): void {
     const tx = this.txs.get(msg.tid);
     if (tx === undefined || !tx.delivering) return;
-    tx.applied.add(msg.item * this.f + msg.replica);
+    const instance = msg.item * this.f + msg.replica;
+    tx.applied.add(instance); // answered: not sent again
+    if (msg.holds) tx.holding.add(instance);
     if (tx.applied.size === tx.keys.length * this.f) tx.delivering = false;
-    // The client hears once a majority of every item's replicas applied it (read-your-writes).
+    // The client hears once a majority of every item's replicas holds the outcome (read-your-writes).
     const majorityEverywhere = tx.keys.every((_, item) => {
       let n = 0;
-      for (let r = 0; r < this.f; r++) if (tx.applied.has(item * this.f + r)) n++;
+      for (let r = 0; r < this.f; r++) if (tx.holding.has(item * this.f + r)) n++;
       return n >= this.majority;
     });
     if (majorityEverywhere) this.answer(tx);

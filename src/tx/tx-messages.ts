@@ -71,8 +71,11 @@ export type TxMessage =
       "txFinal",
       { tid: string; commit: boolean; item: number; replica: number; key: string; replicaId: RingId }
     >
-  /** TP → decider: the outcome is applied (round 5: the client hears once a majority of each item has). */
-  | Msg<"txApplied", { tid: string; item: number; replica: number }>
+  /**
+   * TP → decider: the outcome is applied (round 5); `holds`: this replica holds a commit's value (the
+   * client hears once a majority of each item's replicas holds it).
+   */
+  | Msg<"txApplied", { tid: string; item: number; replica: number; holds: boolean }>
   /** Decider → the other acceptors: the outcome (they stop their takeover timers and answer askers). */
   | Msg<"txDecided", { tid: string; commit: boolean }>
   /** A replica holding a lock for long asks the transaction's acceptors for the outcome. */
@@ -89,5 +92,7 @@ export type TxTimer =
   | Msg<"txLockCheck">
   /** TM: the client hears `timeout` if it has no outcome yet. */
   | Msg<"txDeadline", { tid: string }>
+  /** TM: look the rTMs up again (the ring changes under them). */
+  | Msg<"txRtmRefresh">
   /** Forget finished transactions. */
   | Msg<"txGc">;

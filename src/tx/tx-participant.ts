@@ -28,6 +28,8 @@ export class TxParticipant {
   private readonly replicas: ServingCheck;
   /** The vote given per (tid, instance): a prepare sent again gets the same vote. Bounded. */
   private readonly votes = new Map<string, Vote>();
+  /** The (tid, replica) commits applied here: a final sent again is answered the same. Bounded. */
+  private readonly applied = new Set<string>();
   /** When this node first saw each held lock (tid → ms), for the lock check. */
   private readonly lockSeen = new Map<string, number>();
 
@@ -109,19 +111,36 @@ export class TxParticipant {
     this.votes.set(slot, vote);
   }
 
+  /**
+   * Applies an outcome. The answer says whether this replica now holds it: a commit counts towards
+   * the client's majority only where the transaction's lock was (or was applied before) — a replica
+   * that never prepared, or whose data is still on its way (hand-over, repair), is no copy of it.
+   */
   private onFinal(from: NodeRef, msg: Extract<TxMessage, { type: "txFinal" }>): void {
     if (!this.owns(msg.key, msg.replicaId)) {
       if (msg.item >= 0)
         this.env.send(from, { type: "txMisrouted", tid: msg.tid, item: msg.item, replica: msg.replica });
       return;
     }
+    if (!this.replicas.serves(msg.replicaId)) return; // unsynced: the decider sends it again
+    const slot = `${msg.tid}/${msg.replicaId.toString(36)}`;
     const item = this.port.get(msg.replicaId, msg.key);
-    if (item !== undefined) {
-      const next = msg.commit ? commit(item, msg.tid) : abort(item, msg.tid);
-      if (next !== item) this.port.put(next);
+    let holds = !msg.commit || this.applied.has(slot);
+    if (item !== undefined && item.locks.some((l) => l.tid === msg.tid)) {
+      this.port.put(msg.commit ? commit(item, msg.tid) : abort(item, msg.tid));
+      holds = true;
+      if (msg.commit) this.rememberApplied(slot);
     }
     if (msg.item >= 0)
-      this.env.send(from, { type: "txApplied", tid: msg.tid, item: msg.item, replica: msg.replica });
+      this.env.send(from, { type: "txApplied", tid: msg.tid, item: msg.item, replica: msg.replica, holds });
+  }
+
+  private rememberApplied(slot: string): void {
+    if (this.applied.size >= 100_000) {
+      const oldest = this.applied.keys().next();
+      if (oldest.done !== true) this.applied.delete(oldest.value);
+    }
+    this.applied.add(slot);
   }
 
   /** Every lock in my range held longer than lockAgeMs: ask its acceptors how it ended. */

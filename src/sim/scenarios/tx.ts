@@ -120,6 +120,8 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
     "anomalyKinds",
     "lostCommits",
     "locksLeft",
+    "keysBeyondTolerance",
+    "excusedAnomalies",
     "commitDelays",
     "commitLatencyP50Ms",
     "commitLatencyP99Ms",

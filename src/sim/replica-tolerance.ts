@@ -1,0 +1,49 @@
+// Which keys ever fell beyond the store's fault tolerance (METRICS.md §4): once a second, a key whose
+// replica ids are not served by a majority of live, synced owners (in the global view) is marked.
+// Such a key may lose acknowledged writes or commits without any protocol being wrong, so the kv and
+// tx workloads report those keys and excuse them from their loss and consistency checks.
+import type { RingId } from "../core/id-space.js";
+import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
+import { replicaIds } from "../store/replicas.js";
+import type { RingRunContext } from "./ring-harness.js";
+
+type Ctx = RingRunContext<NodeMessage, NodeTimer>;
+
+export class ReplicaTolerance {
+  private readonly keys: readonly string[];
+  private readonly replication: number;
+  private replicasOf: RingId[][] = [];
+  /** Indexes (into keys) of the keys that were beyond tolerance at some check. */
+  readonly beyond = new Set<number>();
+
+  constructor(keys: readonly string[], replication: number) {
+    this.keys = keys;
+    this.replication = replication;
+  }
+
+  /** Checks once a second from now to the end of the run. */
+  start(ctx: Ctx): void {
+    this.replicasOf = this.keys.map((key) => replicaIds(ctx.sim.ids, this.replication, key));
+    ctx.sim.every(1000, ctx.endMs, () => this.check(ctx));
+  }
+
+  replicaIdsOf(key: number): readonly RingId[] {
+    return this.replicasOf[key] ?? [];
+  }
+
+  private check(ctx: Ctx): void {
+    const majority = Math.floor(this.replication / 2) + 1;
+    this.replicasOf.forEach((ids, k) => {
+      const serving = ids.filter((id) => ownerOf(ctx, id)?.replicas.serves(id) === true).length;
+      if (serving < majority) this.beyond.add(k);
+    });
+  }
+}
+
+/** The live member that owns `id` now (in the global view), if exactly one does. */
+export function ownerOf(ctx: Ctx, id: RingId): SelfmanNode | null {
+  const owners = ctx.members.responsibleFor(id);
+  if (owners.length !== 1) return null;
+  const index = ctx.sim.nodeByAddr((owners[0] as { self: { addr: string } }).self.addr)?.index;
+  return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
+}
