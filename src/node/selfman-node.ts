@@ -62,7 +62,7 @@ const COORDINATOR_TIMERS: ReadonlySet<string> = new Set<TxTimer["type"]>([
   "txFinalResend",
   "txGc",
   "txDeadline",
-  "txRtmRefresh",
+  "txRtmRetry",
 ]);
 const PROPOSER_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>(["opTimeout", "opRetry"]);
 const STORE_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>([
@@ -151,6 +151,7 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
 
   /** A new transaction on this node (this node is its TM): read, write, then commit. */
   transaction(): Transaction {
+    this.tm.warmUp();
     return new Transaction({
       submit: (key, op, onDone) => this.kv.submit(key, op, onDone),
       commitLog: (log: readonly TxEntry[], onDone: (outcome: TxOutcome) => void) =>

@@ -85,17 +85,18 @@ export function emptyItem(key: string, replicaId: RingId): StoredItem {
 /**
  * Merges what another replica holds into this one (hand-over, repair, anti-entropy): the write with
  * the higher round wins, and the promise is the higher of both — so a replica never forgets a round
- * another already accepted or promised.
+ * another already accepted or promised. Locks: a replica keeps its own (another class's locks are
+ * that replica's votes, and a lock it released must not come back); a replica that had no copy takes
+ * the sender's — the same replica moving (hand-over), or a stand-in for a lost one (repair), which
+ * asks the transaction's acceptors how it ended.
  */
 export function mergeItems(mine: StoredItem | undefined, theirs: StoredItem): StoredItem {
   if (mine === undefined) return { ...theirs, locks: liveLocks(theirs.locks, theirs.version) };
   const newer = compareRounds(theirs.writeRound, mine.writeRound) > 0 ? theirs : mine;
-  const older = newer === mine ? theirs : mine;
-  const locks = [...newer.locks, ...older.locks.filter((l) => !newer.locks.some((n) => n.tid === l.tid))];
   return {
     ...newer,
     readRound: maxRound(mine.readRound, theirs.readRound),
-    locks: liveLocks(locks, newer.version),
+    locks: liveLocks(mine.locks, newer.version),
   };
 }
 

@@ -30,8 +30,11 @@ export interface TxConfig {
   readonly replication: number;
   /** TM: instances undecided after this are decided by a ballot of the TM's own. */
   readonly voteTimeoutMs: number;
-  /** The rTMs (owners of my id's other replica ids) are looked up again this often. */
-  readonly rtmRefreshMs: number;
+  /**
+   * A commit uses rTMs found by a lookup at most this old (a lookup is answered by the node it finds,
+   * so it shows that node alive): a transaction whose acceptors were already gone could never decide.
+   */
+  readonly rtmFreshMs: number;
   /** rTM j takes over a transaction still undecided this long after it heard of it, plus j × electMs. */
   readonly takeoverMs: number;
   readonly electMs: number;
@@ -53,7 +56,7 @@ export interface TxConfig {
 export const DEFAULT_TX: TxConfig = {
   replication: 4,
   voteTimeoutMs: 2000,
-  rtmRefreshMs: 5000,
+  rtmFreshMs: 2000,
   takeoverMs: 3000,
   electMs: 500,
   finalResendMs: 1000,
@@ -131,8 +134,16 @@ export class TxCoordinator {
   private readonly f: number;
   private readonly majority: number;
   private seq = 0;
-  /** The owners of my own id's replica ids 1..f-1 (the rTMs), as last looked up. */
+  /** The owners of my own id's replica ids 1..f-1 (the rTMs), as last looked up, and when. */
   private rtms: (NodeRef | null)[];
+  private rtmsFoundMs = Number.NEGATIVE_INFINITY;
+  /** A lookup of the rTMs under way: who waits for it. */
+  private rtmLookup: ((ok: boolean) => void)[] | null = null;
+  /** Commits waiting to look the rTMs up again after a failed lookup. */
+  private readonly rtmRetries = new Map<
+    number,
+    { attempt: number; onFound: (rtms: NodeRef[] | null) => void }
+  >();
 
   constructor(
     env: Env<TxMessage, TxTimer>,
@@ -155,7 +166,6 @@ export class TxCoordinator {
 
   start(): void {
     this.env.setTimer(this.config.keepDecidedMs / 4, { type: "txGc" });
-    this.env.setTimer(this.config.rtmRefreshMs, { type: "txRtmRefresh" });
   }
 
   get inFlight(): number {
@@ -174,7 +184,7 @@ export class TxCoordinator {
       this.txs.set(tid, this.newTx(tid, [], [], [], onDone));
       return;
     }
-    this.findRtms(tid, 0, (rtms) => {
+    this.findRtms(0, (rtms) => {
       if (rtms === null) {
         onDone({ ok: false, code: "unavailable", message: `commit ${tid}: the rTMs cannot be found` });
         return;
@@ -230,40 +240,50 @@ export class TxCoordinator {
   }
 
   /**
-   * The rTMs: the owners of replica ids 1..f-1 of my id. Known ones are used as they are (they are
-   * looked up again every rtmRefreshMs, and at once when a transaction could not be decided in
-   * time); unknown ones are looked up now.
+   * Looks the rTMs up unless a fresh lookup is done or under way: a transaction calls this when it
+   * starts, so the lookup runs alongside its reads.
    */
-  private findRtms(tid: string, attempt: number, onFound: (rtms: NodeRef[] | null) => void): void {
-    const known = this.rtms.every((r) => r !== null) ? (this.rtms as NodeRef[]) : null;
-    if (known !== null && attempt === 0) {
-      onFound(known);
+  warmUp(): void {
+    if (this.rtmLookup !== null || this.env.now() - this.rtmsFoundMs <= this.config.rtmFreshMs / 2) return;
+    this.lookupRtms();
+  }
+
+  /** The rTMs (owners of replica ids 1..f-1 of my id), found by a lookup at most rtmFreshMs old. */
+  private findRtms(attempt: number, onFound: (rtms: NodeRef[] | null) => void): void {
+    const fresh = this.env.now() - this.rtmsFoundMs <= this.config.rtmFreshMs;
+    if (fresh && this.rtms.every((r) => r !== null)) {
+      onFound(this.rtms as NodeRef[]);
       return;
     }
-    this.lookupRtms((ok) => {
+    if (this.rtmLookup === null) this.lookupRtms();
+    this.rtmLookup?.push((ok) => {
       if (ok) onFound(this.rtms as NodeRef[]);
       else if ((attempt + 1) * this.config.voteTimeoutMs >= this.config.setupTimeoutMs) onFound(null);
-      else this.findRtms(tid, attempt + 1, onFound);
+      else {
+        const retry = this.seq++;
+        this.rtmRetries.set(retry, { attempt: attempt + 1, onFound });
+        this.env.setTimer(this.config.voteTimeoutMs, { type: "txRtmRetry", retry });
+      }
     });
   }
 
-  /** Looks the rTMs up; `onDone(true)` once all f-1 are known again. */
-  private lookupRtms(onDone: (ok: boolean) => void): void {
+  private lookupRtms(): void {
+    const waiting: ((ok: boolean) => void)[] = [];
+    this.rtmLookup = waiting;
     const step = this.ids.size / BigInt(this.f);
+    const startedMs = this.env.now();
     let missing = this.f - 1;
     let failed = false;
     for (let j = 1; j < this.f; j++) {
       this.ring.lookup(this.ids.add(this.ring.self.id, step * BigInt(j)), (result) => {
         if (result.ok) this.rtms[j - 1] = result.responsible;
         else failed = true;
-        if (--missing === 0) onDone(!failed);
+        if (--missing > 0) return;
+        if (!failed) this.rtmsFoundMs = startedMs;
+        this.rtmLookup = null;
+        for (const onDone of waiting) onDone(!failed);
       });
     }
-  }
-
-  private onRtmRefresh(): void {
-    this.env.setTimer(this.config.rtmRefreshMs, { type: "txRtmRefresh" });
-    if (this.ring.pred !== null) this.lookupRtms(() => {});
   }
 
   private sendPrepares(tx: Tx): void {
@@ -358,9 +378,12 @@ export class TxCoordinator {
       case "txDeadline":
         this.onDeadline(tag.tid);
         return;
-      case "txRtmRefresh":
-        this.onRtmRefresh();
+      case "txRtmRetry": {
+        const waiting = this.rtmRetries.get(tag.retry);
+        this.rtmRetries.delete(tag.retry);
+        if (waiting !== undefined) this.findRtms(waiting.attempt, waiting.onFound);
         return;
+      }
       default:
         return;
     }
@@ -502,7 +525,7 @@ export class TxCoordinator {
     const tx = this.txs.get(tid);
     if (tx === undefined) return;
     // Undecided by now: an acceptor may be gone; the next transaction looks the rTMs up first.
-    if (tx.decision === null) this.rtms.fill(null);
+    if (tx.decision === null) this.rtmsFoundMs = Number.NEGATIVE_INFINITY;
     if (tx.keys.length === 0 && tx.decision === null) {
       this.decide(tx, true); // nothing to commit
       return;

@@ -92,7 +92,7 @@ export type TxTimer =
   | Msg<"txLockCheck">
   /** TM: the client hears `timeout` if it has no outcome yet. */
   | Msg<"txDeadline", { tid: string }>
-  /** TM: look the rTMs up again (the ring changes under them). */
-  | Msg<"txRtmRefresh">
+  /** TM: look the rTMs up again for a commit waiting on them (the last lookup failed). */
+  | Msg<"txRtmRetry", { retry: number }>
   /** Forget finished transactions. */
   | Msg<"txGc">;
