@@ -426,10 +426,14 @@ export class ReplicaStore {
     this.env.setTimer(this.config.repairRetryMs, { type: "repairTimeout", repair: id });
   }
 
-  /** Classes that must answer from trusted sources: enough to meet every write's majority. */
+  /**
+   * Classes that must answer from trusted sources: a majority of all f replicas. Fewer (say enough
+   * to meet every write's majority, f - ⌊f/2⌋) would do against crashes, but not against a
+   * partition: with a key's replicas split 2/2, each side would rebuild the other two from its own
+   * and both would then hold a majority — and commit conflicting writes.
+   */
   private needed(): number {
-    const f = this.config.replication;
-    return f - Math.floor(f / 2);
+    return Math.floor(this.config.replication / 2) + 1;
   }
 
   private askNext(repairId: number, c: number): void {

@@ -213,6 +213,29 @@ describe("Paxos Commit in the simulator", () => {
     assert.ok(!(three.ok && three.committed), `still no commit: ${JSON.stringify(three)}`);
   });
 
+  it("a partition that splits a key's replicas 2/2 lets neither side commit to it", () => {
+    for (const seed of [3, 4]) {
+      const c = new Cluster(seed, 12);
+      const key = "split";
+      assert.ok(c.readModifyWrite(0, [key], () => "before").ok);
+      const ids = replicaIds(c.sim.ids, CONFIG.store.replication, key);
+      const owners = ids.map((id) => c.nodes.findIndex((n) => n.ring.owns(id)));
+      assert.equal(new Set(owners).size, 4, "four distinct replica holders");
+      const sideA = new Set([owners[0] as number, owners[1] as number]);
+      const sideB = new Set([owners[2] as number, owners[3] as number]);
+      c.nodes.forEach((_, i) => {
+        if (!sideA.has(i) && !sideB.has(i)) (sideA.size <= sideB.size ? sideA : sideB).add(i);
+      });
+      c.sim.partition([[...sideA], [...sideB]]);
+      c.run(30_000); // suspicions, takeovers, repair attempts on both sides
+      const outcomes = [[...sideA][0], [...sideB][0]].map((via) =>
+        c.readModifyWrite(via as number, [key], () => `side of ${via}`),
+      );
+      const committed = outcomes.filter((o) => o.ok && o.committed);
+      assert.equal(committed.length, 0, `seed ${seed}: ${JSON.stringify(outcomes)}`);
+    }
+  });
+
   it("a failure-free commit of two keys takes 5 one-way delays, and reads see it", () => {
     const c = new Cluster(1, 8);
     // warm the caches (owners, rTMs) with a first transaction
