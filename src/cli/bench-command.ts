@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { benchKv } from "../../bench/kv.js";
 import { benchLookup } from "../../bench/lookup.js";
 import { benchSimCore } from "../../bench/sim-core.js";
+import { benchTx } from "../../bench/tx.js";
 import { parseCount, parseProbability, parseSeed } from "../sim/params.js";
 import { table } from "../sim/report.js";
 import { commanderParser } from "./flags.js";
@@ -182,10 +183,89 @@ export function addBenchCommand(program: Command): void {
         );
       },
     );
+  bench
+    .command("tx")
+    .description("transactions/s, abort rate and latency through a local cluster over TLS")
+    .option("--nodes <n>", "node processes", commanderParser(parseCount("nodes", 1, 64)), 4)
+    .option("--workload <w>", "increment | transfer", commanderParser(parseTxWorkload), "increment")
+    .option(
+      "--txs <n>",
+      "measured transactions per node",
+      commanderParser(parseCount("txs", 1, 10_000_000)),
+      2000,
+    )
+    .option(
+      "--concurrency <n>",
+      "transactions in flight per node",
+      commanderParser(parseCount("concurrency", 1, 10_000)),
+      16,
+    )
+    .option(
+      "--keys <n>",
+      "counters or accounts, chosen uniformly",
+      commanderParser(parseCount("keys", 2, 1_000_000)),
+      100,
+    )
+    .option(
+      "--base-port <p>",
+      "ports P+1… for the nodes, P+101… for their admin ports",
+      commanderParser(parseCount("base-port", 1, 65_000)),
+      24_700,
+    )
+    .option("--json", "print exactly one JSON line on stdout")
+    .action(
+      async (opts: {
+        nodes: number;
+        workload: "increment" | "transfer";
+        txs: number;
+        concurrency: number;
+        keys: number;
+        basePort: number;
+        json?: boolean;
+      }) => {
+        const dir = await mkdtemp(path.join(os.tmpdir(), "selfman-bench-"));
+        const result = await benchTx(
+          {
+            nodes: opts.nodes,
+            workload: opts.workload,
+            txsPerNode: opts.txs,
+            concurrency: opts.concurrency,
+            keys: opts.keys,
+            basePort: opts.basePort,
+            dir,
+          },
+          (line) => process.stderr.write(`  ${line}\n`),
+        );
+        if (!result.metrics.totalsMatch) process.exitCode = 1;
+        if (opts.json === true) {
+          process.stdout.write(`${toJsonLine(result)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `bench tx (${result.params.workload})\n${table([
+            ["nodes", result.params.nodes],
+            ["commits/s", result.metrics.commitsPerSec],
+            ["abort rate", result.metrics.abortRate],
+            ["latency p50 ms", result.metrics.latencyP50Ms],
+            ["latency p99 ms", result.metrics.latencyP99Ms],
+            ["failed", result.metrics.failed],
+            ["total before", result.metrics.totalBefore],
+            ["total after", result.metrics.totalAfter],
+            ["totals match", result.metrics.totalsMatch],
+          ])}\n`,
+        );
+      },
+    );
 }
 
 function parseWorkload(raw: string): "read" | "write" | "incr" {
   if (raw !== "read" && raw !== "write" && raw !== "incr")
     throw new RangeError(`--workload: expected read, write or incr, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function parseTxWorkload(raw: string): "increment" | "transfer" {
+  if (raw !== "increment" && raw !== "transfer")
+    throw new RangeError(`--workload: expected increment or transfer, got ${JSON.stringify(raw)}`);
   return raw;
 }

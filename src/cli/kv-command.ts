@@ -7,11 +7,12 @@ import { DEFAULT_DIR } from "./cluster-command.js";
 import { type Address, commanderParser, formatAddress, parseAddressList } from "./flags.js";
 import { toJsonLine } from "./sim-command.js";
 
-interface Flags {
+export interface ClusterFlags {
   dir: string;
   admin?: Address[];
   json?: boolean;
 }
+type Flags = ClusterFlags;
 
 export function parseValue(raw: string): unknown {
   try {
@@ -28,13 +29,20 @@ async function adminAddresses(flags: Flags): Promise<string[]> {
   return file.nodes.map((n) => n.admin);
 }
 
-/** Sends the operation to the first node that answers; an answer with an error is final. */
-async function run(flags: Flags, body: Record<string, unknown>): Promise<void> {
+/**
+ * POSTs `body` to `path` on the first node of the cluster that answers; an answer with an error is
+ * final (it is not sent elsewhere). Returns the answer and whether it was a success.
+ */
+export async function postToCluster(
+  flags: ClusterFlags,
+  path: string,
+  body: unknown,
+): Promise<{ ok: boolean; answer: Record<string, unknown> }> {
   let unreachable = "";
   for (const admin of await adminAddresses(flags)) {
     let response: Response;
     try {
-      response = await fetch(`http://${admin}/kv`, {
+      response = await fetch(`http://${admin}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
@@ -44,16 +52,20 @@ async function run(flags: Flags, body: Record<string, unknown>): Promise<void> {
       unreachable = `${admin}: ${error instanceof Error ? error.message : String(error)}`;
       continue;
     }
-    const answer = (await response.json()) as Record<string, unknown>;
-    if (flags.json === true) process.stdout.write(`${toJsonLine(answer)}\n`);
-    else if (response.ok) process.stdout.write(`${describe(String(body.op), answer)}\n`);
-    if (!response.ok) {
-      if (flags.json !== true) process.stderr.write(`selfman: ${String(answer.message ?? answer.error)}\n`);
-      process.exitCode = 1;
-    }
-    return;
+    return { ok: response.ok, answer: (await response.json()) as Record<string, unknown> };
   }
   throw new Error(`no node answered (last: ${unreachable})`);
+}
+
+/** Sends the operation to the first node that answers; an answer with an error is final. */
+async function run(flags: Flags, body: Record<string, unknown>): Promise<void> {
+  const { ok, answer } = await postToCluster(flags, "/kv", body);
+  if (flags.json === true) process.stdout.write(`${toJsonLine(answer)}\n`);
+  else if (ok) process.stdout.write(`${describe(String(body.op), answer)}\n`);
+  if (!ok) {
+    if (flags.json !== true) process.stderr.write(`selfman: ${String(answer.message ?? answer.error)}\n`);
+    process.exitCode = 1;
+  }
 }
 
 function describe(op: string, answer: Record<string, unknown>): string {

@@ -8,6 +8,7 @@ import { addNodeCommand } from "./node-command.js";
 import { addRingCommands } from "./ring-command.js";
 import { addSimCommand } from "./sim-command.js";
 import { addStartCommand } from "./start-command.js";
+import { addTxCommand } from "./tx-command.js";
 
 export function buildProgram(): Command {
   const program = new Command("selfman")
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   addClusterCommand(program);
   addRingCommands(program);
   addKvCommands(program);
+  addTxCommand(program);
   addSimCommand(program);
   addBenchCommand(program);
   return program;

@@ -1,7 +1,8 @@
 // A node's admin HTTP port (issue 4): /status (JSON), /metrics (Prometheus text), /lookup?key=K (a
 // lookup through the overlay), /ranges (this node's range changes, for the live tests), /health, and
-// /bench/lookups and /bench/kv (batches run from this node, for `selfman bench`); and POST /kv with a
-// JSON body {op, key, value?, expected?, by?}: a single-key operation through the store.
+// /bench/lookups, /bench/kv and /bench/tx (batches run from this node, for `selfman bench`); POST /kv
+// with a JSON body {op, key, value?, expected?, by?}: a single-key operation through the store; and
+// POST /tx with {ops: [...]}: a request list in one transaction (request-list.ts).
 // Bound to loopback by default: it is for the operator and the local CLI, not for the cluster.
 // Every answer is JSON with ids as decimal strings; a bad request gets 400 and says why.
 import http from "node:http";
@@ -18,6 +19,7 @@ import {
 import type { Value } from "../../store/item.js";
 import type { KvOp } from "../../store/kv-proposer.js";
 import { MAX_KEY_LENGTH } from "../../store/message-schema.js";
+import { requestListProblem, requestListSchema, type TxRequest } from "../../tx/request-list.js";
 import type { LiveNode } from "./live-node.js";
 
 const MAX_BENCH_LOOKUPS = 1_000_000;
@@ -100,6 +102,64 @@ async function kvRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
   const status = result.code === "invalid-argument" ? 400 : result.code === "timeout" ? 504 : 503;
   json(res, status, { error: result.code, message: result.message, key: request.key });
 }
+const requestList = object({ ops: requestListSchema() });
+
+/**
+ * POST /tx {ops: [...]}: a request list in one transaction (retried on conflict). 200 with each
+ * request's result once it ran (committed, or without a commit); 409 when a request failed (nothing
+ * committed) or every retry conflicted; 503/504 when the store could not answer.
+ */
+async function txRoute(node: LiveNode, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  let ops: TxRequest[];
+  try {
+    const text = await readBody(req);
+    ops = validate(requestList, JSON.parse(text), "body").ops;
+    const problem = requestListProblem(ops);
+    if (problem !== null) throw new SchemaError(problem).at("body");
+  } catch (error) {
+    json(res, 400, {
+      error: "invalid-argument",
+      message: error instanceof Error ? error.message : String(error),
+    });
+    return;
+  }
+  const answer = await node.requestList(ops);
+  if (answer.kind === "error") {
+    const status =
+      answer.code === "conflict"
+        ? 409
+        : answer.code === "invalid-argument"
+          ? 400
+          : answer.code === "timeout"
+            ? 504
+            : 503;
+    json(res, status, { error: answer.code, message: answer.message, keys: answer.keys });
+    return;
+  }
+  if (answer.kind === "failed") {
+    const failed = ops[answer.index];
+    const result = answer.results[answer.index];
+    const why =
+      result !== undefined && !result.ok
+        ? `${result.reason}, the value is ${JSON.stringify(result.value)}`
+        : "";
+    json(res, 409, {
+      error: "request-failed",
+      message: `ops[${answer.index}] (${failed?.op}) failed (${why}): nothing was committed`,
+      index: answer.index,
+      results: answer.results,
+    });
+    return;
+  }
+  const outcome = answer.outcome;
+  json(res, 200, {
+    committed: outcome !== null && outcome.ok && outcome.committed,
+    tid: outcome !== null && outcome.ok ? outcome.tid : null,
+    attempts: answer.attempts,
+    results: answer.results,
+  });
+}
+
 const MAX_BENCH_CONCURRENCY = 10_000;
 
 function intParam(url: URL, name: string, min: number, max: number): number | string {
@@ -122,8 +182,15 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
     await kvRoute(node, req, res);
     return;
   }
+  if (url.pathname === "/tx" && req.method === "POST") {
+    await txRoute(node, req, res);
+    return;
+  }
   if (req.method !== "GET") {
-    json(res, 405, { error: "method-not-allowed", message: "the admin port answers GET (and POST /kv)" });
+    json(res, 405, {
+      error: "method-not-allowed",
+      message: "the admin port answers GET (and POST /kv, POST /tx)",
+    });
     return;
   }
   switch (url.pathname) {
@@ -178,6 +245,23 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
         return;
       }
       json(res, 200, await node.benchKv(workload, count as number, concurrency as number, keys as number));
+      return;
+    }
+    case "/bench/tx": {
+      const workload = url.searchParams.get("workload");
+      const count = intParam(url, "count", 1, MAX_BENCH_LOOKUPS);
+      const concurrency = intParam(url, "concurrency", 1, MAX_BENCH_CONCURRENCY);
+      const keys = intParam(url, "keys", 2, 1_000_000);
+      const bad = [count, concurrency, keys].find((v) => typeof v === "string");
+      if (workload !== "increment" && workload !== "transfer") {
+        json(res, 400, { error: "invalid-argument", message: "workload: expected increment or transfer" });
+        return;
+      }
+      if (bad !== undefined) {
+        json(res, 400, { error: "invalid-argument", message: bad });
+        return;
+      }
+      json(res, 200, await node.benchTx(workload, count as number, concurrency as number, keys as number));
       return;
     }
     case "/bench/lookups": {

@@ -19,9 +19,19 @@ import type { LookupResult } from "../../overlay/ring-view.js";
 import type { KvOp, KvResult } from "../../store/kv-proposer.js";
 import { DEFAULT_PROPOSER } from "../../store/kv-proposer.js";
 import { DEFAULT_STORE } from "../../store/replica-store.js";
+import type { TxRequest } from "../../tx/request-list.js";
 import { DEFAULT_TX } from "../../tx/tx-coordinator.js";
 import { LiveEnv } from "./live-env.js";
 import { LmdbStorePort } from "./lmdb-store.js";
+import {
+  type AsyncTx,
+  DEFAULT_RETRY,
+  type RequestListAnswer,
+  type RetryOptions,
+  runRequestListWithRetry,
+  runTransaction,
+  TxError,
+} from "./transactions.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
 
 export interface LiveNodeOptions {
@@ -253,6 +263,87 @@ export class LiveNode {
     return { count, failed, wallMs: performance.now() - started, latenciesMs };
   }
 
+  /**
+   * `fn` in a transaction on this node (it is the TM), committed; retried on conflict (§7.5).
+   * Rejects with a TxError: `conflict` after every retry, or `unavailable` / `timeout`.
+   */
+  transaction<T>(fn: (tx: AsyncTx) => Promise<T>, options: RetryOptions = DEFAULT_RETRY) {
+    return runTransaction(() => this.node.transaction(), fn, options);
+  }
+
+  /** A request list (Scalaris `req_list`), retried on conflict. */
+  requestList(
+    requests: readonly TxRequest[],
+    options: RetryOptions = DEFAULT_RETRY,
+  ): Promise<RequestListAnswer> {
+    return runRequestListWithRetry(() => this.node.transaction(), requests, options);
+  }
+
+  /**
+   * `count` transactions from this node, `concurrency` at a time (what `selfman bench tx` drives):
+   * `increment` adds 1 to one of `keys` counters; `transfer` moves 1 between two of `keys` accounts
+   * (if the first has it). Latencies of committed transactions (retries included), and attempts.
+   */
+  async benchTx(
+    workload: "increment" | "transfer",
+    count: number,
+    concurrency: number,
+    keys: number,
+  ): Promise<{
+    count: number;
+    committed: number;
+    attempts: number;
+    failed: number;
+    wallMs: number;
+    latenciesMs: number[];
+  }> {
+    const latenciesMs: number[] = [];
+    let failed = 0;
+    let attempts = 0;
+    let next = 0;
+    const pick = () => randomBytes(4).readUInt32BE(0) % keys;
+    const started = performance.now();
+    const worker = async () => {
+      while (next < count) {
+        next++;
+        const t0 = performance.now();
+        try {
+          const run =
+            workload === "increment"
+              ? await this.transaction(async (tx) => {
+                  const key = `counter-${pick()}`;
+                  const { value } = await tx.read(key);
+                  await tx.write(key, (typeof value === "number" ? value : 0) + 1);
+                })
+              : await this.transaction(async (tx) => {
+                  const a = pick();
+                  const b = (a + 1 + (pick() % (keys - 1))) % keys;
+                  const from = await tx.read(`account-${a}`);
+                  const to = await tx.read(`account-${b}`);
+                  const balance = typeof from.value === "number" ? from.value : 0;
+                  if (balance < 1) return;
+                  await tx.write(`account-${a}`, balance - 1);
+                  await tx.write(`account-${b}`, (typeof to.value === "number" ? to.value : 0) + 1);
+                });
+          attempts += run.attempts;
+          latenciesMs.push(Number((performance.now() - t0).toFixed(3)));
+        } catch (error) {
+          failed++;
+          attempts += error instanceof TxError && error.code === "conflict" ? DEFAULT_RETRY.attempts : 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    return {
+      count,
+      committed: latenciesMs.length,
+      attempts,
+      failed,
+      wallMs: performance.now() - started,
+      latenciesMs,
+    };
+  }
+
   rangeHistory(): readonly RangeChange[] {
     return this.ranges;
   }
@@ -294,6 +385,7 @@ export class LiveNode {
         items: this.store.size,
         unsynced: this.node.replicas.unsynced.length,
         operationsInFlight: this.node.kv.inFlight,
+        transactionsInFlight: this.node.tm.inFlight,
         ...this.node.replicas.counters,
       },
     };
