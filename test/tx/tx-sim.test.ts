@@ -19,6 +19,7 @@ import { DEFAULT_PROPOSER, type KvResult } from "../../src/store/kv-proposer.js"
 import { DEFAULT_STORE } from "../../src/store/replica-store.js";
 import { replicaIds } from "../../src/store/replicas.js";
 import { MemoryStorePort } from "../../src/store/store-port.js";
+import { type RequestListOutcome, runRequestList, type TxRequest } from "../../src/tx/request-list.js";
 import type { Transaction, TxReadResult } from "../../src/tx/transaction.js";
 import { DEFAULT_TX, type TxOutcome } from "../../src/tx/tx-coordinator.js";
 
@@ -83,6 +84,11 @@ class Cluster {
       this.until<boolean>((done) => tx.write(key, write(key, read.value), (r) => done(r.ok)));
     }
     return this.until<TxOutcome>((done) => tx.commit(done));
+  }
+
+  requests(via: number, requests: readonly TxRequest[]): RequestListOutcome {
+    const tx = this.nodes[via]?.transaction() as Transaction;
+    return this.until<RequestListOutcome>((done) => runRequestList(tx, requests, done));
   }
 
   get(via: number, key: string): KvResult {
@@ -234,6 +240,45 @@ describe("Paxos Commit in the simulator", () => {
       const committed = outcomes.filter((o) => o.ok && o.committed);
       assert.equal(committed.length, 0, `seed ${seed}: ${JSON.stringify(outcomes)}`);
     }
+  });
+
+  it("request lists follow req_list: each request sees the ones before it; a failed one commits nothing", () => {
+    const c = new Cluster(5, 8);
+    const first = c.requests(1, [
+      { op: "write", key: "n", value: 10 },
+      { op: "add_on_nr", key: "n", by: 5 },
+      { op: "add_del_on_list", key: "l", add: [1, 2, 3, 2], del: [2] },
+      { op: "test_and_set", key: "t", old: null, new: "set" },
+      { op: "read", key: "n" },
+      { op: "commit" },
+    ]);
+    assert.equal(first.kind, "ran");
+    if (first.kind !== "ran") return;
+    assert.ok(first.outcome?.ok && first.outcome.committed, JSON.stringify(first.outcome));
+    assert.deepEqual(
+      first.results.map((r) => (r.ok ? r.value : r.reason)),
+      [10, 15, [1, 3], "set", 15],
+    );
+    // a test_and_set that finds another value fails the list: the write before it is not committed
+    const second = c.requests(2, [
+      { op: "write", key: "n", value: 99 },
+      { op: "test_and_set", key: "t", old: "other", new: "x" },
+      { op: "commit" },
+    ]);
+    assert.equal(second.kind, "failed");
+    if (second.kind === "failed") {
+      assert.equal(second.index, 1);
+      assert.deepEqual(second.results[1], { ok: false, reason: "key_changed", value: "set" });
+    }
+    const n = c.get(3, "n");
+    assert.ok(n.ok && n.value === 15, JSON.stringify(n));
+    const wrongType = c.requests(4, [{ op: "add_on_nr", key: "l", by: 1 }, { op: "commit" }]);
+    assert.equal(wrongType.kind, "failed");
+    // no commit: the list runs, nothing is written
+    const dry = c.requests(5, [{ op: "write", key: "n", value: 0 }]);
+    assert.ok(dry.kind === "ran" && dry.outcome === null);
+    const still = c.get(6, "n");
+    assert.ok(still.ok && still.value === 15);
   });
 
   it("a failure-free commit of two keys takes 5 one-way delays, and reads see it", () => {
