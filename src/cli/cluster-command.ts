@@ -64,7 +64,9 @@ export function addClusterCommand(program: Command): void {
     );
   cluster
     .command("down")
-    .description("stop the local cluster (graceful leave, then SIGKILL after 10 s); data stays")
+    .description(
+      "stop the local cluster in place (SIGUSR2, then SIGKILL after 10 s); data stays for the next start",
+    )
     .option("--dir <dir>", "cluster directory", DEFAULT_DIR)
     .action(async (flags: { dir: string }) => {
       const stopped = await clusterDown(flags.dir);
