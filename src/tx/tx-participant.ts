@@ -126,7 +126,7 @@ export class TxParticipant {
     const slot = `${msg.tid}/${msg.replicaId.toString(36)}`;
     const item = this.port.get(msg.replicaId, msg.key);
     let holds = !msg.commit || this.applied.has(slot);
-    if (item !== undefined && item.locks.some((l) => l.tid === msg.tid)) {
+    if (item?.locks.some((l) => l.tid === msg.tid)) {
       this.port.put(msg.commit ? commit(item, msg.tid) : abort(item, msg.tid));
       holds = true;
       if (msg.commit) this.rememberApplied(slot);

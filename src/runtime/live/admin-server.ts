@@ -153,8 +153,8 @@ async function txRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
   }
   const outcome = answer.outcome;
   json(res, 200, {
-    committed: outcome !== null && outcome.ok && outcome.committed,
-    tid: outcome !== null && outcome.ok ? outcome.tid : null,
+    committed: outcome?.ok === true && outcome.committed,
+    tid: outcome?.ok === true ? outcome.tid : null,
     attempts: answer.attempts,
     results: answer.results,
   });
