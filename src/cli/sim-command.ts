@@ -1,7 +1,8 @@
 // `selfman sim <scenario>`: one subcommand per registered scenario, with the common flags
 // (--nodes --seed --duration --json) and the scenario's own. With --json exactly one JSON line goes to
 // stdout; otherwise a progress bar on stderr and a summary table on stdout. A violated invariant exits 1
-// and prints the replay command on stderr.
+// and prints the replay command on stderr. `--seeds A..B` sweeps: one run per seed, one line each (a
+// JSON line with --json), then which seeds failed, each with its replay command.
 import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
 import { parseCount, parseNumber, parseSeed } from "../sim/params.js";
@@ -45,7 +46,12 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
       `simulated seconds of the measure phase (default ${scenario.defaults.duration})`,
       commanderParser(parseNumber("duration", 0)),
     )
-    .option("--json", "print exactly one JSON line on stdout");
+    .option(
+      "--seeds <A..B>",
+      "sweep: run every seed from A to B, one line each",
+      commanderParser(parseSeedRange),
+    )
+    .option("--json", "print exactly one JSON line on stdout (with --seeds: one per seed)");
   for (const option of scenario.options) {
     const flags =
       option.arg === undefined ? `--${kebab(option.name)}` : `--${kebab(option.name)} <${option.arg}>`;
@@ -54,7 +60,11 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
     command.addOption(entry);
   }
   command.action((opts: Record<string, unknown>) => {
-    const { json, ...raw } = opts;
+    const { json, seeds, ...raw } = opts;
+    if (seeds !== undefined) {
+      sweep(scenario, raw, seeds as SeedRange, json === true);
+      return;
+    }
     const params = resolveParams(scenario, raw);
     const progress = progressContext(json !== true && process.stderr.isTTY === true);
     let report: ScenarioReport;
@@ -69,6 +79,43 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
       process.exitCode = 1;
     }
   });
+}
+
+interface SeedRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+function parseSeedRange(raw: string): SeedRange {
+  const match = /^(\d+)\.\.(\d+)$/.exec(raw);
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (match === null || !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from > to)
+    throw new RangeError(`--seeds: expected A..B with integers 0 ≤ A ≤ B, got ${JSON.stringify(raw)}`);
+  return { from, to };
+}
+
+/** One run per seed; a line per run as it ends; the failed seeds and their replay commands at the end. */
+function sweep(scenario: Scenario, raw: Record<string, unknown>, seeds: SeedRange, json: boolean): void {
+  const failed: { seed: number; replay: string }[] = [];
+  for (let seed = seeds.from; seed <= seeds.to; seed++) {
+    const params = resolveParams(scenario, { ...raw, seed });
+    const report = runScenario(scenario, params);
+    if (!report.ok) failed.push({ seed, replay: replayCommand(scenario, params) });
+    if (json) process.stdout.write(`${toJsonLine(report)}\n`);
+    else {
+      const problems = report.violations.map((v) => `${v.invariant}: ${v.message}`).join("; ");
+      process.stdout.write(
+        `seed ${seed}: ${report.ok ? "ok" : `VIOLATED (${problems})`} in ${report.wallMs} ms\n`,
+      );
+    }
+  }
+  const runs = seeds.to - seeds.from + 1;
+  process.stderr.write(
+    `${runs} seeds, ${failed.length} violated${failed.length > 0 ? "; replay with:" : ""}\n`,
+  );
+  for (const f of failed) process.stderr.write(`  ${f.replay}\n`);
+  if (failed.length > 0) process.exitCode = 1;
 }
 
 export function addSimCommand(program: Command): void {

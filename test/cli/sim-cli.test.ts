@@ -36,6 +36,24 @@ describe("selfman sim", () => {
     assert.match(report.traceHash, /^[0-9a-f]{16}$/);
   });
 
+  it("--seeds A..B sweeps: one JSON line per seed, each seed its own run; a bad range is refused", () => {
+    const run = selfman("sim", "net-chaos", "--nodes", "8", "--duration", "5", "--seeds", "3..5", "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const reports = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      reports.map((r) => r.seed),
+      [3, 4, 5],
+    );
+    assert.equal(new Set(reports.map((r) => r.traceHash)).size, 3, "different seeds, different runs");
+    assert.match(run.stderr, /3 seeds, 0 violated/);
+    const bad = selfman("sim", "net-chaos", "--seeds", "5..3");
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--seeds: expected A\.\.B/);
+  });
+
   it("without --json prints a summary table", () => {
     const run = selfman("sim", "net-chaos", "--nodes", "8", "--duration", "5");
     assert.equal(run.code, 0, run.stderr);
