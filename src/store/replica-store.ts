@@ -608,7 +608,8 @@ export class ReplicaStore {
     const buckets = new Array<number>(DIGEST_BUCKETS).fill(0);
     for (const item of items) {
       const b = this.bucketOf(item.replicaId, range);
-      buckets[b] = (buckets[b] as number) ^ this.itemHash(item);
+      // >>> 0: XOR of 32-bit hashes is a signed int in JS; the wire carries unsigned ones
+      buckets[b] = ((buckets[b] as number) ^ this.itemHash(item)) >>> 0;
     }
     return buckets;
   }
