@@ -191,6 +191,12 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
   join(contact: NodeRef): void {
     this.ring.join(contact);
   }
+  get ringRef(): RingRef | null {
+    return this.ring.ringRef;
+  }
+  mergeWith(contact: NodeRef): void {
+    this.ring.mergeWith(contact);
+  }
 
   /** Graceful leave: the neighbours learn it, then the successor gets every item. */
   leave(): void {

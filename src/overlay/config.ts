@@ -36,6 +36,14 @@ export interface OverlayConfig {
   readonly hopTimeoutMs: number;
   /** A lookup with no answer within this counts as failed (METRICS.md §3: 10 s). */
   readonly lookupTimeoutMs: number;
+  /** Ring merge period γ (§5.1): at most one mlookup started from the detection queue per period. */
+  readonly mergePeriodMs: number;
+  /** Passive-list members the FD no longer watches are pinged this often (§5.2, T_passive). */
+  readonly passivePingMs: number;
+  /** Bound of the passive list (§5.1: about 2L); the oldest entry goes first. */
+  readonly passiveListSize: number;
+  /** Bound of the detection queue; the oldest detection goes first. */
+  readonly detectionQueueSize: number;
 }
 
 export const DEFAULT_OVERLAY: OverlayConfig = {
@@ -51,6 +59,10 @@ export const DEFAULT_OVERLAY: OverlayConfig = {
   ringCheckMs: 5000,
   hopTimeoutMs: 1000,
   lookupTimeoutMs: 10_000,
+  mergePeriodMs: 1000,
+  passivePingMs: 10_000,
+  passiveListSize: 16,
+  detectionQueueSize: 16,
 };
 
 /** The config as flat JSON-safe params (for a scenario's `params` echo). */
@@ -70,5 +82,9 @@ export function overlayParams(config: OverlayConfig): Record<string, number> {
     ringCheckMs: config.ringCheckMs,
     hopTimeoutMs: config.hopTimeoutMs,
     lookupTimeoutMs: config.lookupTimeoutMs,
+    mergePeriodMs: config.mergePeriodMs,
+    passivePingMs: config.passivePingMs,
+    passiveListSize: config.passiveListSize,
+    detectionQueueSize: config.detectionQueueSize,
   };
 }

@@ -41,13 +41,14 @@ export function ringMessageVariants(ids: IdSpace) {
   const refs = array(ref, MAX_LIST);
   const ringId = bigintBelow(ids.size);
   const ringRef: Schema<RingRef> = object({ name: str(64), uid: uint(0xffff_ffff) });
-  const pair = object({ pred: optionalRef, succ: optionalRef });
+  const pingPayload = object({ pred: optionalRef, succ: optionalRef, ring: nullable(ringRef) });
   const neighbours = object({ pred: optionalRef, succ: optionalRef, next: array(ref, MAX_LIST) });
   const none = object({});
   const payload = tagged<RoutedPayload, "kind">("kind", {
     join: object({ ring: nullable(ringRef) }),
     lookup: object({ lookupId: uint() }),
     needFinger: none,
+    mlookup: object({ target: ref }),
   });
   const withHopId = object({
     hopId: uint(),
@@ -57,8 +58,8 @@ export function ringMessageVariants(ids: IdSpace) {
   });
   const withKey = object({ key: ringId, pred: optionalRef, succ: optionalRef, next: array(ref, MAX_LIST) });
   return {
-    ping: pair,
-    pong: pair,
+    ping: pingPayload,
+    pong: pingPayload,
     probe: none,
     probeReply: neighbours,
     route: object({
@@ -83,5 +84,8 @@ export function ringMessageVariants(ids: IdSpace) {
     redirect: object({ to: ref, alt: optionalRef }),
     hint: object({ candidate: ref }),
     leaving: object({ pred: optionalRef, succ: optionalRef, succList: refs }),
+    passivePing: none,
+    passivePong: none,
+    trymerge: object({ cpred: ref, csucc: ref }),
   };
 }

@@ -1,5 +1,5 @@
-// The relaxed ring's messages and timer tags (algorithms.md §2.2, §3, §4), declared once.
-// Names follow Beernet's; `route` carries the routed payloads (join, lookup, needFinger).
+// The relaxed ring's messages and timer tags (algorithms.md §2.2, §3, §4, §5), declared once.
+// Names follow Beernet's; `route` carries the routed payloads (join, lookup, needFinger, mlookup).
 import type { RingId } from "../core/id-space.js";
 import type { Msg } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
@@ -15,12 +15,19 @@ export type RoutedPayload =
   /** `ring`: the ring the joiner wants, or null for whatever ring its contact is in. */
   | { readonly kind: "join"; readonly ring: RingRef | null }
   | { readonly kind: "lookup"; readonly lookupId: number }
-  | { readonly kind: "needFinger" };
+  | { readonly kind: "needFinger" }
+  /** Ring merge (§5.3): find the pair of my ring's nodes around `target`, a peer maybe in another ring. */
+  | { readonly kind: "mlookup"; readonly target: NodeRef };
 
 /** What a node tells the neighbours it pings: its successor, and its predecessor unless it suspects it. */
 export interface NeighbourPair {
   readonly pred: NodeRef | null;
   readonly succ: NodeRef | null;
+}
+
+/** What pings and pongs carry: the neighbours, and the sender's ring (after a merge the smaller uid wins, §5.6). */
+export interface PingPayload extends NeighbourPair {
+  readonly ring: RingRef | null;
 }
 
 /** What a node tells a peer that keeps it as a finger: also the next few successors after succ. */
@@ -35,8 +42,8 @@ export const NEIGHBOURS_SHARED = 3;
 export type RingMessage =
   // failure detector (§4); both carry the sender's neighbours — its pred only while it trusts it —
   // which the neighbour check reads
-  | Msg<"ping", NeighbourPair>
-  | Msg<"pong", NeighbourPair>
+  | Msg<"ping", PingPayload>
+  | Msg<"pong", PingPayload>
   // finger probes (§3): a finger answers with its neighbours
   | Msg<"probe">
   | Msg<"probeReply", Neighbours>
@@ -63,7 +70,11 @@ export type RingMessage =
   | Msg<"redirect", { to: NodeRef; alt: NodeRef | null }>
   | Msg<"hint", { candidate: NodeRef }>
   // graceful leave
-  | Msg<"leaving", { pred: NodeRef | null; succ: NodeRef | null; succList: readonly NodeRef[] }>;
+  | Msg<"leaving", { pred: NodeRef | null; succ: NodeRef | null; succList: readonly NodeRef[] }>
+  // ring merge (§5.2, §5.3): passive-list pings, and "you lie between cpred and csucc of my ring"
+  | Msg<"passivePing">
+  | Msg<"passivePong">
+  | Msg<"trymerge", { cpred: NodeRef; csucc: NodeRef }>;
 
 export type RingTimer =
   | Msg<"fdRound">
@@ -75,4 +86,6 @@ export type RingTimer =
   | Msg<"probeCheck">
   | Msg<"lookupTimeout", { lookupId: number }>
   | Msg<"hopTimeout", { hopId: number }>
-  | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef; alt: NodeRef | null }>;
+  | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef; alt: NodeRef | null }>
+  | Msg<"mergeRound">
+  | Msg<"passiveRound">;

@@ -1,6 +1,7 @@
 // A relaxed-ring node (algorithms.md §2–§4): two-step join, graceful leave, crash recovery with
 // fix/redirect, predList and branches, branch closing by hints, successor-list propagation and the
-// neighbour check; routing and fingers are in router.ts. Lookup consistency rests on rules that must
+// neighbour check; routing and fingers are in router.ts, ring merge (§5) in ring-merger.ts, and the
+// ring identity settles here after a merge (§5.6: the smaller uid, spread by pings and pongs). Lookup consistency rests on rules that must
 // not be weakened: pred changes only to a joiner or fixer inside (pred, self] — which shrinks my range —
 // or, once pred has been suspected for predTakeoverMs, to a fixer behind it with no live predList
 // member in between (I3); and only the node that is itself responsible answers a lookup (§2.4).
@@ -19,6 +20,7 @@ import {
   type RingRef,
   type RingTimer,
 } from "./messages.js";
+import { type MergePosition, RingMerger } from "./ring-merger.js";
 import type { LookupCallback, RingNodeApi } from "./ring-view.js";
 import { ROUTER_MESSAGES, ROUTER_TIMERS, Router, type RoutingPosition } from "./router.js";
 
@@ -48,6 +50,7 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
   "redirect",
   "hint",
   "leaving",
+  "trymerge",
 ]);
 
 /** The failure detector's round timer, once a second on every node: one tag object for all. */
@@ -58,7 +61,9 @@ const JOIN_ATTEMPTS_PER_CONTACT = 3;
 
 type MessageOf<T extends RingMessage["type"]> = Extract<RingMessage, { type: T }>;
 
-export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNodeApi, RoutingPosition {
+export class RelaxedRingNode
+  implements Process<RingMessage, RingTimer>, RingNodeApi, RoutingPosition, MergePosition
+{
   readonly self: NodeRef;
   pred: NodeRef | null = null;
   /** The ring this node is in (null until it joins one). */
@@ -77,6 +82,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   /** Where joins go; a caller may replace it with join(contact) when it stops answering. */
   private accessPoint: NodeRef | null;
   private readonly router: Router;
+  private readonly merger: RingMerger;
   private readonly hooks: RingHooks;
   private joinAttempts = 0;
   private joinTimer = 0;
@@ -111,9 +117,11 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.fd = new FailureDetector(config.fd, {
       crash: (p) => this.onCrash(p),
       alive: (p) => this.onAlive(p),
-      ping: (p) => env.send(p, { type: "ping", pred: this.trustedPred(), succ: this.succ }),
+      ping: (p) =>
+        env.send(p, { type: "ping", pred: this.trustedPred(), succ: this.succ, ring: this.ringRef }),
     });
     this.router = new Router(env, config, ids, this.fingers, this.fd, this);
+    this.merger = new RingMerger(env, config, ids, this.fd, this);
   }
 
   // ---- the node API (RingNodeApi) -----------------------------------------------------------
@@ -176,6 +184,20 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     this.sendJoin();
   }
 
+  /**
+   * `contact` may be in another ring (an operator, a directory or a rendezvous knows): try to merge
+   * with it (§5.2's external kick-start). A false detection ends within a few messages.
+   */
+  mergeWith(contact: NodeRef): void {
+    if (this.left) return;
+    this.merger.detected(contact);
+  }
+
+  /** The merger's view of its detections (for tests and /status). */
+  get mergeState(): { readonly passive: readonly NodeRef[]; readonly detections: readonly NodeRef[] } {
+    return { passive: this.merger.passivePeers, detections: this.merger.pendingDetections };
+  }
+
   /** Graceful leave: the successor takes over my range, my predecessor links to my successor. */
   leave(): void {
     if (this.left) return;
@@ -231,6 +253,10 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       case "fixTimeout":
         this.onFixTimeout(tag.to, tag.fallback, tag.alt);
         return;
+      case "mergeRound":
+      case "passiveRound":
+        this.merger.onTimer(tag);
+        return;
     }
   }
 
@@ -245,10 +271,12 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     }
     switch (msg.type) {
       case "ping":
-        this.env.send(from, { type: "pong", pred: this.trustedPred(), succ: this.succ });
+        this.env.send(from, { type: "pong", pred: this.trustedPred(), succ: this.succ, ring: this.ringRef });
+        this.adoptSmallerRing(msg.ring);
         this.checkNeighbours(from, msg);
         return;
       case "pong": {
+        this.adoptSmallerRing(msg.ring);
         this.checkNeighbours(from, msg);
         return;
       }
@@ -258,6 +286,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
       }
       case "badRingRef":
         this.env.emit({ type: "bad-ring-ref", theirs: msg.ring, wished: this.wishedRing });
+        if (this.isMember) this.merger.detected(from); // a member hears of another ring (§5.2)
         return;
       case "joinLater":
         this.armJoinTimer();
@@ -293,6 +322,15 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
         this.onLeaving(from, msg);
         return;
       }
+      case "passivePing":
+        this.merger.onPassivePing(from);
+        return;
+      case "passivePong":
+        this.merger.onHeardAgain(from);
+        return;
+      case "trymerge":
+        this.merger.onTryMerge(msg.cpred, msg.csucc);
+        return;
     }
   }
 
@@ -323,7 +361,8 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     if (same(joiner, this.self)) return;
     const ring = this.ringRef;
     if (wished !== null && ring !== null && (wished.uid !== ring.uid || wished.name !== ring.name)) {
-      this.env.send(joiner, { type: "badRingRef", ring }); // another ring: also a merge trigger (§5)
+      this.env.send(joiner, { type: "badRingRef", ring }); // another ring: also a merge trigger (§5.2)
+      this.merger.detected(joiner);
       return;
     }
     if (this.succ === null || this.recovering) {
@@ -517,6 +556,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   // ---- failures (§2.5) ----------------------------------------------------------------------
 
   private onCrash(peer: NodeRef): void {
+    this.merger.onSuspected(peer);
     this.fingers.remove(peer);
     this.succList = this.succList.filter((p) => !same(p, peer));
     if (same(peer, this.succ)) this.recoverSucc();
@@ -599,6 +639,7 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
   }
 
   private onAlive(peer: NodeRef): void {
+    this.merger.onHeardAgain(peer);
     if (this.succ !== null && this.ids.inOO(peer.id, this.self.id, this.succ.id))
       this.env.send(peer, { type: "fix" });
   }
@@ -788,7 +829,25 @@ export class RelaxedRingNode implements Process<RingMessage, RingTimer>, RingNod
     const succ = this.succ;
     if (succ === null || same(succ, this.self) || this.fd.isSuspected(succ)) return;
     if (this.env.now() - this.succHeardAtMs < this.config.ringCheckMs) return;
-    this.env.send(succ, { type: "ping", pred: this.trustedPred(), succ });
+    this.env.send(succ, { type: "ping", pred: this.trustedPred(), succ, ring: this.ringRef });
+  }
+
+  // ---- ring merge (§5): routing for the merger, and the ring identity after a merge (§5.6) --------
+
+  routeMergeLookup(target: NodeRef): void {
+    this.router.routeFromHere(target.id, { kind: "mlookup", target });
+  }
+
+  onMergeLookup(target: NodeRef): void {
+    this.merger.onMergeLookupDelivered(target);
+  }
+
+  /** After a merge both rings settle on the smaller ringRef uid, spread by pings and pongs (§5.6). */
+  private adoptSmallerRing(theirs: RingRef | null): void {
+    const mine = this.ringRef;
+    if (theirs === null || mine === null || theirs.uid >= mine.uid) return;
+    this.ringRef = theirs;
+    this.env.emit({ type: "ring-ref-changed", uid: theirs.uid });
   }
 
   private sendHints(): void {

@@ -3,6 +3,7 @@
 // `inspect()`). Checkers judge both protocols through this one interface (METRICS.md §3).
 import type { RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
+import type { RingRef } from "./messages.js";
 
 export type LookupResult =
   | { readonly ok: true; readonly responsible: NodeRef; readonly hops: number }
@@ -35,6 +36,8 @@ export interface RingView {
   routingTableSize(): number;
   /** Peers currently suspected by this node's failure detector. */
   suspected(): readonly NodeRef[];
+  /** The ring this node is in (protocols with ring identity only; null until it joins). */
+  readonly ringRef?: RingRef | null;
 }
 
 export interface RingNodeApi extends RingView {
@@ -44,4 +47,6 @@ export interface RingNodeApi extends RingView {
   join?(contact: NodeRef): void;
   /** Graceful leave: hand over, tell the neighbours, stop answering. */
   leave(): void;
+  /** Ring merge kick-start (algorithms.md §5.2): `contact` may be in another ring. */
+  mergeWith?(contact: NodeRef): void;
 }

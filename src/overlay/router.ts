@@ -1,6 +1,7 @@
 // Routing and finger maintenance for a relaxed-ring node (algorithms.md §2.4, §3): greedy routing over
 // k-ary fingers with a walk back into branches, hop acknowledgements and rerouting around silent
-// peers, lookups, the finger-refresh chain and probes that drop dead fingers. The rule a reader must
+// peers, lookups, the finger-refresh chain and probes that drop dead fingers; it also carries the
+// ring merge's mlookups (§5.3) to the node responsible for their target. The rule a reader must
 // not break: only the node that is itself responsible delivers (answers a lookup, takes a joiner);
 // everyone else forwards (§2.4). Differences from the paper: docs/protocols.md.
 import type { Env } from "../core/env.js";
@@ -29,6 +30,8 @@ export interface RoutingPosition {
   neighbours(): Neighbours;
   /** A join reached me as the joiner's successor: accept it, or answer its repeat. */
   onJoinRequest(joiner: NodeRef, ring: RingRef | null): void;
+  /** A merge lookup (§5.3) reached me, responsible for `target.id`. */
+  onMergeLookup(target: NodeRef): void;
 }
 
 /** The routing messages and timers; the node hands these to the router. */
@@ -124,6 +127,11 @@ export class Router {
     const timer = this.env.setTimer(this.config.lookupTimeoutMs, { type: "lookupTimeout", lookupId });
     this.lookups.set(lookupId, { onDone, timer });
     this.route(key, this.at.self, 0, false, { kind: "lookup", lookupId });
+  }
+
+  /** Routes `payload` from this node to the node responsible for `key` (maybe this one). */
+  routeFromHere(key: RingId, payload: RoutedPayload): void {
+    this.route(key, this.at.self, 0, false, payload);
   }
 
   onMessage(from: NodeRef, msg: RingMessage): void {
@@ -318,6 +326,9 @@ export class Router {
         return;
       case "needFinger":
         this.env.send(origin, { type: "newFinger", key, ...this.at.neighbours() });
+        return;
+      case "mlookup":
+        this.at.onMergeLookup(payload.target);
         return;
     }
   }

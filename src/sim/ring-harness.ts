@@ -27,6 +27,11 @@ export interface RingRunConfig {
   readonly connectivity: number;
   /** Links cut both ways for a few seconds, per second during measure (false suspicions). */
   readonly linkFlapsPerSec?: number;
+  /**
+   * Rings built apart (default 1): nodes 0..R−1 each start a ring of their own, and node i joins
+   * through a member of ring i mod R. Nothing links them until a merge (algorithms.md §5).
+   */
+  readonly buildRings?: number;
 }
 
 /** How long a flapping link stays cut. */
@@ -45,6 +50,8 @@ export interface RingRunContext<M extends MessageBase, T extends TimerTagBase> {
   randomMember(rng: Prng): RingView | undefined;
   /** Starts a new node that joins through a random member. */
   addNode(): void;
+  /** Which of the rings built apart node `index` was built into (0 when only one was built). */
+  buildRingOf(index: number): number;
 }
 
 /** Load put on the ring during the measure phase, with figures of its own. */
@@ -164,10 +171,21 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     return all.length === 0 ? undefined : all[rng.int(all.length)];
   };
 
+  const buildRings = run.buildRings ?? 1;
+  const buildRingOf = (index: number): number => index % buildRings;
+  /** A random member of the ring built apart that node `index` goes into. */
+  const buildContact = (index: number): NodeRef => {
+    const ring = buildRingOf(index);
+    const all = members.views().filter((v) => buildRingOf(sim.nodeByAddr(v.self.addr)?.index ?? -1) === ring);
+    return all[sim.rng.int(Math.max(1, all.length))]?.self ?? sim.nodeAt(ring).ref;
+  };
+
   // build
   addNode(null);
   for (let i = 1; i < run.nodes; i++) {
-    sim.at(i * run.buildJoinGapMs, () => addNode(randomMember(sim.rng)?.self ?? sim.nodeAt(0).ref));
+    if (buildRings === 1)
+      sim.at(i * run.buildJoinGapMs, () => addNode(randomMember(sim.rng)?.self ?? sim.nodeAt(0).ref));
+    else sim.at(i * run.buildJoinGapMs, () => addNode(i < buildRings ? null : buildContact(i)));
   }
   const buildEndMs = run.nodes * run.buildJoinGapMs;
   const measureStartMs = buildEndMs + run.settleMs;
@@ -182,6 +200,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     processOf: (index) => (sim.isAlive(index) ? (views[index] ?? null) : null),
     randomMember,
     addNode: () => addNode(randomMember(sim.rng)?.self ?? null),
+    buildRingOf,
   };
 
   // measure: churn and lookups

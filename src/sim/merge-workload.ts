@@ -1,0 +1,214 @@
+// The partition-and-merge phase of `sim merge` (algorithms.md §5, METRICS.md §5), run on a built ring
+// as a RingWorkload: split the nodes into R random groups for a while, check that each group became
+// a perfect ring of its own, heal, and time the merge until the live nodes form one perfect ring;
+// then count lookup failures in a window after it. With `split: "separate"` the R rings were built
+// apart (they never knew each other): the phase checks them, and one node of ring 0 is told
+// mergeWith(a member of ring r) for each other ring (§5.2's external kick-start), which is when the
+// clock starts. Merge messages are the merge protocol's own:
+// routed mlookup hops, trymerge, and the passive list's pings and pongs (the fix, hint and fixOk they
+// trigger are ring maintenance, counted in messagesAfterHeal).
+import type { RingMessage, RingTimer } from "../overlay/messages.js";
+import type { LookupResult, RingView } from "../overlay/ring-view.js";
+import { perfectRingProblem } from "./checkers/ring-shape.js";
+import type { RingRunContext, RingWorkload } from "./ring-harness.js";
+import type { Metrics } from "./scenario.js";
+
+export type MergeSplit = "partition" | "separate";
+
+export interface MergePhaseConfig {
+  readonly rings: number;
+  /** One ring split by a partition, or rings built apart (the harness's buildRings). */
+  readonly split: MergeSplit;
+  readonly partitionMs: number;
+  /** The merge must finish within this after the heal. */
+  readonly mergeWindowMs: number;
+  /** Lookups are counted this long after the ring is perfect again (METRICS.md §5: 30 s). */
+  readonly lookupWindowMs: number;
+  readonly lookupsPerSec: number;
+  /** γ, for mergeRounds = mergeTimeSec / γ. */
+  readonly mergePeriodMs: number;
+}
+
+/** How often the perfect-ring checker looks, once the partition has healed. */
+const PERFECT_CHECK_MS = 100;
+
+type MergeContext = RingRunContext<RingMessage, RingTimer>;
+
+interface MergeFigures {
+  splitPerfectRings: number;
+  splitProblem: string | null;
+  healAtMs: number | null;
+  perfectAtMs: number | null;
+  uidSettledAtMs: number | null;
+  mergeMessages: number;
+  messagesAtHeal: number;
+  messagesAtPerfect: number | null;
+  lookups: number;
+  lookupFailures: number;
+}
+
+/** The whole phase takes this long from the start of measure. */
+export function mergePhaseMs(config: MergePhaseConfig): number {
+  return config.partitionMs + config.mergeWindowMs + config.lookupWindowMs;
+}
+
+export function mergeWorkload(config: MergePhaseConfig): RingWorkload<RingMessage, RingTimer> {
+  const figures: MergeFigures = {
+    splitPerfectRings: 0,
+    splitProblem: null,
+    healAtMs: null,
+    perfectAtMs: null,
+    uidSettledAtMs: null,
+    mergeMessages: 0,
+    messagesAtHeal: 0,
+    messagesAtPerfect: null,
+    lookups: 0,
+    lookupFailures: 0,
+  };
+  return {
+    start: (context) => startPhase(context, config, figures),
+    metrics: (context) => mergeMetrics(context, config, figures),
+  };
+}
+
+function startPhase(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
+  if (config.split === "partition") startPartition(context, config, figures);
+  else kickStart(context, config, figures);
+}
+
+/** Rings built apart: check each, then one node of ring 0 learns of a member of every other ring. */
+function kickStart(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
+  const { sim } = context;
+  const groups: number[][] = Array.from({ length: config.rings }, () => []);
+  for (const node of sim.liveNodes()) groups[context.buildRingOf(node.index)]?.push(node.index);
+  checkSplit(context, groups, figures);
+  countMergeMessages(context, figures);
+  const starter = sim.rng.pick(groups[0] ?? []);
+  for (const group of groups.slice(1)) {
+    const contact = context.processOf(sim.rng.pick(group));
+    if (contact !== null) context.processOf(starter)?.mergeWith?.(contact.self);
+  }
+  figures.healAtMs = sim.nowMs;
+  figures.messagesAtHeal = sim.stats.sent;
+  watchMerge(context, config, figures);
+}
+
+function startPartition(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
+  const { sim } = context;
+  const groups = randomGroups(context, config.rings);
+  sim.partition(groups);
+  countMergeMessages(context, figures);
+  sim.at(sim.nowMs + config.partitionMs, () => {
+    checkSplit(context, groups, figures);
+    sim.heal();
+    figures.healAtMs = sim.nowMs;
+    figures.messagesAtHeal = sim.stats.sent;
+    figures.mergeMessages = 0;
+    watchMerge(context, config, figures);
+  });
+}
+
+/** The live nodes, shuffled by the seed and dealt into `rings` groups of (nearly) equal size. */
+function randomGroups(context: MergeContext, rings: number): number[][] {
+  const { sim } = context;
+  const live = sim.rng.shuffle(sim.liveNodes().map((n) => n.index));
+  const groups: number[][] = Array.from({ length: rings }, () => []);
+  for (const [i, index] of live.entries()) groups[i % rings]?.push(index);
+  return groups;
+}
+
+function viewsOf(context: MergeContext, indices: readonly number[]): RingView[] {
+  const views: RingView[] = [];
+  for (const index of indices) {
+    const view = context.processOf(index);
+    if (view !== null) views.push(view);
+  }
+  return views;
+}
+
+/** Just before the heal, each group must be a perfect ring of its own (else the run says why). */
+function checkSplit(context: MergeContext, groups: readonly number[][], figures: MergeFigures): void {
+  for (const [g, group] of groups.entries()) {
+    const problem = perfectRingProblem(viewsOf(context, group));
+    if (problem === null) figures.splitPerfectRings++;
+    else figures.splitProblem ??= `group ${g}: ${problem}`;
+  }
+}
+
+function isMergeMessage(msg: RingMessage): boolean {
+  if (msg.type === "route") return msg.payload.kind === "mlookup";
+  return msg.type === "trymerge" || msg.type === "passivePing" || msg.type === "passivePong";
+}
+
+function countMergeMessages(context: MergeContext, figures: MergeFigures): void {
+  context.sim.observe({
+    onSend(_from, _to, msg) {
+      if (figures.perfectAtMs === null && isMergeMessage(msg)) figures.mergeMessages++;
+    },
+  });
+}
+
+function watchMerge(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
+  const { sim, members } = context;
+  const deadlineMs = sim.nowMs + config.mergeWindowMs;
+  sim.every(PERFECT_CHECK_MS, deadlineMs + config.lookupWindowMs, () => {
+    if (figures.uidSettledAtMs === null && oneRingUid(context)) figures.uidSettledAtMs = sim.nowMs;
+    if (figures.perfectAtMs !== null || sim.nowMs > deadlineMs) return;
+    const live = sim.liveNodes().length;
+    if (members.size !== live || perfectRingProblem(members.views(), true) !== null) return;
+    figures.perfectAtMs = sim.nowMs;
+    figures.messagesAtPerfect = sim.stats.sent;
+    lookupsAfterMerge(context, config, figures);
+  });
+}
+
+function oneRingUid(context: MergeContext): boolean {
+  let uid: number | null = null;
+  for (const view of context.members.views()) {
+    const mine = view.ringRef?.uid ?? null;
+    if (uid === null) uid = mine;
+    else if (mine !== uid) return false;
+  }
+  return true;
+}
+
+function lookupsAfterMerge(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
+  const { sim } = context;
+  if (config.lookupsPerSec <= 0) return;
+  sim.every(1000 / config.lookupsPerSec, sim.nowMs + config.lookupWindowMs, () => {
+    const from = context.randomMember(sim.rng);
+    const node = from === undefined ? undefined : sim.nodeByAddr(from.self.addr);
+    const process = node === undefined ? null : context.processOf(node.index);
+    if (process === null) return;
+    figures.lookups++;
+    process.lookup(
+      sim.ids.randomId(() => sim.rng.next()),
+      (result: LookupResult) => {
+        if (!result.ok) figures.lookupFailures++;
+      },
+    );
+  });
+}
+
+const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
+
+function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): Metrics {
+  const heal = figures.healAtMs;
+  const mergeMs = heal === null || figures.perfectAtMs === null ? null : figures.perfectAtMs - heal;
+  const live = context.members.views();
+  return {
+    splitPerfectRings: figures.splitPerfectRings,
+    splitProblem: figures.splitProblem,
+    perfect: perfectRingProblem(live, true) === null && live.length === context.sim.liveNodes().length,
+    mergeTimeSec: mergeMs === null ? null : seconds(mergeMs),
+    mergeRounds: mergeMs === null ? null : Number((mergeMs / config.mergePeriodMs).toFixed(1)),
+    ringUidSettledSec:
+      heal === null || figures.uidSettledAtMs === null ? null : seconds(figures.uidSettledAtMs - heal),
+    messages: figures.mergeMessages,
+    mergeMessages: figures.mergeMessages,
+    messagesAfterHeal:
+      figures.messagesAtPerfect === null ? null : figures.messagesAtPerfect - figures.messagesAtHeal,
+    lookupsAfter: figures.lookups,
+    lookupFailuresAfter: figures.lookupFailures,
+  };
+}

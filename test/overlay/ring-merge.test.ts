@@ -1,0 +1,142 @@
+// Ring merge, simple ring unification (algorithms.md §5.2, §5.3, §5.6): two rings built apart merge
+// into one perfect ring after one mergeWith, and settle on the smaller ringRef uid; a false detection
+// (mergeWith a peer of my own ring) ends within a few messages and changes no pointer; and a small
+// ring split by a partition heals back to one perfect ring.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { NodeRef } from "../../src/core/node-ref.js";
+import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
+import type { RingMessage, RingTimer } from "../../src/overlay/messages.js";
+import { RelaxedRingNode } from "../../src/overlay/relaxed-ring-node.js";
+import { Simulator } from "../../src/runtime/sim/simulator.js";
+import { perfectRingProblem } from "../../src/sim/checkers/ring-shape.js";
+import { resolveParams, runScenario } from "../../src/sim/run-scenario.js";
+import { merge } from "../../src/sim/scenarios/merge.js";
+
+const MERGE_TYPES = new Set(["trymerge", "passivePing", "passivePong"]);
+
+/** `rings` rings built apart in one simulator: node i joins ring i mod rings; nobody knows the others. */
+function ringsApart(seed: number, perRing: number, rings = 2) {
+  const sim = new Simulator<RingMessage, RingTimer>({ seed });
+  const nodes: RelaxedRingNode[] = [];
+  const add = (contact: NodeRef | null) => {
+    const i = nodes.length;
+    sim.addNode((env) => {
+      const node = new RelaxedRingNode(env, DEFAULT_OVERLAY, sim.ids, contact);
+      nodes[i] = node;
+      return node;
+    });
+  };
+  for (let r = 0; r < rings; r++) add(null);
+  for (let i = rings; i < rings * perRing; i++)
+    sim.at(i * 50, () => add((nodes[i % rings] as RelaxedRingNode).self));
+  sim.run(rings * perRing * 50 + 20_000);
+  const ring = (r: number) => nodes.filter((_, i) => i % rings === r);
+  let mergeMessages = 0;
+  sim.observe({
+    onSend(_from, _to, msg) {
+      if (MERGE_TYPES.has(msg.type) || (msg.type === "route" && msg.payload.kind === "mlookup"))
+        mergeMessages++;
+    },
+  });
+  return { sim, nodes, ring, mergeMessages: () => mergeMessages };
+}
+
+/** Runs until the nodes form one perfect ring (checked every 100 ms); the time it took, or null. */
+function timeToPerfect(sim: Simulator<RingMessage, RingTimer>, nodes: RelaxedRingNode[], limitMs: number) {
+  const start = sim.nowMs;
+  while (sim.nowMs - start < limitMs) {
+    sim.run(sim.nowMs + 100);
+    if (perfectRingProblem(nodes) === null) return sim.nowMs - start;
+  }
+  return null;
+}
+
+const node = (nodes: RelaxedRingNode[], i: number) => nodes[i] as RelaxedRingNode;
+
+describe("ring merge: simple ring unification", () => {
+  for (const [perRing, seeds, limitMs] of [
+    [64, [1, 2, 3], 30_000],
+    [256, [4], 60_000],
+  ] as const) {
+    it(`merges two rings of ${perRing} nodes (${2 * perRing} in all) built apart into one perfect ring after one mergeWith`, () => {
+      for (const seed of seeds) {
+        const { sim, nodes, ring } = ringsApart(seed, perRing);
+        assert.equal(perfectRingProblem(ring(0)), null, `seed ${seed}: ring 0 was built`);
+        assert.equal(perfectRingProblem(ring(1)), null, `seed ${seed}: ring 1 was built`);
+        const uids = [node(nodes, 0).ringRef?.uid, node(nodes, 1).ringRef?.uid] as number[];
+        assert.notEqual(uids[0], uids[1]);
+        assert.notEqual(perfectRingProblem(nodes), null, "two rings are not one");
+        node(nodes, 0).mergeWith(node(nodes, 1).self);
+        const tookMs = timeToPerfect(sim, nodes, limitMs);
+        assert.notEqual(tookMs, null, `seed ${seed}: ${perfectRingProblem(nodes)}`);
+        sim.run(sim.nowMs + 20_000);
+        assert.equal(perfectRingProblem(nodes), null, `seed ${seed}: the merged ring stays perfect`);
+        const smaller = Math.min(...uids);
+        for (const n of nodes) assert.equal(n.ringRef?.uid, smaller, `seed ${seed}: ring identity settled`);
+      }
+    });
+  }
+
+  it("ends a false detection (mergeWith a peer of my own ring) within a few messages, changing nothing", () => {
+    for (const seed of [5, 6, 7]) {
+      const { sim, nodes, mergeMessages } = ringsApart(seed, 48, 1);
+      assert.equal(perfectRingProblem(nodes), null);
+      const before = nodes.map((n) => [n.pred?.addr, n.succ?.addr, n.ringRef?.uid]);
+      const sentBefore = mergeMessages();
+      node(nodes, 3).mergeWith(node(nodes, 17).self);
+      sim.run(sim.nowMs + 10_000);
+      const sent = mergeMessages() - sentBefore;
+      assert.ok(sent >= 1, `seed ${seed}: the mlookup was routed`);
+      assert.ok(sent <= 8, `seed ${seed}: ${sent} merge messages (the mlookup's hops only)`);
+      assert.deepEqual(
+        nodes.map((n) => [n.pred?.addr, n.succ?.addr, n.ringRef?.uid]),
+        before,
+        `seed ${seed}`,
+      );
+      for (const n of nodes) assert.equal(n.mergeState.detections.length, 0);
+    }
+  });
+
+  it("merges three rings built apart, kick-started from one node", () => {
+    const { sim, nodes, ring } = ringsApart(8, 40, 3);
+    for (const r of [0, 1, 2]) assert.equal(perfectRingProblem(ring(r)), null);
+    node(nodes, 0).mergeWith(node(nodes, 1).self);
+    node(nodes, 0).mergeWith(node(nodes, 2).self);
+    assert.notEqual(timeToPerfect(sim, nodes, 60_000), null, perfectRingProblem(nodes) ?? "");
+  });
+});
+
+describe("sim merge", () => {
+  it("heals a partition of a small ring back to one perfect ring, each side a ring of its own before", () => {
+    for (const seed of [1, 2]) {
+      const run = runScenario(
+        merge,
+        resolveParams(merge, { seed, nodes: 40, duration: 60, partitionSec: 20, joinGapMs: 50 }),
+      );
+      assert.ok(run.ok, JSON.stringify(run.violations));
+      assert.equal(run.metrics.splitPerfectRings, 2, `seed ${seed}: ${run.metrics.splitProblem}`);
+      assert.equal(run.metrics.perfect, true, `seed ${seed}`);
+      assert.equal(typeof run.metrics.mergeTimeSec, "number");
+      assert.equal(run.metrics.lookupFailuresAfter, 0);
+      assert.equal(run.metrics.inconsistentLookups, 0);
+    }
+  });
+
+  it("merges two rings of 64 built apart (--split separate) and reports the merge's figures", () => {
+    const run = runScenario(
+      merge,
+      resolveParams(merge, { seed: 3, nodes: 128, duration: 60, split: "separate" }),
+    );
+    assert.ok(run.ok, JSON.stringify(run.violations));
+    assert.equal(run.metrics.splitPerfectRings, 2);
+    assert.equal(run.metrics.perfect, true);
+    assert.ok((run.metrics.mergeTimeSec as number) < 30);
+    assert.ok((run.metrics.messages as number) > 0, "the unification did the work");
+    assert.equal(run.metrics.lookupFailuresAfter, 0);
+  });
+
+  it("refuses --algorithm gossip rather than faking it", () => {
+    assert.throws(() => resolveParams(merge, { algorithm: "gossip" }), /not implemented/);
+  });
+});
