@@ -63,6 +63,7 @@ const COORDINATOR_TIMERS: ReadonlySet<string> = new Set<TxTimer["type"]>([
   "txGc",
   "txDeadline",
   "txRtmRetry",
+  "txFlush",
 ]);
 const PROPOSER_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>(["opTimeout", "opRetry"]);
 const STORE_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>([

@@ -41,6 +41,12 @@ export interface TxConfig {
   /** `final` is sent again to replicas that have not applied it, this often, this many times. */
   readonly finalResendMs: number;
   readonly finalAttempts: number;
+  /**
+   * An acceptor sends its ballot-0 acceptances to the TM in one message once it has one for every
+   * instance, or this long after the first (a TP may be slow or gone): Paxos Commit's bundled phase 2b.
+   * 0 bundles what arrives together (the timer runs after the messages already due) and delays nothing.
+   */
+  readonly bundleWaitMs: number;
   /** A finished transaction is remembered this long (to answer replicas that ask). */
   readonly keepDecidedMs: number;
   /** A TM that cannot find its rTMs gives up after this. */
@@ -61,6 +67,7 @@ export const DEFAULT_TX: TxConfig = {
   electMs: 500,
   finalResendMs: 1000,
   finalAttempts: 20,
+  bundleWaitMs: 0,
   keepDecidedMs: 600_000,
   setupTimeoutMs: 10_000,
   deadlineMs: 30_000,
@@ -104,6 +111,9 @@ interface Tx {
   /** Learner: per instance and vote, the acceptors that accepted it with ballot 0. */
   readonly fast: Map<string, Set<number>>;
   readonly decided: Map<number, Vote>;
+  /** Acceptor: ballot-0 acceptances not yet sent to the TM, per acceptor index of mine. */
+  readonly bundles: Map<number, AcceptedVote[]>;
+  bundleTimer: boolean;
   /** Leading a ballot: its number, the promises and accepts heard. */
   ballot: number;
   highestSeen: number;
@@ -221,6 +231,8 @@ export class TxCoordinator {
       acceptorState: new Map(mine.map((i) => [i, FRESH_ACCEPTOR])),
       fast: new Map(),
       decided: new Map(),
+      bundles: new Map(),
+      bundleTimer: false,
       ballot: 0,
       highestSeen: 0,
       promises: new Map(),
@@ -378,6 +390,9 @@ export class TxCoordinator {
       case "txDeadline":
         this.onDeadline(tag.tid);
         return;
+      case "txFlush":
+        this.onFlush(tag.tid);
+        return;
       case "txRtmRetry": {
         const waiting = this.rtmRetries.get(tag.retry);
         this.rtmRetries.delete(tag.retry);
@@ -433,15 +448,31 @@ export class TxCoordinator {
       const next = acceptFast(state, msg.instance, msg.vote);
       if (next === null) continue;
       tx.acceptorState.set(index, next);
-      const accepted: TxMessage = {
-        type: "txAccepted",
-        tid: msg.tid,
-        index,
-        ballot: 0,
-        votes: [{ instance: msg.instance, ballot: 0, vote: msg.vote }],
-      };
-      this.toAcceptor(tx, 0, accepted);
+      const pending = tx.bundles.get(index) ?? [];
+      pending.push({ instance: msg.instance, ballot: 0, vote: msg.vote });
+      tx.bundles.set(index, pending);
+      // Every instance accepted: tell the TM now; else wait a little for the rest (one message, not n·f).
+      if (next.accepted.size >= tx.keys.length * this.f) this.flushBundle(tx, index);
+      else if (!tx.bundleTimer) {
+        tx.bundleTimer = true;
+        this.env.setTimer(this.config.bundleWaitMs, { type: "txFlush", tid: tx.tid });
+      }
     }
+  }
+
+  /** Acceptor: the ballot-0 votes accepted since the last bundle go to the TM in one `txAccepted`. */
+  private flushBundle(tx: Tx, index: number): void {
+    const votes = tx.bundles.get(index);
+    if (votes === undefined || votes.length === 0) return;
+    tx.bundles.delete(index);
+    this.toAcceptor(tx, 0, { type: "txAccepted", tid: tx.tid, index, ballot: 0, votes });
+  }
+
+  private onFlush(tid: string): void {
+    const tx = this.txs.get(tid);
+    if (tx === undefined) return;
+    tx.bundleTimer = false;
+    for (const index of [...tx.bundles.keys()]) this.flushBundle(tx, index);
   }
 
   /** Learner: ballot 0 counts per instance and vote; a leader's ballot counts over all instances. */

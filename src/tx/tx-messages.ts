@@ -90,6 +90,8 @@ export type TxTimer =
   | Msg<"txFinalResend", { tid: string; attempt: number }>
   /** TP: look for locks held for long, and ask their transactions' acceptors. */
   | Msg<"txLockCheck">
+  /** Acceptor: send the acceptances bundled so far (some TP has not voted yet). */
+  | Msg<"txFlush", { tid: string }>
   /** TM: the client hears `timeout` if it has no outcome yet. */
   | Msg<"txDeadline", { tid: string }>
   /** TM: look the rTMs up again for a commit waiting on them (the last lookup failed). */
