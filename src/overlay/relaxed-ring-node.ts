@@ -51,6 +51,7 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
   "hint",
   "leaving",
   "trymerge",
+  "mlookupAsk",
 ]);
 
 /** The failure detector's round timer, once a second on every node: one tag object for all. */
@@ -329,7 +330,10 @@ export class RelaxedRingNode
         this.merger.onHeardAgain(from);
         return;
       case "trymerge":
-        this.merger.onTryMerge(msg.cpred, msg.csucc);
+        this.merger.onTryMerge(from, msg.cpred, msg.csucc);
+        return;
+      case "mlookupAsk":
+        this.merger.onMergeLookupAsk(msg.target);
         return;
     }
   }
@@ -836,6 +840,10 @@ export class RelaxedRingNode
 
   routeMergeLookup(target: NodeRef): void {
     this.router.routeFromHere(target.id, { kind: "mlookup", target });
+  }
+
+  fingerPeers(): readonly NodeRef[] {
+    return this.fingers.refs();
   }
 
   onMergeLookup(target: NodeRef): void {

@@ -1,11 +1,11 @@
-// Ring merge, simple ring unification (algorithms.md §5.2, §5.3, §5.6): two rings built apart merge
-// into one perfect ring after one mergeWith, and settle on the smaller ringRef uid; a false detection
-// (mergeWith a peer of my own ring) ends within a few messages and changes no pointer; and a small
-// ring split by a partition heals back to one perfect ring.
+// Ring merge, simple and gossip ring unification (algorithms.md §5.2–§5.4, §5.6): two rings built
+// apart merge into one perfect ring after one mergeWith, and settle on the smaller ringRef uid; a
+// false detection (mergeWith a peer of my own ring) ends within a few messages and changes no pointer;
+// a small ring split by a partition heals back to one perfect ring; gossip takes fewer rounds.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeRef } from "../../src/core/node-ref.js";
-import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
+import { DEFAULT_OVERLAY, type OverlayConfig } from "../../src/overlay/config.js";
 import type { RingMessage, RingTimer } from "../../src/overlay/messages.js";
 import { RelaxedRingNode } from "../../src/overlay/relaxed-ring-node.js";
 import { Simulator } from "../../src/runtime/sim/simulator.js";
@@ -13,16 +13,17 @@ import { perfectRingProblem } from "../../src/sim/checkers/ring-shape.js";
 import { resolveParams, runScenario } from "../../src/sim/run-scenario.js";
 import { merge } from "../../src/sim/scenarios/merge.js";
 
-const MERGE_TYPES = new Set(["trymerge", "passivePing", "passivePong"]);
+const MERGE_TYPES = new Set(["trymerge", "mlookupAsk", "passivePing", "passivePong"]);
+const GOSSIP: OverlayConfig = { ...DEFAULT_OVERLAY, mergeAlgorithm: "gossip", mergeFanout: 2 };
 
 /** `rings` rings built apart in one simulator: node i joins ring i mod rings; nobody knows the others. */
-function ringsApart(seed: number, perRing: number, rings = 2) {
+function ringsApart(seed: number, perRing: number, rings = 2, config: OverlayConfig = DEFAULT_OVERLAY) {
   const sim = new Simulator<RingMessage, RingTimer>({ seed });
   const nodes: RelaxedRingNode[] = [];
   const add = (contact: NodeRef | null) => {
     const i = nodes.length;
     sim.addNode((env) => {
-      const node = new RelaxedRingNode(env, DEFAULT_OVERLAY, sim.ids, contact);
+      const node = new RelaxedRingNode(env, config, sim.ids, contact);
       nodes[i] = node;
       return node;
     });
@@ -107,6 +108,48 @@ describe("ring merge: simple ring unification", () => {
   });
 });
 
+describe("ring merge: gossip ring unification (§5.4, fanout 2)", () => {
+  it("merges two rings of 64 built apart into one perfect ring on several seeds", () => {
+    for (const seed of [1, 2, 3, 9]) {
+      const { sim, nodes, ring } = ringsApart(seed, 64, 2, GOSSIP);
+      assert.equal(perfectRingProblem(ring(0)), null, `seed ${seed}: ring 0 was built`);
+      assert.equal(perfectRingProblem(ring(1)), null, `seed ${seed}: ring 1 was built`);
+      node(nodes, 0).mergeWith(node(nodes, 1).self);
+      assert.notEqual(timeToPerfect(sim, nodes, 30_000), null, `seed ${seed}: ${perfectRingProblem(nodes)}`);
+      sim.run(sim.nowMs + 20_000);
+      assert.equal(perfectRingProblem(nodes), null, `seed ${seed}: the merged ring stays perfect`);
+      const uid = node(nodes, 0).ringRef?.uid;
+      for (const n of nodes) assert.equal(n.ringRef?.uid, uid, `seed ${seed}: ring identity settled`);
+    }
+  });
+
+  it("merges three rings built apart, kick-started from one node", () => {
+    const { sim, nodes, ring } = ringsApart(8, 40, 3, GOSSIP);
+    for (const r of [0, 1, 2]) assert.equal(perfectRingProblem(ring(r)), null);
+    node(nodes, 0).mergeWith(node(nodes, 1).self);
+    node(nodes, 0).mergeWith(node(nodes, 2).self);
+    assert.notEqual(timeToPerfect(sim, nodes, 60_000), null, perfectRingProblem(nodes) ?? "");
+  });
+
+  it("ends a false detection within a few messages, changing nothing", () => {
+    for (const seed of [5, 6, 7]) {
+      const { sim, nodes, mergeMessages } = ringsApart(seed, 48, 1, GOSSIP);
+      const before = nodes.map((n) => [n.pred?.addr, n.succ?.addr, n.ringRef?.uid]);
+      const sentBefore = mergeMessages();
+      node(nodes, 3).mergeWith(node(nodes, 17).self);
+      sim.run(sim.nowMs + 10_000);
+      const sent = mergeMessages() - sentBefore;
+      // my mlookup for the peer, my ask to it, and its mlookup for me: each a few hops, then stop
+      assert.ok(sent <= 16, `seed ${seed}: ${sent} merge messages`);
+      assert.deepEqual(
+        nodes.map((n) => [n.pred?.addr, n.succ?.addr, n.ringRef?.uid]),
+        before,
+        `seed ${seed}`,
+      );
+    }
+  });
+});
+
 describe("sim merge", () => {
   it("heals a partition of a small ring back to one perfect ring, each side a ring of its own before", () => {
     for (const seed of [1, 2]) {
@@ -136,7 +179,24 @@ describe("sim merge", () => {
     assert.equal(run.metrics.lookupFailuresAfter, 0);
   });
 
-  it("refuses --algorithm gossip rather than faking it", () => {
-    assert.throws(() => resolveParams(merge, { algorithm: "gossip" }), /not implemented/);
+  it("refuses an unknown --algorithm", () => {
+    assert.throws(() => resolveParams(merge, { algorithm: "chord" }), /expected simple or gossip/);
+  });
+
+  it("gossip (§5.4) merges two rings of 256 built apart in fewer rounds than simple (§5.3)", () => {
+    const rounds = (algorithm: string) => {
+      const run = runScenario(
+        merge,
+        resolveParams(merge, { seed: 1, nodes: 512, duration: 60, split: "separate", algorithm }),
+      );
+      assert.ok(run.ok, JSON.stringify(run.violations));
+      assert.equal(run.metrics.splitPerfectRings, 2);
+      assert.equal(run.metrics.perfect, true, algorithm);
+      assert.equal(run.metrics.lookupFailuresAfter, 0);
+      return run.metrics.mergeRounds as number;
+    };
+    const simple = rounds("simple");
+    const gossip = rounds("gossip");
+    assert.ok(gossip < simple, `gossip ${gossip} rounds, simple ${simple}`);
   });
 });

@@ -2,10 +2,10 @@
 // one ring by joins, settle, partition the nodes into --rings random groups for --partition-sec
 // (each group must become a perfect ring of its own: splitPerfectRings says so), heal, and time the
 // merge back to one perfect ring (mergeTimeSec, mergeRounds = mergeTimeSec / γ), with the merge
-// protocol's messages and the lookup failures in the 30 s after. Only the simple ring unification
-// (§5.3) exists: --algorithm gossip (§5.4) is refused rather than faked.
+// protocol's messages and the lookup failures in the 30 s after. --algorithm simple (§5.3) or
+// gossip (§5.4, --fanout F random zipping points per trymerge, --queue-rate mlookups per γ).
 
-import { DEFAULT_OVERLAY } from "../../overlay/config.js";
+import { DEFAULT_OVERLAY, type MergeAlgorithm } from "../../overlay/config.js";
 import { parseLatency } from "../../runtime/sim/latency.js";
 import { type MergePhaseConfig, type MergeSplit, mergePhaseMs, mergeWorkload } from "../merge-workload.js";
 import { parseCount, parseLatencyFlag, parseNumber } from "../params.js";
@@ -18,12 +18,8 @@ const QUIET_MS = 1000;
 const LOOKUP_WINDOW_MS = 30_000;
 const LOOKUPS_PER_SEC = 10;
 
-function parseAlgorithm(raw: string): string {
-  if (raw === "simple") return raw;
-  if (raw === "gossip")
-    throw new RangeError(
-      "--algorithm gossip: gossip-based ring unification (algorithms.md §5.4) is not implemented yet; use --algorithm simple",
-    );
+function parseAlgorithm(raw: string): MergeAlgorithm {
+  if (raw === "simple" || raw === "gossip") return raw;
   throw new RangeError(`--algorithm: expected simple or gossip, got ${JSON.stringify(raw)}`);
 }
 
@@ -62,9 +58,23 @@ export const merge: Scenario = {
     {
       name: "algorithm",
       arg: "name",
-      describe: "ring unification: simple (§5.3); gossip (§5.4) is not implemented",
+      describe: "ring unification: simple (§5.3) or gossip (§5.4)",
       default: "simple",
       parse: parseAlgorithm,
+    },
+    {
+      name: "fanout",
+      arg: "F",
+      describe: "gossip: random zipping points each trymerge opens (§5.4)",
+      default: DEFAULT_OVERLAY.mergeFanout,
+      parse: parseCount("fanout", 1, 16),
+    },
+    {
+      name: "queueRate",
+      arg: "n",
+      describe: "gossip: mlookups started from the mqueue per γ (§5.4: 1)",
+      default: DEFAULT_OVERLAY.mergeQueueRate,
+      parse: parseCount("queue-rate", 1, 1024),
     },
     { name: "k", arg: "k", describe: "finger arity", default: 16, parse: parseCount("k", 2, 1024) },
     {
@@ -93,7 +103,7 @@ export const merge: Scenario = {
 };
 
 function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome {
-  parseAlgorithm(String(params.algorithm));
+  const algorithm = parseAlgorithm(String(params.algorithm));
   const split = parseSplit(String(params.split));
   const phase: MergePhaseConfig = {
     rings: Number(params.rings),
@@ -115,7 +125,12 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
     connectivity: 1,
     buildRings: split === "separate" ? Number(params.rings) : 1,
   };
-  const protocol = relaxedRing({ k: Number(params.k) });
+  const protocol = relaxedRing({
+    k: Number(params.k),
+    mergeAlgorithm: algorithm,
+    mergeFanout: Number(params.fanout),
+    mergeQueueRate: Number(params.queueRate),
+  });
   const simConfig = {
     seed: params.seed,
     idBits: Number(params.idBits),
