@@ -3,6 +3,9 @@
 // false detection (mergeWith a peer of my own ring) ends within a few messages and changes no pointer;
 // a small ring split by a partition heals back to one perfect ring; gossip takes fewer rounds.
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { NodeRef } from "../../src/core/node-ref.js";
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../../src/overlay/config.js";
@@ -177,6 +180,41 @@ describe("sim merge", () => {
     assert.ok((run.metrics.mergeTimeSec as number) < 30);
     assert.ok((run.metrics.messages as number) > 0, "the unification did the work");
     assert.equal(run.metrics.lookupFailuresAfter, 0);
+  });
+
+  it("--sizes with --algorithm simple,gossip runs a sweep; --out writes its table and SVG", () => {
+    const dir = mkdtempSync(join(tmpdir(), "selfman-merge-"));
+    try {
+      const run = runScenario(
+        merge,
+        resolveParams(merge, {
+          seed: 2,
+          sizes: "32,64",
+          algorithm: "simple,gossip",
+          duration: 60,
+          split: "separate",
+          out: dir,
+        }),
+      );
+      assert.ok(run.ok, JSON.stringify(run.violations));
+      const rows = run.metrics.rows as readonly Record<string, unknown>[];
+      assert.deepEqual(
+        rows.map((r) => [r.nodes, r.algorithm, r.perfect]),
+        [
+          [32, "simple", true],
+          [32, "gossip", true],
+          [64, "simple", true],
+          [64, "gossip", true],
+        ],
+      );
+      const table = readFileSync(join(dir, "merge-rounds.md"), "utf8");
+      assert.equal(table.trim().split("\n").length, 2 + rows.length);
+      assert.ok(existsSync(join(dir, "merge-rounds.svg")));
+      const svg = readFileSync(join(dir, "merge-rounds.svg"), "utf8");
+      assert.ok(svg.startsWith("<svg") && svg.trimEnd().endsWith("</svg>") && svg.includes("gossip"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses an unknown --algorithm", () => {
