@@ -52,6 +52,8 @@ export interface OverlayConfig {
   readonly mergeQueueRate: number;
   /** Bound of the gossip mqueue; the oldest entry goes first. */
   readonly mergeQueueSize: number;
+  /** Loopy-ring check period T_loop (§5.5); 0 turns the check off (the default). */
+  readonly loopCheckMs: number;
 }
 
 /** Which ring unification a node runs (algorithms.md §5.3, §5.4). */
@@ -78,6 +80,7 @@ export const DEFAULT_OVERLAY: OverlayConfig = {
   mergeFanout: 1,
   mergeQueueRate: 1,
   mergeQueueSize: 16,
+  loopCheckMs: 0,
 };
 
 /** The config as flat JSON-safe params (for a scenario's `params` echo). */
@@ -105,5 +108,6 @@ export function overlayParams(config: OverlayConfig): Record<string, number | st
     mergeFanout: config.mergeFanout,
     mergeQueueRate: config.mergeQueueRate,
     mergeQueueSize: config.mergeQueueSize,
+    loopCheckMs: config.loopCheckMs,
   };
 }

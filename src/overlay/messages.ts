@@ -90,4 +90,5 @@ export type RingTimer =
   | Msg<"hopTimeout", { hopId: number }>
   | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef; alt: NodeRef | null }>
   | Msg<"mergeRound">
-  | Msg<"passiveRound">;
+  | Msg<"passiveRound">
+  | Msg<"loopCheck">;

@@ -153,6 +153,41 @@ describe("ring merge: gossip ring unification (§5.4, fanout 2)", () => {
   });
 });
 
+describe("ring merge: loopy rings (§5.5)", () => {
+  it("detects a ring that circles the id space twice and repairs it to one perfect ring", () => {
+    for (const seed of [11, 12]) {
+      const config: OverlayConfig = { ...GOSSIP, loopCheckMs: 5000 };
+      const { sim, nodes, ring } = ringsApart(seed, 40, 2, config);
+      // Two rings built apart, joined into one loop at the wrap: x1..xk → y1..ym → x1, where xk is
+      // the largest id of all. Every node's pred and succ agree; only lookups are wrong.
+      const byId = (r: RelaxedRingNode[]) => [...r].sort((a, b) => (a.self.id < b.self.id ? -1 : 1));
+      const [r0, r1] = [byId(ring(0)), byId(ring(1))];
+      const last = (r: RelaxedRingNode[]) => r[r.length - 1] as RelaxedRingNode;
+      const [xs, ys] = last(r0).self.id > last(r1).self.id ? [r0, r1] : [r1, r0];
+      const [x1, xk] = [xs[0] as RelaxedRingNode, last(xs)];
+      const [y1, ym] = [ys[0] as RelaxedRingNode, last(ys)];
+      for (const y of ys) y.ringRef = xk.ringRef;
+      xk.succ = y1.self;
+      xk.succList = [y1.self, ...y1.succList].slice(0, config.succListSize);
+      y1.pred = xk.self;
+      ym.succ = x1.self;
+      ym.succList = [x1.self, ...x1.succList].slice(0, config.succListSize);
+      x1.pred = ym.self;
+      assert.match(perfectRingProblem(nodes) ?? "", /./, `seed ${seed}: the loop is no perfect ring`);
+      let loops = 0;
+      sim.observe({
+        onEmit(_node, event) {
+          if (event.type === "loop-detected") loops++;
+        },
+      });
+      assert.notEqual(timeToPerfect(sim, nodes, 120_000), null, `seed ${seed}: ${perfectRingProblem(nodes)}`);
+      assert.ok(loops > 0, `seed ${seed}: the loop was detected`);
+      sim.run(sim.nowMs + 20_000);
+      assert.equal(perfectRingProblem(nodes), null, `seed ${seed}: stays perfect`);
+    }
+  });
+});
+
 describe("sim merge", () => {
   it("heals a partition of a small ring back to one perfect ring, each side a ring of its own before", () => {
     for (const seed of [1, 2]) {
