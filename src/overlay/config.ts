@@ -44,7 +44,20 @@ export interface OverlayConfig {
   readonly passiveListSize: number;
   /** Bound of the detection queue; the oldest detection goes first. */
   readonly detectionQueueSize: number;
+  /** Ring unification (§5.3 simple, §5.4 gossip: random zipping points as well). */
+  readonly mergeAlgorithm: MergeAlgorithm;
+  /** Gossip fanout F (§5.4): random peers of mine each trymerge asks the sender to zip towards. */
+  readonly mergeFanout: number;
+  /** Gossip: pending mlookups (mqueue, §5.4) started per γ; the rest wait. */
+  readonly mergeQueueRate: number;
+  /** Bound of the gossip mqueue; the oldest entry goes first. */
+  readonly mergeQueueSize: number;
+  /** Loopy-ring check period T_loop (§5.5); 0 turns the check off (the default). */
+  readonly loopCheckMs: number;
 }
+
+/** Which ring unification a node runs (algorithms.md §5.3, §5.4). */
+export type MergeAlgorithm = "simple" | "gossip";
 
 export const DEFAULT_OVERLAY: OverlayConfig = {
   ringName: "selfman",
@@ -63,10 +76,15 @@ export const DEFAULT_OVERLAY: OverlayConfig = {
   passivePingMs: 10_000,
   passiveListSize: 16,
   detectionQueueSize: 16,
+  mergeAlgorithm: "simple",
+  mergeFanout: 1,
+  mergeQueueRate: 1,
+  mergeQueueSize: 16,
+  loopCheckMs: 0,
 };
 
 /** The config as flat JSON-safe params (for a scenario's `params` echo). */
-export function overlayParams(config: OverlayConfig): Record<string, number> {
+export function overlayParams(config: OverlayConfig): Record<string, number | string> {
   return {
     k: config.k,
     succListSize: config.succListSize,
@@ -86,5 +104,10 @@ export function overlayParams(config: OverlayConfig): Record<string, number> {
     passivePingMs: config.passivePingMs,
     passiveListSize: config.passiveListSize,
     detectionQueueSize: config.detectionQueueSize,
+    mergeAlgorithm: config.mergeAlgorithm,
+    mergeFanout: config.mergeFanout,
+    mergeQueueRate: config.mergeQueueRate,
+    mergeQueueSize: config.mergeQueueSize,
+    loopCheckMs: config.loopCheckMs,
   };
 }

@@ -87,5 +87,6 @@ export function ringMessageVariants(ids: IdSpace) {
     passivePing: none,
     passivePong: none,
     trymerge: object({ cpred: ref, csucc: ref }),
+    mlookupAsk: object({ target: ref }),
   };
 }

@@ -71,10 +71,12 @@ export type RingMessage =
   | Msg<"hint", { candidate: NodeRef }>
   // graceful leave
   | Msg<"leaving", { pred: NodeRef | null; succ: NodeRef | null; succList: readonly NodeRef[] }>
-  // ring merge (§5.2, §5.3): passive-list pings, and "you lie between cpred and csucc of my ring"
+  // ring merge (§5.2–§5.4): passive-list pings, and "you lie between cpred and csucc of my ring"
   | Msg<"passivePing">
   | Msg<"passivePong">
-  | Msg<"trymerge", { cpred: NodeRef; csucc: NodeRef }>;
+  | Msg<"trymerge", { cpred: NodeRef; csucc: NodeRef }>
+  /** Gossip (§5.4): "route an mlookup for `target` in your ring" (queued, one per γ). */
+  | Msg<"mlookupAsk", { target: NodeRef }>;
 
 export type RingTimer =
   | Msg<"fdRound">
@@ -88,4 +90,5 @@ export type RingTimer =
   | Msg<"hopTimeout", { hopId: number }>
   | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef; alt: NodeRef | null }>
   | Msg<"mergeRound">
-  | Msg<"passiveRound">;
+  | Msg<"passiveRound">
+  | Msg<"loopCheck">;

@@ -12,6 +12,7 @@ import { type NodeRef, samePeer as same } from "../core/node-ref.js";
 import type { OverlayConfig } from "./config.js";
 import { FailureDetector } from "./failure-detector.js";
 import { FingerTable } from "./finger-table.js";
+import { type LoopCheckPosition, LoopDetector } from "./loop-detector.js";
 import {
   NEIGHBOURS_SHARED,
   type NeighbourPair,
@@ -51,6 +52,7 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
   "hint",
   "leaving",
   "trymerge",
+  "mlookupAsk",
 ]);
 
 /** The failure detector's round timer, once a second on every node: one tag object for all. */
@@ -62,7 +64,7 @@ const JOIN_ATTEMPTS_PER_CONTACT = 3;
 type MessageOf<T extends RingMessage["type"]> = Extract<RingMessage, { type: T }>;
 
 export class RelaxedRingNode
-  implements Process<RingMessage, RingTimer>, RingNodeApi, RoutingPosition, MergePosition
+  implements Process<RingMessage, RingTimer>, RingNodeApi, RoutingPosition, MergePosition, LoopCheckPosition
 {
   readonly self: NodeRef;
   pred: NodeRef | null = null;
@@ -83,6 +85,7 @@ export class RelaxedRingNode
   private accessPoint: NodeRef | null;
   private readonly router: Router;
   private readonly merger: RingMerger;
+  private readonly loops: LoopDetector;
   private readonly hooks: RingHooks;
   private joinAttempts = 0;
   private joinTimer = 0;
@@ -122,6 +125,7 @@ export class RelaxedRingNode
     });
     this.router = new Router(env, config, ids, this.fingers, this.fd, this);
     this.merger = new RingMerger(env, config, ids, this.fd, this);
+    this.loops = new LoopDetector(env, config, this);
   }
 
   // ---- the node API (RingNodeApi) -----------------------------------------------------------
@@ -257,6 +261,9 @@ export class RelaxedRingNode
       case "passiveRound":
         this.merger.onTimer(tag);
         return;
+      case "loopCheck":
+        this.loops.onTimer();
+        return;
     }
   }
 
@@ -329,7 +336,10 @@ export class RelaxedRingNode
         this.merger.onHeardAgain(from);
         return;
       case "trymerge":
-        this.merger.onTryMerge(msg.cpred, msg.csucc);
+        this.merger.onTryMerge(from, msg.cpred, msg.csucc);
+        return;
+      case "mlookupAsk":
+        this.merger.onMergeLookupAsk(msg.target);
         return;
     }
   }
@@ -437,6 +447,7 @@ export class RelaxedRingNode
     this.changedRange();
     this.env.setTimer(this.config.hintPeriodMs * (0.5 + this.env.random()), { type: "hint" });
     this.router.startMaintenance();
+    this.loops.start();
   }
 
   // ---- neighbours ---------------------------------------------------------------------------
@@ -836,6 +847,19 @@ export class RelaxedRingNode
 
   routeMergeLookup(target: NodeRef): void {
     this.router.routeFromHere(target.id, { kind: "mlookup", target });
+  }
+
+  lookupFrom(first: NodeRef, key: RingId, onDone: LookupCallback): void {
+    this.router.lookupFrom(first, key, onDone);
+  }
+
+  loopDetected(peer: NodeRef): void {
+    this.env.emit({ type: "loop-detected", peer });
+    this.merger.detected(peer);
+  }
+
+  fingerPeers(): readonly NodeRef[] {
+    return this.fingers.refs();
   }
 
   onMergeLookup(target: NodeRef): void {

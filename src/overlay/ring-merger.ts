@@ -8,6 +8,10 @@
 // Adapted to the relaxed ring (§5.3 [D]): merge code never writes succ or pred. It only asks: `fix`
 // to a closer successor, `hint` naming me to a closer predecessor, and the usual acceptance rules
 // (I3, I4) decide. Differences from the paper: docs/protocols.md.
+// Gossip-based unification (§5.4, `mergeAlgorithm: "gossip"`): on a detection the detected peer is
+// also asked to zip towards me (`mlookupAsk{target: self}`), and each trymerge from m asks m to zip
+// towards F random peers of mine (fingers ∪ succList), opening zipping points at random positions.
+// Those asks wait in the mqueue, started at most mergeQueueRate per γ.
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import { type NodeRef, samePeer as same } from "../core/node-ref.js";
@@ -21,6 +25,9 @@ export interface MergePosition {
   readonly pred: NodeRef | null;
   readonly succ: NodeRef | null;
   readonly isMember: boolean;
+  readonly succList: readonly NodeRef[];
+  /** The peers in my finger table (the gossip variant picks random zipping points among them). */
+  fingerPeers(): readonly NodeRef[];
   /** Routes an mlookup for `target` through my ring to the node responsible for `target.id`. */
   routeMergeLookup(target: NodeRef): void;
 }
@@ -33,6 +40,8 @@ export class RingMerger {
   private readonly passiveList = new Map<string, NodeRef>();
   /** Peers believed to be in another ring, oldest first. */
   private readonly detectionQueue: NodeRef[] = [];
+  /** Gossip (§5.4): targets other nodes asked me to route an mlookup for, oldest first. */
+  private readonly mergeQueue: NodeRef[] = [];
   private mergeRoundArmed = false;
   private passiveRoundArmed = false;
   private readonly env: Env<RingMessage, RingTimer>;
@@ -91,10 +100,14 @@ export class RingMerger {
 
   /** `peer` may be in another ring (passive list, foreign join, or mergeWith): queue it. */
   detected(peer: NodeRef): void {
-    if (same(peer, this.at.self) || this.detectionQueue.some((p) => same(p, peer))) return;
-    this.detectionQueue.push(peer);
-    if (this.detectionQueue.length > this.config.detectionQueueSize) this.detectionQueue.shift();
-    this.armMergeRound();
+    if (enqueue(this.detectionQueue, peer, this.at.self, this.config.detectionQueueSize))
+      this.armMergeRound();
+  }
+
+  /** Gossip (§5.4): a peer, maybe in another ring, asks me to zip my ring towards `target`. */
+  onMergeLookupAsk(target: NodeRef): void {
+    if (!this.at.isMember) return;
+    if (enqueue(this.mergeQueue, target, this.at.self, this.config.mergeQueueSize)) this.armMergeRound();
   }
 
   onPassivePing(from: NodeRef): void {
@@ -120,12 +133,27 @@ export class RingMerger {
     this.env.setTimer(this.config.passivePingMs, PASSIVE_ROUND);
   }
 
-  /** Every γ: one detection starts an mlookup (§5.3). */
+  /**
+   * Every γ: one detection starts an mlookup (§5.3); with gossip the detected peer is also asked to
+   * zip towards me (§5.4 step 1), and up to mergeQueueRate asks from the mqueue are started.
+   */
   private mergeRound(): void {
     this.mergeRoundArmed = false;
     const target = this.detectionQueue.shift();
-    if (target !== undefined && this.at.isMember) this.at.routeMergeLookup(target);
-    if (this.detectionQueue.length > 0) this.armMergeRound();
+    if (target !== undefined && this.at.isMember) {
+      this.at.routeMergeLookup(target);
+      if (this.gossip) this.env.send(target, { type: "mlookupAsk", target: this.at.self });
+    }
+    for (let i = 0; i < this.config.mergeQueueRate; i++) {
+      const asked = this.mergeQueue.shift();
+      if (asked === undefined) break;
+      if (this.at.isMember) this.at.routeMergeLookup(asked);
+    }
+    if (this.detectionQueue.length > 0 || this.mergeQueue.length > 0) this.armMergeRound();
+  }
+
+  private get gossip(): boolean {
+    return this.config.mergeAlgorithm === "gossip";
   }
 
   /** Every T_passive: ping the passive peers the FD no longer watches (it pings the others itself). */
@@ -154,9 +182,11 @@ export class RingMerger {
    * `cpred` and `csucc`, adjacent in the sender's ring, enclose me. Zip on both ways in my own ring
    * (mlookups for each of them), and ask each to be my neighbour if it is closer than mine: `fix`
    * to csucc, `hint` (naming me) to cpred, which then fixes towards me if I am its closer successor.
+   * With gossip (§5.4 step 2), also ask the sender `from` to zip towards F random peers of mine.
    */
-  onTryMerge(cpred: NodeRef, csucc: NodeRef): void {
+  onTryMerge(from: NodeRef, cpred: NodeRef, csucc: NodeRef): void {
     if (!this.at.isMember) return;
+    if (this.gossip) this.askForRandomZips(from);
     const self = this.at.self;
     if (!same(csucc, self)) {
       this.at.routeMergeLookup(csucc);
@@ -165,6 +195,19 @@ export class RingMerger {
     if (!same(cpred, self)) {
       this.at.routeMergeLookup(cpred);
       if (this.closerPred(cpred)) this.env.send(cpred, { type: "hint", candidate: self });
+    }
+  }
+
+  /** Sends `mlookupAsk{r}` to `from` for F distinct random peers r of my fingers ∪ succList (§5.4). */
+  private askForRandomZips(from: NodeRef): void {
+    const pool = new Map<string, NodeRef>();
+    for (const p of [...this.at.fingerPeers(), ...this.at.succList]) {
+      if (!same(p, this.at.self) && !same(p, from) && !this.fd.isSuspected(p)) pool.set(p.addr, p);
+    }
+    const peers = [...pool.values()];
+    for (let i = 0; i < this.config.mergeFanout && peers.length > 0; i++) {
+      const [r] = peers.splice(Math.floor(this.env.random() * peers.length), 1);
+      if (r !== undefined) this.env.send(from, { type: "mlookupAsk", target: r });
     }
   }
 
@@ -179,4 +222,12 @@ export class RingMerger {
     if (this.fd.isSuspected(peer)) return false;
     return pred === null || same(pred, this.at.self) || this.ids.inOO(peer.id, pred.id, this.at.self.id);
   }
+}
+
+/** Appends `peer` to a bounded queue unless it is me or queued already (the oldest entry goes). */
+function enqueue(queue: NodeRef[], peer: NodeRef, self: NodeRef, bound: number): boolean {
+  if (same(peer, self) || queue.some((p) => same(p, peer))) return false;
+  queue.push(peer);
+  if (queue.length > bound) queue.shift();
+  return true;
 }

@@ -129,6 +129,23 @@ export class Router {
     this.route(key, this.at.self, 0, false, { kind: "lookup", lookupId });
   }
 
+  /** A lookup whose first hop is `first`, whatever this node holds (the loop check of §5.5). */
+  lookupFrom(first: NodeRef, key: RingId, onDone: LookupCallback): void {
+    const lookupId = this.nextLookupId++;
+    const timer = this.env.setTimer(this.config.lookupTimeoutMs, { type: "lookupTimeout", lookupId });
+    this.lookups.set(lookupId, { onDone, timer });
+    const payload: RoutedPayload = { kind: "lookup", lookupId };
+    this.env.send(first, {
+      type: "route",
+      key,
+      origin: this.at.self,
+      hops: 1,
+      last: false,
+      payload,
+      hopId: 0,
+    });
+  }
+
   /** Routes `payload` from this node to the node responsible for `key` (maybe this one). */
   routeFromHere(key: RingId, payload: RoutedPayload): void {
     this.route(key, this.at.self, 0, false, payload);

@@ -5,7 +5,7 @@
 // apart (they never knew each other): the phase checks them, and one node of ring 0 is told
 // mergeWith(a member of ring r) for each other ring (§5.2's external kick-start), which is when the
 // clock starts. Merge messages are the merge protocol's own:
-// routed mlookup hops, trymerge, and the passive list's pings and pongs (the fix, hint and fixOk they
+// routed mlookup hops, trymerge, the gossip's mlookupAsk, and the passive list's pings and pongs (the fix, hint and fixOk they
 // trigger are ring maintenance, counted in messagesAfterHeal).
 import type { RingMessage, RingTimer } from "../overlay/messages.js";
 import type { LookupResult, RingView } from "../overlay/ring-view.js";
@@ -137,7 +137,12 @@ function checkSplit(context: MergeContext, groups: readonly number[][], figures:
 
 function isMergeMessage(msg: RingMessage): boolean {
   if (msg.type === "route") return msg.payload.kind === "mlookup";
-  return msg.type === "trymerge" || msg.type === "passivePing" || msg.type === "passivePong";
+  return (
+    msg.type === "trymerge" ||
+    msg.type === "mlookupAsk" ||
+    msg.type === "passivePing" ||
+    msg.type === "passivePong"
+  );
 }
 
 function countMergeMessages(context: MergeContext, figures: MergeFigures): void {

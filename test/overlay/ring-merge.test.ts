@@ -1,11 +1,14 @@
-// Ring merge, simple ring unification (algorithms.md §5.2, §5.3, §5.6): two rings built apart merge
-// into one perfect ring after one mergeWith, and settle on the smaller ringRef uid; a false detection
-// (mergeWith a peer of my own ring) ends within a few messages and changes no pointer; and a small
-// ring split by a partition heals back to one perfect ring.
+// Ring merge, simple and gossip ring unification (algorithms.md §5.2–§5.4, §5.6): two rings built
+// apart merge into one perfect ring after one mergeWith, and settle on the smaller ringRef uid; a
+// false detection (mergeWith a peer of my own ring) ends within a few messages and changes no pointer;
+// a small ring split by a partition heals back to one perfect ring; gossip takes fewer rounds.
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { NodeRef } from "../../src/core/node-ref.js";
-import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
+import { DEFAULT_OVERLAY, type OverlayConfig } from "../../src/overlay/config.js";
 import type { RingMessage, RingTimer } from "../../src/overlay/messages.js";
 import { RelaxedRingNode } from "../../src/overlay/relaxed-ring-node.js";
 import { Simulator } from "../../src/runtime/sim/simulator.js";
@@ -13,16 +16,17 @@ import { perfectRingProblem } from "../../src/sim/checkers/ring-shape.js";
 import { resolveParams, runScenario } from "../../src/sim/run-scenario.js";
 import { merge } from "../../src/sim/scenarios/merge.js";
 
-const MERGE_TYPES = new Set(["trymerge", "passivePing", "passivePong"]);
+const MERGE_TYPES = new Set(["trymerge", "mlookupAsk", "passivePing", "passivePong"]);
+const GOSSIP: OverlayConfig = { ...DEFAULT_OVERLAY, mergeAlgorithm: "gossip", mergeFanout: 2 };
 
 /** `rings` rings built apart in one simulator: node i joins ring i mod rings; nobody knows the others. */
-function ringsApart(seed: number, perRing: number, rings = 2) {
+function ringsApart(seed: number, perRing: number, rings = 2, config: OverlayConfig = DEFAULT_OVERLAY) {
   const sim = new Simulator<RingMessage, RingTimer>({ seed });
   const nodes: RelaxedRingNode[] = [];
   const add = (contact: NodeRef | null) => {
     const i = nodes.length;
     sim.addNode((env) => {
-      const node = new RelaxedRingNode(env, DEFAULT_OVERLAY, sim.ids, contact);
+      const node = new RelaxedRingNode(env, config, sim.ids, contact);
       nodes[i] = node;
       return node;
     });
@@ -107,6 +111,83 @@ describe("ring merge: simple ring unification", () => {
   });
 });
 
+describe("ring merge: gossip ring unification (§5.4, fanout 2)", () => {
+  it("merges two rings of 64 built apart into one perfect ring on several seeds", () => {
+    for (const seed of [1, 2, 3, 9]) {
+      const { sim, nodes, ring } = ringsApart(seed, 64, 2, GOSSIP);
+      assert.equal(perfectRingProblem(ring(0)), null, `seed ${seed}: ring 0 was built`);
+      assert.equal(perfectRingProblem(ring(1)), null, `seed ${seed}: ring 1 was built`);
+      node(nodes, 0).mergeWith(node(nodes, 1).self);
+      assert.notEqual(timeToPerfect(sim, nodes, 30_000), null, `seed ${seed}: ${perfectRingProblem(nodes)}`);
+      sim.run(sim.nowMs + 20_000);
+      assert.equal(perfectRingProblem(nodes), null, `seed ${seed}: the merged ring stays perfect`);
+      const uid = node(nodes, 0).ringRef?.uid;
+      for (const n of nodes) assert.equal(n.ringRef?.uid, uid, `seed ${seed}: ring identity settled`);
+    }
+  });
+
+  it("merges three rings built apart, kick-started from one node", () => {
+    const { sim, nodes, ring } = ringsApart(8, 40, 3, GOSSIP);
+    for (const r of [0, 1, 2]) assert.equal(perfectRingProblem(ring(r)), null);
+    node(nodes, 0).mergeWith(node(nodes, 1).self);
+    node(nodes, 0).mergeWith(node(nodes, 2).self);
+    assert.notEqual(timeToPerfect(sim, nodes, 60_000), null, perfectRingProblem(nodes) ?? "");
+  });
+
+  it("ends a false detection within a few messages, changing nothing", () => {
+    for (const seed of [5, 6, 7]) {
+      const { sim, nodes, mergeMessages } = ringsApart(seed, 48, 1, GOSSIP);
+      const before = nodes.map((n) => [n.pred?.addr, n.succ?.addr, n.ringRef?.uid]);
+      const sentBefore = mergeMessages();
+      node(nodes, 3).mergeWith(node(nodes, 17).self);
+      sim.run(sim.nowMs + 10_000);
+      const sent = mergeMessages() - sentBefore;
+      // my mlookup for the peer, my ask to it, and its mlookup for me: each a few hops, then stop
+      assert.ok(sent <= 16, `seed ${seed}: ${sent} merge messages`);
+      assert.deepEqual(
+        nodes.map((n) => [n.pred?.addr, n.succ?.addr, n.ringRef?.uid]),
+        before,
+        `seed ${seed}`,
+      );
+    }
+  });
+});
+
+describe("ring merge: loopy rings (§5.5)", () => {
+  it("detects a ring that circles the id space twice and repairs it to one perfect ring", () => {
+    for (const seed of [11, 12]) {
+      const config: OverlayConfig = { ...GOSSIP, loopCheckMs: 5000 };
+      const { sim, nodes, ring } = ringsApart(seed, 40, 2, config);
+      // Two rings built apart, joined into one loop at the wrap: x1..xk → y1..ym → x1, where xk is
+      // the largest id of all. Every node's pred and succ agree; only lookups are wrong.
+      const byId = (r: RelaxedRingNode[]) => [...r].sort((a, b) => (a.self.id < b.self.id ? -1 : 1));
+      const [r0, r1] = [byId(ring(0)), byId(ring(1))];
+      const last = (r: RelaxedRingNode[]) => r[r.length - 1] as RelaxedRingNode;
+      const [xs, ys] = last(r0).self.id > last(r1).self.id ? [r0, r1] : [r1, r0];
+      const [x1, xk] = [xs[0] as RelaxedRingNode, last(xs)];
+      const [y1, ym] = [ys[0] as RelaxedRingNode, last(ys)];
+      for (const y of ys) y.ringRef = xk.ringRef;
+      xk.succ = y1.self;
+      xk.succList = [y1.self, ...y1.succList].slice(0, config.succListSize);
+      y1.pred = xk.self;
+      ym.succ = x1.self;
+      ym.succList = [x1.self, ...x1.succList].slice(0, config.succListSize);
+      x1.pred = ym.self;
+      assert.match(perfectRingProblem(nodes) ?? "", /./, `seed ${seed}: the loop is no perfect ring`);
+      let loops = 0;
+      sim.observe({
+        onEmit(_node, event) {
+          if (event.type === "loop-detected") loops++;
+        },
+      });
+      assert.notEqual(timeToPerfect(sim, nodes, 120_000), null, `seed ${seed}: ${perfectRingProblem(nodes)}`);
+      assert.ok(loops > 0, `seed ${seed}: the loop was detected`);
+      sim.run(sim.nowMs + 20_000);
+      assert.equal(perfectRingProblem(nodes), null, `seed ${seed}: stays perfect`);
+    }
+  });
+});
+
 describe("sim merge", () => {
   it("heals a partition of a small ring back to one perfect ring, each side a ring of its own before", () => {
     for (const seed of [1, 2]) {
@@ -136,7 +217,59 @@ describe("sim merge", () => {
     assert.equal(run.metrics.lookupFailuresAfter, 0);
   });
 
-  it("refuses --algorithm gossip rather than faking it", () => {
-    assert.throws(() => resolveParams(merge, { algorithm: "gossip" }), /not implemented/);
+  it("--sizes with --algorithm simple,gossip runs a sweep; --out writes its table and SVG", () => {
+    const dir = mkdtempSync(join(tmpdir(), "selfman-merge-"));
+    try {
+      const run = runScenario(
+        merge,
+        resolveParams(merge, {
+          seed: 2,
+          sizes: "32,64",
+          algorithm: "simple,gossip",
+          duration: 60,
+          split: "separate",
+          out: dir,
+        }),
+      );
+      assert.ok(run.ok, JSON.stringify(run.violations));
+      const rows = run.metrics.rows as readonly Record<string, unknown>[];
+      assert.deepEqual(
+        rows.map((r) => [r.nodes, r.algorithm, r.perfect]),
+        [
+          [32, "simple", true],
+          [32, "gossip", true],
+          [64, "simple", true],
+          [64, "gossip", true],
+        ],
+      );
+      const table = readFileSync(join(dir, "merge-rounds.md"), "utf8");
+      assert.equal(table.trim().split("\n").length, 2 + rows.length);
+      assert.ok(existsSync(join(dir, "merge-rounds.svg")));
+      const svg = readFileSync(join(dir, "merge-rounds.svg"), "utf8");
+      assert.ok(svg.startsWith("<svg") && svg.trimEnd().endsWith("</svg>") && svg.includes("gossip"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses an unknown --algorithm", () => {
+    assert.throws(() => resolveParams(merge, { algorithm: "chord" }), /expected simple or gossip/);
+  });
+
+  it("gossip (§5.4) merges two rings of 256 built apart in fewer rounds than simple (§5.3)", () => {
+    const rounds = (algorithm: string) => {
+      const run = runScenario(
+        merge,
+        resolveParams(merge, { seed: 1, nodes: 512, duration: 60, split: "separate", algorithm }),
+      );
+      assert.ok(run.ok, JSON.stringify(run.violations));
+      assert.equal(run.metrics.splitPerfectRings, 2);
+      assert.equal(run.metrics.perfect, true, algorithm);
+      assert.equal(run.metrics.lookupFailuresAfter, 0);
+      return run.metrics.mergeRounds as number;
+    };
+    const simple = rounds("simple");
+    const gossip = rounds("gossip");
+    assert.ok(gossip < simple, `gossip ${gossip} rounds, simple ${simple}`);
   });
 });

@@ -2,11 +2,15 @@
 // one ring by joins, settle, partition the nodes into --rings random groups for --partition-sec
 // (each group must become a perfect ring of its own: splitPerfectRings says so), heal, and time the
 // merge back to one perfect ring (mergeTimeSec, mergeRounds = mergeTimeSec / γ), with the merge
-// protocol's messages and the lookup failures in the 30 s after. Only the simple ring unification
-// (§5.3) exists: --algorithm gossip (§5.4) is refused rather than faked.
+// protocol's messages and the lookup failures in the 30 s after. --algorithm simple (§5.3) or
+// gossip (§5.4, --fanout F random zipping points per trymerge, --queue-rate mlookups per γ).
+// --sizes and --algorithm simple,gossip make a sweep (one row per run); --out DIR writes a table and
+// an SVG of mergeRounds vs N (merge-report.ts).
 
-import { DEFAULT_OVERLAY } from "../../overlay/config.js";
+import { DEFAULT_OVERLAY, type MergeAlgorithm } from "../../overlay/config.js";
 import { parseLatency } from "../../runtime/sim/latency.js";
+import { TraceHash } from "../../runtime/sim/trace-hash.js";
+import { MERGE_CHART_FILE, MERGE_TABLE_FILE, type MergeSizeRow, writeMergeReport } from "../merge-report.js";
 import { type MergePhaseConfig, type MergeSplit, mergePhaseMs, mergeWorkload } from "../merge-workload.js";
 import { parseCount, parseLatencyFlag, parseNumber } from "../params.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
@@ -18,13 +22,24 @@ const QUIET_MS = 1000;
 const LOOKUP_WINDOW_MS = 30_000;
 const LOOKUPS_PER_SEC = 10;
 
-function parseAlgorithm(raw: string): string {
-  if (raw === "simple") return raw;
-  if (raw === "gossip")
+/** `simple`, `gossip`, or both separated by a comma (each is run at every size). */
+function parseAlgorithms(raw: string): string {
+  const names = raw.split(",").map((s) => s.trim());
+  if (names.length === 0 || names.some((n) => n !== "simple" && n !== "gossip"))
     throw new RangeError(
-      "--algorithm gossip: gossip-based ring unification (algorithms.md §5.4) is not implemented yet; use --algorithm simple",
+      `--algorithm: expected simple or gossip (or simple,gossip), got ${JSON.stringify(raw)}`,
     );
-  throw new RangeError(`--algorithm: expected simple or gossip, got ${JSON.stringify(raw)}`);
+  return [...new Set(names)].join(",");
+}
+
+function parseSizes(raw: string): string {
+  if (raw === "") return raw;
+  const sizes = raw.split(",").map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 4 || n > 100_000))
+    throw new RangeError(
+      `--sizes: expected node counts (4..100000) separated by commas, got ${JSON.stringify(raw)}`,
+    );
+  return sizes.join(",");
 }
 
 function parseSplit(raw: string): MergeSplit {
@@ -62,9 +77,37 @@ export const merge: Scenario = {
     {
       name: "algorithm",
       arg: "name",
-      describe: "ring unification: simple (§5.3); gossip (§5.4) is not implemented",
+      describe: "ring unification: simple (§5.3) or gossip (§5.4); simple,gossip runs both",
       default: "simple",
-      parse: parseAlgorithm,
+      parse: parseAlgorithms,
+    },
+    {
+      name: "sizes",
+      arg: "N,N,...",
+      describe: "run at each of these node counts instead of --nodes (a sweep: one row per run)",
+      default: "",
+      parse: parseSizes,
+    },
+    {
+      name: "out",
+      arg: "dir",
+      describe: `write ${MERGE_TABLE_FILE} (a table) and ${MERGE_CHART_FILE} (mergeRounds vs N) here`,
+      default: null,
+      parse: (raw) => raw,
+    },
+    {
+      name: "fanout",
+      arg: "F",
+      describe: "gossip: random zipping points each trymerge opens (§5.4)",
+      default: DEFAULT_OVERLAY.mergeFanout,
+      parse: parseCount("fanout", 1, 16),
+    },
+    {
+      name: "queueRate",
+      arg: "n",
+      describe: "gossip: mlookups started from the mqueue per γ (§5.4: 1)",
+      default: DEFAULT_OVERLAY.mergeQueueRate,
+      parse: parseCount("queue-rate", 1, 1024),
     },
     { name: "k", arg: "k", describe: "finger arity", default: 16, parse: parseCount("k", 2, 1024) },
     {
@@ -93,7 +136,44 @@ export const merge: Scenario = {
 };
 
 function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome {
-  parseAlgorithm(String(params.algorithm));
+  const algorithms = parseAlgorithms(String(params.algorithm)).split(",") as MergeAlgorithm[];
+  const sizes = params.sizes === "" ? [params.nodes] : String(params.sizes).split(",").map(Number);
+  const out = typeof params.out === "string" && params.out !== "" ? params.out : null;
+  const total = sizes.length * algorithms.length;
+  const runs: MergeRun[] = [];
+  for (const nodes of sizes) {
+    for (const algorithm of algorithms) {
+      const done = runs.length;
+      runs.push(runOnce(params, nodes, algorithm, (f) => context.progress((done + f) / total)));
+    }
+  }
+  const rows = runs.map((r) => r.row);
+  if (out !== null) writeMergeReport(out, rows);
+  const [only] = runs;
+  if (runs.length === 1 && only !== undefined) return only.outcome;
+  const hash = new TraceHash();
+  for (const r of runs) hash.mixString(r.outcome.traceHash);
+  return {
+    metrics: { rows, allPerfect: rows.every((r) => r.perfect) },
+    violations: runs.flatMap((r) => r.outcome.violations),
+    events: runs.reduce((n, r) => n + r.outcome.events, 0),
+    traceHash: hash.hex(),
+    constants: { ...only?.outcome.constants, mergeAlgorithm: algorithms.join(",") },
+  };
+}
+
+interface MergeRun {
+  readonly outcome: ScenarioOutcome;
+  readonly row: MergeSizeRow;
+}
+
+/** One build-split-merge run at `nodes` nodes with one ring unification. */
+function runOnce(
+  params: ScenarioParams,
+  nodes: number,
+  algorithm: MergeAlgorithm,
+  progress: (fraction: number) => void,
+): MergeRun {
   const split = parseSplit(String(params.split));
   const phase: MergePhaseConfig = {
     rings: Number(params.rings),
@@ -105,7 +185,7 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
     mergePeriodMs: DEFAULT_OVERLAY.mergePeriodMs,
   };
   const config: RingRunConfig = {
-    nodes: params.nodes,
+    nodes,
     buildJoinGapMs: Number(params.joinGapMs),
     settleMs: SETTLE_MS,
     measureMs: mergePhaseMs(phase),
@@ -115,20 +195,18 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
     connectivity: 1,
     buildRings: split === "separate" ? Number(params.rings) : 1,
   };
-  const protocol = relaxedRing({ k: Number(params.k) });
+  const protocol = relaxedRing({
+    k: Number(params.k),
+    mergeAlgorithm: algorithm,
+    mergeFanout: Number(params.fanout),
+    mergeQueueRate: Number(params.queueRate),
+  });
   const simConfig = {
     seed: params.seed,
     idBits: Number(params.idBits),
     network: { latency: parseLatency(String(params.latency)) },
   };
-  const run = runRing(
-    protocol,
-    simConfig,
-    config,
-    (f) => context.progress(f),
-    () => {},
-    mergeWorkload(phase),
-  );
+  const run = runRing(protocol, simConfig, config, progress, () => {}, mergeWorkload(phase));
   const all = run.metrics();
   const metrics: Metrics = {
     ...pick(all, [
@@ -153,7 +231,16 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
       "lookupFailuresAfter",
     ]),
   };
-  return {
+  const row: MergeSizeRow = {
+    nodes,
+    algorithm,
+    perfect: metrics.perfect === true,
+    mergeRounds: typeof metrics.mergeRounds === "number" ? metrics.mergeRounds : null,
+    mergeTimeSec: typeof metrics.mergeTimeSec === "number" ? metrics.mergeTimeSec : null,
+    messages: Number(metrics.messages ?? 0),
+    lookupFailuresAfter: Number(metrics.lookupFailuresAfter ?? 0),
+  };
+  const outcome: ScenarioOutcome = {
     metrics,
     violations: run.sim.violations,
     events: run.sim.stats.events,
@@ -165,6 +252,7 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
       lookupsPerSec: LOOKUPS_PER_SEC,
     },
   };
+  return { outcome, row };
 }
 
 function pick(metrics: Metrics, names: readonly string[]): Metrics {
