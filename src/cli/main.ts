@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { addBenchCommand } from "./bench-command.js";
 import { addClusterCommand } from "./cluster-command.js";
 import { addKvCommands } from "./kv-command.js";
+import { addMergeCommand } from "./merge-command.js";
 import { addNodeCommand } from "./node-command.js";
 import { addRingCommands } from "./ring-command.js";
 import { addSimCommand } from "./sim-command.js";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   addNodeCommand(program);
   addClusterCommand(program);
   addRingCommands(program);
+  addMergeCommand(program);
   addKvCommands(program);
   addTxCommand(program);
   addSimCommand(program);

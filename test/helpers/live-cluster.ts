@@ -27,7 +27,12 @@ export async function tempDir(label: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `selfman-${label}-`));
 }
 
-export async function clusterUp(dir: string, nodes: number, basePort: number): Promise<ClusterFile> {
+export async function clusterUp(
+  dir: string,
+  nodes: number,
+  basePort: number,
+  ...extra: string[]
+): Promise<ClusterFile> {
   const up = await selfman(
     "cluster",
     "up",
@@ -38,6 +43,7 @@ export async function clusterUp(dir: string, nodes: number, basePort: number): P
     "--base-port",
     String(basePort),
     "--json",
+    ...extra,
   );
   if (up.code !== 0) throw new Error(`cluster up failed: ${up.stderr}`);
   return JSON.parse(up.stdout) as ClusterFile;

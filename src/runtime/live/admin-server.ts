@@ -2,7 +2,8 @@
 // lookup through the overlay), /ranges (this node's range changes, for the live tests), /health, and
 // /bench/lookups, /bench/kv and /bench/tx (batches run from this node, for `selfman bench`); POST /kv
 // with a JSON body {op, key, value?, expected?, by?}: a single-key operation through the store; and
-// POST /tx with {ops: [...]}: a request list in one transaction (request-list.ts).
+// POST /tx with {ops: [...]}: a request list in one transaction (request-list.ts); and POST /merge
+// with {contact: "host:port"}: ring merge's kick-start.
 // Bound to loopback by default: it is for the operator and the local CLI, not for the cluster.
 // Every answer is JSON with ids as decimal strings; a bad request gets 400 and says why.
 import http from "node:http";
@@ -160,6 +161,39 @@ async function txRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
   });
 }
 
+const mergeRequest = object({ contact: str(256, /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/) });
+
+/**
+ * POST /merge {contact: "host:port"}: ring merge's external kick-start (algorithms.md §5.2). 202 once
+ * the contact answered (the merge runs in the background; watch /status or `selfman ring`), 503 if
+ * it did not answer.
+ */
+async function mergeRoute(
+  node: LiveNode,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  let contact: string;
+  try {
+    contact = validate(mergeRequest, JSON.parse(await readBody(req)), "body").contact;
+  } catch (error) {
+    json(res, 400, {
+      error: "invalid-argument",
+      message: error instanceof Error ? error.message : String(error),
+    });
+    return;
+  }
+  try {
+    const ref = await node.mergeWith(contact);
+    json(res, 202, { contact: { id: ref.id, addr: ref.addr }, message: "merge started" });
+  } catch (error) {
+    json(res, 503, {
+      error: "unavailable",
+      message: `${contact} did not answer: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+}
+
 const MAX_BENCH_CONCURRENCY = 10_000;
 
 function intParam(url: URL, name: string, min: number, max: number): number | string {
@@ -186,10 +220,14 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
     await txRoute(node, req, res);
     return;
   }
+  if (url.pathname === "/merge" && req.method === "POST") {
+    await mergeRoute(node, req, res);
+    return;
+  }
   if (req.method !== "GET") {
     json(res, 405, {
       error: "method-not-allowed",
-      message: "the admin port answers GET (and POST /kv, POST /tx)",
+      message: "the admin port answers GET (and POST /kv, /tx, /merge)",
     });
     return;
   }

@@ -34,6 +34,9 @@ import {
 } from "./transactions.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
 
+/** How long `mergeWith` waits for the contact to answer the handshake. */
+const MERGE_CONTACT_TIMEOUT_MS = 10_000;
+
 export interface LiveNodeOptions {
   readonly name: string;
   readonly host: string;
@@ -222,6 +225,17 @@ export class LiveNode {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
     return { count, failed, wallMs: performance.now() - started, latenciesMs };
+  }
+
+  /**
+   * Ring merge's external kick-start (algorithms.md §5.2): `addr` may be a node of another ring (an
+   * operator knows both sides of a healed partition). Resolves with the contact's ref once it answered;
+   * the merge itself runs in the background (a contact in my own ring ends it within a few messages).
+   */
+  async mergeWith(addr: string): Promise<NodeRef> {
+    const contact = await this.transport.resolve(addr, MERGE_CONTACT_TIMEOUT_MS);
+    this.node.mergeWith(contact);
+    return contact;
   }
 
   /** A single-key operation through the store (linearizable, §7.10). */
