@@ -4,8 +4,10 @@
 // (METRICS.md §1, §7). No baseline runs in the same process: for calibration, Scalaris did 3.7–7.1k
 // quorum reads/s across 4 VMs over TCP on this machine (issue 5).
 import { rm } from "node:fs/promises";
-import { fetchJson, surveyRing } from "../src/api/ring-survey.js";
-import { clusterDown, clusterUp } from "../src/runtime/live/local-cluster.js";
+import { fetchJson } from "../src/api/ring-survey.js";
+import { clusterDown } from "../src/runtime/live/local-cluster.js";
+import { percentile } from "../src/sim/percentile.js";
+import { perfectCluster } from "./perfect-cluster.js";
 
 export interface KvBenchParams {
   readonly nodes: number;
@@ -34,11 +36,6 @@ interface Batch {
   readonly latenciesMs: readonly number[];
 }
 
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
-}
-
 function batches(
   admins: readonly string[],
   workload: string,
@@ -57,20 +54,8 @@ function batches(
 }
 
 export async function benchKv(params: KvBenchParams, log: (line: string) => void): Promise<KvBenchResult> {
-  log(`starting ${params.nodes} nodes …`);
-  const cluster = await clusterUp({
-    dir: params.dir,
-    nodes: params.nodes,
-    basePort: params.basePort,
-    insecure: false,
-  });
   try {
-    const admins = cluster.nodes.map((n) => n.admin);
-    const deadline = Date.now() + 30_000;
-    while (!(await surveyRing(admins)).perfect) {
-      if (Date.now() > deadline) throw new Error("the cluster did not form a perfect ring within 30 s");
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const admins = await perfectCluster(params, log);
     log(`writing ${params.keys} keys, warming up …`);
     await batches(admins.slice(0, 1), "write", params.keys * 2, 16, params.keys);
     await batches(admins, params.workload, 500, params.concurrency, params.keys);

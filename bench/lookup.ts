@@ -3,8 +3,10 @@
 // percentiles as the looking-up node sees them. Next to it, the transport's one-way messages/s and a
 // bare TLS socket's, measured in the same run (benchTransport). METRICS.md §1, §7.
 import { rm } from "node:fs/promises";
-import { fetchJson, surveyRing } from "../src/api/ring-survey.js";
-import { clusterDown, clusterUp } from "../src/runtime/live/local-cluster.js";
+import { fetchJson } from "../src/api/ring-survey.js";
+import { clusterDown } from "../src/runtime/live/local-cluster.js";
+import { percentile } from "../src/sim/percentile.js";
+import { perfectCluster } from "./perfect-cluster.js";
 import { benchTransport } from "./transport.js";
 
 export interface LookupBenchParams {
@@ -39,11 +41,6 @@ interface Batch {
   readonly latenciesMs: readonly number[];
 }
 
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
-}
-
 async function batches(admins: readonly string[], count: number, concurrency: number): Promise<Batch[]> {
   return Promise.all(
     admins.map((admin) =>
@@ -56,20 +53,8 @@ export async function benchLookup(
   params: LookupBenchParams,
   log: (line: string) => void,
 ): Promise<LookupBenchResult> {
-  log(`starting ${params.nodes} nodes …`);
-  const cluster = await clusterUp({
-    dir: params.dir,
-    nodes: params.nodes,
-    basePort: params.basePort,
-    insecure: false,
-  });
   try {
-    const admins = cluster.nodes.map((n) => n.admin);
-    const deadline = Date.now() + 30_000;
-    while (!(await surveyRing(admins)).perfect) {
-      if (Date.now() > deadline) throw new Error("the cluster did not form a perfect ring within 30 s");
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const admins = await perfectCluster(params, log);
     log("warming up …");
     await batches(admins, Math.min(500, params.lookupsPerNode), params.concurrency);
     log(`measuring ${params.nodes * params.lookupsPerNode} lookups …`);

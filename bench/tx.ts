@@ -6,8 +6,10 @@
 // checks that the total is unchanged; `increment` checks that the counters add up to the commits.
 // For calibration, Scalaris did 750–1,060 increments/s at 4.5–15 ms across 4 VMs on this machine.
 import { rm } from "node:fs/promises";
-import { fetchJson, surveyRing } from "../src/api/ring-survey.js";
-import { clusterDown, clusterUp } from "../src/runtime/live/local-cluster.js";
+import { fetchJson } from "../src/api/ring-survey.js";
+import { clusterDown } from "../src/runtime/live/local-cluster.js";
+import { percentile } from "../src/sim/percentile.js";
+import { perfectCluster } from "./perfect-cluster.js";
 
 export interface TxBenchParams {
   readonly nodes: number;
@@ -45,11 +47,6 @@ interface Batch {
 
 const INITIAL_BALANCE = 1000;
 
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
-}
-
 function batches(admins: readonly string[], params: TxBenchParams, count: number): Promise<Batch[]> {
   const q = `workload=${params.workload}&count=${count}&concurrency=${params.concurrency}&keys=${params.keys}`;
   return Promise.all(admins.map((admin) => fetchJson<Batch>(`http://${admin}/bench/tx?${q}`, 600_000)));
@@ -76,20 +73,8 @@ async function total(admin: string, params: TxBenchParams): Promise<number> {
 }
 
 export async function benchTx(params: TxBenchParams, log: (line: string) => void): Promise<TxBenchResult> {
-  log(`starting ${params.nodes} nodes …`);
-  const cluster = await clusterUp({
-    dir: params.dir,
-    nodes: params.nodes,
-    basePort: params.basePort,
-    insecure: false,
-  });
   try {
-    const admins = cluster.nodes.map((n) => n.admin);
-    const deadline = Date.now() + 30_000;
-    while (!(await surveyRing(admins)).perfect) {
-      if (Date.now() > deadline) throw new Error("the cluster did not form a perfect ring within 30 s");
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const admins = await perfectCluster(params, log);
     const first = admins[0] as string;
     if (params.workload === "transfer") {
       log(`opening ${params.keys} accounts of ${INITIAL_BALANCE} …`);

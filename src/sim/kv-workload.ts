@@ -6,9 +6,10 @@
 
 import { type KvOutput, kvModel } from "../check/kv-model.js";
 import { checkLinearizable, type HistoryOp, type Verdict } from "../check/linearizability.js";
-import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
+import type { NodeMessage, NodeTimer } from "../node/selfman-node.js";
 import type { KvOp, KvResult } from "../store/kv-proposer.js";
-import { ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
+import { percentile } from "./percentile.js";
+import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 import type { Metrics } from "./scenario.js";
 
@@ -44,11 +45,6 @@ interface Entry {
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
-}
-
 /** The workload, and the histories it records (for tests and debugging: one list per key). */
 export interface KvWorkload extends RingWorkload<NodeMessage, NodeTimer> {
   readonly keys: readonly string[];
@@ -73,16 +69,7 @@ export function kvWorkload(config: KvWorkloadConfig): KvWorkload {
       seq: 0,
       inFlight: null,
     }));
-    const attach = (client: Client): SelfmanNode | null => {
-      let node = client.node === null ? null : (ctx.processOf(client.node) as SelfmanNode | null);
-      if (node === null || !node.isMember) {
-        const member = ctx.randomMember(rng);
-        const index = member === undefined ? undefined : ctx.sim.nodeByAddr(member.self.addr)?.index;
-        client.node = index ?? null;
-        node = index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
-      }
-      return node;
-    };
+    const attach = (client: Client) => clientNode(ctx, rng, client);
     const next = (client: Client) => {
       if (ctx.sim.nowMs > ctx.measureEndMs) return;
       ctx.sim.after(rng.next() * config.thinkMs, () => issue(client));

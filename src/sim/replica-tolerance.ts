@@ -1,9 +1,11 @@
 // Which keys ever fell beyond the store's fault tolerance (METRICS.md §4): once a second, a key whose
 // replica ids are not served by a majority of live, synced owners (in the global view) is marked.
 // Such a key may lose acknowledged writes or commits without any protocol being wrong, so the kv and
-// tx workloads report those keys and excuse them from their loss and consistency checks.
+// tx workloads report those keys and excuse them from their loss and consistency checks. Also the
+// global-view lookups both workloads share: a replica id's owner, and the node a client uses.
 import type { RingId } from "../core/id-space.js";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
+import type { Prng } from "../runtime/sim/prng.js";
 import { replicaIds } from "../store/replicas.js";
 import type { RingRunContext } from "./ring-harness.js";
 
@@ -45,5 +47,18 @@ export function ownerOf(ctx: Ctx, id: RingId): SelfmanNode | null {
   const owners = ctx.members.responsibleFor(id);
   if (owners.length !== 1) return null;
   const index = ctx.sim.nodeByAddr((owners[0] as { self: { addr: string } }).self.addr)?.index;
+  return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
+}
+
+/**
+ * The node a workload client uses: the one it had while that is still a ring member, else a member
+ * chosen with `rng` (its index goes into `client.node`); null when no member can be found.
+ */
+export function clientNode(ctx: Ctx, rng: Prng, client: { node: number | null }): SelfmanNode | null {
+  const held = client.node === null ? null : (ctx.processOf(client.node) as SelfmanNode | null);
+  if (held?.isMember) return held;
+  const member = ctx.randomMember(rng);
+  const index = member === undefined ? undefined : ctx.sim.nodeByAddr(member.self.addr)?.index;
+  client.node = index ?? null;
   return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
 }

@@ -10,6 +10,7 @@ import { type SimConfig, Simulator } from "../runtime/sim/simulator.js";
 import { fingerCorrectness, i1Problem } from "./checkers/ring-invariants.js";
 import { RingMembers } from "./checkers/ring-members.js";
 import { perfectRingProblem, ringShape } from "./checkers/ring-shape.js";
+import { percentile } from "./percentile.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
 import type { Metrics } from "./scenario.js";
 
@@ -75,11 +76,6 @@ interface LookupStats {
   answered: number;
   inconsistent: number;
   hops: number[];
-}
-
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
 }
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));

@@ -20,7 +20,8 @@ import type { Prng } from "../runtime/sim/prng.js";
 import type { StoredItem, Value } from "../store/item.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
 import type { TxOutcome } from "../tx/tx-coordinator.js";
-import { ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
+import { percentile } from "./percentile.js";
+import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 import type { Metrics } from "./scenario.js";
 
@@ -66,11 +67,6 @@ interface Recorded {
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
-}
-
 export interface TxWorkload extends RingWorkload<NodeMessage, NodeTimer> {
   readonly keys: readonly string[];
   history(): readonly TxRecord[];
@@ -102,17 +98,6 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
     tolerance.start(ctx);
   }
 
-  function attach(ctx: Ctx, rng: Prng, client: Client): SelfmanNode | null {
-    let node = client.node === null ? null : (ctx.processOf(client.node) as SelfmanNode | null);
-    if (node === null || !node.isMember) {
-      const member = ctx.randomMember(rng);
-      const index = member === undefined ? undefined : ctx.sim.nodeByAddr(member.self.addr)?.index;
-      client.node = index ?? null;
-      node = index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
-    }
-    return node;
-  }
-
   function next(ctx: Ctx, rng: Prng, client: Client): void {
     if (ctx.sim.nowMs > ctx.measureEndMs) return;
     ctx.sim.after(rng.next() * config.thinkMs, () => issue(ctx, rng, client));
@@ -120,7 +105,7 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
 
   function issue(ctx: Ctx, rng: Prng, client: Client): void {
     if (ctx.sim.nowMs > ctx.measureEndMs) return;
-    const node = attach(ctx, rng, client);
+    const node = clientNode(ctx, rng, client);
     if (node === null) {
       ctx.sim.after(1000, () => issue(ctx, rng, client));
       return;

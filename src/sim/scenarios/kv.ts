@@ -10,6 +10,39 @@ import { selfmanRing } from "../ring-protocol.js";
 import type { Metrics, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
 import { ringRunConfig } from "./ring.js";
 
+// The fault and replication flags `sim kv` and `sim tx` share.
+export const churnOption = {
+  name: "churn",
+  arg: "J,C,L",
+  describe: "joins, crashes, graceful leaves per second during measure",
+  default: "0,0,0",
+  parse: parseRates("churn", ["J", "C", "L"]),
+} as const;
+
+export const lossOption = {
+  name: "loss",
+  arg: "p",
+  describe: "message loss probability",
+  default: 0,
+  parse: parseProbability("loss"),
+} as const;
+
+export const latencyOption = {
+  name: "latency",
+  arg: "spec",
+  describe: "one-way latency: const:MS | uniform:MIN-MAX | lognormal:MEDIAN,SIGMA",
+  default: "const:10",
+  parse: parseLatencyFlag,
+} as const;
+
+export const replicationOption = {
+  name: "f",
+  arg: "f",
+  describe: "replication degree (a power of two)",
+  default: 4,
+  parse: parseCount("f", 1, 64),
+} as const;
+
 export const kvOptions = [
   {
     name: "clients",
@@ -25,34 +58,10 @@ export const kvOptions = [
     default: 20,
     parse: parseCount("keys", 1, 1_000_000),
   },
-  {
-    name: "churn",
-    arg: "J,C,L",
-    describe: "joins, crashes, graceful leaves per second during measure",
-    default: "0,0,0",
-    parse: parseRates("churn", ["J", "C", "L"]),
-  },
-  {
-    name: "loss",
-    arg: "p",
-    describe: "message loss probability",
-    default: 0,
-    parse: parseProbability("loss"),
-  },
-  {
-    name: "latency",
-    arg: "spec",
-    describe: "one-way latency: const:MS | uniform:MIN-MAX | lognormal:MEDIAN,SIGMA",
-    default: "const:10",
-    parse: parseLatencyFlag,
-  },
-  {
-    name: "f",
-    arg: "f",
-    describe: "replication degree (a power of two)",
-    default: 4,
-    parse: parseCount("f", 1, 64),
-  },
+  churnOption,
+  lossOption,
+  latencyOption,
+  replicationOption,
 ] as const;
 
 export function runKv(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {

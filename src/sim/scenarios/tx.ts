@@ -3,11 +3,12 @@
 // `--keys` keys during `--duration` seconds of faults; after the quiet phase the whole history must
 // be serializable and no committed append may be missing from the stores.
 import { parseLatency } from "../../runtime/sim/latency.js";
-import { parseCount, parseLatencyFlag, parseNumber, parseProbability, parseRates } from "../params.js";
+import { parseCount, parseNumber, parseProbability } from "../params.js";
 import { runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";
 import type { Metrics, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
 import { txWorkload } from "../tx-workload.js";
+import { churnOption, latencyOption, lossOption, replicationOption } from "./kv.js";
 import { ringRunConfig } from "./ring.js";
 
 export const txOptions = [
@@ -25,27 +26,9 @@ export const txOptions = [
     default: 50,
     parse: parseCount("keys", 1, 1_000_000),
   },
-  {
-    name: "churn",
-    arg: "J,C,L",
-    describe: "joins, crashes, graceful leaves per second during measure",
-    default: "0,0,0",
-    parse: parseRates("churn", ["J", "C", "L"]),
-  },
-  {
-    name: "loss",
-    arg: "p",
-    describe: "message loss probability",
-    default: 0,
-    parse: parseProbability("loss"),
-  },
-  {
-    name: "latency",
-    arg: "spec",
-    describe: "one-way latency: const:MS | uniform:MIN-MAX | lognormal:MEDIAN,SIGMA",
-    default: "const:10",
-    parse: parseLatencyFlag,
-  },
+  churnOption,
+  lossOption,
+  latencyOption,
   {
     name: "tmCrash",
     arg: "p",
@@ -67,13 +50,7 @@ export const txOptions = [
     default: 1500,
     parse: parseNumber("partition-ms", 0),
   },
-  {
-    name: "f",
-    arg: "f",
-    describe: "replication degree (a power of two)",
-    default: 4,
-    parse: parseCount("f", 1, 64),
-  },
+  replicationOption,
 ] as const;
 
 export function runTx(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
