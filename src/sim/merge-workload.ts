@@ -4,12 +4,19 @@
 // then count lookup failures in a window after it. With `split: "separate"` the R rings were built
 // apart (they never knew each other): the phase checks them, and one node of ring 0 is told
 // mergeWith(a member of ring r) for each other ring (§5.2's external kick-start), which is when the
-// clock starts. Merge messages are the merge protocol's own:
-// routed mlookup hops, trymerge, the gossip's mlookupAsk, and the passive list's pings and pongs (the fix, hint and fixOk they
-// trigger are ring maintenance, counted in messagesAfterHeal).
+// clock starts; with `loopy` they are instead joined at their wraps into one loop (§5.5), which the
+// loop check must find. `churnNodes` crashes or joins (half each, by the seed) spread over the
+// first `churnWindowMs` of the merge; the merge counts as done at the first perfect ring after the
+// last of them. Merge messages are the merge protocol's own: routed mlookup hops, trymerge, the
+// gossip's mlookupAsk, and the passive list's pings and pongs (the fix, hint and fixOk they trigger
+// are ring maintenance, counted in messagesAfterHeal).
+import type { RingId } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
 import type { RingMessage, RingTimer } from "../overlay/messages.js";
+import { RelaxedRingNode } from "../overlay/relaxed-ring-node.js";
 import type { LookupResult, RingView } from "../overlay/ring-view.js";
-import { perfectRingProblem } from "./checkers/ring-shape.js";
+import { perfectRingProblem, succCycleWindings } from "./checkers/ring-shape.js";
+import { joinIntoLoop } from "./loopy-ring.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 import type { Metrics } from "./scenario.js";
 
@@ -20,6 +27,14 @@ export interface MergePhaseConfig {
   /** One ring split by a partition, or rings built apart (the harness's buildRings). */
   readonly split: MergeSplit;
   readonly partitionMs: number;
+  /** Separate rings only: join them into one loopy ring (§5.5) instead of calling mergeWith. */
+  readonly loopy: boolean;
+  /** The successor-list length, for the successor lists the loop is given. */
+  readonly succListSize: number;
+  /** Nodes that crash or join during the merge (half each, chosen by the seed). */
+  readonly churnNodes: number;
+  /** The churn is spread uniformly over this long after the heal. */
+  readonly churnWindowMs: number;
   /** The merge must finish within this after the heal. */
   readonly mergeWindowMs: number;
   /** Lookups are counted this long after the ring is perfect again (METRICS.md §5: 30 s). */
@@ -45,6 +60,12 @@ interface MergeFigures {
   messagesAtPerfect: number | null;
   lookups: number;
   lookupFailures: number;
+  inconsistentLookups: number;
+  /** Windings of the successor cycle just before the heal (2 for a loop of two rings; null: no cycle). */
+  windingsAtHeal: number | null;
+  crashes: number;
+  joins: number;
+  lastChurnAtMs: number | null;
 }
 
 /** The whole phase takes this long from the start of measure. */
@@ -64,6 +85,11 @@ export function mergeWorkload(config: MergePhaseConfig): RingWorkload<RingMessag
     messagesAtPerfect: null,
     lookups: 0,
     lookupFailures: 0,
+    inconsistentLookups: 0,
+    windingsAtHeal: null,
+    crashes: 0,
+    joins: 0,
+    lastChurnAtMs: null,
   };
   return {
     start: (context) => startPhase(context, config, figures),
@@ -76,35 +102,82 @@ function startPhase(context: MergeContext, config: MergePhaseConfig, figures: Me
   else kickStart(context, config, figures);
 }
 
-/** Rings built apart: check each, then one node of ring 0 learns of a member of every other ring. */
+/**
+ * Rings built apart: check each, then one node of ring 0 learns of a member of every other ring — or,
+ * with `loopy`, the rings are joined into one loop at their wraps.
+ */
 function kickStart(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
   const { sim } = context;
   const groups: number[][] = Array.from({ length: config.rings }, () => []);
   for (const node of sim.liveNodes()) groups[context.buildRingOf(node.index)]?.push(node.index);
   checkSplit(context, groups, figures);
-  countMergeMessages(context, figures);
-  const starter = sim.rng.pick(groups[0] ?? []);
-  for (const group of groups.slice(1)) {
-    const contact = context.processOf(sim.rng.pick(group));
-    if (contact !== null) context.processOf(starter)?.mergeWith?.(contact.self);
+  observeMerge(context, figures);
+  if (config.loopy) {
+    joinIntoLoop(
+      groups.map((g) => ringNodesOf(context, g)),
+      config.succListSize,
+    );
+  } else {
+    const starter = sim.rng.pick(groups[0] ?? []);
+    for (const group of groups.slice(1)) {
+      const contact = context.processOf(sim.rng.pick(group));
+      if (contact !== null) context.processOf(starter)?.mergeWith?.(contact.self);
+    }
   }
+  figures.windingsAtHeal = succCycleWindings(context.members.views());
+  healed(context, config, figures);
+}
+
+/** The relaxed-ring nodes among these indices (a loop is built from their state). */
+function ringNodesOf(context: MergeContext, indices: readonly number[]): RelaxedRingNode[] {
+  return viewsOf(context, indices).filter((v): v is RelaxedRingNode => v instanceof RelaxedRingNode);
+}
+
+/** The clock starts: churn (if asked) during the merge, and the watch for one perfect ring. */
+function healed(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
+  const { sim } = context;
   figures.healAtMs = sim.nowMs;
   figures.messagesAtHeal = sim.stats.sent;
+  scheduleChurn(context, config, figures);
   watchMerge(context, config, figures);
+}
+
+/**
+ * `churnNodes` events at uniform random times in the churn window: each crashes a random member or
+ * starts a node that joins through one, with probability ½ each.
+ */
+function scheduleChurn(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
+  const { sim } = context;
+  const rng = sim.rng.split("merge-churn");
+  for (let i = 0; i < config.churnNodes; i++) {
+    const atMs = sim.nowMs + rng.next() * config.churnWindowMs;
+    const crash = rng.next() < 0.5;
+    figures.lastChurnAtMs = Math.max(figures.lastChurnAtMs ?? atMs, atMs);
+    sim.at(atMs, () => {
+      if (!crash) {
+        context.addNode();
+        figures.joins++;
+        return;
+      }
+      const victim = context.randomMember(rng);
+      const node = victim === undefined ? undefined : sim.nodeByAddr(victim.self.addr);
+      if (node === undefined || context.members.size <= 2) return;
+      sim.crash(node.index);
+      figures.crashes++;
+    });
+  }
 }
 
 function startPartition(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
   const { sim } = context;
   const groups = randomGroups(context, config.rings);
   sim.partition(groups);
-  countMergeMessages(context, figures);
+  observeMerge(context, figures);
   sim.at(sim.nowMs + config.partitionMs, () => {
     checkSplit(context, groups, figures);
     sim.heal();
-    figures.healAtMs = sim.nowMs;
-    figures.messagesAtHeal = sim.stats.sent;
     figures.mergeMessages = 0;
-    watchMerge(context, config, figures);
+    healed(context, config, figures);
   });
 }
 
@@ -145,10 +218,22 @@ function isMergeMessage(msg: RingMessage): boolean {
   );
 }
 
-function countMergeMessages(context: MergeContext, figures: MergeFigures): void {
+/**
+ * Counts the merge protocol's messages until the ring is perfect, and, once it is, the lookups whose
+ * answer did not come from the one member responsible for the key (METRICS.md §3) — before that, two
+ * rings or a loop have two owners for every key by definition.
+ */
+function observeMerge(context: MergeContext, figures: MergeFigures): void {
+  const { members } = context;
   context.sim.observe({
     onSend(_from, _to, msg) {
       if (figures.perfectAtMs === null && isMergeMessage(msg)) figures.mergeMessages++;
+    },
+    onEmit(_node, event) {
+      if (figures.perfectAtMs === null || event.type !== "lookup-answer") return;
+      const owners = members.responsibleFor(event.key as RingId);
+      const responsible = event.responsible as NodeRef;
+      if (owners.length !== 1 || owners[0]?.self.addr !== responsible.addr) figures.inconsistentLookups++;
     },
   });
 }
@@ -159,6 +244,7 @@ function watchMerge(context: MergeContext, config: MergePhaseConfig, figures: Me
   sim.every(PERFECT_CHECK_MS, deadlineMs + config.lookupWindowMs, () => {
     if (figures.uidSettledAtMs === null && oneRingUid(context)) figures.uidSettledAtMs = sim.nowMs;
     if (figures.perfectAtMs !== null || sim.nowMs > deadlineMs) return;
+    if (figures.lastChurnAtMs !== null && sim.nowMs < figures.lastChurnAtMs) return;
     const live = sim.liveNodes().length;
     if (members.size !== live || perfectRingProblem(members.views(), true) !== null) return;
     figures.perfectAtMs = sim.nowMs;
@@ -215,5 +301,10 @@ function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: 
       figures.messagesAtPerfect === null ? null : figures.messagesAtPerfect - figures.messagesAtHeal,
     lookupsAfter: figures.lookups,
     lookupFailuresAfter: figures.lookupFailures,
+    inconsistentLookupsAfter: figures.inconsistentLookups,
+    windingsAtHeal: figures.windingsAtHeal,
+    windingsAtEnd: succCycleWindings(live),
+    churnCrashes: figures.crashes,
+    churnJoins: figures.joins,
   };
 }

@@ -12,7 +12,8 @@ import { DEFAULT_OVERLAY, type OverlayConfig } from "../../src/overlay/config.js
 import type { RingMessage, RingTimer } from "../../src/overlay/messages.js";
 import { RelaxedRingNode } from "../../src/overlay/relaxed-ring-node.js";
 import { Simulator } from "../../src/runtime/sim/simulator.js";
-import { perfectRingProblem } from "../../src/sim/checkers/ring-shape.js";
+import { perfectRingProblem, succCycleWindings } from "../../src/sim/checkers/ring-shape.js";
+import { joinIntoLoop } from "../../src/sim/loopy-ring.js";
 import { resolveParams, runScenario } from "../../src/sim/run-scenario.js";
 import { merge } from "../../src/sim/scenarios/merge.js";
 
@@ -158,21 +159,10 @@ describe("ring merge: loopy rings (§5.5)", () => {
     for (const seed of [11, 12]) {
       const config: OverlayConfig = { ...GOSSIP, loopCheckMs: 5000 };
       const { sim, nodes, ring } = ringsApart(seed, 40, 2, config);
-      // Two rings built apart, joined into one loop at the wrap: x1..xk → y1..ym → x1, where xk is
-      // the largest id of all. Every node's pred and succ agree; only lookups are wrong.
-      const byId = (r: RelaxedRingNode[]) => [...r].sort((a, b) => (a.self.id < b.self.id ? -1 : 1));
-      const [r0, r1] = [byId(ring(0)), byId(ring(1))];
-      const last = (r: RelaxedRingNode[]) => r[r.length - 1] as RelaxedRingNode;
-      const [xs, ys] = last(r0).self.id > last(r1).self.id ? [r0, r1] : [r1, r0];
-      const [x1, xk] = [xs[0] as RelaxedRingNode, last(xs)];
-      const [y1, ym] = [ys[0] as RelaxedRingNode, last(ys)];
-      for (const y of ys) y.ringRef = xk.ringRef;
-      xk.succ = y1.self;
-      xk.succList = [y1.self, ...y1.succList].slice(0, config.succListSize);
-      y1.pred = xk.self;
-      ym.succ = x1.self;
-      ym.succList = [x1.self, ...x1.succList].slice(0, config.succListSize);
-      x1.pred = ym.self;
+      // Two rings built apart, joined into one loop at their wraps: every node's pred and succ agree;
+      // only lookups are wrong.
+      joinIntoLoop([ring(0), ring(1)], config.succListSize);
+      assert.equal(succCycleWindings(nodes), 2, `seed ${seed}: the loop circles the id space twice`);
       assert.match(perfectRingProblem(nodes) ?? "", /./, `seed ${seed}: the loop is no perfect ring`);
       let loops = 0;
       sim.observe({
@@ -184,8 +174,72 @@ describe("ring merge: loopy rings (§5.5)", () => {
       assert.ok(loops > 0, `seed ${seed}: the loop was detected`);
       sim.run(sim.nowMs + 20_000);
       assert.equal(perfectRingProblem(nodes), null, `seed ${seed}: stays perfect`);
+      assert.equal(succCycleWindings(nodes), 1);
     }
   });
+
+  for (const algorithm of ["simple", "gossip"]) {
+    it(`sim merge --loopy (${algorithm}): loops of two and three rings become one perfect ring`, () => {
+      for (const [seed, rings] of [
+        [1, 2],
+        [2, 2],
+        [3, 2],
+        [4, 3],
+      ] as const) {
+        const run = runScenario(
+          merge,
+          resolveParams(merge, { seed, nodes: 240, rings, duration: 120, loopy: true, algorithm }),
+        );
+        assert.ok(run.ok, `seed ${seed}: ${JSON.stringify(run.violations)}`);
+        assert.equal(run.metrics.splitPerfectRings, rings, `seed ${seed}: each ring was built`);
+        assert.equal(run.metrics.windingsAtHeal, rings, `seed ${seed}: the loop circled ${rings} times`);
+        assert.equal(run.metrics.windingsAtEnd, 1, `seed ${seed}`);
+        assert.equal(run.metrics.perfect, true, `seed ${seed}`);
+        assert.equal(run.metrics.inconsistentLookupsAfter, 0, `seed ${seed}`);
+      }
+    });
+  }
+
+  it("sim merge --loopy with the loop check off stays loopy, and the run says so", () => {
+    const run = runScenario(
+      merge,
+      resolveParams(merge, { seed: 1, nodes: 80, duration: 60, loopy: true, loopCheckSec: 0 }),
+    );
+    assert.equal(run.ok, false);
+    assert.deepEqual(
+      run.violations.map((v) => v.invariant),
+      ["merge"],
+    );
+    assert.equal(run.metrics.windingsAtEnd, 2, "every local check passes; the loop stays");
+    assert.equal(run.metrics.perfect, false);
+  });
+
+  it("refuses --loopy with --split partition (a loop is made of rings built apart)", () => {
+    assert.throws(
+      () => runScenario(merge, resolveParams(merge, { nodes: 40, loopy: true, split: "partition" })),
+      /--loopy joins rings built apart/,
+    );
+  });
+});
+
+describe("ring merge under churn", () => {
+  for (const split of ["partition", "separate"]) {
+    for (const algorithm of ["simple", "gossip"]) {
+      it(`1% of the nodes crash or join during the merge (${split}, ${algorithm}): one perfect ring`, () => {
+        for (const seed of [1, 2, 3]) {
+          const params = { seed, nodes: 400, duration: 120, split, algorithm, mergeChurn: 0.01 };
+          const run = runScenario(merge, resolveParams(merge, { ...params, mergeChurnSec: 5 }));
+          assert.ok(run.ok, `seed ${seed}: ${JSON.stringify(run.violations)}`);
+          assert.equal(run.metrics.splitPerfectRings, 2, `seed ${seed}`);
+          const churn = (run.metrics.churnCrashes as number) + (run.metrics.churnJoins as number);
+          assert.equal(churn, 4, `seed ${seed}: 4 of 400 nodes crashed or joined`);
+          assert.equal(run.metrics.perfect, true, `seed ${seed}`);
+          assert.equal(run.metrics.liveNodes, 400 + 2 * (run.metrics.churnJoins as number) - 4);
+          assert.equal(run.metrics.inconsistentLookupsAfter, 0, `seed ${seed}`);
+        }
+      });
+    }
+  }
 });
 
 describe("sim merge", () => {
@@ -200,7 +254,7 @@ describe("sim merge", () => {
       assert.equal(run.metrics.perfect, true, `seed ${seed}`);
       assert.equal(typeof run.metrics.mergeTimeSec, "number");
       assert.equal(run.metrics.lookupFailuresAfter, 0);
-      assert.equal(run.metrics.inconsistentLookups, 0);
+      assert.equal(run.metrics.inconsistentLookupsAfter, 0);
     }
   });
 

@@ -23,6 +23,28 @@ export function perfectRingProblem(liveViews: readonly RingView[], alreadySorted
   return null;
 }
 
+/**
+ * How many times the successor cycle through the live members circles the id space (1 in a perfect
+ * ring, 2 or more in a loopy one, §5.5); null if following successors from the smallest id does not
+ * come back to it through members only.
+ */
+export function succCycleWindings(liveMembers: readonly RingView[]): number | null {
+  const byKey = new Map(liveMembers.map((v) => [refKey(v.self), v]));
+  let start: RingView | undefined;
+  for (const v of liveMembers) if (start === undefined || v.self.id < start.self.id) start = v;
+  if (start === undefined) return null;
+  let windings = 0;
+  let at: RingView = start;
+  for (let steps = 0; steps <= liveMembers.length; steps++) {
+    const next = at.succ === null ? undefined : byKey.get(refKey(at.succ));
+    if (next === undefined) return null;
+    if (next.self.id <= at.self.id) windings++;
+    if (next === start) return windings;
+    at = next;
+  }
+  return null;
+}
+
 export interface RingShape {
   readonly coreSize: number;
   readonly branches: number;

@@ -5,10 +5,13 @@
 // protocol's messages and the lookup failures in the 30 s after. --algorithm simple (§5.3) or
 // gossip (§5.4, --fanout F random zipping points per trymerge, --queue-rate mlookups per γ).
 // --sizes and --algorithm simple,gossip make a sweep (one row per run); --out DIR writes a table and
-// an SVG of mergeRounds vs N (merge-report.ts).
+// an SVG of mergeRounds vs N (merge-report.ts). --loopy joins rings built apart into one loop (§5.5)
+// for the loop check to find; --merge-churn P crashes or joins P·N nodes during the merge. A run that
+// does not end in one perfect ring within --duration is a violation (the seed's replay is printed).
 
 import { DEFAULT_OVERLAY, type MergeAlgorithm } from "../../overlay/config.js";
 import { parseLatency } from "../../runtime/sim/latency.js";
+import type { Violation } from "../../runtime/sim/simulator.js";
 import { TraceHash } from "../../runtime/sim/trace-hash.js";
 import { MERGE_CHART_FILE, MERGE_TABLE_FILE, type MergeSizeRow, writeMergeReport } from "../merge-report.js";
 import { type MergePhaseConfig, type MergeSplit, mergePhaseMs, mergeWorkload } from "../merge-workload.js";
@@ -47,6 +50,21 @@ function parseSplit(raw: string): MergeSplit {
   throw new RangeError(`--split: expected partition or separate, got ${JSON.stringify(raw)}`);
 }
 
+/** --split as given, or its default: partition, or separate with --loopy (a loop needs rings apart). */
+function splitOf(params: ScenarioParams): MergeSplit {
+  const loopy = params.loopy === true;
+  if (params.split === null) return loopy ? "separate" : "partition";
+  const split = parseSplit(String(params.split));
+  if (loopy && split !== "separate")
+    throw new RangeError(
+      "--loopy joins rings built apart into a loop: use it with --split separate (or no --split)",
+    );
+  return split;
+}
+
+/** Default T_loop with --loopy: without a loop check nothing finds the loop (§5.5). */
+const LOOPY_CHECK_SEC = 10;
+
 export const merge: Scenario = {
   name: "merge",
   summary: "partition one ring into R rings for a while, heal, and time the merge back to one perfect ring",
@@ -70,9 +88,36 @@ export const merge: Scenario = {
       name: "split",
       arg: "how",
       describe:
-        "partition: one ring split for --partition-sec; separate: R rings built apart, then mergeWith",
-      default: "partition",
+        "partition (default): one ring split for --partition-sec; separate: R rings built apart, then mergeWith",
+      default: null,
       parse: parseSplit,
+    },
+    {
+      name: "loopy",
+      describe:
+        "build R rings apart and join them at their wraps into one loopy ring (§5.5) instead of mergeWith",
+      default: false,
+    },
+    {
+      name: "loopCheckSec",
+      arg: "sec",
+      describe: `loopy-ring check period T_loop (§5.5); default off, ${LOOPY_CHECK_SEC} with --loopy; 0 turns it off`,
+      default: null,
+      parse: parseNumber("loop-check-sec", 0),
+    },
+    {
+      name: "mergeChurn",
+      arg: "P",
+      describe: "fraction of the nodes that crash or join (half each) during the merge",
+      default: 0,
+      parse: parseNumber("merge-churn", 0, 0.5),
+    },
+    {
+      name: "mergeChurnSec",
+      arg: "sec",
+      describe: "the --merge-churn events are spread over this long after the heal",
+      default: 10,
+      parse: parseNumber("merge-churn-sec", 0),
     },
     {
       name: "algorithm",
@@ -174,11 +219,18 @@ function runOnce(
   algorithm: MergeAlgorithm,
   progress: (fraction: number) => void,
 ): MergeRun {
-  const split = parseSplit(String(params.split));
+  const split = splitOf(params);
+  const loopy = params.loopy === true;
+  const loopCheckSec =
+    params.loopCheckSec === null ? (loopy ? LOOPY_CHECK_SEC : 0) : Number(params.loopCheckSec);
   const phase: MergePhaseConfig = {
     rings: Number(params.rings),
     split,
     partitionMs: split === "partition" ? Number(params.partitionSec) * 1000 : 0,
+    loopy,
+    succListSize: DEFAULT_OVERLAY.succListSize,
+    churnNodes: Math.round(Number(params.mergeChurn) * nodes),
+    churnWindowMs: Number(params.mergeChurnSec) * 1000,
     mergeWindowMs: params.duration * 1000,
     lookupWindowMs: LOOKUP_WINDOW_MS,
     lookupsPerSec: LOOKUPS_PER_SEC,
@@ -200,6 +252,7 @@ function runOnce(
     mergeAlgorithm: algorithm,
     mergeFanout: Number(params.fanout),
     mergeQueueRate: Number(params.queueRate),
+    loopCheckMs: loopCheckSec * 1000,
   });
   const simConfig = {
     seed: params.seed,
@@ -209,14 +262,7 @@ function runOnce(
   const run = runRing(protocol, simConfig, config, progress, () => {}, mergeWorkload(phase));
   const all = run.metrics();
   const metrics: Metrics = {
-    ...pick(all, [
-      "liveNodes",
-      "i1Holds",
-      "branches",
-      "inconsistentLookups",
-      "fingersLive",
-      "fingerAccuracy",
-    ]),
+    ...pick(all, ["liveNodes", "i1Holds", "branches", "fingersLive", "fingerAccuracy"]),
     ...pick(all, [
       "splitPerfectRings",
       "splitProblem",
@@ -229,6 +275,11 @@ function runOnce(
       "messagesAfterHeal",
       "lookupsAfter",
       "lookupFailuresAfter",
+      "inconsistentLookupsAfter",
+      "windingsAtHeal",
+      "windingsAtEnd",
+      "churnCrashes",
+      "churnJoins",
     ]),
   };
   const row: MergeSizeRow = {
@@ -240,9 +291,19 @@ function runOnce(
     messages: Number(metrics.messages ?? 0),
     lookupFailuresAfter: Number(metrics.lookupFailuresAfter ?? 0),
   };
+  const notMerged: Violation[] =
+    metrics.perfect === true && metrics.mergeTimeSec !== null
+      ? []
+      : [
+          {
+            invariant: "merge",
+            atMs: run.sim.nowMs,
+            message: `${nodes} nodes (${algorithm}) not one perfect ring within ${params.duration} s of the heal`,
+          },
+        ];
   const outcome: ScenarioOutcome = {
     metrics,
-    violations: run.sim.violations,
+    violations: [...run.sim.violations, ...notMerged],
     events: run.sim.stats.events,
     traceHash: run.sim.trace.hex(),
     constants: {
