@@ -6,8 +6,8 @@
 // src/check/tx-history.ts) against the final lists read from the stores themselves; a committed
 // append missing there is a lost commit. Keys that ever fell beyond the store's tolerance (a majority
 // of their replicas not served) are reported, and anomalies that involve only such keys are excused
-// (replica-tolerance.ts). Optional faults: TM crashes at a random point of the commit, and short
-// network partitions.
+// (replica-tolerance.ts). Optional faults: TM crashes at a random point of the commit, and network
+// partitions (long enough, by default, for each side to become a ring of its own and merge back, §5).
 import {
   type Anomaly,
   checkTxHistory,
@@ -16,10 +16,12 @@ import {
   type TxStatus,
 } from "../check/tx-history.js";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
+import type { RingView } from "../overlay/ring-view.js";
 import type { Prng } from "../runtime/sim/prng.js";
 import type { StoredItem, Value } from "../store/item.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
 import type { TxOutcome } from "../tx/tx-coordinator.js";
+import { perfectRingProblem } from "./checkers/ring-shape.js";
 import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
@@ -84,6 +86,8 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
   const tolerance = new ReplicaTolerance(keys, config.replication);
   let tmCrashes = 0;
   let partitions = 0;
+  /** Partitions at whose end each side was a perfect ring of its own (the merge had real work). */
+  let partitionsSplitRings = 0;
 
   function start(ctx: Ctx): void {
     const rng = ctx.sim.rng.split("tx-clients");
@@ -206,9 +210,20 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       const n = ctx.sim.nodes.length;
       const order = rng.shuffle([...Array(n).keys()]);
       const size = Math.floor(n / 4) + rng.int(Math.floor(n / 2) + 1);
-      ctx.sim.partition([order.slice(0, size), order.slice(size)]);
+      const groups = [order.slice(0, size), order.slice(size)];
+      ctx.sim.partition(groups);
       partitions++;
-      ctx.sim.after(config.partitionMs, () => ctx.sim.heal());
+      ctx.sim.after(config.partitionMs, () => {
+        if (groups.every((g) => perfectRingProblem(liveViews(ctx, g)) === null)) partitionsSplitRings++;
+        ctx.sim.heal();
+      });
+    });
+  }
+
+  function liveViews(ctx: Ctx, indices: readonly number[]): RingView[] {
+    return indices.flatMap((i) => {
+      const view = ctx.processOf(i);
+      return view === null ? [] : [view];
     });
   }
 
@@ -272,6 +287,7 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       abortRate: committed + aborted === 0 ? null : round(aborted / (committed + aborted)),
       tmCrashes,
       partitions,
+      partitionsSplitRings,
     };
   }
 

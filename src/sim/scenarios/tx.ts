@@ -46,8 +46,8 @@ export const txOptions = [
   {
     name: "partitionMs",
     arg: "ms",
-    describe: "how long each partition lasts",
-    default: 1500,
+    describe: "how long each partition lasts (default: a third of --partition-every, METRICS.md §2)",
+    default: null,
     parse: parseNumber("partition-ms", 0),
   },
   replicationOption,
@@ -58,6 +58,8 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
   const protocol = selfmanRing({ store: { replication } });
   const latency = parseLatency(String(params.latency));
   const oneWayMs = latency.kind === "constant" ? latency.ms : null;
+  const partitionMs =
+    params.partitionMs === null ? (Number(params.partitionEvery) * 1000) / 3 : Number(params.partitionMs);
   const run = runRing(
     protocol,
     { seed: params.seed, network: { latency, loss: Number(params.loss) } },
@@ -73,7 +75,7 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
       tmCrash: Number(params.tmCrash),
       tmCrashWindowMs: 8 * (oneWayMs ?? 10),
       partitionEverySec: Number(params.partitionEvery),
-      partitionMs: Number(params.partitionMs),
+      partitionMs,
       constantLatencyMs: oneWayMs,
     }),
   );
@@ -105,6 +107,7 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
     "abortRate",
     "tmCrashes",
     "partitions",
+    "partitionsSplitRings",
     "liveNodes",
     "perfect",
     "convergedAtSec",
@@ -117,7 +120,7 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
     violations,
     events: run.sim.stats.events,
     traceHash: run.sim.trace.hex(),
-    constants: { ...protocol.constants, settleSec: 30, quietSec: 60 },
+    constants: { ...protocol.constants, settleSec: 30, quietSec: 60, partitionMs },
   };
 }
 
