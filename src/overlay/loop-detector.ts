@@ -3,7 +3,8 @@
 // early. In a ring that circles the id space once, it ends at me; if another node answers, a second
 // loop holds my id: that node goes onto the merge's detection queue, and the unification (§5.3/§5.4)
 // zips the loops together. Off when loopCheckMs is 0 (the default: a periodic timer on every node
-// would change every quiet ring's trace).
+// would change every quiet ring's trace); the ring node also runs one check on demand when nobody
+// replaces its abandoned pred (the mark of a zip that a crash ended, §5.3).
 import type { Env } from "../core/env.js";
 import type { RingId } from "../core/id-space.js";
 import { type NodeRef, samePeer as same } from "../core/node-ref.js";
@@ -42,11 +43,12 @@ export class LoopDetector {
   }
 
   onTimer(): void {
-    this.check();
+    this.checkNow();
     this.env.setTimer(this.config.loopCheckMs, LOOP_CHECK);
   }
 
-  private check(): void {
+  /** One check now (also on demand, whatever T_loop: a node whose pred nobody replaces runs one). */
+  checkNow(): void {
     const succ = this.at.succ;
     const self = this.at.self;
     if (!this.at.isMember || succ === null || same(succ, self)) return;

@@ -252,6 +252,7 @@ export class RelaxedRingNode
         return;
       case "hint":
         this.sendHints();
+        if (this.orphaned()) this.loops.checkNow();
         this.env.setTimer(this.config.hintPeriodMs, { type: "hint" });
         return;
       case "fixTimeout":
@@ -630,6 +631,20 @@ export class RelaxedRingNode
     const live = [...this.predList.values()].filter((p) => !this.fd.isSuspected(p));
     for (const p of live) this.env.send(p, { type: "hint", candidate: this.self });
     if (live.length === 0 && same(this.succ, this.self)) this.setPred(this.self, "alone");
+    else if (live.length === 0) this.loops.checkNow();
+  }
+
+  /**
+   * My pred is abandoned and no live peer in my predList could take its place: whoever should fix me
+   * does not know me. In one ring that does not last (my pred's pred finds me in its succList); after
+   * a crash in the middle of a merge it does, because that node's successor list holds the other
+   * ring's nodes (§5.3's zip ended here). Looking my own id up from my successor finds the node of
+   * the other chain that holds my id: a merge detection (§5.5's check, run on demand).
+   */
+  private orphaned(): boolean {
+    if (!this.predAbandoned() || same(this.succ, this.self)) return false;
+    for (const p of this.predList.values()) if (!same(p, this.pred) && !this.fd.isSuspected(p)) return false;
+    return true;
   }
 
   /**
@@ -807,7 +822,10 @@ export class RelaxedRingNode
       this.linkTowards(from);
       return;
     }
-    if (same(from, this.pred)) this.predPred = msg.pred;
+    if (same(from, this.pred)) {
+      this.predPred = msg.pred;
+      this.checkPredSucc(msg.succ);
+    }
     const succ = this.succ;
     if (succ === null || !same(from, succ)) return;
     this.succHeardAtMs = this.env.now();
@@ -829,6 +847,20 @@ export class RelaxedRingNode
     } else {
       this.env.send(succ, { type: "fix" }); // my successor does not know me as its pred
     }
+  }
+
+  /**
+   * My pred's successor lies between my pred and me, yet has not fixed me: another chain of nodes is
+   * interleaved here, the mark a ring merge leaves where its zipping front stopped (a front's mlookup
+   * was lost, or arrived after the pointers it was routed by had moved on, §5.3). It is a detection:
+   * the merger zips from here again. In one ring this state is transient (a join's newSucc on its way)
+   * and a false detection ends at the first mlookup.
+   */
+  private checkPredSucc(theirSucc: NodeRef | null): void {
+    const pred = this.pred;
+    if (theirSucc === null || pred === null || same(theirSucc, this.self) || same(pred, this.self)) return;
+    if (this.fd.isSuspected(theirSucc) || !this.ids.inOO(theirSucc.id, pred.id, this.self.id)) return;
+    this.merger.detected(theirSucc);
   }
 
   /**

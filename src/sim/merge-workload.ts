@@ -61,6 +61,8 @@ interface MergeFigures {
   lookups: number;
   lookupFailures: number;
   inconsistentLookups: number;
+  /** Keys of the lookups after the merge that are still in flight. */
+  lookupKeys: Set<RingId>;
   /** Windings of the successor cycle just before the heal (2 for a loop of two rings; null: no cycle). */
   windingsAtHeal: number | null;
   crashes: number;
@@ -86,6 +88,7 @@ export function mergeWorkload(config: MergePhaseConfig): RingWorkload<RingMessag
     lookups: 0,
     lookupFailures: 0,
     inconsistentLookups: 0,
+    lookupKeys: new Set(),
     windingsAtHeal: null,
     crashes: 0,
     joins: 0,
@@ -219,9 +222,9 @@ function isMergeMessage(msg: RingMessage): boolean {
 }
 
 /**
- * Counts the merge protocol's messages until the ring is perfect, and, once it is, the lookups whose
- * answer did not come from the one member responsible for the key (METRICS.md §3) — before that, two
- * rings or a loop have two owners for every key by definition.
+ * Counts the merge protocol's messages until the ring is perfect, and the lookups of the window after
+ * it whose answer did not come from the one member responsible for the key (METRICS.md §3; the
+ * nodes' own lookups, such as loop checks, are not judged).
  */
 function observeMerge(context: MergeContext, figures: MergeFigures): void {
   const { members } = context;
@@ -230,7 +233,7 @@ function observeMerge(context: MergeContext, figures: MergeFigures): void {
       if (figures.perfectAtMs === null && isMergeMessage(msg)) figures.mergeMessages++;
     },
     onEmit(_node, event) {
-      if (figures.perfectAtMs === null || event.type !== "lookup-answer") return;
+      if (event.type !== "lookup-answer" || !figures.lookupKeys.has(event.key as RingId)) return;
       const owners = members.responsibleFor(event.key as RingId);
       const responsible = event.responsible as NodeRef;
       if (owners.length !== 1 || owners[0]?.self.addr !== responsible.addr) figures.inconsistentLookups++;
@@ -272,12 +275,12 @@ function lookupsAfterMerge(context: MergeContext, config: MergePhaseConfig, figu
     const process = node === undefined ? null : context.processOf(node.index);
     if (process === null) return;
     figures.lookups++;
-    process.lookup(
-      sim.ids.randomId(() => sim.rng.next()),
-      (result: LookupResult) => {
-        if (!result.ok) figures.lookupFailures++;
-      },
-    );
+    const key = sim.ids.randomId(() => sim.rng.next());
+    figures.lookupKeys.add(key);
+    process.lookup(key, (result: LookupResult) => {
+      figures.lookupKeys.delete(key);
+      if (!result.ok) figures.lookupFailures++;
+    });
   });
 }
 

@@ -106,6 +106,8 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   const members = new RingMembers(sim.ids);
   const views: (RingProcess<M, T> | null)[] = [];
   const lookups: LookupStats = { started: 0, failed: 0, answered: 0, inconsistent: 0, hops: [] };
+  /** Keys of the measure phase's lookups in flight: only their answers are judged (METRICS.md §3). */
+  const measuredKeys = new Set<RingId>();
   let maxResponsiblePerKey = 0;
   let lastFaultMs = 0;
   let perfectSinceMs: number | null = null;
@@ -134,7 +136,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       } else if (event.type === "join-stalled") {
         const contact = members.views()[sim.rng.int(Math.max(1, members.size))];
         if (contact !== undefined) view.join?.(contact.self);
-      } else if (event.type === "lookup-answer") {
+      } else if (event.type === "lookup-answer" && measuredKeys.has(event.key as RingId)) {
         const key = event.key as RingId;
         const responsible = event.responsible as NodeRef;
         const owners = members.responsibleFor(key);
@@ -276,7 +278,9 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       if (process == null) return;
       const key = sim.ids.randomId(() => sim.rng.next());
       lookups.started++;
+      measuredKeys.add(key);
       process.lookup(key, (result: LookupResult) => {
+        measuredKeys.delete(key);
         if (!result.ok) {
           lookups.failed++;
           return;
