@@ -23,7 +23,7 @@ const ROUNDS = 3;
 const ids = new IdSpace();
 
 function sampleMessage(a: NodeRef, b: NodeRef): RingMessage {
-  return { type: "ping", pred: a, succ: b, ring: { name: "selfman", uid: 1 } };
+  return { type: "ping", pred: a, succ: b, ring: { name: "selfman", uid: 1 }, succListDigest: 0x1234_5678 };
 }
 
 async function pump(total: number, received: () => number, send: () => void): Promise<void> {

@@ -41,7 +41,12 @@ export function ringMessageVariants(ids: IdSpace) {
   const refs = array(ref, MAX_LIST);
   const ringId = bigintBelow(ids.size);
   const ringRef: Schema<RingRef> = object({ name: str(64), uid: uint(0xffff_ffff) });
-  const pingPayload = object({ pred: optionalRef, succ: optionalRef, ring: nullable(ringRef) });
+  const pingPayload = object({
+    pred: optionalRef,
+    succ: optionalRef,
+    ring: nullable(ringRef),
+    succListDigest: uint(0xffff_ffff),
+  });
   const neighbours = object({ pred: optionalRef, succ: optionalRef, next: array(ref, MAX_LIST) });
   const none = object({});
   const payload = tagged<RoutedPayload, "kind">("kind", {

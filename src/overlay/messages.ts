@@ -25,9 +25,14 @@ export interface NeighbourPair {
   readonly succ: NodeRef | null;
 }
 
-/** What pings and pongs carry: the neighbours, and the sender's ring (after a merge the smaller uid wins, §5.6). */
+/**
+ * What pings and pongs carry: the neighbours, the sender's ring (after a merge the smaller uid wins,
+ * §5.6), and a digest of the successor list the receiver should hold after the sender, if the sender
+ * is its successor (succListDigest): a pred whose list differs asks for a fresh one.
+ */
 export interface PingPayload extends NeighbourPair {
   readonly ring: RingRef | null;
+  readonly succListDigest: number;
 }
 
 /** What a node tells a peer that keeps it as a finger: also the next few successors after succ. */

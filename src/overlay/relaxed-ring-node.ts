@@ -15,8 +15,8 @@ import { FingerTable } from "./finger-table.js";
 import { type LoopCheckPosition, LoopDetector } from "./loop-detector.js";
 import {
   NEIGHBOURS_SHARED,
-  type NeighbourPair,
   type Neighbours,
+  type PingPayload,
   type RingMessage,
   type RingRef,
   type RingTimer,
@@ -120,8 +120,7 @@ export class RelaxedRingNode
     this.fd = new FailureDetector(config.fd, {
       crash: (p) => this.onCrash(p),
       alive: (p) => this.onAlive(p),
-      ping: (p) =>
-        env.send(p, { type: "ping", pred: this.trustedPred(), succ: this.succ, ring: this.ringRef }),
+      ping: (p) => env.send(p, { type: "ping", ...this.pingPayload(p) }),
     });
     this.router = new Router(env, config, ids, this.fingers, this.fd, this);
     this.merger = new RingMerger(env, config, ids, this.fd, this);
@@ -279,7 +278,7 @@ export class RelaxedRingNode
     }
     switch (msg.type) {
       case "ping":
-        this.env.send(from, { type: "pong", pred: this.trustedPred(), succ: this.succ, ring: this.ringRef });
+        this.env.send(from, { type: "pong", ...this.pingPayload(from) });
         this.adoptSmallerRing(msg.ring);
         this.checkNeighbours(from, msg);
         return;
@@ -511,11 +510,16 @@ export class RelaxedRingNode
     }
   }
 
+  /**
+   * [succ, ...its list], without suspected peers, up to L entries — and up to me: in a ring of L nodes
+   * or fewer, what follows me in my successor's list is my own list again, and stopping there keeps a
+   * crashed node that nobody watches from circling the lists for ever.
+   */
   private freshSuccList(succ: NodeRef, theirs: readonly NodeRef[]): NodeRef[] {
     const list: NodeRef[] = [];
     for (const p of [succ, ...theirs]) {
-      if (list.length >= this.config.succListSize) break;
-      if (same(p, this.self) || this.fd.isSuspected(p) || list.some((q) => q.addr === p.addr)) continue;
+      if (list.length >= this.config.succListSize || same(p, this.self)) break;
+      if (this.fd.isSuspected(p) || list.some((q) => q.addr === p.addr)) continue;
       list.push(p);
     }
     return list;
@@ -798,6 +802,20 @@ export class RelaxedRingNode
     return this.pred !== null && !this.fd.isSuspected(this.pred) ? this.pred : null;
   }
 
+  /** What my pings and pongs to `peer` say (the digest is what `peer` should hold after me). */
+  private pingPayload(peer: NodeRef): PingPayload {
+    const upTo = this.succList.findIndex((p) => same(p, peer));
+    const after = this.succList
+      .slice(0, upTo < 0 ? this.config.succListSize - 1 : upTo)
+      .slice(0, this.config.succListSize - 1);
+    return {
+      pred: this.trustedPred(),
+      succ: this.succ,
+      ring: this.ringRef,
+      succListDigest: succListDigest(after),
+    };
+  }
+
   neighbours(): Neighbours {
     return { pred: this.trustedPred(), succ: this.succ, next: this.succList.slice(1, NEIGHBOURS_SHARED) };
   }
@@ -810,13 +828,21 @@ export class RelaxedRingNode
    * when nobody (or somebody before me) is its predecessor. This is what closes the ring again after
    * lost messages, which the paper's purely event-driven protocol does not survive.
    */
-  private checkNeighbours(from: NodeRef, msg: NeighbourPair): void {
+  private checkNeighbours(from: NodeRef, msg: PingPayload): void {
     // What my succ and pred say of their own neighbours, my succList and predList already hold.
     if (!same(from, this.succ) && !same(from, this.pred))
       this.fingers.learnNeighbours(from, msg.pred, msg.succ, null);
     // A peer with no successor is no ring member (a joiner whose join failed): it cannot have me as
     // its successor, and fixers must not be redirected to it.
     if (msg.succ === null && !same(from, this.pred)) this.dropPredListMember(from);
+    // Nor one that has a successor between itself and me (a merge or a repair linked it there).
+    else if (
+      msg.succ !== null &&
+      !same(msg.succ, this.self) &&
+      !same(from, this.pred) &&
+      this.ids.inOO(msg.succ.id, from.id, this.self.id)
+    )
+      this.dropPredListMember(from);
     if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
       // I thought I was alone (every successor suspected), but a ring member watches me: link up again.
       this.linkTowards(from);
@@ -835,6 +861,13 @@ export class RelaxedRingNode
     }
     const now = this.env.now();
     if (now - this.lastRingCheck < this.config.ringCheckMs) return;
+    if (msg.succListDigest !== succListDigest(this.succList.slice(1))) {
+      // My list is not [succ, ...its list]: a change did not reach me (lost, or made while I was not
+      // its pred, or built while I suspected some of it, as across a partition). Its fixOk resends it.
+      this.lastRingCheck = now;
+      this.env.send(succ, { type: "fix" });
+      return;
+    }
     const theirPred = msg.pred;
     if (same(theirPred, this.self)) return;
     this.lastRingCheck = now;
@@ -872,7 +905,7 @@ export class RelaxedRingNode
     const succ = this.succ;
     if (succ === null || same(succ, this.self) || this.fd.isSuspected(succ)) return;
     if (this.env.now() - this.succHeardAtMs < this.config.ringCheckMs) return;
-    this.env.send(succ, { type: "ping", pred: this.trustedPred(), succ, ring: this.ringRef });
+    this.env.send(succ, { type: "ping", ...this.pingPayload(succ) });
   }
 
   // ---- ring merge (§5): routing for the merger, and the ring identity after a merge (§5.6) --------
@@ -920,4 +953,14 @@ export class RelaxedRingNode
       if (candidate !== null) this.env.send(p, { type: "hint", candidate });
     }
   }
+}
+
+/** An FNV-1a digest of a successor list (addresses and incarnations, in order). */
+function succListDigest(list: readonly NodeRef[]): number {
+  let h = 0x811c9dc5;
+  for (const p of list) {
+    const text = `${p.addr}#${p.nonce};`;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  }
+  return h >>> 0;
 }

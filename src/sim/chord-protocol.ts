@@ -11,6 +11,7 @@ export function chordRing(overrides: Partial<ChordConfig> = {}): RingProtocol<Ch
   return {
     name: "chord",
     fingerArity: 2,
+    succListSize: config.succListSize,
     constants: {
       protocol: "chord",
       ...overlayParams(config),

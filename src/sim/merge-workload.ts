@@ -15,7 +15,7 @@ import type { NodeRef } from "../core/node-ref.js";
 import type { RingMessage, RingTimer } from "../overlay/messages.js";
 import { RelaxedRingNode } from "../overlay/relaxed-ring-node.js";
 import type { LookupResult, RingView } from "../overlay/ring-view.js";
-import { perfectRingProblem, succCycleWindings } from "./checkers/ring-shape.js";
+import { perfectRingProblem, succCycleWindings, wrongSuccLists } from "./checkers/ring-shape.js";
 import { joinIntoLoop } from "./loopy-ring.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 import type { Metrics } from "./scenario.js";
@@ -307,6 +307,7 @@ function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: 
     inconsistentLookupsAfter: figures.inconsistentLookups,
     windingsAtHeal: figures.windingsAtHeal,
     windingsAtEnd: succCycleWindings(live),
+    wrongSuccListsAtEnd: wrongSuccLists(live, config.succListSize).length,
     churnCrashes: figures.crashes,
     churnJoins: figures.joins,
   };

@@ -9,7 +9,7 @@ import type { Prng } from "../runtime/sim/prng.js";
 import { type SimConfig, Simulator } from "../runtime/sim/simulator.js";
 import { fingerCorrectness, i1Problem } from "./checkers/ring-invariants.js";
 import { RingMembers } from "./checkers/ring-members.js";
-import { perfectRingProblem, ringShape } from "./checkers/ring-shape.js";
+import { perfectRingProblem, ringShape, wrongSuccLists } from "./checkers/ring-shape.js";
 import { percentile } from "./percentile.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
 import type { Metrics } from "./scenario.js";
@@ -331,6 +331,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       branchSizeMean: shape.branchSizeMean === null ? null : round(shape.branchSizeMean),
       liveNodes: live.length,
       perfect: perfectRingProblem(live) === null,
+      wrongSuccLists: wrongSuccLists(members.views(), protocol.succListSize).length,
       i1Holds: i1Problem(members) === null,
       fingersLive: fingerCheck.fingersLive,
       fingerAccuracy: fingerCheck.fingerAccuracy,

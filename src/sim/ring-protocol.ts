@@ -22,6 +22,8 @@ export interface RingProtocol<M extends MessageBase, T extends TimerTagBase> {
   readonly name: "relaxed" | "chord";
   /** k of the k-ary finger ids (2 for Chord), for the finger-correctness checker. */
   readonly fingerArity: number;
+  /** Successor-list length L, for the successor-list checker. */
+  readonly succListSize: number;
   /** Protocol constants, echoed in the scenario's params. */
   readonly constants: Readonly<Record<string, ParamValue>>;
   create(env: Env<M, T>, ids: IdSpace, accessPoint: NodeRef | null): RingProcess<M, T>;
@@ -34,6 +36,7 @@ export function relaxedRing(overrides: Partial<OverlayConfig> = {}): RingProtoco
   return {
     name: "relaxed",
     fingerArity: config.k,
+    succListSize: config.succListSize,
     constants: { protocol: "relaxed", ...overlayParams(config) },
     create: (env, ids, accessPoint) => new RelaxedRingNode(env, config, ids, accessPoint),
     isFailureDetectorMessage: (type) => type === "ping" || type === "pong",
@@ -60,6 +63,7 @@ export function selfmanRing(
   return {
     name: "relaxed",
     fingerArity: overlay.k,
+    succListSize: overlay.succListSize,
     constants: {
       protocol: "selfman",
       ...overlayParams(overlay),

@@ -1,12 +1,12 @@
 // Self-stabilisation of the relaxed ring (algorithms.md §2.5, §2.7): over 200 seeds mixing joins,
 // graceful leaves, crashes, message loss, jittered latency and link flaps (false suspicions), once the
-// faults stop every run reaches a perfect ring, with no branch and no node left out, and lookups are
-// answered by the one responsible node.
+// faults stop every run reaches a perfect ring, with no branch and no node left out and every successor
+// list exact, and lookups are answered by the one responsible node.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { LookupResult } from "../../src/overlay/ring-view.js";
 import { RingMembers } from "../../src/sim/checkers/ring-members.js";
-import { perfectRingProblem, ringShape } from "../../src/sim/checkers/ring-shape.js";
+import { perfectRingProblem, ringShape, wrongSuccLists } from "../../src/sim/checkers/ring-shape.js";
 import { runRing } from "../../src/sim/ring-harness.js";
 import { relaxedRing } from "../../src/sim/ring-protocol.js";
 
@@ -44,9 +44,12 @@ describe("relaxed ring convergence", () => {
       const live = run.liveViews();
       const problem = perfectRingProblem(live);
       const shape = ringShape(live.filter((v) => v.isMember));
+      const sorted = [...live].sort((a, b) => (a.self.id < b.self.id ? -1 : 1));
+      const wrongLists = wrongSuccLists(sorted, 8).map((v) => v.self.addr);
       if (problem !== null) failures.push(`seed ${seed}: ${problem}`);
       else if (shape.branches !== 0 || shape.detached !== 0)
         failures.push(`seed ${seed}: ${JSON.stringify(shape)}`);
+      else if (wrongLists.length > 0) failures.push(`seed ${seed}: successor lists of ${wrongLists.join(", ")}`);
       flapsAndCrashes += run.sim.stats.crashes;
     }
     assert.deepEqual(failures, []);

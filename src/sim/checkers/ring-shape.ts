@@ -45,6 +45,19 @@ export function succCycleWindings(liveMembers: readonly RingView[]): number | nu
   return null;
 }
 
+/**
+ * Members whose successor list is not the next min(L, n−1) live members in id order (the list that
+ * recovery walks, §2.5). Checked in a quiet, perfect ring, where every list should be exact.
+ */
+export function wrongSuccLists(sortedLiveViews: readonly RingView[], succListSize: number): RingView[] {
+  const n = sortedLiveViews.length;
+  const length = Math.min(succListSize, n - 1);
+  return sortedLiveViews.filter((view, i) => {
+    if (view.succList.length !== length) return true;
+    return view.succList.some((p, j) => !sameNode(p, (sortedLiveViews[(i + 1 + j) % n] as RingView).self));
+  });
+}
+
 export interface RingShape {
   readonly coreSize: number;
   readonly branches: number;

@@ -7,7 +7,8 @@
 // --sizes and --algorithm simple,gossip make a sweep (one row per run); --out DIR writes a table and
 // an SVG of mergeRounds vs N (merge-report.ts). --loopy joins rings built apart into one loop (§5.5)
 // for the loop check to find; --merge-churn P crashes or joins P·N nodes during the merge. A run that
-// does not end in one perfect ring within --duration is a violation (the seed's replay is printed).
+// does not end in one perfect ring within --duration, with every successor list exact 30 s later, is a
+// violation (the seed's replay is printed).
 
 import { DEFAULT_OVERLAY, type MergeAlgorithm } from "../../overlay/config.js";
 import { parseLatency } from "../../runtime/sim/latency.js";
@@ -278,6 +279,7 @@ function runOnce(
       "inconsistentLookupsAfter",
       "windingsAtHeal",
       "windingsAtEnd",
+      "wrongSuccListsAtEnd",
       "churnCrashes",
       "churnJoins",
     ]),
@@ -291,16 +293,19 @@ function runOnce(
     messages: Number(metrics.messages ?? 0),
     lookupFailuresAfter: Number(metrics.lookupFailuresAfter ?? 0),
   };
-  const notMerged: Violation[] =
-    metrics.perfect === true && metrics.mergeTimeSec !== null
-      ? []
-      : [
-          {
-            invariant: "merge",
-            atMs: run.sim.nowMs,
-            message: `${nodes} nodes (${algorithm}) not one perfect ring within ${params.duration} s of the heal`,
-          },
-        ];
+  const notMerged: Violation[] = [];
+  if (metrics.perfect !== true || metrics.mergeTimeSec === null)
+    notMerged.push({
+      invariant: "merge",
+      atMs: run.sim.nowMs,
+      message: `${nodes} nodes (${algorithm}) not one perfect ring within ${params.duration} s of the heal`,
+    });
+  else if (metrics.wrongSuccListsAtEnd !== 0)
+    notMerged.push({
+      invariant: "succList",
+      atMs: run.sim.nowMs,
+      message: `${String(metrics.wrongSuccListsAtEnd)} successor lists not the next members, ${LOOKUP_WINDOW_MS / 1000} s after the merge`,
+    });
   const outcome: ScenarioOutcome = {
     metrics,
     violations: [...run.sim.violations, ...notMerged],
