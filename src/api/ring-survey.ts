@@ -2,8 +2,9 @@
 // over its admin port, and the same global checks the simulator runs — is it a perfect ring over the
 // nodes that answer, what is the core ring, which branches hang off it (METRICS.md §3).
 import type { NodeRef, refToJson } from "../core/node-ref.js";
+import { DEFAULT_OVERLAY } from "../overlay/config.js";
 import type { RingView } from "../overlay/ring-view.js";
-import { perfectRingProblem, ringShape } from "../sim/checkers/ring-shape.js";
+import { perfectRingProblem, ringShape, wrongSuccLists } from "../sim/checkers/ring-shape.js";
 
 type RefJson = ReturnType<typeof refToJson>;
 
@@ -37,6 +38,11 @@ export interface RingSurvey {
   readonly coreSize: number;
   readonly branches: number;
   readonly branchSizeMean: number | null;
+  /**
+   * In a perfect ring, the nodes (names) whose successor list is not the next members in ring order:
+   * the list crash recovery walks (§2.5). Right after a merge or a crash it takes a few seconds.
+   */
+  readonly staleSuccLists: readonly string[];
   /** Admin addresses that did not answer (down, or not started). */
   readonly unreachable: readonly string[];
   /** The nodes that answered, in ring order (by id). */
@@ -84,9 +90,12 @@ export async function surveyRing(admins: readonly string[], timeoutMs = 2000): P
   const views = nodes.map(toView);
   const problem = nodes.length === 0 ? "no node answered" : perfectRingProblem(views, true);
   const shape = ringShape(views.filter((v) => v.isMember));
+  const stale = problem === null ? wrongSuccLists(views, DEFAULT_OVERLAY.succListSize) : [];
+  const nameOf = new Map(nodes.map((n) => [n.addr, n.name]));
   return {
     perfect: problem === null,
     problem,
+    staleSuccLists: stale.map((v) => nameOf.get(v.self.addr) ?? v.self.addr),
     coreSize: shape.coreSize,
     branches: shape.branches,
     branchSizeMean: shape.branchSizeMean,

@@ -44,6 +44,8 @@ function render(survey: RingSurvey): string {
     "",
     `  ${verdict}; core ${survey.coreSize}, branches ${survey.branches}`,
   ];
+  if (survey.staleSuccLists.length > 0)
+    lines.push(`  successor lists not yet the next nodes: ${survey.staleSuccLists.join(", ")}`);
   if (survey.unreachable.length > 0) lines.push(`  not answering: ${survey.unreachable.join(", ")}`);
   return lines.join("\n");
 }
