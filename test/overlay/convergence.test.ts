@@ -49,7 +49,8 @@ describe("relaxed ring convergence", () => {
       if (problem !== null) failures.push(`seed ${seed}: ${problem}`);
       else if (shape.branches !== 0 || shape.detached !== 0)
         failures.push(`seed ${seed}: ${JSON.stringify(shape)}`);
-      else if (wrongLists.length > 0) failures.push(`seed ${seed}: successor lists of ${wrongLists.join(", ")}`);
+      else if (wrongLists.length > 0)
+        failures.push(`seed ${seed}: successor lists of ${wrongLists.join(", ")}`);
       flapsAndCrashes += run.sim.stats.crashes;
     }
     assert.deepEqual(failures, []);
