@@ -4,7 +4,7 @@
 import type { NodeRef, refToJson } from "../core/node-ref.js";
 import { DEFAULT_OVERLAY } from "../overlay/config.js";
 import type { RingView } from "../overlay/ring-view.js";
-import { perfectRingProblem, ringShape, wrongSuccLists } from "../sim/checkers/ring-shape.js";
+import { perfectRingProblem, ringShape, staleSuccLists } from "../sim/checkers/ring-shape.js";
 
 type RefJson = ReturnType<typeof refToJson>;
 
@@ -90,7 +90,7 @@ export async function surveyRing(admins: readonly string[], timeoutMs = 2000): P
   const views = nodes.map(toView);
   const problem = nodes.length === 0 ? "no node answered" : perfectRingProblem(views, true);
   const shape = ringShape(views.filter((v) => v.isMember));
-  const stale = problem === null ? wrongSuccLists(views, DEFAULT_OVERLAY.succListSize) : [];
+  const stale = problem === null ? staleSuccLists(views, DEFAULT_OVERLAY.succListSize) : [];
   const nameOf = new Map(nodes.map((n) => [n.addr, n.name]));
   return {
     perfect: problem === null,

@@ -9,6 +9,7 @@
 import type { Env, Process } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { type NodeRef, samePeer as same } from "../core/node-ref.js";
+import { Backoff } from "./backoff.js";
 import type { OverlayConfig } from "./config.js";
 import { FailureDetector } from "./failure-detector.js";
 import { FingerTable } from "./finger-table.js";
@@ -58,6 +59,9 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
 /** The failure detector's round timer, once a second on every node: one tag object for all. */
 const FD_ROUND: RingTimer = { type: "fdRound" };
 
+/** The merge detections from local marks back off to at most 2^this of their base period. */
+const BACKOFF_DOUBLINGS_MAX = 8;
+
 /** After this many unanswered join attempts through one contact, the node says so (`join-stalled`). */
 const JOIN_ATTEMPTS_PER_CONTACT = 3;
 
@@ -74,6 +78,8 @@ export class RelaxedRingNode
   private readonly wishedRing: RingRef | null;
   succ: NodeRef | null = null;
   succList: NodeRef[] = [];
+  /** The list my successor last gave me (before I left out peers I suspect), for checkSuccList. */
+  private succListGiven: readonly NodeRef[] = [];
   /** Peers that may have me as successor: pred, un-acked old preds, branch members (§2.1). */
   private readonly predList = new Map<string, NodeRef>();
   private readonly fingers: FingerTable;
@@ -98,6 +104,9 @@ export class RelaxedRingNode
   private predPred: NodeRef | null = null;
   private left = false;
   private lastRingCheck = Number.NEGATIVE_INFINITY;
+  /** Back-offs of the two merge detections from local marks (checkPredSucc, orphanCheck). */
+  private readonly predSuccBackoff: Backoff;
+  private readonly orphanBackoff: Backoff;
   /** When my successor last told me its neighbours (a ping or pong), for the neighbour check. */
   private succHeardAtMs = Number.NEGATIVE_INFINITY;
 
@@ -125,6 +134,8 @@ export class RelaxedRingNode
     this.router = new Router(env, config, ids, this.fingers, this.fd, this);
     this.merger = new RingMerger(env, config, ids, this.fd, this);
     this.loops = new LoopDetector(env, config, this);
+    this.predSuccBackoff = new Backoff(config.ringCheckMs, BACKOFF_DOUBLINGS_MAX);
+    this.orphanBackoff = new Backoff(config.hintPeriodMs, BACKOFF_DOUBLINGS_MAX);
   }
 
   // ---- the node API (RingNodeApi) -----------------------------------------------------------
@@ -196,6 +207,22 @@ export class RelaxedRingNode
     this.merger.detected(contact);
   }
 
+  /**
+   * Sets my neighbours outright, with a predList of just my pred: for the simulator to build a
+   * pathological ring (a loopy one, sim/loopy-ring.ts) that no sequence of messages would make.
+   * Protocol code never calls this; it bypasses every acceptance rule.
+   */
+  forceNeighbours(pred: NodeRef, succ: NodeRef, succList: readonly NodeRef[]): void {
+    this.pred = pred;
+    this.predList.clear();
+    this.predList.set(pred.addr, pred);
+    this.fd.monitor(pred);
+    this.succ = succ;
+    this.fd.monitor(succ);
+    this.succList = [...succList];
+    this.succListGiven = succList.slice(1);
+  }
+
   /** The merger's view of its detections (for tests and /status). */
   get mergeState(): { readonly passive: readonly NodeRef[]; readonly detections: readonly NodeRef[] } {
     return { passive: this.merger.passivePeers, detections: this.merger.pendingDetections };
@@ -251,7 +278,7 @@ export class RelaxedRingNode
         return;
       case "hint":
         this.sendHints();
-        if (this.orphaned()) this.loops.checkNow();
+        if (this.orphaned()) this.orphanCheck();
         this.env.setTimer(this.config.hintPeriodMs, { type: "hint" });
         return;
       case "fixTimeout":
@@ -496,6 +523,7 @@ export class RelaxedRingNode
     const succ =
       same(offered, this.self) || !this.fd.isSuspected(offered) ? offered : (fresh[0] ?? this.self);
     this.succ = succ;
+    this.succListGiven = same(succ, offered) ? theirSuccList : fresh.slice(1);
     this.recovering = false;
     this.offerNewSuccessors(fresh, this.succList);
     this.succList = fresh;
@@ -518,7 +546,7 @@ export class RelaxedRingNode
   private freshSuccList(succ: NodeRef, theirs: readonly NodeRef[]): NodeRef[] {
     const list: NodeRef[] = [];
     for (const p of [succ, ...theirs]) {
-      if (list.length >= this.config.succListSize || same(p, this.self)) break;
+      if (list.length >= this.config.succListSize || p.addr === this.self.addr) break;
       if (this.fd.isSuspected(p) || list.some((q) => q.addr === p.addr)) continue;
       list.push(p);
     }
@@ -542,6 +570,7 @@ export class RelaxedRingNode
 
   private onUpdSuccList(from: NodeRef, msg: MessageOf<"updSuccList">): void {
     if (!same(from, this.succ)) return;
+    this.succListGiven = msg.succList;
     const fresh = this.freshSuccList(from, msg.succList);
     const changed = fresh.length !== this.succList.length || fresh.some((p, i) => !same(p, this.succList[i]));
     if (!changed) return;
@@ -635,7 +664,7 @@ export class RelaxedRingNode
     const live = [...this.predList.values()].filter((p) => !this.fd.isSuspected(p));
     for (const p of live) this.env.send(p, { type: "hint", candidate: this.self });
     if (live.length === 0 && same(this.succ, this.self)) this.setPred(this.self, "alone");
-    else if (live.length === 0) this.loops.checkNow();
+    else if (live.length === 0) this.orphanCheck();
   }
 
   /**
@@ -649,6 +678,15 @@ export class RelaxedRingNode
     if (!this.predAbandoned() || same(this.succ, this.self)) return false;
     for (const p of this.predList.values()) if (!same(p, this.pred) && !this.fd.isSuspected(p)) return false;
     return true;
+  }
+
+  /**
+   * The check, backed off per abandoned pred: in a ring with pairs that cannot talk (connectivity <
+   * 1) a node stays orphaned for good, and its checks must not go on every hint period for ever.
+   */
+  private orphanCheck(): void {
+    const pred = this.pred;
+    if (pred !== null && this.orphanBackoff.tryNow(refKey(pred), this.env.now())) this.loops.checkNow();
   }
 
   /**
@@ -802,18 +840,10 @@ export class RelaxedRingNode
     return this.pred !== null && !this.fd.isSuspected(this.pred) ? this.pred : null;
   }
 
-  /** What my pings and pongs to `peer` say (the digest is what `peer` should hold after me). */
+  /** What my pings and pongs to `peer` say (the digest: the list `peer` should hold after me). */
   private pingPayload(peer: NodeRef): PingPayload {
-    const upTo = this.succList.findIndex((p) => same(p, peer));
-    const after = this.succList
-      .slice(0, upTo < 0 ? this.config.succListSize - 1 : upTo)
-      .slice(0, this.config.succListSize - 1);
-    return {
-      pred: this.trustedPred(),
-      succ: this.succ,
-      ring: this.ringRef,
-      succListDigest: succListDigest(after),
-    };
+    const digest = succListDigest(this.upTo(this.succList, peer));
+    return { pred: this.trustedPred(), succ: this.succ, ring: this.ringRef, succListDigest: digest };
   }
 
   neighbours(): Neighbours {
@@ -821,12 +851,14 @@ export class RelaxedRingNode
   }
 
   /**
-   * The neighbour check, on every ping or pong from my successor (no extra messages): a node that
-   * believed itself alone links to whoever pings it; a recovery
-   * whose fix was lost is retried; and every ringCheckMs, if my successor's trusted predecessor is
-   * not me, I send fix to whichever of us should be linked — the peer between us, or my successor
-   * when nobody (or somebody before me) is its predecessor. This is what closes the ring again after
-   * lost messages, which the paper's purely event-driven protocol does not survive.
+   * The neighbour check, on every ping or pong (no extra messages): a node that believed itself
+   * alone links to whoever pings it; from my pred, a successor of its between us is a merge mark
+   * (checkPredSucc); from my successor, a recovery whose fix was lost is retried, and every
+   * ringCheckMs, if its trusted predecessor is not me, I send fix to whichever of us should be
+   * linked — the peer between us, or my successor when nobody (or somebody before me) is its
+   * predecessor — and if it is me, my successor list is checked against its digest. This is what
+   * closes the ring again after lost messages, which the paper's purely event-driven protocol does
+   * not survive.
    */
   private checkNeighbours(from: NodeRef, msg: PingPayload): void {
     // What my succ and pred say of their own neighbours, my succList and predList already hold.
@@ -835,14 +867,6 @@ export class RelaxedRingNode
     // A peer with no successor is no ring member (a joiner whose join failed): it cannot have me as
     // its successor, and fixers must not be redirected to it.
     if (msg.succ === null && !same(from, this.pred)) this.dropPredListMember(from);
-    // Nor one that has a successor between itself and me (a merge or a repair linked it there).
-    else if (
-      msg.succ !== null &&
-      !same(msg.succ, this.self) &&
-      !same(from, this.pred) &&
-      this.ids.inOO(msg.succ.id, from.id, this.self.id)
-    )
-      this.dropPredListMember(from);
     if (same(this.succ, this.self) && !same(from, this.self) && msg.succ !== null) {
       // I thought I was alone (every successor suspected), but a ring member watches me: link up again.
       this.linkTowards(from);
@@ -861,15 +885,11 @@ export class RelaxedRingNode
     }
     const now = this.env.now();
     if (now - this.lastRingCheck < this.config.ringCheckMs) return;
-    if (msg.succListDigest !== succListDigest(this.succList.slice(1))) {
-      // My list is not [succ, ...its list]: a change did not reach me (lost, or made while I was not
-      // its pred, or built while I suspected some of it, as across a partition). Its fixOk resends it.
-      this.lastRingCheck = now;
-      this.env.send(succ, { type: "fix" });
+    const theirPred = msg.pred;
+    if (same(theirPred, this.self)) {
+      this.checkSuccList(succ, msg.succListDigest, now);
       return;
     }
-    const theirPred = msg.pred;
-    if (same(theirPred, this.self)) return;
     this.lastRingCheck = now;
     if (
       theirPred !== null &&
@@ -883,6 +903,32 @@ export class RelaxedRingNode
   }
 
   /**
+   * My successor and I are linked; is my list still [succ, ...its list]? Its pings carry a digest of
+   * the list it would give me. If the list it gave me last differs, a change did not reach me (lost,
+   * or made before I was its pred), and I ask again: `fix`, whose `fixOk` brings the list. If it is
+   * the same, I rebuild mine from it, which takes back peers I had left out while I suspected them
+   * (the other side of a partition, before the heal).
+   */
+  private checkSuccList(succ: NodeRef, theirDigest: number, now: number): void {
+    if (theirDigest !== succListDigest(this.upTo(this.succListGiven, this.self))) {
+      this.lastRingCheck = now;
+      this.env.send(succ, { type: "fix" });
+      return;
+    }
+    const fresh = this.freshSuccList(succ, this.succListGiven);
+    if (fresh.length === this.succList.length && fresh.every((p, i) => same(p, this.succList[i]))) return;
+    this.offerNewSuccessors(fresh, this.succList);
+    this.succList = fresh;
+    this.propagateSuccList();
+  }
+
+  /** The first L − 1 entries of `list` before `peer` (what a successor's list holds after it, for `peer`). */
+  private upTo(list: readonly NodeRef[], peer: NodeRef): NodeRef[] {
+    const at = list.findIndex((p) => p.addr === peer.addr);
+    return list.slice(0, Math.min(at < 0 ? list.length : at, this.config.succListSize - 1));
+  }
+
+  /**
    * My pred's successor lies between my pred and me, yet has not fixed me: another chain of nodes is
    * interleaved here, the mark a ring merge leaves where its zipping front stopped (a front's mlookup
    * was lost, or arrived after the pointers it was routed by had moved on, §5.3). It is a detection:
@@ -893,7 +939,10 @@ export class RelaxedRingNode
     const pred = this.pred;
     if (theirSucc === null || pred === null || same(theirSucc, this.self) || same(pred, this.self)) return;
     if (this.fd.isSuspected(theirSucc) || !this.ids.inOO(theirSucc.id, pred.id, this.self.id)) return;
-    this.merger.detected(theirSucc);
+    // The same mark again is detected again only after a doubling wait: with pairs that cannot talk
+    // (a branch, connectivity < 1) it may stay for good, and each detection costs a zip's messages.
+    if (this.predSuccBackoff.tryNow(`${refKey(pred)}>${refKey(theirSucc)}`, this.env.now()))
+      this.merger.detected(theirSucc);
   }
 
   /**
@@ -964,3 +1013,5 @@ function succListDigest(list: readonly NodeRef[]): number {
   }
   return h >>> 0;
 }
+
+const refKey = (ref: NodeRef) => `${ref.addr}#${ref.nonce}`;

@@ -6,16 +6,16 @@
 // mergeWith(a member of ring r) for each other ring (§5.2's external kick-start), which is when the
 // clock starts; with `loopy` they are instead joined at their wraps into one loop (§5.5), which the
 // loop check must find. `churnNodes` crashes or joins (half each, by the seed) spread over the
-// first `churnWindowMs` of the merge; the merge counts as done at the first perfect ring after the
-// last of them. Merge messages are the merge protocol's own: routed mlookup hops, trymerge, the
+// first `churnWindowMs` of the merge; mergeTimeSec is the first perfect ring after the heal, and
+// settledSec the first one at or after the last churn event (equal without churn). Merge messages are the merge protocol's own: routed mlookup hops, trymerge, the
 // gossip's mlookupAsk, and the passive list's pings and pongs (the fix, hint and fixOk they trigger
 // are ring maintenance, counted in messagesAfterHeal).
 import type { RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
 import type { RingMessage, RingTimer } from "../overlay/messages.js";
 import { RelaxedRingNode } from "../overlay/relaxed-ring-node.js";
-import type { LookupResult, RingView } from "../overlay/ring-view.js";
-import { perfectRingProblem, succCycleWindings, wrongSuccLists } from "./checkers/ring-shape.js";
+import type { LookupResult } from "../overlay/ring-view.js";
+import { perfectRingProblem, staleSuccLists, succCycleWindings } from "./checkers/ring-shape.js";
 import { joinIntoLoop } from "./loopy-ring.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 import type { Metrics } from "./scenario.js";
@@ -53,7 +53,10 @@ interface MergeFigures {
   splitPerfectRings: number;
   splitProblem: string | null;
   healAtMs: number | null;
+  /** The first time the live nodes formed one perfect ring after the heal (mergeTimeSec). */
   perfectAtMs: number | null;
+  /** The first such time at or after the last churn event (the lookup window starts there). */
+  settledAtMs: number | null;
   uidSettledAtMs: number | null;
   mergeMessages: number;
   messagesAtHeal: number;
@@ -63,7 +66,10 @@ interface MergeFigures {
   inconsistentLookups: number;
   /** Keys of the lookups after the merge that are still in flight. */
   lookupKeys: Set<RingId>;
-  /** Windings of the successor cycle just before the heal (2 for a loop of two rings; null: no cycle). */
+  /**
+   * Windings of the successor cycle through the smallest id, just after the kick-start: 1 for rings
+   * apart or one ring, R for a loop of R rings; null when that node's successors lead into a branch.
+   */
   windingsAtHeal: number | null;
   crashes: number;
   joins: number;
@@ -81,6 +87,7 @@ export function mergeWorkload(config: MergePhaseConfig): RingWorkload<RingMessag
     splitProblem: null,
     healAtMs: null,
     perfectAtMs: null,
+    settledAtMs: null,
     uidSettledAtMs: null,
     mergeMessages: 0,
     messagesAtHeal: 0,
@@ -133,7 +140,10 @@ function kickStart(context: MergeContext, config: MergePhaseConfig, figures: Mer
 
 /** The relaxed-ring nodes among these indices (a loop is built from their state). */
 function ringNodesOf(context: MergeContext, indices: readonly number[]): RelaxedRingNode[] {
-  return viewsOf(context, indices).filter((v): v is RelaxedRingNode => v instanceof RelaxedRingNode);
+  return context.viewsOf(indices).map((v) => {
+    if (!(v instanceof RelaxedRingNode)) throw new TypeError("--loopy needs relaxed-ring nodes");
+    return v;
+  });
 }
 
 /** The clock starts: churn (if asked) during the merge, and the watch for one perfect ring. */
@@ -193,19 +203,10 @@ function randomGroups(context: MergeContext, rings: number): number[][] {
   return groups;
 }
 
-function viewsOf(context: MergeContext, indices: readonly number[]): RingView[] {
-  const views: RingView[] = [];
-  for (const index of indices) {
-    const view = context.processOf(index);
-    if (view !== null) views.push(view);
-  }
-  return views;
-}
-
 /** Just before the heal, each group must be a perfect ring of its own (else the run says why). */
 function checkSplit(context: MergeContext, groups: readonly number[][], figures: MergeFigures): void {
   for (const [g, group] of groups.entries()) {
-    const problem = perfectRingProblem(viewsOf(context, group));
+    const problem = perfectRingProblem(context.viewsOf(group));
     if (problem === null) figures.splitPerfectRings++;
     else figures.splitProblem ??= `group ${g}: ${problem}`;
   }
@@ -234,9 +235,8 @@ function observeMerge(context: MergeContext, figures: MergeFigures): void {
     },
     onEmit(_node, event) {
       if (event.type !== "lookup-answer" || !figures.lookupKeys.has(event.key as RingId)) return;
-      const owners = members.responsibleFor(event.key as RingId);
-      const responsible = event.responsible as NodeRef;
-      if (owners.length !== 1 || owners[0]?.self.addr !== responsible.addr) figures.inconsistentLookups++;
+      if (!members.isSoleOwner(event.key as RingId, event.responsible as NodeRef))
+        figures.inconsistentLookups++;
     },
   });
 }
@@ -246,12 +246,15 @@ function watchMerge(context: MergeContext, config: MergePhaseConfig, figures: Me
   const deadlineMs = sim.nowMs + config.mergeWindowMs;
   sim.every(PERFECT_CHECK_MS, deadlineMs + config.lookupWindowMs, () => {
     if (figures.uidSettledAtMs === null && oneRingUid(context)) figures.uidSettledAtMs = sim.nowMs;
-    if (figures.perfectAtMs !== null || sim.nowMs > deadlineMs) return;
-    if (figures.lastChurnAtMs !== null && sim.nowMs < figures.lastChurnAtMs) return;
+    if (figures.settledAtMs !== null || sim.nowMs > deadlineMs) return;
     const live = sim.liveNodes().length;
     if (members.size !== live || perfectRingProblem(members.views(), true) !== null) return;
-    figures.perfectAtMs = sim.nowMs;
-    figures.messagesAtPerfect = sim.stats.sent;
+    if (figures.perfectAtMs === null) {
+      figures.perfectAtMs = sim.nowMs;
+      figures.messagesAtPerfect = sim.stats.sent;
+    }
+    if (figures.lastChurnAtMs !== null && sim.nowMs < figures.lastChurnAtMs) return;
+    figures.settledAtMs = sim.nowMs;
     lookupsAfterMerge(context, config, figures);
   });
 }
@@ -289,6 +292,7 @@ const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
 function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): Metrics {
   const heal = figures.healAtMs;
   const mergeMs = heal === null || figures.perfectAtMs === null ? null : figures.perfectAtMs - heal;
+  const settledMs = heal === null || figures.settledAtMs === null ? null : figures.settledAtMs - heal;
   const live = context.members.views();
   return {
     splitPerfectRings: figures.splitPerfectRings,
@@ -296,6 +300,7 @@ function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: 
     perfect: perfectRingProblem(live, true) === null && live.length === context.sim.liveNodes().length,
     mergeTimeSec: mergeMs === null ? null : seconds(mergeMs),
     mergeRounds: mergeMs === null ? null : Number((mergeMs / config.mergePeriodMs).toFixed(1)),
+    settledSec: settledMs === null ? null : seconds(settledMs),
     ringUidSettledSec:
       heal === null || figures.uidSettledAtMs === null ? null : seconds(figures.uidSettledAtMs - heal),
     messages: figures.mergeMessages,
@@ -307,7 +312,7 @@ function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: 
     inconsistentLookupsAfter: figures.inconsistentLookups,
     windingsAtHeal: figures.windingsAtHeal,
     windingsAtEnd: succCycleWindings(live),
-    wrongSuccListsAtEnd: wrongSuccLists(live, config.succListSize).length,
+    staleSuccListsAtEnd: staleSuccLists(live, config.succListSize).length,
     churnCrashes: figures.crashes,
     churnJoins: figures.joins,
   };

@@ -9,7 +9,7 @@ import type { Prng } from "../runtime/sim/prng.js";
 import { type SimConfig, Simulator } from "../runtime/sim/simulator.js";
 import { fingerCorrectness, i1Problem } from "./checkers/ring-invariants.js";
 import { RingMembers } from "./checkers/ring-members.js";
-import { perfectRingProblem, ringShape, wrongSuccLists } from "./checkers/ring-shape.js";
+import { perfectRingProblem, ringShape, staleSuccLists } from "./checkers/ring-shape.js";
 import { percentile } from "./percentile.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
 import type { Metrics } from "./scenario.js";
@@ -47,6 +47,8 @@ export interface RingRunContext<M extends MessageBase, T extends TimerTagBase> {
   readonly endMs: number;
   /** The running process of a simulated node, or null while it is down or not yet built. */
   processOf(index: number): RingProcess<M, T> | null;
+  /** The running processes among these node indices (those down or not yet built left out). */
+  viewsOf(indices: readonly number[]): RingProcess<M, T>[];
   /** A ring member chosen uniformly with `rng`. */
   randomMember(rng: Prng): RingView | undefined;
   /** Starts a new node that joins through a random member. */
@@ -137,11 +139,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
         const contact = members.views()[sim.rng.int(Math.max(1, members.size))];
         if (contact !== undefined) view.join?.(contact.self);
       } else if (event.type === "lookup-answer" && measuredKeys.has(event.key as RingId)) {
-        const key = event.key as RingId;
-        const responsible = event.responsible as NodeRef;
-        const owners = members.responsibleFor(key);
-        const one = owners.length === 1 && owners[0]?.self.addr === responsible.addr;
-        if (!one) lookups.inconsistent++;
+        if (!members.isSoleOwner(event.key as RingId, event.responsible as NodeRef)) lookups.inconsistent++;
       }
     },
     onCrash(node) {
@@ -196,6 +194,11 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     measureEndMs,
     endMs,
     processOf: (index) => (sim.isAlive(index) ? (views[index] ?? null) : null),
+    viewsOf: (indices) =>
+      indices.flatMap((index) => {
+        const view = sim.isAlive(index) ? views[index] : null;
+        return view == null ? [] : [view];
+      }),
     randomMember,
     addNode: () => addNode(randomMember(sim.rng)?.self ?? null),
     buildRingOf,
@@ -331,7 +334,10 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       branchSizeMean: shape.branchSizeMean === null ? null : round(shape.branchSizeMean),
       liveNodes: live.length,
       perfect: perfectRingProblem(live) === null,
-      wrongSuccLists: wrongSuccLists(members.views(), protocol.succListSize).length,
+      staleSuccLists:
+        perfectRingProblem(live) === null
+          ? staleSuccLists(members.views(), protocol.succListSize).length
+          : null,
       i1Holds: i1Problem(members) === null,
       fingersLive: fingerCheck.fingersLive,
       fingerAccuracy: fingerCheck.fingerAccuracy,

@@ -16,7 +16,6 @@ import {
   type TxStatus,
 } from "../check/tx-history.js";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
-import type { RingView } from "../overlay/ring-view.js";
 import type { Prng } from "../runtime/sim/prng.js";
 import type { StoredItem, Value } from "../store/item.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
@@ -214,16 +213,9 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       ctx.sim.partition(groups);
       partitions++;
       ctx.sim.after(config.partitionMs, () => {
-        if (groups.every((g) => perfectRingProblem(liveViews(ctx, g)) === null)) partitionsSplitRings++;
+        if (groups.every((g) => perfectRingProblem(ctx.viewsOf(g)) === null)) partitionsSplitRings++;
         ctx.sim.heal();
       });
-    });
-  }
-
-  function liveViews(ctx: Ctx, indices: readonly number[]): RingView[] {
-    return indices.flatMap((i) => {
-      const view = ctx.processOf(i);
-      return view === null ? [] : [view];
     });
   }
 

@@ -9,7 +9,7 @@ const run = promisify(execFile);
 
 /** Every namespace this helper makes is `${PREFIX}${pid}-a|b` or `${PREFIX}probe-${pid}`. */
 const PREFIX = "selfman-pt-";
-const STALE = /^selfman-pt-(?:probe-)?(\d+)(?:-[ab])?$/;
+const STALE = new RegExp(`^${PREFIX}(?:probe-)?(\\d+)(?:-[ab])?$`);
 /** The root namespace's ends of the management links (`spm${pid}a|b`). */
 const STALE_ROOT_DEV = /^spm(\d+)[ab]$/;
 
@@ -138,11 +138,15 @@ export async function createNetnsPair(): Promise<NetnsPair> {
   const b = side("b", 2);
   // The kernel deletes a namespace (and the veths in it) asynchronously; the root ends are deleted
   // here first, so that nothing of this run is left once remove() returns.
+  // Every step is tried even if one fails; the first failure is reported at the end.
   const remove = async (): Promise<void> => {
+    const failures: unknown[] = [];
+    const attempt = (step: Promise<void>) => step.catch((error: unknown) => void failures.push(error));
     const links = await rootLinks().catch((): string[] => []);
-    for (const s of [a, b]) if (links.includes(s.rootDev)) await ip("link", "del", s.rootDev);
+    for (const s of [a, b]) if (links.includes(s.rootDev)) await attempt(ip("link", "del", s.rootDev));
     const existing = await namespaces().catch((): string[] => []);
-    for (const s of [a, b]) if (existing.includes(s.ns)) await ip("netns", "del", s.ns);
+    for (const s of [a, b]) if (existing.includes(s.ns)) await attempt(ip("netns", "del", s.ns));
+    if (failures.length > 0) throw failures[0];
   };
   try {
     for (const s of [a, b]) {

@@ -14,8 +14,11 @@ import { literal, object, type Schema, str, uint, validate } from "../../core/sc
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, packr } from "./frames.js";
 import { DropReason, TransportStats } from "./transport-stats.js";
 
-/** The wire protocol version this build speaks; a peer with another is refused at the handshake. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The wire protocol version this build speaks; a peer with another is refused at the handshake.
+ * 2: pings and pongs carry succListDigest.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** What proves this node a member of its cluster (PEM text), and the name its certificate carries. */
 export interface TlsMaterial {

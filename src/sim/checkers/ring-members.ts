@@ -87,6 +87,12 @@ export class RingMembers {
     return view.pred !== null && view.isMember && this.ids.inOC(key, view.pred.id, view.self.id);
   }
 
+  /** Whether `ref` is the one and only member responsible for `key` (a consistent answer, METRICS.md §3). */
+  isSoleOwner(key: RingId, ref: NodeRef): boolean {
+    const owners = this.responsibleFor(key);
+    return owners.length === 1 && owners[0]?.self.addr === ref.addr;
+  }
+
   /** The members whose range (pred, self] holds `key` (bounded scan, see OVERLAP_SCAN). */
   responsibleFor(key: RingId): RingView[] {
     const found: RingView[] = [];

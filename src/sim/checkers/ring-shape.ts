@@ -6,11 +6,14 @@ import type { RingView } from "../../overlay/ring-view.js";
 
 const refKey = (ref: { addr: string; nonce: number }) => `${ref.addr}#${ref.nonce}`;
 
+/** Orders views by ring id, from 0 (the global view's order; not a position test, which id-space does). */
+export function byRingId(a: RingView, b: RingView): number {
+  return a.self.id < b.self.id ? -1 : a.self.id > b.self.id ? 1 : 0;
+}
+
 /** Null if the live nodes form a perfect ring, else the first reason they do not. */
 export function perfectRingProblem(liveViews: readonly RingView[], alreadySorted = false): string | null {
-  const sorted = alreadySorted
-    ? liveViews
-    : [...liveViews].sort((a, b) => (a.self.id < b.self.id ? -1 : a.self.id > b.self.id ? 1 : 0));
+  const sorted = alreadySorted ? liveViews : [...liveViews].sort(byRingId);
   const n = sorted.length;
   for (let i = 0; i < n; i++) {
     const view = sorted[i] as RingView;
@@ -49,7 +52,7 @@ export function succCycleWindings(liveMembers: readonly RingView[]): number | nu
  * Members whose successor list is not the next min(L, n−1) live members in id order (the list that
  * recovery walks, §2.5). Checked in a quiet, perfect ring, where every list should be exact.
  */
-export function wrongSuccLists(sortedLiveViews: readonly RingView[], succListSize: number): RingView[] {
+export function staleSuccLists(sortedLiveViews: readonly RingView[], succListSize: number): RingView[] {
   const n = sortedLiveViews.length;
   const length = Math.min(succListSize, n - 1);
   return sortedLiveViews.filter((view, i) => {

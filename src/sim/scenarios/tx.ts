@@ -59,7 +59,9 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
   const latency = parseLatency(String(params.latency));
   const oneWayMs = latency.kind === "constant" ? latency.ms : null;
   const partitionMs =
-    params.partitionMs === null ? (Number(params.partitionEvery) * 1000) / 3 : Number(params.partitionMs);
+    params.partitionMs === null
+      ? Math.round((Number(params.partitionEvery) * 1000) / 3)
+      : Number(params.partitionMs);
   const run = runRing(
     protocol,
     { seed: params.seed, network: { latency, loss: Number(params.loss) } },

@@ -359,6 +359,7 @@ describe("ring merge after a real network partition", {
     sides.forEach((side, s) => {
       const t = tallies[s] as SideTally;
       assert.ok(t.writable > 0, `side ${side.label} holds a majority of some key's replicas (RING_128THS)`);
+      assert.ok(t.readable > 0, `side ${side.label} holds a majority of some earlier key's replicas`);
       assert.equal(
         t.puts,
         t.writable,
