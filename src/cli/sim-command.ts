@@ -55,7 +55,12 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
   for (const option of scenario.options) {
     const flags =
       option.arg === undefined ? `--${kebab(option.name)}` : `--${kebab(option.name)} <${option.arg}>`;
-    const entry = new Option(flags, `${option.describe} (default ${String(option.default)})`);
+    // A default of null, "" or false means "not set" (the description says what then happens).
+    const unset = option.default === null || option.default === "" || option.default === false;
+    const entry = new Option(
+      flags,
+      unset ? option.describe : `${option.describe} (default ${String(option.default)})`,
+    );
     if (option.parse !== undefined) entry.argParser(commanderParser(option.parse));
     command.addOption(entry);
   }
