@@ -933,7 +933,7 @@ export class RelaxedRingNode
    * interleaved here, the mark a ring merge leaves where its zipping front stopped (a front's mlookup
    * was lost, or arrived after the pointers it was routed by had moved on, §5.3). It is a detection:
    * the merger zips from here again. In one ring this state is transient (a join's newSucc on its way)
-   * and a false detection ends at the first mlookup.
+   * and a false detection ends within a zip step or two.
    */
   private checkPredSucc(theirSucc: NodeRef | null): void {
     const pred = this.pred;
