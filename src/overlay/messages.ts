@@ -92,6 +92,7 @@ export type RingTimer =
   | Msg<"fingerProbe">
   | Msg<"probeCheck">
   | Msg<"lookupTimeout", { lookupId: number }>
+  | Msg<"routeRetry", { parkId: number }>
   | Msg<"hopTimeout", { hopId: number }>
   | Msg<"fixTimeout", { to: NodeRef; fallback: NodeRef; alt: NodeRef | null }>
   | Msg<"mergeRound">

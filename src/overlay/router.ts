@@ -30,6 +30,11 @@ export interface RoutingPosition {
   neighbours(): Neighbours;
   /** A join reached me as the joiner's successor: accept it, or answer its repeat. */
   onJoinRequest(joiner: NodeRef, ring: RingRef | null): void;
+  /**
+   * Whether `key` lies in the range of my suspected pred, which I am to take over (§2.5): nobody owns
+   * it until then, and a message for it should wait here rather than walk back round the ring.
+   */
+  awaitsTakeoverOf(key: RingId): boolean;
   /** A merge lookup (§5.3) reached me, responsible for `target.id`. */
   onMergeLookup(target: NodeRef): void;
 }
@@ -49,6 +54,7 @@ export const ROUTER_TIMERS: ReadonlySet<RingTimer["type"]> = new Set([
   "probeCheck",
   "hopTimeout",
   "lookupTimeout",
+  "routeRetry",
 ]);
 
 /** Checks the answers to finger probes. */
@@ -59,6 +65,8 @@ const FINGER_AUDIT_GAP_MS = 10_000;
 const FINGER_QUIET_MS = 30_000;
 /** A routed message that has taken this many hops is dropped: routing is in a loop (a bug or churn). */
 const MAX_ROUTE_HOPS = 64;
+/** A message waits for a takeover this many hop timeouts at most, then is routed on. */
+const ROUTE_WAITS_MAX = 10;
 /** A peer that failed to acknowledge a hop is avoided for routing this long. */
 const UNREACHABLE_MS = 30_000;
 /** Past this many avoided peers, expired entries are swept. */
@@ -89,6 +97,11 @@ export class Router {
   private readonly lookups = new Map<number, PendingLookup>();
   private nextLookupId = 1;
   private readonly pendingHops = new Map<number, PendingHop>();
+  /** Routed messages waiting here for my pred's takeover (awaitsTakeoverOf), by park id. */
+  private readonly parked = new Map<
+    number,
+    { key: RingId; origin: NodeRef; hops: number; payload: RoutedPayload; waited: number }
+  >();
   private nextHopId = 1;
   /** Peers that did not acknowledge a routed hop or answer a probe, until when they are avoided. */
   private readonly unreachable = new Map<string, number>();
@@ -206,6 +219,13 @@ export class Router {
       case "lookupTimeout":
         this.finishLookup(tag.lookupId, { ok: false, reason: "timeout" });
         return;
+      case "routeRetry": {
+        const parked = this.parked.get(tag.parkId);
+        this.parked.delete(tag.parkId);
+        if (parked !== undefined)
+          this.route(parked.key, parked.origin, parked.hops, true, parked.payload, parked.waited);
+        return;
+      }
     }
   }
 
@@ -252,13 +272,26 @@ export class Router {
     this.route(msg.key, msg.origin, msg.hops, msg.last, msg.payload);
   }
 
-  private route(key: RingId, origin: NodeRef, hops: number, last: boolean, payload: RoutedPayload): void {
+  private route(
+    key: RingId,
+    origin: NodeRef,
+    hops: number,
+    last: boolean,
+    payload: RoutedPayload,
+    waited = 0,
+  ): void {
     if (this.responsibleFor(key)) {
       this.deliver(key, origin, hops, payload);
       return;
     }
     if (hops >= MAX_ROUTE_HOPS) {
       this.env.emit({ type: "route-dropped", key, hops });
+      return;
+    }
+    if (last && waited < ROUTE_WAITS_MAX && this.at.awaitsTakeoverOf(key)) {
+      const parkId = this.nextHopId++;
+      this.parked.set(parkId, { key, origin, hops, payload, waited: waited + 1 });
+      this.env.setTimer(this.config.hopTimeoutMs, { type: "routeRetry", parkId });
       return;
     }
     // A joiner is no ring member yet: its own join must never be routed to it.
