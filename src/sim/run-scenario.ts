@@ -88,7 +88,7 @@ export function replayCommand(scenario: Scenario, params: ScenarioParams): strin
     const value = params[option.name];
     if (option.arg === undefined) {
       if (value === true) parts.push(`--${kebab(option.name)}`);
-    } else if (value !== null && value !== undefined) {
+    } else if (value !== null && value !== undefined && value !== "") {
       parts.push(`--${kebab(option.name)}`, String(value));
     }
   }

@@ -86,6 +86,34 @@ describe("selfman sim", () => {
     assert.equal(JSON.parse(again.stdout).traceHash, report.traceHash);
   });
 
+  it("a merge run that fails replays from its printed command (empty and unset options left out)", () => {
+    const run = selfman(
+      "sim",
+      "merge",
+      "--nodes",
+      "40",
+      "--duration",
+      "20",
+      "--loopy",
+      "--loop-check-sec",
+      "0",
+      "--json",
+    );
+    assert.equal(run.code, 1);
+    const report = JSON.parse(run.stdout);
+    assert.deepEqual(
+      report.violations.map((v: { invariant: string }) => v.invariant),
+      ["merge"],
+    );
+    const replay = /replay with:\n\s+(\.\/bin\/selfman .*)\n/.exec(run.stderr)?.[1];
+    assert.ok(replay, run.stderr);
+    assert.doesNotMatch(replay, /--sizes|--split|--out/);
+    const [, ...args] = replay.split(" ");
+    const again = selfman(...args, "--json");
+    assert.equal(again.code, 1);
+    assert.equal(JSON.parse(again.stdout).traceHash, report.traceHash);
+  });
+
   it("rejects bad flags with a clear message", () => {
     for (const [flag, value] of [
       ["--loss", "2"],
