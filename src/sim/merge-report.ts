@@ -15,7 +15,10 @@ export interface MergeSizeRow {
   readonly perfect: boolean;
   readonly mergeRounds: number | null;
   readonly mergeTimeSec: number | null;
-  readonly messages: number;
+  /** Every protocol message from the heal to the first perfect ring (null when it never formed). */
+  readonly messages: number | null;
+  /** The merge protocol's own among them. */
+  readonly mergeMessages: number;
   readonly lookupFailuresAfter: number;
 }
 
@@ -29,6 +32,7 @@ const COLUMNS: readonly (keyof MergeSizeRow)[] = [
   "mergeRounds",
   "mergeTimeSec",
   "messages",
+  "mergeMessages",
   "lookupFailuresAfter",
 ];
 

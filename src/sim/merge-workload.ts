@@ -7,9 +7,10 @@
 // clock starts; with `loopy` they are instead joined at their wraps into one loop (§5.5), which the
 // loop check must find. `churnNodes` crashes or joins (half each, by the seed) spread over the
 // first `churnWindowMs` of the merge; mergeTimeSec is the first perfect ring after the heal, and
-// settledSec the first one at or after the last churn event (equal without churn). Merge messages are the merge protocol's own: routed mlookup hops, trymerge, the
-// gossip's mlookupAsk, and the passive list's pings and pongs (the fix, hint and fixOk they trigger
-// are ring maintenance, counted in messagesAfterHeal).
+// settledSec the first one at or after the last churn event (equal without churn). `messages` is
+// every protocol message sent from the heal to the first perfect ring; `mergeMessages` the merge
+// protocol's own among them: routed mlookup hops, trymerge, the gossip's mlookupAsk, and the
+// passive list's pings and pongs (the fix, hint and fixOk they trigger are ring maintenance).
 import type { RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
 import type { RingMessage, RingTimer } from "../overlay/messages.js";
@@ -303,10 +304,8 @@ function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: 
     settledSec: settledMs === null ? null : seconds(settledMs),
     ringUidSettledSec:
       heal === null || figures.uidSettledAtMs === null ? null : seconds(figures.uidSettledAtMs - heal),
-    messages: figures.mergeMessages,
+    messages: figures.messagesAtPerfect === null ? null : figures.messagesAtPerfect - figures.messagesAtHeal,
     mergeMessages: figures.mergeMessages,
-    messagesAfterHeal:
-      figures.messagesAtPerfect === null ? null : figures.messagesAtPerfect - figures.messagesAtHeal,
     lookupsAfter: figures.lookups,
     lookupFailuresAfter: figures.lookupFailures,
     inconsistentLookupsAfter: figures.inconsistentLookups,

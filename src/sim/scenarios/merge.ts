@@ -1,11 +1,11 @@
 // `selfman sim merge`: ring merge after a network partition (algorithms.md §5, METRICS.md §5). Build
 // one ring by joins, settle, partition the nodes into --rings random groups for --partition-sec
 // (each group must become a perfect ring of its own: splitPerfectRings says so), heal, and time the
-// merge back to one perfect ring (mergeTimeSec, mergeRounds = mergeTimeSec / γ), with the merge
-// protocol's messages and the lookup failures in the 30 s after. --algorithm simple (§5.3) or
-// gossip (§5.4, --fanout F random zipping points per trymerge, --queue-rate mlookups per γ).
-// --sizes and --algorithm simple,gossip make a sweep (one row per run); --out DIR writes a table and
-// an SVG of mergeRounds vs N (merge-report.ts). --loopy joins rings built apart into one loop (§5.5)
+// merge back to one perfect ring (mergeTimeSec, mergeRounds = mergeTimeSec / γ), with the messages
+// sent until then (and the merge protocol's own among them) and the lookup failures in the 30 s
+// after. --algorithm simple (§5.3) or gossip (§5.4, --fanout F random zipping points per trymerge,
+// --queue-rate mlookups per γ). --sizes and --algorithm simple,gossip make a sweep (one row per
+// run); --out DIR writes a table and an SVG of mergeRounds vs N (merge-report.ts). --loopy joins rings built apart into one loop (§5.5)
 // for the loop check to find; --merge-churn P crashes or joins P·N nodes during the merge. A run that
 // does not end in one perfect ring within --duration, with every successor list exact when it ends,
 // is a violation (the seed's replay is printed).
@@ -274,7 +274,6 @@ function runOnce(
       "ringUidSettledSec",
       "messages",
       "mergeMessages",
-      "messagesAfterHeal",
       "lookupsAfter",
       "lookupFailuresAfter",
       "inconsistentLookupsAfter",
@@ -291,7 +290,8 @@ function runOnce(
     perfect: metrics.perfect === true,
     mergeRounds: typeof metrics.mergeRounds === "number" ? metrics.mergeRounds : null,
     mergeTimeSec: typeof metrics.mergeTimeSec === "number" ? metrics.mergeTimeSec : null,
-    messages: Number(metrics.messages ?? 0),
+    messages: typeof metrics.messages === "number" ? metrics.messages : null,
+    mergeMessages: Number(metrics.mergeMessages ?? 0),
     lookupFailuresAfter: Number(metrics.lookupFailuresAfter ?? 0),
   };
   const notMerged: Violation[] = [];
