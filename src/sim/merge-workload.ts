@@ -16,6 +16,8 @@ import type { NodeRef } from "../core/node-ref.js";
 import type { RingMessage, RingTimer } from "../overlay/messages.js";
 import { RelaxedRingNode } from "../overlay/relaxed-ring-node.js";
 import type { LookupResult } from "../overlay/ring-view.js";
+import type { Prng } from "../runtime/sim/prng.js";
+import type { SimNode } from "../runtime/sim/simulator.js";
 import { perfectRingProblem, staleSuccLists, succCycleWindings } from "./checkers/ring-shape.js";
 import { joinIntoLoop } from "./loopy-ring.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
@@ -47,6 +49,8 @@ export interface MergePhaseConfig {
 
 /** How often the perfect-ring checker looks, once the partition has healed. */
 const PERFECT_CHECK_MS = 100;
+/** Draws for a churn crash that hit a spared node, before the event is skipped. */
+const CHURN_VICTIM_ATTEMPTS = 10;
 
 type MergeContext = RingRunContext<RingMessage, RingTimer>;
 
@@ -75,6 +79,12 @@ interface MergeFigures {
   crashes: number;
   joins: number;
   lastChurnAtMs: number | null;
+  /**
+   * The kick-start's nodes (rings built apart): until the first perfect ring, the churn crashes
+   * others. Each other ring is known through one contact only, so its crash would leave nothing to
+   * merge with, which no algorithm can mend (an operator would name another contact).
+   */
+  kickStartNodes: Set<number>;
 }
 
 /** The whole phase takes this long from the start of measure. */
@@ -101,6 +111,7 @@ export function mergeWorkload(config: MergePhaseConfig): RingWorkload<RingMessag
     crashes: 0,
     joins: 0,
     lastChurnAtMs: null,
+    kickStartNodes: new Set(),
   };
   return {
     start: (context) => startPhase(context, config, figures),
@@ -130,8 +141,11 @@ function kickStart(context: MergeContext, config: MergePhaseConfig, figures: Mer
     );
   } else {
     const starter = sim.rng.pick(groups[0] ?? []);
+    figures.kickStartNodes.add(starter);
     for (const group of groups.slice(1)) {
-      const contact = context.processOf(sim.rng.pick(group));
+      const contactIndex = sim.rng.pick(group);
+      const contact = context.processOf(contactIndex);
+      figures.kickStartNodes.add(contactIndex);
       if (contact !== null) context.processOf(starter)?.mergeWith?.(contact.self);
     }
   }
@@ -173,13 +187,27 @@ function scheduleChurn(context: MergeContext, config: MergePhaseConfig, figures:
         figures.joins++;
         return;
       }
-      const victim = context.randomMember(rng);
-      const node = victim === undefined ? undefined : sim.nodeByAddr(victim.self.addr);
+      const node = churnVictim(context, rng, figures);
       if (node === undefined || context.members.size <= 2) return;
       sim.crash(node.index);
       figures.crashes++;
     });
   }
+}
+
+/** A random member to crash, other than the kick-start's nodes before the first perfect ring. */
+function churnVictim(
+  context: MergeContext,
+  rng: Prng,
+  figures: MergeFigures,
+): SimNode<RingMessage, RingTimer> | undefined {
+  const spared = figures.perfectAtMs === null ? figures.kickStartNodes : new Set<number>();
+  for (let attempt = 0; attempt < CHURN_VICTIM_ATTEMPTS; attempt++) {
+    const victim = context.randomMember(rng);
+    const node = victim === undefined ? undefined : context.sim.nodeByAddr(victim.self.addr);
+    if (node === undefined || !spared.has(node.index)) return node;
+  }
+  return undefined;
 }
 
 function startPartition(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
