@@ -10,8 +10,7 @@ function envCount(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new Error(`${name} must be a positive integer, not "${raw}"`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
   return n;
 }
 
