@@ -8,6 +8,21 @@ function selfman(...args: string[]) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** The replay command a failing run prints on stderr. */
+function replayCommand(stderr: string): string {
+  const replay = /replay with:\n\s+(\.\/bin\/selfman .*)\n/.exec(stderr)?.[1];
+  assert.ok(replay, stderr);
+  return replay;
+}
+
+/** Running `replay` again fails the same way: the same trace, event for event. */
+function assertReplays(replay: string, traceHash: string): void {
+  const [, ...args] = replay.split(" ");
+  const again = selfman(...args, "--json");
+  assert.equal(again.code, 1);
+  assert.equal(JSON.parse(again.stdout).traceHash, traceHash);
+}
+
 describe("selfman sim", () => {
   it("--json prints exactly one line: the envelope", () => {
     const run = selfman("sim", "net-chaos", "--nodes", "16", "--duration", "10", "--seed", "5", "--json");
@@ -78,12 +93,7 @@ describe("selfman sim", () => {
     const report = JSON.parse(run.stdout);
     assert.equal(report.ok, false);
     assert.ok(report.violations.length > 0);
-    const replay = /replay with:\n\s+(\.\/bin\/selfman .*)\n/.exec(run.stderr)?.[1];
-    assert.ok(replay, run.stderr);
-    const [, ...args] = replay.split(" ");
-    const again = selfman(...args, "--json");
-    assert.equal(again.code, 1);
-    assert.equal(JSON.parse(again.stdout).traceHash, report.traceHash);
+    assertReplays(replayCommand(run.stderr), report.traceHash);
   });
 
   it("a merge run that fails replays from its printed command (empty and unset options left out)", () => {
@@ -105,13 +115,9 @@ describe("selfman sim", () => {
       report.violations.map((v: { invariant: string }) => v.invariant),
       ["merge"],
     );
-    const replay = /replay with:\n\s+(\.\/bin\/selfman .*)\n/.exec(run.stderr)?.[1];
-    assert.ok(replay, run.stderr);
+    const replay = replayCommand(run.stderr);
     assert.doesNotMatch(replay, /--sizes|--split|--out/);
-    const [, ...args] = replay.split(" ");
-    const again = selfman(...args, "--json");
-    assert.equal(again.code, 1);
-    assert.equal(JSON.parse(again.stdout).traceHash, report.traceHash);
+    assertReplays(replay, report.traceHash);
   });
 
   it("rejects bad flags with a clear message", () => {

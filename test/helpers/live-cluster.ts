@@ -101,3 +101,34 @@ export async function rangeHistory(admin: string, untilMs = Number.POSITIVE_INFI
     untilMs,
   };
 }
+
+/** What a node's admin port answers to `POST /kv`. */
+export interface KvAnswer {
+  readonly value?: unknown;
+  readonly found?: boolean;
+  readonly error?: string;
+  readonly message?: string;
+}
+
+/** One single-key operation through a node's admin port (`POST /kv`). */
+export async function kv(
+  admin: string,
+  body: Record<string, unknown>,
+): Promise<{ status: number; answer: KvAnswer }> {
+  const response = await fetch(`http://${admin}/kv`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, answer: (await response.json()) as KvAnswer };
+}
+
+/** Runs `work(i)` for i in [0, count) with at most `limit` in flight. */
+export async function pool(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}

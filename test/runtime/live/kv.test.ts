@@ -7,7 +7,17 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { IdSpace } from "../../../src/core/id-space.js";
 import type { ClusterFile } from "../../../src/runtime/live/local-cluster.js";
-import { clusterDown, clusterUp, ringJson, selfman, tempDir, waitFor } from "../../helpers/live-cluster.js";
+import {
+  clusterDown,
+  clusterUp,
+  type KvAnswer,
+  kv,
+  pool,
+  ringJson,
+  selfman,
+  tempDir,
+  waitFor,
+} from "../../helpers/live-cluster.js";
 
 const BASE_PORT = 25_000;
 const START_BASE_PORT = 25_300;
@@ -18,35 +28,6 @@ const CONCURRENCY = 64;
 /** Failure detection, takeover and repair of the victim's ranges, with room for a slow machine. */
 const READ_DEADLINE_MS = 60_000;
 const ids = new IdSpace();
-
-interface KvAnswer {
-  readonly value?: unknown;
-  readonly found?: boolean;
-  readonly error?: string;
-  readonly message?: string;
-}
-
-async function kv(
-  admin: string,
-  body: Record<string, unknown>,
-): Promise<{ status: number; answer: KvAnswer }> {
-  const response = await fetch(`http://${admin}/kv`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  return { status: response.status, answer: (await response.json()) as KvAnswer };
-}
-
-/** Runs `work(i)` for i in [0, count) with at most `limit` in flight. */
-async function pool(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await work(next++);
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-}
 
 const keyOf = (i: number) => `key-${i}`;
 const writtenValue = (i: number, round: number) => ({ key: i, round, text: `value ${round} of key ${i}` });

@@ -5,24 +5,19 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ClusterFile } from "../../../src/runtime/live/local-cluster.js";
-import { clusterDown, clusterUp, ringJson, selfman, tempDir, waitFor } from "../../helpers/live-cluster.js";
+import {
+  clusterDown,
+  clusterUp,
+  kv,
+  ringJson,
+  selfman,
+  tempDir,
+  waitFor,
+} from "../../helpers/live-cluster.js";
 
 const PORTS_A = 25_800;
 const PORTS_B = 26_100;
 const KEYS = 20;
-
-async function kv(
-  admin: string,
-  body: Record<string, unknown>,
-): Promise<{ status: number; answer: Record<string, unknown> }> {
-  const response = await fetch(`http://${admin}/kv`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  return { status: response.status, answer: (await response.json()) as Record<string, unknown> };
-}
 
 describe("ring merge on live processes", { concurrency: false }, () => {
   let dirA = "";

@@ -13,7 +13,7 @@ import { fetchJson, type RingSurvey, surveyRing } from "../../../src/api/ring-su
 import { IdSpace } from "../../../src/core/id-space.js";
 import { nodeName, waitForMember } from "../../../src/runtime/live/local-cluster.js";
 import { DEFAULT_REPLICATION, replicaIds } from "../../../src/store/replicas.js";
-import { ringJson, selfman, tempDir, waitFor } from "../../helpers/live-cluster.js";
+import { type KvAnswer, kv, pool, ringJson, selfman, tempDir, waitFor } from "../../helpers/live-cluster.js";
 import { createNetnsPair, type NetnsPair, type NetnsSide, netnsUnavailable } from "../../helpers/netns.js";
 
 const SELFMAN_BIN = fileURLToPath(new URL("../../../bin/selfman", import.meta.url));
@@ -47,13 +47,6 @@ const unavailable = netnsUnavailable();
 if (unavailable !== null)
   process.stderr.write(`\n*** SKIPPING the network-partition test: ${unavailable} ***\n\n`);
 
-interface KvAnswer {
-  readonly value?: unknown;
-  readonly found?: boolean;
-  readonly error?: string;
-  readonly message?: string;
-}
-
 interface NsNode {
   readonly name: string;
   readonly side: NetnsSide;
@@ -69,34 +62,12 @@ interface Acknowledged {
   readonly value: { readonly key: string; readonly phase: string };
 }
 
-async function kv(
-  admin: string,
-  body: Record<string, unknown>,
-): Promise<{ status: number; answer: KvAnswer }> {
-  const response = await fetch(`http://${admin}/kv`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  return { status: response.status, answer: (await response.json()) as KvAnswer };
-}
-
 /** A failed operation must fail the way the README says: unavailable (503) or timeout (504). */
 function assertCleanFailure(what: string, status: number, answer: KvAnswer): void {
   assert.ok(
     (status === 503 && answer.error === "unavailable") || (status === 504 && answer.error === "timeout"),
     `${what}: HTTP ${status} ${JSON.stringify(answer)}`,
   );
-}
-
-/** Runs `work(i)` for i in [0, count) with at most `limit` in flight. */
-async function pool(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await work(next++);
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
 }
 
 /** Whether the nodes at `admins` (and only they) form one perfect ring. */
