@@ -40,6 +40,11 @@ export function samePeer(a: NodeRef | null | undefined, b: NodeRef | null | unde
   return a != null && b != null && a.nonce === b.nonce && a.addr === b.addr;
 }
 
+/** A map key for one incarnation of a peer: its address and nonce. */
+export function incarnationKey(ref: { readonly addr: string; readonly nonce: number }): string {
+  return `${ref.addr}#${ref.nonce}`;
+}
+
 /** A short human form: the id's first digits and the address. */
 export function formatRef(ref: NodeRef): string {
   const id = ref.id.toString();

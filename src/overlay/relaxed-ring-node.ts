@@ -8,7 +8,7 @@
 // Differences from the paper's text are listed in docs/protocols.md.
 import type { Env, Process } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
-import { type NodeRef, samePeer as same } from "../core/node-ref.js";
+import { type NodeRef, incarnationKey as refKey, samePeer as same } from "../core/node-ref.js";
 import { Backoff } from "./backoff.js";
 import type { OverlayConfig } from "./config.js";
 import { FailureDetector } from "./failure-detector.js";
@@ -572,8 +572,7 @@ export class RelaxedRingNode
     if (!same(from, this.succ)) return;
     this.succListGiven = msg.succList;
     const fresh = this.freshSuccList(from, msg.succList);
-    const changed = fresh.length !== this.succList.length || fresh.some((p, i) => !same(p, this.succList[i]));
-    if (!changed) return;
+    if (samePeers(fresh, this.succList)) return;
     this.offerNewSuccessors(fresh, this.succList);
     this.succList = fresh;
     if (msg.ttl > 0 && this.pred !== null && !same(this.pred, this.self)) {
@@ -934,7 +933,7 @@ export class RelaxedRingNode
       return;
     }
     const fresh = this.freshSuccList(succ, this.succListGiven);
-    if (fresh.length === this.succList.length && fresh.every((p, i) => same(p, this.succList[i]))) return;
+    if (samePeers(fresh, this.succList)) return;
     this.offerNewSuccessors(fresh, this.succList);
     this.succList = fresh;
     this.propagateSuccList();
@@ -1029,14 +1028,17 @@ export class RelaxedRingNode
   }
 }
 
+/** The same incarnations in the same order. */
+function samePeers(a: readonly NodeRef[], b: readonly NodeRef[]): boolean {
+  return a.length === b.length && a.every((p, i) => same(p, b[i]));
+}
+
 /** An FNV-1a digest of a successor list (addresses and incarnations, in order). */
 function succListDigest(list: readonly NodeRef[]): number {
   let h = 0x811c9dc5;
   for (const p of list) {
-    const text = `${p.addr}#${p.nonce};`;
+    const text = `${refKey(p)};`;
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   }
   return h >>> 0;
 }
-
-const refKey = (ref: NodeRef) => `${ref.addr}#${ref.nonce}`;

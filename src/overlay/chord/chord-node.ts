@@ -4,7 +4,7 @@
 // positions only through ids.inOC/inOO/dist (a plain `<` is wrong where an interval wraps through 0).
 import type { Env, Process, TimerId } from "../../core/env.js";
 import type { IdSpace, RingId } from "../../core/id-space.js";
-import { type NodeRef, sameNode } from "../../core/node-ref.js";
+import { incarnationKey, type NodeRef, sameNode } from "../../core/node-ref.js";
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../config.js";
 import { FailureDetector } from "../failure-detector.js";
 import type { LookupCallback, LookupResult, RingNodeApi } from "../ring-view.js";
@@ -468,7 +468,7 @@ function distinct(peers: readonly (NodeRef | null)[]): NodeRef[] {
   const out: NodeRef[] = [];
   for (const peer of peers) {
     if (peer === null) continue;
-    const key = `${peer.addr}#${peer.nonce}`;
+    const key = incarnationKey(peer);
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(peer);
