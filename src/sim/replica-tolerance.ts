@@ -46,19 +46,20 @@ export class ReplicaTolerance {
 
 /** Whether a live member that considers itself `id`'s owner serves it (has its data, synced). */
 function heldBySomeOwner(ctx: Ctx, id: RingId): boolean {
-  return ctx.members.responsibleFor(id).some((view) => {
-    const index = ctx.sim.nodeByAddr(view.self.addr)?.index;
-    const node = index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
-    return node?.replicas.serves(id) === true;
-  });
+  return ctx.members.responsibleFor(id).some((view) => nodeOf(ctx, view)?.replicas.serves(id) === true);
+}
+
+/** The running node behind a member's view. */
+function nodeOf(ctx: Ctx, view: { readonly self: { readonly addr: string } }): SelfmanNode | null {
+  const index = ctx.sim.nodeByAddr(view.self.addr)?.index;
+  return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
 }
 
 /** The live member that owns `id` now (in the global view), if exactly one does. */
 export function ownerOf(ctx: Ctx, id: RingId): SelfmanNode | null {
   const owners = ctx.members.responsibleFor(id);
-  if (owners.length !== 1) return null;
-  const index = ctx.sim.nodeByAddr((owners[0] as { self: { addr: string } }).self.addr)?.index;
-  return index === undefined ? null : (ctx.processOf(index) as SelfmanNode | null);
+  const [owner] = owners;
+  return owners.length === 1 && owner !== undefined ? nodeOf(ctx, owner) : null;
 }
 
 /**

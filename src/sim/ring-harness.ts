@@ -187,18 +187,15 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   const measureStartMs = buildEndMs + run.settleMs;
   const measureEndMs = measureStartMs + run.measureMs;
   const endMs = measureEndMs + run.quietMs;
+  const processOf = (index: number) => (sim.isAlive(index) ? (views[index] ?? null) : null);
   const context: RingRunContext<M, T> = {
     sim,
     members,
     measureStartMs,
     measureEndMs,
     endMs,
-    processOf: (index) => (sim.isAlive(index) ? (views[index] ?? null) : null),
-    viewsOf: (indices) =>
-      indices.flatMap((index) => {
-        const view = sim.isAlive(index) ? views[index] : null;
-        return view == null ? [] : [view];
-      }),
+    processOf,
+    viewsOf: (indices) => indices.flatMap((index) => processOf(index) ?? []),
     randomMember,
     addNode: () => addNode(randomMember(sim.rng)?.self ?? null),
     buildRingOf,
@@ -308,6 +305,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
   const metrics = (): Metrics => {
     const hops = [...lookups.hops].sort((a, b) => a - b);
     const live = liveViews();
+    const perfect = perfectRingProblem(live) === null;
     const shapeNow = ringShape(members.views());
     const shape = run.connectivity < 1 && shapeAtMeasureEnd !== null ? shapeAtMeasureEnd : shapeNow;
     const byType: Record<string, number> = {};
@@ -333,11 +331,8 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       branches: shape.branches,
       branchSizeMean: shape.branchSizeMean === null ? null : round(shape.branchSizeMean),
       liveNodes: live.length,
-      perfect: perfectRingProblem(live) === null,
-      staleSuccLists:
-        perfectRingProblem(live) === null
-          ? staleSuccLists(members.views(), protocol.succListSize).length
-          : null,
+      perfect,
+      staleSuccLists: perfect ? staleSuccLists(members.views(), protocol.succListSize).length : null,
       i1Holds: i1Problem(members) === null,
       fingersLive: fingerCheck.fingersLive,
       fingerAccuracy: fingerCheck.fingerAccuracy,
