@@ -5,7 +5,7 @@
 // quorum reads/s across 4 VMs over TCP on this machine (issue 5).
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/api/ring-survey.js";
-import { clusterDown } from "../src/runtime/live/local-cluster.js";
+import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { perfectCluster } from "./perfect-cluster.js";
 

@@ -4,7 +4,7 @@
 // bare TLS socket's, measured in the same run (benchTransport). METRICS.md §1, §7.
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/api/ring-survey.js";
-import { clusterDown } from "../src/runtime/live/local-cluster.js";
+import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { perfectCluster } from "./perfect-cluster.js";
 import { benchTransport } from "./transport.js";

@@ -1,7 +1,7 @@
 // What every live benchmark starts with: a local cluster of node processes over TLS, waited on until
 // its ring is perfect (at most 30 s). The caller stops it with clusterDown.
 import { surveyRing } from "../src/api/ring-survey.js";
-import { clusterUp } from "../src/runtime/live/local-cluster.js";
+import { clusterUp } from "../src/runtime/local-cluster.js";
 
 export async function perfectCluster(
   params: { readonly dir: string; readonly nodes: number; readonly basePort: number },

@@ -5,8 +5,8 @@
 import type { Env, Process } from "../src/core/env.js";
 import type { Msg } from "../src/core/message.js";
 import type { NodeRef } from "../src/core/node-ref.js";
-import { EventQueue } from "../src/runtime/sim/event-queue.js";
-import { Simulator } from "../src/runtime/sim/simulator.js";
+import { EventQueue } from "../src/sim/engine/event-queue.js";
+import { Simulator } from "../src/sim/engine/simulator.js";
 
 type PingMessage = Msg<"ping", { seq: number }> | Msg<"pong", { seq: number }>;
 type PingTimer = Msg<"watchdog">;

@@ -9,9 +9,9 @@ import { IdSpace } from "../src/core/id-space.js";
 import { CheckedRef, type NodeRef } from "../src/core/node-ref.js";
 import { nodeRefSchema, ringMessageSchema } from "../src/overlay/message-schema.js";
 import type { RingMessage } from "../src/overlay/messages.js";
-import { initClusterDir, loadMemberTls } from "../src/runtime/live/cluster-certificates.js";
-import { encodeFrame, FrameDecoder, packr } from "../src/runtime/live/frames.js";
-import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "../src/runtime/live/transport.js";
+import { initClusterDir, loadMemberTls } from "../src/runtime/cluster-certificates.js";
+import { encodeFrame, FrameDecoder, packr } from "../src/runtime/frames.js";
+import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "../src/runtime/transport.js";
 
 /** At most this many messages in flight: well inside the transport's per-peer queue. */
 const WINDOW = 4096;

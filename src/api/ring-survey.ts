@@ -3,8 +3,8 @@
 // nodes that answer, what is the core ring, which branches hang off it (METRICS.md §3).
 import type { NodeRef, refToJson } from "../core/node-ref.js";
 import { DEFAULT_OVERLAY } from "../overlay/config.js";
+import { perfectRingProblem, ringShape, staleSuccLists } from "../overlay/ring-shape.js";
 import type { RingView } from "../overlay/ring-view.js";
-import { perfectRingProblem, ringShape, staleSuccLists } from "../sim/checkers/ring-shape.js";
 
 type RefJson = ReturnType<typeof refToJson>;
 

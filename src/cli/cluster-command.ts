@@ -1,7 +1,7 @@
 // `selfman cluster init|up|down`: a cluster's certificates, and a local cluster of node processes.
 import type { Command } from "commander";
-import { initClusterDir } from "../runtime/live/cluster-certificates.js";
-import { CLIENT_NAME, clusterDown, clusterUp, nodeName } from "../runtime/live/local-cluster.js";
+import { initClusterDir } from "../runtime/cluster-certificates.js";
+import { CLIENT_NAME, clusterDown, clusterUp, nodeName } from "../runtime/local-cluster.js";
 import { parseCount } from "../sim/params.js";
 import { grid } from "../sim/report.js";
 import { commanderParser } from "./flags.js";

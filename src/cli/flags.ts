@@ -2,7 +2,7 @@
 // throws with what was expected, and commanderParser turns that into commander's usage error, so a
 // bad flag prints one clear line and exits 1 (non-negotiable 5).
 import { InvalidArgumentError } from "commander";
-import { NODE_NAME } from "../runtime/live/cluster-certificates.js";
+import { NODE_NAME } from "../runtime/cluster-certificates.js";
 
 /** Adapts a throwing parser to commander's error type, so bad flags print usage and exit 1. */
 export function commanderParser<V>(parse: (raw: string) => V): (raw: string) => V {

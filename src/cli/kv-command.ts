@@ -2,7 +2,7 @@
 // cluster, linearizable (algorithms.md §7.10). A VALUE is JSON when it parses as JSON, otherwise the
 // text itself: `put name Alice` stores "Alice", `put n 5` the number 5, `put l '[1,2]'` a list.
 import type { Command } from "commander";
-import { readClusterFile } from "../runtime/live/local-cluster.js";
+import { readClusterFile } from "../runtime/local-cluster.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { type Address, commanderParser, formatAddress, parseAddressList } from "./flags.js";
 import { toJsonLine } from "./sim-command.js";

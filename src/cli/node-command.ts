@@ -4,10 +4,10 @@
 // on SIGUSR2 it stops in place (the whole cluster is stopping: its data stays for the next start).
 import path from "node:path";
 import type { Command } from "commander";
-import { startAdminServer } from "../runtime/live/admin-server.js";
-import { loadMemberTls } from "../runtime/live/cluster-certificates.js";
-import { LiveNode } from "../runtime/live/live-node.js";
-import { createLogger } from "../runtime/live/logger.js";
+import { startAdminServer } from "../runtime/admin-server.js";
+import { loadMemberTls } from "../runtime/cluster-certificates.js";
+import { LiveNode } from "../runtime/live-node.js";
+import { createLogger } from "../runtime/logger.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
 
 interface NodeFlags {

@@ -3,7 +3,7 @@
 // Both find the nodes' admin ports in the cluster directory (cluster.json) or take them from --admin.
 import type { Command } from "commander";
 import { fetchJson, type RingSurvey, surveyRing } from "../api/ring-survey.js";
-import { readClusterFile } from "../runtime/live/local-cluster.js";
+import { readClusterFile } from "../runtime/local-cluster.js";
 import { grid } from "../sim/report.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { type Address, commanderParser, formatAddress, parseAddressList } from "./flags.js";

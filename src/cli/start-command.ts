@@ -3,7 +3,7 @@
 // stops everything cleanly: the nodes stop in place (their data stays for the next start), the page
 // closes, the command exits 0.
 import type { Command } from "commander";
-import { clusterDown, clusterUp } from "../runtime/live/local-cluster.js";
+import { clusterDown, clusterUp } from "../runtime/local-cluster.js";
 import { parseCount } from "../sim/params.js";
 import { startStatusPage } from "../web/status-page.js";
 import { DEFAULT_BASE_PORT, DEFAULT_DIR } from "./cluster-command.js";

@@ -6,7 +6,7 @@
 // neighbours), so it is set outright: the pathological start, not protocol.
 import type { RingRef } from "../overlay/messages.js";
 import type { RelaxedRingNode } from "../overlay/relaxed-ring-node.js";
-import { byRingId } from "./checkers/ring-shape.js";
+import { byRingId } from "../overlay/ring-shape.js";
 
 /**
  * Links the largest node of each ring to the smallest of the next (the last ring back to the first),

@@ -1,6 +1,6 @@
 // Parsers for scenario and bench flags: each validates and throws a RangeError that says what was
 // expected, so bad input never reaches a simulation (non-negotiable 5).
-import { parseLatency } from "../runtime/sim/latency.js";
+import { parseLatency } from "./engine/latency.js";
 
 export function parseCount(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (raw: string) => number {
   return (raw) => {

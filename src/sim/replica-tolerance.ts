@@ -7,8 +7,8 @@
 // global-view lookups both workloads share: a replica id's owner, and the node a client uses.
 import type { RingId } from "../core/id-space.js";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
-import type { Prng } from "../runtime/sim/prng.js";
 import { replicaIds } from "../store/replicas.js";
+import type { Prng } from "./engine/prng.js";
 import type { RingRunContext } from "./ring-harness.js";
 
 type Ctx = RingRunContext<NodeMessage, NodeTimer>;

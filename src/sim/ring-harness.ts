@@ -1,15 +1,16 @@
 // The ring experiment shared by `sim ring`, `sim join-storm`, `sim ppl08` and the convergence tests
 // (METRICS.md §2–§3): build a ring by joins, settle, measure (churn, lookups), go quiet, check. It owns
 // the simulator, the global view (RingMembers) and every figure; protocols plug in via RingProtocol.
+
+import { fingerCorrectness, i1Problem } from "../check/ring-invariants.js";
+import { RingMembers } from "../check/ring-members.js";
 import type { RingId } from "../core/id-space.js";
 import type { MessageBase, TimerTagBase } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
+import { perfectRingProblem, ringShape, staleSuccLists } from "../overlay/ring-shape.js";
 import type { LookupResult, RingView } from "../overlay/ring-view.js";
-import type { Prng } from "../runtime/sim/prng.js";
-import { type SimConfig, Simulator } from "../runtime/sim/simulator.js";
-import { fingerCorrectness, i1Problem } from "./checkers/ring-invariants.js";
-import { RingMembers } from "./checkers/ring-members.js";
-import { perfectRingProblem, ringShape, staleSuccLists } from "./checkers/ring-shape.js";
+import type { Prng } from "./engine/prng.js";
+import { type SimConfig, Simulator } from "./engine/simulator.js";
 import { percentile } from "./percentile.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
 import type { Metrics } from "./scenario.js";

@@ -1,7 +1,7 @@
 // Runs a scenario and wraps the outcome in the envelope every consumer reads (METRICS.md §1):
 // {scenario, seed, params, metrics, ok, violations, wallMs, events, eventsPerSec, traceHash}, and
 // rebuilds the exact command that replays the run.
-import type { Violation } from "../runtime/sim/simulator.js";
+import type { Violation } from "./engine/simulator.js";
 import {
   kebab,
   type Metrics,

@@ -2,7 +2,7 @@
 // (`selfman sim <name>`), the tests and the benchmarks. A scenario declares its options once; the
 // runner turns them into CLI flags, echoes every value actually used in `params`, and rebuilds the
 // exact replay command from them (METRICS.md §1). Parameters are plain JSON values.
-import type { Violation } from "../runtime/sim/simulator.js";
+import type { Violation } from "./engine/simulator.js";
 
 export type ParamValue = number | string | boolean | null;
 export type MetricRow = Readonly<Record<string, ParamValue>>;

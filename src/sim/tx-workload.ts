@@ -16,11 +16,11 @@ import {
   type TxStatus,
 } from "../check/tx-history.js";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.js";
-import type { Prng } from "../runtime/sim/prng.js";
+import { perfectRingProblem } from "../overlay/ring-shape.js";
 import type { StoredItem, Value } from "../store/item.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
 import type { TxOutcome } from "../tx/tx-coordinator.js";
-import { perfectRingProblem } from "./checkers/ring-shape.js";
+import type { Prng } from "./engine/prng.js";
 import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";

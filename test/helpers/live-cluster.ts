@@ -8,8 +8,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { RingSurvey } from "../../src/api/ring-survey.js";
 import { fetchJson } from "../../src/api/ring-survey.js";
-import type { ClusterFile } from "../../src/runtime/live/local-cluster.js";
-import type { RangeHistory } from "../../src/sim/checkers/range-history.js";
+import type { RangeHistory } from "../../src/check/range-history.js";
+import type { ClusterFile } from "../../src/runtime/local-cluster.js";
 
 const run = promisify(execFile);
 

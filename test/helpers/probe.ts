@@ -2,8 +2,8 @@
 import type { Env, Process } from "../../src/core/env.js";
 import type { Msg } from "../../src/core/message.js";
 import type { NodeRef } from "../../src/core/node-ref.js";
-import type { NetworkConfig } from "../../src/runtime/sim/network.js";
-import { Simulator } from "../../src/runtime/sim/simulator.js";
+import type { NetworkConfig } from "../../src/sim/engine/network.js";
+import { Simulator } from "../../src/sim/engine/simulator.js";
 
 export type ProbeMessage = Msg<"probe", { n: number; sentAt: number }>;
 export type ProbeTimer = Msg<"tick">;

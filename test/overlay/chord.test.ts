@@ -6,7 +6,7 @@ import type { RingId } from "../../src/core/id-space.js";
 import type { ChordMessage, ChordTimer } from "../../src/overlay/chord/chord-messages.js";
 import { ChordNode, DEFAULT_CHORD } from "../../src/overlay/chord/chord-node.js";
 import type { LookupResult } from "../../src/overlay/ring-view.js";
-import { type SimNode, Simulator } from "../../src/runtime/sim/simulator.js";
+import { type SimNode, Simulator } from "../../src/sim/engine/simulator.js";
 
 const SEEDS = [1, 2, 3, 4, 5];
 const JOINERS = 60;

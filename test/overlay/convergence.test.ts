@@ -4,10 +4,10 @@
 // list exact, and lookups are answered by the one responsible node.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { RingMembers } from "../../src/check/ring-members.js";
 import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
+import { perfectRingProblem, ringShape, staleSuccLists } from "../../src/overlay/ring-shape.js";
 import type { LookupResult } from "../../src/overlay/ring-view.js";
-import { RingMembers } from "../../src/sim/checkers/ring-members.js";
-import { perfectRingProblem, ringShape, staleSuccLists } from "../../src/sim/checkers/ring-shape.js";
 import { runRing } from "../../src/sim/ring-harness.js";
 import { relaxedRing } from "../../src/sim/ring-protocol.js";
 

@@ -6,7 +6,7 @@ import type { NodeRef } from "../../src/core/node-ref.js";
 import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
 import type { RingMessage, RingRef, RingTimer } from "../../src/overlay/messages.js";
 import { RelaxedRingNode } from "../../src/overlay/relaxed-ring-node.js";
-import { Simulator } from "../../src/runtime/sim/simulator.js";
+import { Simulator } from "../../src/sim/engine/simulator.js";
 
 function ringOf(seed: number, size: number) {
   const sim = new Simulator<RingMessage, RingTimer>({ seed });

@@ -13,7 +13,7 @@ import {
   SelfmanNode,
 } from "../../src/node/selfman-node.js";
 import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
-import { Simulator } from "../../src/runtime/sim/simulator.js";
+import { Simulator } from "../../src/sim/engine/simulator.js";
 import type { Value } from "../../src/store/item.js";
 import { DEFAULT_PROPOSER, type KvResult } from "../../src/store/kv-proposer.js";
 import { DEFAULT_STORE } from "../../src/store/replica-store.js";

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
-import { isRunning, readClusterFile } from "../../src/runtime/live/local-cluster.js";
+import { isRunning, readClusterFile } from "../../src/runtime/local-cluster.js";
 import { tempDir, waitFor } from "../helpers/live-cluster.js";
 
 const CHROMIUM = "/usr/bin/chromium";

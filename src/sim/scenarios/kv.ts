@@ -2,7 +2,7 @@
 // built by joins, settles, then `--clients` clients run single-key operations on `--keys` keys during
 // `--duration` seconds of churn; after the quiet phase every key's history is checked for
 // linearizability and every acknowledged write must still be held by a majority of its replicas.
-import { parseLatency } from "../../runtime/sim/latency.js";
+import { parseLatency } from "../engine/latency.js";
 import { kvWorkload } from "../kv-workload.js";
 import { parseCount, parseLatencyFlag, parseProbability, parseRates } from "../params.js";
 import { runRing } from "../ring-harness.js";

@@ -11,9 +11,9 @@
 // is a violation (the seed's replay is printed).
 
 import { DEFAULT_OVERLAY, type MergeAlgorithm } from "../../overlay/config.js";
-import { parseLatency } from "../../runtime/sim/latency.js";
-import type { Violation } from "../../runtime/sim/simulator.js";
-import { TraceHash } from "../../runtime/sim/trace-hash.js";
+import { parseLatency } from "../engine/latency.js";
+import type { Violation } from "../engine/simulator.js";
+import { TraceHash } from "../engine/trace-hash.js";
 import { MERGE_CHART_FILE, MERGE_TABLE_FILE, type MergeSizeRow, writeMergeReport } from "../merge-report.js";
 import { type MergePhaseConfig, type MergeSplit, mergePhaseMs, mergeWorkload } from "../merge-workload.js";
 import { parseCount, parseLatencyFlag, parseNumber } from "../params.js";

@@ -4,9 +4,9 @@
 // in which gossip must converge. Checkers: gossip safety; the network model's promises (nothing crosses
 // a partition or a cut, nothing reaches or leaves a crashed node); convergence at the end.
 import type { NodeRef } from "../../core/node-ref.js";
-import { parseLatency } from "../../runtime/sim/latency.js";
-import { Simulator } from "../../runtime/sim/simulator.js";
 import { type GossipMessage, type GossipTimer, MaxGossip } from "../components/max-gossip.js";
+import { parseLatency } from "../engine/latency.js";
+import { Simulator } from "../engine/simulator.js";
 import { parseCount, parseLatencyFlag, parseNumber, parseProbability } from "../params.js";
 import type { Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
 

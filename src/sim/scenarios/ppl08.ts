@@ -5,8 +5,8 @@
 // also writes SVG plots.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TraceHash } from "../../runtime/sim/trace-hash.js";
 import { chordRing } from "../chord-protocol.js";
+import { TraceHash } from "../engine/trace-hash.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
 import type { ParamValue, Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";

@@ -1,8 +1,9 @@
 // `selfman sim ring`: build a ring by joins (one per 100 ms), settle 30 s, measure --duration s with
 // optional churn and 10 lookups/s, then 60 s quiet; figures as METRICS.md §3 defines them.
 // `--protocol chord` runs the Chord baseline on the same seed and network.
-import { parseLatency } from "../../runtime/sim/latency.js";
+
 import { chordRing } from "../chord-protocol.js";
+import { parseLatency } from "../engine/latency.js";
 import { parseCount, parseLatencyFlag, parseNumber, parseProbability, parseRates } from "../params.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";

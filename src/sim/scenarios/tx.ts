@@ -2,7 +2,7 @@
 // §2). A ring is built by joins and settles; `--clients` clients run list-append transactions over
 // `--keys` keys during `--duration` seconds of faults; after the quiet phase the whole history must
 // be serializable and no committed append may be missing from the stores.
-import { parseLatency } from "../../runtime/sim/latency.js";
+import { parseLatency } from "../engine/latency.js";
 import { parseCount, parseNumber, parseProbability } from "../params.js";
 import { runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";

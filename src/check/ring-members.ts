@@ -1,9 +1,9 @@
 // The simulator's global view of a ring (METRICS.md §3): the live ring members sorted by id, kept up
 // to date from the nodes' `joined`/`range-changed` events and crashes, so the checkers can ask "who
 // considers itself responsible for k" without scanning every node. Observes only; changes nothing.
-import type { IdSpace, RingId } from "../../core/id-space.js";
-import type { NodeRef } from "../../core/node-ref.js";
-import type { RingView } from "../../overlay/ring-view.js";
+import type { IdSpace, RingId } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
+import type { RingView } from "../overlay/ring-view.js";
 
 /** How far past the first member at or after a key we look for ranges that reach back over it. */
 export const OVERLAP_SCAN = 32;

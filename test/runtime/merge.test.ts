@@ -4,16 +4,8 @@
 // clusters have different certificate authorities, so they run with --insecure.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ClusterFile } from "../../../src/runtime/live/local-cluster.js";
-import {
-  clusterDown,
-  clusterUp,
-  kv,
-  ringJson,
-  selfman,
-  tempDir,
-  waitFor,
-} from "../../helpers/live-cluster.js";
+import type { ClusterFile } from "../../src/runtime/local-cluster.js";
+import { clusterDown, clusterUp, kv, ringJson, selfman, tempDir, waitFor } from "../helpers/live-cluster.js";
 
 const PORTS_A = 25_800;
 const PORTS_B = 26_100;

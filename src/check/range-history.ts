@@ -2,7 +2,7 @@
 // the simulator cannot see inside: each live node reports when its range (pred, self] changed, on
 // one clock; this finds every instant at which two nodes' ranges overlapped, and how long the ranges
 // of a given node stayed without owner. Each node's history ends when it died (`until`).
-import type { IdSpace, RingId } from "../../core/id-space.js";
+import type { IdSpace, RingId } from "../core/id-space.js";
 
 export interface RangeHistory {
   readonly name: string;

@@ -9,14 +9,14 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { fetchJson, type RingSurvey, surveyRing } from "../../../src/api/ring-survey.js";
-import { IdSpace } from "../../../src/core/id-space.js";
-import { nodeName, waitForMember } from "../../../src/runtime/live/local-cluster.js";
-import { DEFAULT_REPLICATION, replicaIds } from "../../../src/store/replicas.js";
-import { type KvAnswer, kv, pool, ringJson, selfman, tempDir, waitFor } from "../../helpers/live-cluster.js";
-import { createNetnsPair, type NetnsPair, type NetnsSide, netnsUnavailable } from "../../helpers/netns.js";
+import { fetchJson, type RingSurvey, surveyRing } from "../../src/api/ring-survey.js";
+import { IdSpace } from "../../src/core/id-space.js";
+import { nodeName, waitForMember } from "../../src/runtime/local-cluster.js";
+import { DEFAULT_REPLICATION, replicaIds } from "../../src/store/replicas.js";
+import { type KvAnswer, kv, pool, ringJson, selfman, tempDir, waitFor } from "../helpers/live-cluster.js";
+import { createNetnsPair, type NetnsPair, type NetnsSide, netnsUnavailable } from "../helpers/netns.js";
 
-const SELFMAN_BIN = fileURLToPath(new URL("../../../bin/selfman", import.meta.url));
+const SELFMAN_BIN = fileURLToPath(new URL("../../bin/selfman", import.meta.url));
 const NODES_PER_SIDE = 4;
 const NODES = 2 * NODES_PER_SIDE;
 const PEER_PORT = 7000; // node i listens on its side's data address, port 7000 + i

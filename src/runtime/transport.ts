@@ -8,9 +8,9 @@
 // sees it. Nothing a peer sends can throw out of here: bad frames are dropped and counted.
 import net from "node:net";
 import tls from "node:tls";
-import type { MessageBase } from "../../core/message.js";
-import { type NodeRef, samePeer } from "../../core/node-ref.js";
-import { literal, object, type Schema, str, uint, validate } from "../../core/schema.js";
+import type { MessageBase } from "../core/message.js";
+import { type NodeRef, samePeer } from "../core/node-ref.js";
+import { literal, object, type Schema, str, uint, validate } from "../core/schema.js";
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, packr } from "./frames.js";
 import { DropReason, TransportStats } from "./transport-stats.js";
 

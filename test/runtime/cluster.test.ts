@@ -10,16 +10,16 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
 import fc from "fast-check";
-import { fetchJson } from "../../../src/api/ring-survey.js";
-import { IdSpace } from "../../../src/core/id-space.js";
-import { validate } from "../../../src/core/schema.js";
-import { DEFAULT_OVERLAY } from "../../../src/overlay/config.js";
-import { ringMessageSchema } from "../../../src/overlay/message-schema.js";
-import { initClusterDir, loadMemberTls } from "../../../src/runtime/live/cluster-certificates.js";
-import { encodeFrame, packr } from "../../../src/runtime/live/frames.js";
-import { type ClusterFile, isRunning } from "../../../src/runtime/live/local-cluster.js";
-import { PROTOCOL_VERSION } from "../../../src/runtime/live/transport.js";
-import { firstOwnedAt, type RangeHistory, rangeOverlaps } from "../../../src/sim/checkers/range-history.js";
+import { fetchJson } from "../../src/api/ring-survey.js";
+import { firstOwnedAt, type RangeHistory, rangeOverlaps } from "../../src/check/range-history.js";
+import { IdSpace } from "../../src/core/id-space.js";
+import { validate } from "../../src/core/schema.js";
+import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
+import { ringMessageSchema } from "../../src/overlay/message-schema.js";
+import { initClusterDir, loadMemberTls } from "../../src/runtime/cluster-certificates.js";
+import { encodeFrame, packr } from "../../src/runtime/frames.js";
+import { type ClusterFile, isRunning } from "../../src/runtime/local-cluster.js";
+import { PROTOCOL_VERSION } from "../../src/runtime/transport.js";
 import {
   clusterDown,
   clusterUp,
@@ -28,7 +28,7 @@ import {
   selfman,
   tempDir,
   waitFor,
-} from "../../helpers/live-cluster.js";
+} from "../helpers/live-cluster.js";
 
 const BASE_PORT = 21_000;
 const ids = new IdSpace();

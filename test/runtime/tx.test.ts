@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { ClusterFile } from "../../../src/runtime/live/local-cluster.js";
-import { clusterDown, clusterUp, ringJson, selfman, tempDir, waitFor } from "../../helpers/live-cluster.js";
+import type { ClusterFile } from "../../src/runtime/local-cluster.js";
+import { clusterDown, clusterUp, ringJson, selfman, tempDir, waitFor } from "../helpers/live-cluster.js";
 
 const BASE_PORT = 25_600;
 const ACCOUNTS = 20;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { EventQueue } from "../../../src/runtime/sim/event-queue.js";
+import { EventQueue } from "../../../src/sim/engine/event-queue.js";
 
 describe("EventQueue", () => {
   it("pops in (time, insertion order), like a stable sort, under any interleaving of push and pop", () => {

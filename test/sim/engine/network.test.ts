@@ -1,7 +1,7 @@
 // The network model's promises, checked statistically over seed sweeps (ARCHITECTURE.md §3).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LatencySpec } from "../../../src/runtime/sim/latency.js";
+import type { LatencySpec } from "../../../src/sim/engine/latency.js";
 import { probeSim, sendProbes } from "../../helpers/probe.js";
 
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);

@@ -4,10 +4,10 @@
 // that handler are sent: a node killed at any point keeps every promise and write it answered for.
 // Writes are not fsynced one by one (lmdb noSync): they survive a process crash, not a power cut.
 import { open, type RootDatabase } from "lmdb";
-import type { IdSpace, RingId } from "../../core/id-space.js";
-import type { StoredItem } from "../../store/item.js";
-import type { Interval } from "../../store/ring-intervals.js";
-import type { StorePort } from "../../store/store-port.js";
+import type { IdSpace, RingId } from "../core/id-space.js";
+import type { StoredItem } from "../store/item.js";
+import type { Interval } from "../store/ring-intervals.js";
+import type { StorePort } from "../store/store-port.js";
 import { packr } from "./frames.js";
 
 const ID_BYTES = 16;

@@ -1,10 +1,10 @@
-// Length-prefixed framing (src/runtime/live/frames.ts): however TCP cuts the byte stream, the decoder
+// Length-prefixed framing (src/runtime/frames.ts): however TCP cuts the byte stream, the decoder
 // yields exactly the frames that were sent, in order; a truncated frame waits for the rest; an
 // oversized length prefix stops the stream after the frames before it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { encodeFrame, FrameDecoder } from "../../../src/runtime/live/frames.js";
+import { encodeFrame, FrameDecoder } from "../../src/runtime/frames.js";
 
 /** Cuts `bytes` at the given offsets (any order, duplicates allowed). */
 function cut(bytes: Buffer, offsets: readonly number[]): Buffer[] {

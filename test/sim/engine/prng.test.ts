@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { Prng } from "../../../src/runtime/sim/prng.js";
-import { TraceHash } from "../../../src/runtime/sim/trace-hash.js";
+import { Prng } from "../../../src/sim/engine/prng.js";
+import { TraceHash } from "../../../src/sim/engine/trace-hash.js";
 
 const draws = (rng: Prng, n: number) => Array.from({ length: n }, () => rng.nextU32());
 

@@ -2,10 +2,10 @@
 // fresh transaction and commits what it read and wrote; a conflict (the commit aborted) runs it
 // again after a randomised, bounded back-off (algorithms.md §7.5: no waiting for locks, so livelock is
 // broken by the clients). The request-list form runs through the same loop. Errors are typed.
-import type { Value } from "../../store/item.js";
-import { type RequestListOutcome, runRequestList, type TxRequest } from "../../tx/request-list.js";
-import type { Transaction, TxReadResult } from "../../tx/transaction.js";
-import type { TxOutcome } from "../../tx/tx-coordinator.js";
+import type { Value } from "../store/item.js";
+import { type RequestListOutcome, runRequestList, type TxRequest } from "../tx/request-list.js";
+import type { Transaction, TxReadResult } from "../tx/transaction.js";
+import type { TxOutcome } from "../tx/tx-coordinator.js";
 
 export interface RetryOptions {
   /** How many times a conflicting transaction is tried in all. */

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { IdSpace } from "../../../src/core/id-space.js";
-import type { ClusterFile } from "../../../src/runtime/live/local-cluster.js";
+import { IdSpace } from "../../src/core/id-space.js";
+import type { ClusterFile } from "../../src/runtime/local-cluster.js";
 import {
   clusterDown,
   clusterUp,
@@ -17,7 +17,7 @@ import {
   selfman,
   tempDir,
   waitFor,
-} from "../../helpers/live-cluster.js";
+} from "../helpers/live-cluster.js";
 
 const BASE_PORT = 25_000;
 const START_BASE_PORT = 25_300;

@@ -1,8 +1,8 @@
 // Global ring-shape checkers (METRICS.md §3): the perfect-ring test, the core ring reached by
 // following successor pointers, and the branches hanging off it. They read RingViews only.
 
-import { incarnationKey as refKey, sameNode } from "../../core/node-ref.js";
-import type { RingView } from "../../overlay/ring-view.js";
+import { incarnationKey as refKey, sameNode } from "../core/node-ref.js";
+import type { RingView } from "./ring-view.js";
 
 /** Orders views by ring id, from 0 (the global view's order; not a position test, which id-space does). */
 export function byRingId(a: RingView, b: RingView): number {

@@ -2,11 +2,11 @@
 // its successor (its successor is a live member, and following successors reaches the core) — and
 // finger correctness — every finger is a live member, and sampled nodes hold, for each ideal id of
 // their table, the true first live member at or after it. They read RingViews and the global view.
-import type { IdSpace, RingId } from "../../core/id-space.js";
-import type { RingView } from "../../overlay/ring-view.js";
-import type { Prng } from "../../runtime/sim/prng.js";
+import type { IdSpace, RingId } from "../core/id-space.js";
+import { ringShape } from "../overlay/ring-shape.js";
+import type { RingView } from "../overlay/ring-view.js";
+import type { Prng } from "../sim/engine/prng.js";
 import type { RingMembers } from "./ring-members.js";
-import { ringShape } from "./ring-shape.js";
 
 /** Null if I1 holds over the live members, else the first counterexample. */
 export function i1Problem(members: RingMembers): string | null {

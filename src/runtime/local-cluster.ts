@@ -7,10 +7,10 @@ import { openSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { fetchJson, type NodeStatus } from "../../api/ring-survey.js";
+import { fetchJson, type NodeStatus } from "../api/ring-survey.js";
 import { initClusterDir } from "./cluster-certificates.js";
 
-const SELFMAN_BIN = fileURLToPath(new URL("../../../bin/selfman", import.meta.url));
+const SELFMAN_BIN = fileURLToPath(new URL("../../bin/selfman", import.meta.url));
 /** A node must become a ring member within this, or `up` fails and says where its log is. */
 const MEMBER_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;

@@ -16,11 +16,11 @@ import {
   SchemaError,
   str,
   validate,
-} from "../../core/schema.js";
-import type { Value } from "../../store/item.js";
-import type { KvOp } from "../../store/kv-proposer.js";
-import { MAX_KEY_LENGTH } from "../../store/message-schema.js";
-import { requestListProblem, requestListSchema, type TxRequest } from "../../tx/request-list.js";
+} from "../core/schema.js";
+import type { Value } from "../store/item.js";
+import type { KvOp } from "../store/kv-proposer.js";
+import { MAX_KEY_LENGTH } from "../store/message-schema.js";
+import { requestListProblem, requestListSchema, type TxRequest } from "../tx/request-list.js";
 import type { LiveNode } from "./live-node.js";
 
 const MAX_BENCH_LOOKUPS = 1_000_000;

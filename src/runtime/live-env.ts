@@ -3,9 +3,9 @@
 // loop, which is what makes them atomic; a handler that throws is logged and counted, and the node
 // goes on (a bug must not take a node down).
 import { randomBytes } from "node:crypto";
-import type { Env, Process, TimerId } from "../../core/env.js";
-import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
-import type { NodeRef } from "../../core/node-ref.js";
+import type { Env, Process, TimerId } from "../core/env.js";
+import type { MessageBase, TimerTagBase, TraceEvent } from "../core/message.js";
+import type { NodeRef } from "../core/node-ref.js";
 
 export interface LiveEnvHooks<M extends MessageBase> {
   send(to: NodeRef, msg: M): void;
