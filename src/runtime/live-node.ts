@@ -10,7 +10,6 @@ import type { Logger } from "pino";
 import { IdSpace, type RingId } from "../core/id-space.js";
 import { hashKey } from "../core/key-hash.js";
 import { CheckedRef, type NodeRef, refToJson } from "../core/node-ref.js";
-import { nodeMessageSchema } from "../node/message-schema.js";
 import { type NodeMessage, type NodeTimer, SelfmanNode } from "../node/selfman-node.js";
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../overlay/config.js";
 import { nodeRefSchema } from "../overlay/message-schema.js";
@@ -21,6 +20,7 @@ import { DEFAULT_PROPOSER } from "../store/kv-proposer.js";
 import { DEFAULT_STORE } from "../store/replica-store.js";
 import type { TxRequest } from "../tx/request-list.js";
 import { DEFAULT_TX } from "../tx/tx-coordinator.js";
+import { nodeMessageCodec } from "../wire/message-codec.js";
 import { LiveEnv } from "./live-env.js";
 import { LmdbStorePort } from "./lmdb-store.js";
 import {
@@ -146,7 +146,7 @@ export class LiveNode {
       self,
       options.name,
       { ...DEFAULT_TRANSPORT, host: options.host, port: options.port, tls: options.tls },
-      nodeMessageSchema(ids),
+      nodeMessageCodec(ids),
       nodeRefSchema(ids),
       {
         onMessage: (from, msg) => {

@@ -17,9 +17,10 @@ import { validate } from "../../src/core/schema.js";
 import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
 import { ringMessageSchema } from "../../src/overlay/message-schema.js";
 import { initClusterDir, loadMemberTls } from "../../src/runtime/cluster-certificates.js";
-import { encodeFrame, packr } from "../../src/runtime/frames.js";
+import { encodeFrame } from "../../src/runtime/frames.js";
 import { type ClusterFile, isRunning } from "../../src/runtime/local-cluster.js";
 import { PROTOCOL_VERSION } from "../../src/runtime/transport.js";
+import { packr } from "../../src/wire/codec.js";
 import {
   clusterDown,
   clusterUp,
