@@ -5,25 +5,10 @@ import type { NodeRef, refToJson } from "../core/node-ref.js";
 import { DEFAULT_OVERLAY } from "../overlay/config.js";
 import { perfectRingProblem, ringShape, staleSuccLists } from "../overlay/ring-shape.js";
 import type { RingView } from "../overlay/ring-view.js";
+import { fetchNodeStatus } from "../runtime/admin-client.js";
+import type { NodeStatus } from "../runtime/node-status.js";
 
 type RefJson = ReturnType<typeof refToJson>;
-
-/** What a node's /status says (the fields the survey reads). */
-export interface NodeStatus {
-  readonly name: string;
-  readonly id: string;
-  readonly addr: string;
-  readonly nonce: number;
-  readonly member: boolean;
-  readonly pred: RefJson | null;
-  readonly succ: RefJson | null;
-  readonly succList: readonly RefJson[];
-  readonly predList: readonly RefJson[];
-  readonly fingers: readonly RefJson[];
-  readonly suspected: readonly RefJson[];
-  readonly routingTableSize: number;
-  readonly uptimeSec: number;
-}
 
 export interface SurveyedNode extends NodeStatus {
   /** The admin address it was read from. */
@@ -49,13 +34,6 @@ export interface RingSurvey {
   readonly nodes: readonly SurveyedNode[];
 }
 
-export async function fetchJson<T>(url: string, timeoutMs: number): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const body = (await response.json()) as T & { message?: string };
-  if (!response.ok) throw new Error(body.message ?? `${url}: HTTP ${response.status}`);
-  return body;
-}
-
 function toRef(json: RefJson): NodeRef {
   return { id: BigInt(json.id), addr: json.addr, nonce: json.nonce };
 }
@@ -77,7 +55,7 @@ function toView(status: NodeStatus): RingView {
 export async function surveyRing(admins: readonly string[], timeoutMs = 2000): Promise<RingSurvey> {
   const answers = await Promise.all(
     admins.map((admin) =>
-      fetchJson<NodeStatus>(`http://${admin}/status`, timeoutMs).then(
+      fetchNodeStatus(admin, timeoutMs).then(
         (status) => ({ ...status, admin }) as SurveyedNode,
         () => admin,
       ),

@@ -2,7 +2,8 @@
 // `selfman lookup KEY` asks a node which node is responsible for KEY and how many hops it took.
 // Both find the nodes' admin ports in the cluster directory (cluster.json) or take them from --admin.
 import type { Command } from "commander";
-import { fetchJson, type RingSurvey, surveyRing } from "../api/ring-survey.js";
+import { type RingSurvey, surveyRing } from "../api/ring-survey.js";
+import { fetchJson } from "../runtime/admin-client.js";
 import { readClusterFile } from "../runtime/local-cluster.js";
 import { grid } from "../sim/report.js";
 import { DEFAULT_DIR } from "./cluster-command.js";

@@ -7,7 +7,7 @@ import { openSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { fetchJson, type NodeStatus } from "../api/ring-survey.js";
+import { fetchNodeStatus } from "./admin-client.js";
 import { initClusterDir } from "./cluster-certificates.js";
 
 const SELFMAN_BIN = fileURLToPath(new URL("../../bin/selfman", import.meta.url));
@@ -102,7 +102,7 @@ export async function waitForMember(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child !== null && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    const status = await fetchJson<NodeStatus>(`http://${admin}/status`, 1000).catch(() => null);
+    const status = await fetchNodeStatus(admin, 1000).catch(() => null);
     if (status?.member === true) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
