@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { startAdminServer } from "../runtime/admin-server.js";
 import { loadMemberTls } from "../runtime/cluster-certificates.js";
 import { LiveNode } from "../runtime/live-node.js";
+import { loadRoutes } from "../runtime/load-routes.js";
 import { createLogger } from "../runtime/logger.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
 
@@ -67,7 +68,7 @@ export function addNodeCommand(program: Command): void {
         logger,
       });
       const admin = flags.admin ?? defaultAdmin(flags.listen);
-      const server = await startAdminServer(node, admin.host, admin.port);
+      const server = await startAdminServer(node, admin.host, admin.port, [loadRoutes(node)]);
       logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
       let stopping = false;
       // SIGTERM/SIGINT: leave the ring (the successor gets every item). SIGUSR2: stop in place, the

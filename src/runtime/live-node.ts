@@ -30,7 +30,6 @@ import {
   type RetryOptions,
   runRequestListWithRetry,
   runTransaction,
-  TxError,
 } from "./transactions.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
 
@@ -203,31 +202,6 @@ export class LiveNode {
   }
 
   /**
-   * `count` lookups of uniformly random ids, `concurrency` at a time, from this node (what
-   * `selfman bench lookup` drives): per-lookup latencies in ms, answered or not.
-   */
-  async benchLookups(
-    count: number,
-    concurrency: number,
-  ): Promise<{ count: number; failed: number; wallMs: number; latenciesMs: number[] }> {
-    const latenciesMs: number[] = [];
-    let failed = 0;
-    let next = 0;
-    const started = performance.now();
-    const worker = async () => {
-      while (next < count) {
-        next++;
-        const id = this.ids.randomId(() => randomBytes(4).readUInt32BE(0) / 2 ** 32);
-        const { result, latencyMs } = await this.lookupId(id);
-        if (result.ok) latenciesMs.push(Number(latencyMs.toFixed(3)));
-        else failed++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    return { count, failed, wallMs: performance.now() - started, latenciesMs };
-  }
-
-  /**
    * Ring merge's external kick-start (algorithms.md §5.2): `addr` may be a node of another ring (an
    * operator knows both sides of a healed partition). Resolves with the contact's ref once it answered;
    * the merge itself runs in the background (a contact in my own ring ends it within a few messages).
@@ -244,40 +218,6 @@ export class LiveNode {
   }
 
   /**
-   * `count` operations of one kind on `keys` keys (key-0 …), `concurrency` at a time, from this node
-   * (what `selfman bench kv` drives): per-operation latencies in ms, and how many failed.
-   */
-  async benchKv(
-    workload: "read" | "write" | "incr",
-    count: number,
-    concurrency: number,
-    keys: number,
-  ): Promise<{ count: number; failed: number; wallMs: number; latenciesMs: number[] }> {
-    const latenciesMs: number[] = [];
-    let failed = 0;
-    let next = 0;
-    const started = performance.now();
-    const worker = async () => {
-      while (next < count) {
-        const i = next++;
-        const key = `key-${randomBytes(4).readUInt32BE(0) % keys}`;
-        const op: KvOp =
-          workload === "read"
-            ? { kind: "get" }
-            : workload === "write"
-              ? { kind: "put", value: i }
-              : { kind: "incr", by: 1 };
-        const t0 = performance.now();
-        const result = await this.kv(key, op);
-        if (result.ok) latenciesMs.push(Number((performance.now() - t0).toFixed(3)));
-        else failed++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    return { count, failed, wallMs: performance.now() - started, latenciesMs };
-  }
-
-  /**
    * `fn` in a transaction on this node (it is the TM), committed; retried on conflict (§7.5).
    * Rejects with a TxError: `conflict` after every retry, or `unavailable` / `timeout`.
    */
@@ -291,71 +231,6 @@ export class LiveNode {
     options: RetryOptions = DEFAULT_RETRY,
   ): Promise<RequestListAnswer> {
     return runRequestListWithRetry(() => this.node.transaction(), requests, options);
-  }
-
-  /**
-   * `count` transactions from this node, `concurrency` at a time (what `selfman bench tx` drives):
-   * `increment` adds 1 to one of `keys` counters; `transfer` moves 1 between two of `keys` accounts
-   * (if the first has it). Latencies of committed transactions (retries included), and attempts.
-   */
-  async benchTx(
-    workload: "increment" | "transfer",
-    count: number,
-    concurrency: number,
-    keys: number,
-  ): Promise<{
-    count: number;
-    committed: number;
-    attempts: number;
-    failed: number;
-    wallMs: number;
-    latenciesMs: number[];
-  }> {
-    const latenciesMs: number[] = [];
-    let failed = 0;
-    let attempts = 0;
-    let next = 0;
-    const pick = () => randomBytes(4).readUInt32BE(0) % keys;
-    const started = performance.now();
-    const worker = async () => {
-      while (next < count) {
-        next++;
-        const t0 = performance.now();
-        try {
-          const run =
-            workload === "increment"
-              ? await this.transaction(async (tx) => {
-                  const key = `counter-${pick()}`;
-                  const { value } = await tx.read(key);
-                  await tx.write(key, (typeof value === "number" ? value : 0) + 1);
-                })
-              : await this.transaction(async (tx) => {
-                  const a = pick();
-                  const b = (a + 1 + (pick() % (keys - 1))) % keys;
-                  const from = await tx.read(`account-${a}`);
-                  const to = await tx.read(`account-${b}`);
-                  const balance = typeof from.value === "number" ? from.value : 0;
-                  if (balance < 1) return;
-                  await tx.write(`account-${a}`, balance - 1);
-                  await tx.write(`account-${b}`, (typeof to.value === "number" ? to.value : 0) + 1);
-                });
-          attempts += run.attempts;
-          latenciesMs.push(Number((performance.now() - t0).toFixed(3)));
-        } catch (error) {
-          failed++;
-          attempts += error instanceof TxError && error.code === "conflict" ? DEFAULT_RETRY.attempts : 1;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    return {
-      count,
-      committed: latenciesMs.length,
-      attempts,
-      failed,
-      wallMs: performance.now() - started,
-      latenciesMs,
-    };
   }
 
   rangeHistory(): readonly RangeChange[] {
