@@ -48,6 +48,7 @@ function render(survey: RingSurvey): string {
   if (survey.staleSuccLists.length > 0)
     lines.push(`  successor lists not yet the next nodes: ${survey.staleSuccLists.join(", ")}`);
   if (survey.unreachable.length > 0) lines.push(`  not answering: ${survey.unreachable.join(", ")}`);
+  for (const problem of survey.malformed) lines.push(`  ${problem}`);
   return lines.join("\n");
 }
 

@@ -1,7 +1,7 @@
 // Reading a node's admin port over HTTP (docs/live-runtime.md §4): what the local cluster, the CLI, the
 // ring survey and the benchmarks use. An answer that is not 2xx becomes an Error with the node's own
 // message.
-import type { NodeStatus } from "./node-status.js";
+import { type NodeStatus, parseNodeStatus } from "./node-status.js";
 
 /**
  * GETs `url` and returns its JSON body. The type parameter is the caller's word for the shape: readers
@@ -14,7 +14,11 @@ export async function fetchJson<T = unknown>(url: string, timeoutMs: number): Pr
   return body;
 }
 
-/** The /status of the node whose admin port is `admin` (host:port). */
-export function fetchNodeStatus(admin: string, timeoutMs: number): Promise<NodeStatus> {
-  return fetchJson<NodeStatus>(`http://${admin}/status`, timeoutMs);
+/**
+ * The /status of the node whose admin port is `admin` (host:port), checked: an answer of the wrong
+ * shape rejects with a MalformedStatusError naming the node and the field.
+ */
+export async function fetchNodeStatus(admin: string, timeoutMs: number): Promise<NodeStatus> {
+  const url = `http://${admin}/status`;
+  return parseNodeStatus(await fetchJson(url, timeoutMs), url);
 }

@@ -23,6 +23,7 @@ import { DEFAULT_TX } from "../tx/tx-coordinator.js";
 import { nodeMessageCodec } from "../wire/message-codec.js";
 import { LiveEnv } from "./live-env.js";
 import { LmdbStorePort } from "./lmdb-store.js";
+import type { NodeStatus } from "./node-status.js";
 import {
   type AsyncTx,
   DEFAULT_RETRY,
@@ -237,13 +238,14 @@ export class LiveNode {
     return this.ranges;
   }
 
-  status(): Record<string, unknown> {
+  status(): NodeStatus {
     const ring = this.ring;
     const fd = ring.failureDetector;
     const ref = (r: NodeRef | null) => (r === null ? null : refToJson(r));
     return {
       name: this.name,
       ...refToJson(this.self),
+      pid: process.pid,
       member: ring.isMember,
       ring: ring.ringRef,
       pred: ref(ring.pred),
@@ -268,7 +270,7 @@ export class LiveNode {
         suspicions: fd.suspicions,
         falseSuspicions: fd.falseSuspicions,
       },
-      transport: { ...this.transport.stats, dropped: { ...this.transport.stats.dropped } },
+      transport: this.transport.stats.snapshot(),
       lookupsAnswered: this.lookupsAnswered,
       store: {
         items: this.store.size,
