@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { IdSpace, type RingId } from "../core/id-space.js";
+import { InvariantViolation } from "../core/invariant.js";
 import { hashKey } from "../core/key-hash.js";
 import { CheckedRef, type NodeRef, refToJson } from "../core/node-ref.js";
 import { type NodeMessage, type NodeTimer, SelfmanNode } from "../node/selfman-node.js";
@@ -31,6 +32,7 @@ import {
   type RetryOptions,
   runRequestListWithRetry,
   runTransaction,
+  type TxGate,
 } from "./transactions.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
 
@@ -48,6 +50,11 @@ export interface LiveNodeOptions {
   readonly tls: TlsMaterial | null;
   readonly overlay?: Partial<OverlayConfig>;
   readonly logger: Logger;
+  /**
+   * Called once the node has stopped on a broken invariant (fail-stop: logged as fatal, that turn's
+   * messages dropped, nothing more runs). `selfman node` exits with FAIL_STOP_EXIT_CODE here.
+   */
+  readonly onFailStop?: (violation: InvariantViolation) => void;
 }
 
 /** One change of this node's range, as the range-history endpoint reports it. */
@@ -98,6 +105,13 @@ export class LiveNode {
   private readonly ranges: RangeChange[] = [];
   private lookupsAnswered = 0;
   private stopped = false;
+  /** Transactions on this node, each entry into protocol code one turn. */
+  private readonly transactions: TxGate = {
+    begin: () => this.node.transaction(),
+    enter: (call) => this.env.turn(call),
+  };
+  /** Test-only (plantViolation): the next message turn breaks a rule after its handler ran. */
+  private violationPlanted = false;
 
   private constructor(
     options: LiveNodeOptions,
@@ -117,6 +131,7 @@ export class LiveNode {
       send: (to, msg) => this.transport.send(to, msg),
       emit: (event) => this.onEvent(event.type),
       onTimerError: (tag, error) => this.logger.error({ timer: tag.type, err: error }, "timer handler threw"),
+      onInvariantViolation: (violation) => this.failStop(violation, options.onFailStop),
     });
     this.node = new SelfmanNode(
       this.env,
@@ -151,7 +166,7 @@ export class LiveNode {
       {
         onMessage: (from, msg) => {
           if (node === null) throw new Error("not started yet");
-          node.node.onMessage(from, msg);
+          node.onMessage(from, msg);
         },
         onWarning: (what, detail) => options.logger.warn(detail, what),
       },
@@ -167,9 +182,45 @@ export class LiveNode {
       await store.close();
       throw error;
     }
-    node.node.start();
+    const started = node;
+    started.env.turn(() => started.node.start());
     options.logger.info({ id: id.toString(), addr: self.addr, join: options.join }, "started");
     return node;
+  }
+
+  /** One message from a peer, as one turn. */
+  private onMessage(from: NodeRef, msg: NodeMessage): void {
+    this.env.turn(() => {
+      this.node.onMessage(from, msg);
+      if (this.violationPlanted) {
+        this.violationPlanted = false;
+        throw new InvariantViolation(
+          "planted",
+          `a test broke the ${msg.type} turn on purpose (plantViolation)`,
+        );
+      }
+    });
+  }
+
+  /**
+   * Fail-stop (docs/architecture.md §8): a turn broke an invariant. The env has already dropped that
+   * turn's messages and stopped; say which rule, close the node's ports, and tell the owner.
+   */
+  private failStop(violation: InvariantViolation, onFailStop: LiveNodeOptions["onFailStop"]): void {
+    this.logger.fatal(
+      { rule: violation.rule, err: violation.message },
+      `invariant ${violation.rule} violated: the node stops (fail-stop)`,
+    );
+    void this.stop();
+    onFailStop?.(violation);
+  }
+
+  /**
+   * Test-only (SELFMAN_TEST_PLANT_VIOLATION, fail-stop.ts): the next message turn throws an
+   * InvariantViolation named "planted" after its handler ran — what a real broken rule does.
+   */
+  plantViolation(): void {
+    this.violationPlanted = true;
   }
 
   private onEvent(type: string): void {
@@ -197,9 +248,10 @@ export class LiveNode {
 
   lookupId(id: RingId): Promise<{ result: LookupResult; latencyMs: number }> {
     const started = performance.now();
-    return new Promise((resolve) =>
-      this.ring.lookup(id, (result) => resolve({ result, latencyMs: performance.now() - started })),
-    );
+    return new Promise((resolve) => {
+      const done = (result: LookupResult) => resolve({ result, latencyMs: performance.now() - started });
+      if (!this.env.turn(() => this.ring.lookup(id, done))) done({ ok: false, reason: "left" });
+    });
   }
 
   /**
@@ -209,13 +261,16 @@ export class LiveNode {
    */
   async mergeWith(addr: string): Promise<NodeRef> {
     const contact = await this.transport.resolve(addr, MERGE_CONTACT_TIMEOUT_MS);
-    this.node.mergeWith(contact);
+    this.env.turn(() => this.node.mergeWith(contact));
     return contact;
   }
 
   /** A single-key operation through the store (linearizable, §7.10). */
   kv(key: string, op: KvOp): Promise<KvResult> {
-    return new Promise((resolve) => this.node.submit(key, op, resolve));
+    return new Promise((resolve) => {
+      if (!this.env.turn(() => this.node.submit(key, op, resolve)))
+        resolve({ ok: false, code: "unavailable", message: "the node has stopped" });
+    });
   }
 
   /**
@@ -223,7 +278,7 @@ export class LiveNode {
    * Rejects with a TxError: `conflict` after every retry, or `unavailable` / `timeout`.
    */
   transaction<T>(fn: (tx: AsyncTx) => Promise<T>, options: RetryOptions = DEFAULT_RETRY) {
-    return runTransaction(() => this.node.transaction(), fn, options);
+    return runTransaction(this.transactions, fn, options);
   }
 
   /** A request list (Scalaris `req_list`), retried on conflict. */
@@ -231,7 +286,7 @@ export class LiveNode {
     requests: readonly TxRequest[],
     options: RetryOptions = DEFAULT_RETRY,
   ): Promise<RequestListAnswer> {
-    return runRequestListWithRetry(() => this.node.transaction(), requests, options);
+    return runRequestListWithRetry(this.transactions, requests, options);
   }
 
   rangeHistory(): readonly RangeChange[] {
@@ -325,7 +380,7 @@ export class LiveNode {
    */
   async leave(flushTimeoutMs = 1000): Promise<void> {
     if (this.stopped) return;
-    this.node.leave();
+    this.env.turn(() => this.node.leave());
     await this.transport.flushAll(flushTimeoutMs);
     await this.stop();
   }
