@@ -1,6 +1,6 @@
-// `selfman bench <workload>`: benchmarks that print one JSON object (METRICS.md §1, §7). Speed is
-// measured here, never asserted in tests. bin/selfman registers this command into the CLI: src never
-// imports bench/ (docs/architecture.md §1), so this file is where the two meet.
+// `selfman bench <workload>`: benchmarks that print one JSON object (docs/metrics.md §1, §7). Speed is
+// measured here, never asserted in tests. bin/selfman, the composition root, registers this command
+// into the CLI of src/cli/main.ts: src never imports bench/ (docs/architecture.md §1).
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";

@@ -1,8 +1,9 @@
-// One selfman node in a real process (issue 4): the relaxed-ring node of src/overlay, unchanged, on a
-// LiveEnv and the TLS transport. It keeps its name and ring id in its data directory (a restart
-// rejoins with the same id and a new nonce), records its range changes with wall-clock times (what
-// the live tests check for overlaps), and leaves gracefully on request. The admin server and the
-// CLI read it through status() and metrics().
+// One selfman node in a real process (docs/live-runtime.md §4): the SelfmanNode of src/node, unchanged,
+// on a LiveEnv and the TLS transport. Every entry into protocol code — a message, a timer, a local
+// call — is one LiveEnv turn, so a broken invariant anywhere stops the node (fail-stop.ts). It keeps
+// its name and ring id in its data directory (a restart rejoins with the same id and a new nonce),
+// records its range changes with wall-clock times (what the live tests check for overlaps), and
+// leaves gracefully on request. The admin server and the CLI read it through status() and metrics().
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";

@@ -1,4 +1,4 @@
-// Transactions for live callers (issue 6): `transaction(async (tx) => ...)` runs the function on a
+// Transactions for live callers (docs/transactions.md §1): `transaction(async (tx) => ...)` runs the function on a
 // fresh transaction and commits what it read and wrote; a conflict (the commit aborted) runs it
 // again after a randomised, bounded back-off (algorithms.md §7.5: no waiting for locks, so livelock is
 // broken by the clients). The request-list form runs through the same loop. Errors are typed.
