@@ -4,7 +4,7 @@
 // (METRICS.md §1, §7). No baseline runs in the same process: for calibration, Scalaris did 3.7–7.1k
 // quorum reads/s across 4 VMs over TCP on this machine (issue 5).
 import { rm } from "node:fs/promises";
-import { fetchJson } from "../src/api/ring-survey.js";
+import { fetchJson } from "../src/runtime/admin-client.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { perfectCluster } from "./perfect-cluster.js";

@@ -3,7 +3,7 @@
 // percentiles as the looking-up node sees them. Next to it, the transport's one-way messages/s and a
 // bare TLS socket's, measured in the same run (benchTransport). METRICS.md §1, §7.
 import { rm } from "node:fs/promises";
-import { fetchJson } from "../src/api/ring-survey.js";
+import { fetchJson } from "../src/runtime/admin-client.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { perfectCluster } from "./perfect-cluster.js";

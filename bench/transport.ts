@@ -10,8 +10,10 @@ import { CheckedRef, type NodeRef } from "../src/core/node-ref.js";
 import { nodeRefSchema, ringMessageSchema } from "../src/overlay/message-schema.js";
 import type { RingMessage } from "../src/overlay/messages.js";
 import { initClusterDir, loadMemberTls } from "../src/runtime/cluster-certificates.js";
-import { encodeFrame, FrameDecoder, packr } from "../src/runtime/frames.js";
+import { encodeFrame, FrameDecoder } from "../src/runtime/frames.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "../src/runtime/transport.js";
+import { packr } from "../src/wire/codec.js";
+import { MessageCodec } from "../src/wire/message-codec.js";
 
 /** At most this many messages in flight: well inside the transport's per-peer queue. */
 const WINDOW = 4096;
@@ -50,7 +52,7 @@ export async function transportMessagesPerSec(dir: string, messages: number, por
       self,
       name,
       { ...DEFAULT_TRANSPORT, host, port: Number(p), tls: tlsMaterial },
-      ringMessageSchema(ids),
+      new MessageCodec(ringMessageSchema(ids)),
       nodeRefSchema(ids),
       { onMessage: () => void received++ },
     );

@@ -6,7 +6,7 @@
 // checks that the total is unchanged; `increment` checks that the counters add up to the commits.
 // For calibration, Scalaris did 750–1,060 increments/s at 4.5–15 ms across 4 VMs on this machine.
 import { rm } from "node:fs/promises";
-import { fetchJson } from "../src/api/ring-survey.js";
+import { fetchJson } from "../src/runtime/admin-client.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { perfectCluster } from "./perfect-cluster.js";

@@ -1,29 +1,14 @@
 // A survey of a live ring (what `selfman ring` and the status page show): every node's /status read
 // over its admin port, and the same global checks the simulator runs — is it a perfect ring over the
-// nodes that answer, what is the core ring, which branches hang off it (METRICS.md §3).
-import type { NodeRef, refToJson } from "../core/node-ref.js";
+// nodes that answer, what is the core ring, which branches hang off it (METRICS.md §3). Each answer is
+// parsed as a NodeStatus (runtime/node-status.ts); a node that answers something else is reported as
+// malformed, with the field that was wrong, not read.
+import type { NodeRef } from "../core/node-ref.js";
 import { DEFAULT_OVERLAY } from "../overlay/config.js";
 import { perfectRingProblem, ringShape, staleSuccLists } from "../overlay/ring-shape.js";
 import type { RingView } from "../overlay/ring-view.js";
-
-type RefJson = ReturnType<typeof refToJson>;
-
-/** What a node's /status says (the fields the survey reads). */
-export interface NodeStatus {
-  readonly name: string;
-  readonly id: string;
-  readonly addr: string;
-  readonly nonce: number;
-  readonly member: boolean;
-  readonly pred: RefJson | null;
-  readonly succ: RefJson | null;
-  readonly succList: readonly RefJson[];
-  readonly predList: readonly RefJson[];
-  readonly fingers: readonly RefJson[];
-  readonly suspected: readonly RefJson[];
-  readonly routingTableSize: number;
-  readonly uptimeSec: number;
-}
+import { fetchNodeStatus } from "../runtime/admin-client.js";
+import { MalformedStatusError, type NodeStatus, type RefStatus } from "../runtime/node-status.js";
 
 export interface SurveyedNode extends NodeStatus {
   /** The admin address it was read from. */
@@ -45,18 +30,13 @@ export interface RingSurvey {
   readonly staleSuccLists: readonly string[];
   /** Admin addresses that did not answer (down, or not started). */
   readonly unreachable: readonly string[];
+  /** Nodes whose /status was not a NodeStatus: what was wrong, one line each (they are not surveyed). */
+  readonly malformed: readonly string[];
   /** The nodes that answered, in ring order (by id). */
   readonly nodes: readonly SurveyedNode[];
 }
 
-export async function fetchJson<T>(url: string, timeoutMs: number): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const body = (await response.json()) as T & { message?: string };
-  if (!response.ok) throw new Error(body.message ?? `${url}: HTTP ${response.status}`);
-  return body;
-}
-
-function toRef(json: RefJson): NodeRef {
+function toRef(json: RefStatus): NodeRef {
   return { id: BigInt(json.id), addr: json.addr, nonce: json.nonce };
 }
 
@@ -75,18 +55,23 @@ function toView(status: NodeStatus): RingView {
 
 /** Reads every admin address (in parallel) and judges the ring they make. */
 export async function surveyRing(admins: readonly string[], timeoutMs = 2000): Promise<RingSurvey> {
+  const unreachable = new Set<string>();
+  const malformed = new Map<string, string>();
   const answers = await Promise.all(
     admins.map((admin) =>
-      fetchJson<NodeStatus>(`http://${admin}/status`, timeoutMs).then(
-        (status) => ({ ...status, admin }) as SurveyedNode,
-        () => admin,
+      fetchNodeStatus(admin, timeoutMs).then(
+        (status): SurveyedNode => ({ ...status, admin }),
+        (error: unknown) => {
+          if (error instanceof MalformedStatusError) malformed.set(admin, error.message);
+          else unreachable.add(admin);
+          return null;
+        },
       ),
     ),
   );
   const nodes = answers
-    .filter((a): a is SurveyedNode => typeof a !== "string")
+    .filter((a): a is SurveyedNode => a !== null)
     .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-  const unreachable = answers.filter((a): a is string => typeof a === "string");
   const views = nodes.map(toView);
   const problem = nodes.length === 0 ? "no node answered" : perfectRingProblem(views, true);
   const shape = ringShape(views.filter((v) => v.isMember));
@@ -99,7 +84,8 @@ export async function surveyRing(admins: readonly string[], timeoutMs = 2000): P
     coreSize: shape.coreSize,
     branches: shape.branches,
     branchSizeMean: shape.branchSizeMean,
-    unreachable,
+    unreachable: admins.filter((a) => unreachable.has(a)),
+    malformed: admins.flatMap((a) => malformed.get(a) ?? []),
     nodes,
   };
 }

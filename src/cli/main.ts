@@ -1,7 +1,8 @@
 // The `selfman` command line (commander). Subcommands live in files of their own; this file wires
-// them and turns thrown errors into one clear line on stderr and a non-zero exit.
+// them and turns thrown errors into one clear line on stderr and a non-zero exit. It does not run by
+// itself: bin/selfman, the composition root, calls main() with the commands that live outside src/
+// (the benchmarks: src never imports bench/, docs/architecture.md §1).
 import { Command, CommanderError } from "commander";
-import { addBenchCommand } from "./bench-command.js";
 import { addClusterCommand } from "./cluster-command.js";
 import { addKvCommands } from "./kv-command.js";
 import { addMergeCommand } from "./merge-command.js";
@@ -11,7 +12,11 @@ import { addSimCommand } from "./sim-command.js";
 import { addStartCommand } from "./start-command.js";
 import { addTxCommand } from "./tx-command.js";
 
-export function buildProgram(): Command {
+/** Registers one command (and its subcommands) on the program. */
+export type AddCommand = (program: Command) => void;
+
+/** The program: src's own commands, then `extraCommands` in order. */
+export function buildProgram(extraCommands: readonly AddCommand[] = []): Command {
   const program = new Command("selfman")
     .description("A self-managing distributed system: relaxed-ring overlay, replicated storage, transactions")
     .showHelpAfterError()
@@ -24,13 +29,17 @@ export function buildProgram(): Command {
   addKvCommands(program);
   addTxCommand(program);
   addSimCommand(program);
-  addBenchCommand(program);
+  for (const add of extraCommands) add(program);
   return program;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** Runs the command line `argv` (process.argv's shape); resolves with the exit code. */
+export async function main(
+  argv: readonly string[],
+  extraCommands: readonly AddCommand[] = [],
+): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv as string[]);
+    await buildProgram(extraCommands).parseAsync([...argv]);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
@@ -38,5 +47,3 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 }
-
-process.exitCode = await main(process.argv);

@@ -1,13 +1,19 @@
 // `selfman node`: one node of a real deployment. It listens for its peers (TLS with the cluster's
 // certificates, or plain TCP behind --insecure), joins through --join or starts a new ring, serves its
 // admin port; on SIGTERM or SIGINT it leaves gracefully (hands over, tells its neighbours) and exits 0,
-// on SIGUSR2 it stops in place (the whole cluster is stopping: its data stays for the next start).
+// on SIGUSR2 it stops in place (the whole cluster is stopping: its data stays for the next start). On
+// a broken invariant it stops at once and exits 70 (fail-stop, runtime/fail-stop.ts); with
+// --supervise it runs under a supervisor that restarts it then (runtime/node-supervisor.ts).
 import path from "node:path";
 import type { Command } from "commander";
+import type { Logger } from "pino";
 import { startAdminServer } from "../runtime/admin-server.js";
 import { loadMemberTls } from "../runtime/cluster-certificates.js";
+import { FAIL_STOP_EXIT_CODE, plantViolationOnSignal } from "../runtime/fail-stop.js";
 import { LiveNode } from "../runtime/live-node.js";
+import { loadRoutes } from "../runtime/load-routes.js";
 import { createLogger } from "../runtime/logger.js";
+import { DEFAULT_RESTART, superviseNode } from "../runtime/node-supervisor.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
 
 interface NodeFlags {
@@ -18,6 +24,8 @@ interface NodeFlags {
   name?: string;
   admin?: Address;
   insecure?: boolean;
+  supervise?: boolean;
+  rejoin?: Address;
 }
 
 /** The admin port when --admin is not given: loopback, the listen port + 1000. */
@@ -52,43 +60,92 @@ export function addNodeCommand(program: Command): void {
       commanderParser(parseAddress("admin")),
     )
     .option("--insecure", "plain TCP without certificates: for local experiments only")
+    .option(
+      "--supervise",
+      `restart the node (from its data dir, with a bounded back-off) when it exits ${FAIL_STOP_EXIT_CODE} on a broken invariant`,
+    )
+    .option(
+      "--rejoin <host:port>",
+      "with --supervise: the member a restarted node joins through (default: --join)",
+      commanderParser(parseAddress("rejoin")),
+    )
     .action(async (flags: NodeFlags) => {
       const name = flags.name ?? parseNodeName(path.basename(path.resolve(flags.dataDir)));
       const logger = createLogger(name);
-      const tls = flags.insecure === true ? null : await loadMemberTls(flags.clusterDir, name);
-      if (tls === null) logger.warn("--insecure: plain TCP, no authentication; for local experiments only");
-      const node = await LiveNode.start({
-        name,
-        host: flags.listen.host,
-        port: flags.listen.port,
-        join: flags.join === undefined ? null : formatAddress(flags.join),
-        dataDir: flags.dataDir,
-        tls,
-        logger,
-      });
       const admin = flags.admin ?? defaultAdmin(flags.listen);
-      const server = await startAdminServer(node, admin.host, admin.port);
-      logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
-      let stopping = false;
-      // SIGTERM/SIGINT: leave the ring (the successor gets every item). SIGUSR2: stop in place, the
-      // whole cluster is going down — keep the ranges and the data for the next start.
-      const shutdown = (signal: string, how: "leave" | "stop") => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, how === "leave" ? "leaving the ring" : "stopping in place");
-        (how === "leave" ? node.leave() : node.stop())
-          .then(() => {
-            server.closeAllConnections();
-            return new Promise<void>((resolve) => server.close(() => resolve()));
-          })
-          .then(() => process.exit(0))
-          .catch((error: unknown) => {
-            logger.error({ err: error }, "shutdown failed");
-            process.exit(1);
-          });
-      };
-      process.on("SIGTERM", () => shutdown("SIGTERM", "leave"));
-      process.on("SIGINT", () => shutdown("SIGINT", "leave"));
-      process.on("SIGUSR2", () => shutdown("SIGUSR2", "stop"));
+      if (flags.supervise === true) await supervise(flags, name, admin, logger);
+      else await runNode(flags, name, admin, logger);
     });
+}
+
+/** The command line of this node without supervision, joining through `join`. */
+function nodeArgs(flags: NodeFlags, name: string, admin: Address, join: Address | undefined): string[] {
+  return [
+    ...process.execArgv,
+    process.argv[1] ?? "selfman",
+    "node",
+    "--name",
+    name,
+    "--listen",
+    formatAddress(flags.listen),
+    "--admin",
+    formatAddress(admin),
+    "--data-dir",
+    flags.dataDir,
+    ...(flags.insecure === true ? ["--insecure"] : ["--cluster-dir", flags.clusterDir]),
+    ...(join === undefined ? [] : ["--join", formatAddress(join)]),
+  ];
+}
+
+/** Runs the node as a child process, restarting it after each fail-stop; exits as it ends. */
+async function supervise(flags: NodeFlags, name: string, admin: Address, logger: Logger): Promise<void> {
+  const code = await superviseNode(
+    {
+      command: process.execPath,
+      args: nodeArgs(flags, name, admin, flags.join),
+      restartArgs: nodeArgs(flags, name, admin, flags.rejoin ?? flags.join),
+    },
+    DEFAULT_RESTART,
+    logger.child({ role: "supervisor" }),
+  );
+  process.exit(code);
+}
+
+async function runNode(flags: NodeFlags, name: string, admin: Address, logger: Logger): Promise<void> {
+  const tls = flags.insecure === true ? null : await loadMemberTls(flags.clusterDir, name);
+  if (tls === null) logger.warn("--insecure: plain TCP, no authentication; for local experiments only");
+  const node = await LiveNode.start({
+    name,
+    host: flags.listen.host,
+    port: flags.listen.port,
+    join: flags.join === undefined ? null : formatAddress(flags.join),
+    dataDir: flags.dataDir,
+    tls,
+    logger,
+    onFailStop: () => process.exit(FAIL_STOP_EXIT_CODE),
+  });
+  plantViolationOnSignal(node);
+  const server = await startAdminServer(node, admin.host, admin.port, [loadRoutes(node)]);
+  logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
+  let stopping = false;
+  // SIGTERM/SIGINT: leave the ring (the successor gets every item). SIGUSR2: stop in place, the
+  // whole cluster is going down — keep the ranges and the data for the next start.
+  const shutdown = (signal: string, how: "leave" | "stop") => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, how === "leave" ? "leaving the ring" : "stopping in place");
+    (how === "leave" ? node.leave() : node.stop())
+      .then(() => {
+        server.closeAllConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      })
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM", "leave"));
+  process.on("SIGINT", () => shutdown("SIGINT", "leave"));
+  process.on("SIGUSR2", () => shutdown("SIGUSR2", "stop"));
 }

@@ -2,7 +2,8 @@
 // `selfman lookup KEY` asks a node which node is responsible for KEY and how many hops it took.
 // Both find the nodes' admin ports in the cluster directory (cluster.json) or take them from --admin.
 import type { Command } from "commander";
-import { fetchJson, type RingSurvey, surveyRing } from "../api/ring-survey.js";
+import { type RingSurvey, surveyRing } from "../api/ring-survey.js";
+import { fetchJson } from "../runtime/admin-client.js";
 import { readClusterFile } from "../runtime/local-cluster.js";
 import { grid } from "../sim/report.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
@@ -47,6 +48,7 @@ function render(survey: RingSurvey): string {
   if (survey.staleSuccLists.length > 0)
     lines.push(`  successor lists not yet the next nodes: ${survey.staleSuccLists.join(", ")}`);
   if (survey.unreachable.length > 0) lines.push(`  not answering: ${survey.unreachable.join(", ")}`);
+  for (const problem of survey.malformed) lines.push(`  ${problem}`);
   return lines.join("\n");
 }
 

@@ -1,10 +1,12 @@
-// A selfman node (ARCHITECTURE.md §1): the relaxed ring, the replicas it keeps and the proposer of
+// A selfman node (docs/architecture.md §1): the relaxed ring, the replicas it keeps and the proposer of
 // single-key operations, wired into one process. Messages and timers go to the component they
-// belong to; the ring tells the replicas when its range changes. The node API: the ring's (lookup,
+// belong to, through one table each, keyed by every type (a type without a handler does not
+// compile); the ring tells the replicas when its range changes. The node API: the ring's (lookup,
 // leave) and the store's (get, put, delete, cas, incr, append, remove). Graceful leave hands the
 // node's items to its successor right after telling the neighbours.
 import type { Env, Process } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
+import type { MessageOf } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
 import type { OverlayConfig } from "../overlay/config.js";
 import type { RingMessage, RingRef, RingTimer } from "../overlay/messages.js";
@@ -31,47 +33,30 @@ export interface NodeConfig {
   readonly tx: TxConfig;
 }
 
-const STORE_MESSAGES: ReadonlySet<string> = new Set<StoreMessage["type"]>([
-  "regPeek",
-  "regRead",
-  "regWrite",
-  "regReply",
-  "handover",
-  "handoverAck",
-  "repairAsk",
-  "repairReply",
-  "digest",
-  "digestReply",
-]);
-const PARTICIPANT_MESSAGES: ReadonlySet<string> = new Set<TxMessage["type"]>(["txPrepare", "txFinal"]);
-const COORDINATOR_MESSAGES: ReadonlySet<string> = new Set<TxMessage["type"]>([
-  "txVote",
-  "txMisrouted",
-  "txInit",
-  "txAccepted",
-  "txBallot",
-  "txPromise",
-  "txAccept",
-  "txApplied",
-  "txDecided",
-  "txAsk",
-]);
-const COORDINATOR_TIMERS: ReadonlySet<string> = new Set<TxTimer["type"]>([
-  "txVoteTimeout",
-  "txTakeover",
-  "txFinalResend",
-  "txGc",
-  "txDeadline",
-  "txRtmRetry",
-  "txFlush",
-]);
-const PROPOSER_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>(["opTimeout", "opRetry"]);
-const STORE_TIMERS: ReadonlySet<string> = new Set<StoreTimer["type"]>([
-  "handoverWait",
-  "handoverResend",
-  "repairTimeout",
-  "antiEntropy",
-]);
+/** One handler per message type: a type missing or extra is a compile error. */
+type MessageTable = {
+  readonly [K in NodeMessage["type"]]: (from: NodeRef, msg: MessageOf<NodeMessage, K>) => void;
+};
+/** One handler per timer type: a type missing or extra is a compile error. */
+type TimerTable = { readonly [K in NodeTimer["type"]]: (tag: MessageOf<NodeTimer, K>) => void };
+
+/** Calls the handler of `msg`'s type (generic, so that the handler's and the message's K agree). */
+function dispatchMessage<K extends NodeMessage["type"]>(
+  table: MessageTable,
+  type: K,
+  from: NodeRef,
+  msg: MessageOf<NodeMessage, K>,
+): void {
+  table[type](from, msg);
+}
+
+function dispatchTimer<K extends NodeTimer["type"]>(
+  table: TimerTable,
+  type: K,
+  tag: MessageOf<NodeTimer, K>,
+): void {
+  table[type](tag);
+}
 
 export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi {
   readonly ring: RelaxedRingNode;
@@ -80,6 +65,8 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
   readonly tm: TxCoordinator;
   readonly tp: TxParticipant;
   readonly port: StorePort;
+  private readonly messageHandlers: MessageTable;
+  private readonly timerHandlers: TimerTable;
 
   constructor(
     env: Env<NodeMessage, NodeTimer>,
@@ -98,6 +85,106 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
     const rounds = { newRound: () => this.kv.nextRound() };
     this.tm = new TxCoordinator(env, ids, config.tx, this.ring, this.kv.owners, rounds);
     this.tp = new TxParticipant(env, ids, config.tx, port, this.ring, this.replicas);
+    this.messageHandlers = this.messageTable();
+    this.timerHandlers = this.timerTable();
+  }
+
+  /** Which component takes each message (docs/architecture.md §1: the node only routes). */
+  private messageTable(): MessageTable {
+    const ring = (from: NodeRef, msg: RingMessage) => this.ring.onMessage(from, msg);
+    const replicas = (from: NodeRef, msg: StoreMessage) => this.replicas.onMessage(from, msg);
+    const proposer = (from: NodeRef, msg: StoreMessage) => this.kv.onMessage(from, msg);
+    const tm = (from: NodeRef, msg: TxMessage) => this.tm.onMessage(from, msg);
+    const tp = (from: NodeRef, msg: TxMessage) => this.tp.onMessage(from, msg);
+    return {
+      // the ring: failure detector, fingers, routing, join, leave, recovery, merge
+      ping: ring,
+      pong: ring,
+      probe: ring,
+      probeReply: ring,
+      route: ring,
+      routeAck: ring,
+      lookupReply: ring,
+      newFinger: ring,
+      joinOk: ring,
+      joinLater: ring,
+      badRingRef: ring,
+      newSucc: ring,
+      predNoMore: ring,
+      updSuccList: ring,
+      fix: ring,
+      fixOk: ring,
+      redirect: ring,
+      hint: ring,
+      leaving: ring,
+      passivePing: ring,
+      passivePong: ring,
+      trymerge: ring,
+      mlookupAsk: ring,
+      // the store: the register's replica side, hand-over, repair, anti-entropy; replies to the proposer
+      regPeek: replicas,
+      regRead: replicas,
+      regWrite: replicas,
+      regReply: proposer,
+      handover: replicas,
+      handoverAck: replicas,
+      repairAsk: replicas,
+      repairReply: replicas,
+      digest: replicas,
+      digestReply: replicas,
+      // transactions: the participant (TP) takes prepares and finals, the coordinator (TM, rTM) the rest
+      txPrepare: tp,
+      txFinal: tp,
+      txVote: tm,
+      txMisrouted: tm,
+      txInit: tm,
+      txAccepted: tm,
+      txBallot: tm,
+      txPromise: tm,
+      txAccept: tm,
+      txApplied: tm,
+      txDecided: tm,
+      txAsk: tm,
+    };
+  }
+
+  /** Which component set each timer. */
+  private timerTable(): TimerTable {
+    const ring = (tag: RingTimer) => this.ring.onTimer(tag);
+    const replicas = (tag: StoreTimer) => this.replicas.onTimer(tag);
+    const proposer = (tag: StoreTimer) => this.kv.onTimer(tag);
+    const tm = (tag: TxTimer) => this.tm.onTimer(tag);
+    const tp = (tag: TxTimer) => this.tp.onTimer(tag);
+    return {
+      fdRound: ring,
+      joinRetry: ring,
+      predTakeover: ring,
+      hint: ring,
+      fingerRefresh: ring,
+      fingerProbe: ring,
+      probeCheck: ring,
+      lookupTimeout: ring,
+      routeRetry: ring,
+      hopTimeout: ring,
+      fixTimeout: ring,
+      mergeRound: ring,
+      passiveRound: ring,
+      loopCheck: ring,
+      opTimeout: proposer,
+      opRetry: proposer,
+      handoverWait: replicas,
+      handoverResend: replicas,
+      repairTimeout: replicas,
+      antiEntropy: replicas,
+      txVoteTimeout: tm,
+      txTakeover: tm,
+      txFinalResend: tm,
+      txGc: tm,
+      txDeadline: tm,
+      txRtmRetry: tm,
+      txFlush: tm,
+      txLockCheck: tp,
+    };
   }
 
   start(): void {
@@ -108,28 +195,11 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
   }
 
   onMessage(from: NodeRef, msg: NodeMessage): void {
-    if (PARTICIPANT_MESSAGES.has(msg.type)) {
-      this.tp.onMessage(from, msg as TxMessage);
-      return;
-    }
-    if (COORDINATOR_MESSAGES.has(msg.type)) {
-      this.tm.onMessage(from, msg as TxMessage);
-      return;
-    }
-    if (!STORE_MESSAGES.has(msg.type)) {
-      this.ring.onMessage(from, msg as RingMessage);
-      return;
-    }
-    if (msg.type === "regReply") this.kv.onMessage(from, msg);
-    else this.replicas.onMessage(from, msg as StoreMessage);
+    dispatchMessage(this.messageHandlers, msg.type, from, msg);
   }
 
   onTimer(tag: NodeTimer, id: number): void {
-    if (COORDINATOR_TIMERS.has(tag.type)) this.tm.onTimer(tag as TxTimer);
-    else if (tag.type === "txLockCheck") this.tp.onTimer(tag as TxTimer);
-    else if (PROPOSER_TIMERS.has(tag.type)) this.kv.onTimer(tag as StoreTimer);
-    else if (STORE_TIMERS.has(tag.type)) this.replicas.onTimer(tag as StoreTimer);
-    else this.ring.onTimer(tag as RingTimer);
+    dispatchTimer(this.timerHandlers, tag.type, tag);
     void id;
   }
 

@@ -1,9 +1,9 @@
-// A node's admin HTTP port (issue 4): /status (JSON), /metrics (Prometheus text), /lookup?key=K (a
-// lookup through the overlay), /ranges (this node's range changes, for the live tests), /health, and
-// /bench/lookups, /bench/kv and /bench/tx (batches run from this node, for `selfman bench`); POST /kv
-// with a JSON body {op, key, value?, expected?, by?}: a single-key operation through the store; and
-// POST /tx with {ops: [...]}: a request list in one transaction (request-list.ts); and POST /merge
-// with {contact: "host:port"}: ring merge's kick-start.
+// A node's admin HTTP port (docs/live-runtime.md §4): /status (JSON), /metrics (Prometheus text),
+// /lookup?key=K (a lookup through the overlay), /ranges (this node's range changes, for the live
+// tests), /health; POST /kv with a JSON body {op, key, value?, expected?, by?}: a single-key operation
+// through the store; POST /tx with {ops: [...]}: a request list in one transaction (request-list.ts);
+// and POST /merge with {contact: "host:port"}: ring merge's kick-start. Other routes (the benchmarks'
+// load-routes.ts) are mounted by whoever starts the server.
 // Bound to loopback by default: it is for the operator and the local CLI, not for the cluster.
 // Every answer is JSON with ids as decimal strings; a bad request gets 400 and says why.
 import http from "node:http";
@@ -21,9 +21,9 @@ import type { Value } from "../store/item.js";
 import type { KvOp } from "../store/kv-proposer.js";
 import { MAX_KEY_LENGTH } from "../store/message-schema.js";
 import { requestListProblem, requestListSchema, type TxRequest } from "../tx/request-list.js";
+import { type AdminRoute, sendJson } from "./http-json.js";
 import type { LiveNode } from "./live-node.js";
 
-const MAX_BENCH_LOOKUPS = 1_000_000;
 const MAX_BODY_BYTES = 1 << 20;
 
 interface KvRequest {
@@ -89,7 +89,7 @@ async function kvRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
     const raw = JSON.parse(text) as Record<string, unknown>;
     request = validate(kvRequest, { value: null, expected: null, by: null, ...raw }, "body");
   } catch (error) {
-    json(res, 400, {
+    sendJson(res, 400, {
       error: "invalid-argument",
       message: error instanceof Error ? error.message : String(error),
     });
@@ -97,11 +97,11 @@ async function kvRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
   }
   const result = await node.kv(request.key, toOp(request));
   if (result.ok) {
-    json(res, 200, { key: request.key, ...result });
+    sendJson(res, 200, { key: request.key, ...result });
     return;
   }
   const status = result.code === "invalid-argument" ? 400 : result.code === "timeout" ? 504 : 503;
-  json(res, status, { error: result.code, message: result.message, key: request.key });
+  sendJson(res, status, { error: result.code, message: result.message, key: request.key });
 }
 const requestList = object({ ops: requestListSchema() });
 
@@ -118,7 +118,7 @@ async function txRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
     const problem = requestListProblem(ops);
     if (problem !== null) throw new SchemaError(problem).at("body");
   } catch (error) {
-    json(res, 400, {
+    sendJson(res, 400, {
       error: "invalid-argument",
       message: error instanceof Error ? error.message : String(error),
     });
@@ -134,7 +134,7 @@ async function txRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
           : answer.code === "timeout"
             ? 504
             : 503;
-    json(res, status, { error: answer.code, message: answer.message, keys: answer.keys });
+    sendJson(res, status, { error: answer.code, message: answer.message, keys: answer.keys });
     return;
   }
   if (answer.kind === "failed") {
@@ -144,7 +144,7 @@ async function txRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
       result !== undefined && !result.ok
         ? `${result.reason}, the value is ${JSON.stringify(result.value)}`
         : "";
-    json(res, 409, {
+    sendJson(res, 409, {
       error: "request-failed",
       message: `ops[${answer.index}] (${failed?.op}) failed (${why}): nothing was committed`,
       index: answer.index,
@@ -153,7 +153,7 @@ async function txRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
     return;
   }
   const outcome = answer.outcome;
-  json(res, 200, {
+  sendJson(res, 200, {
     committed: outcome?.ok === true && outcome.committed,
     tid: outcome?.ok === true ? outcome.tid : null,
     attempts: answer.attempts,
@@ -177,7 +177,7 @@ async function mergeRoute(
   try {
     contact = validate(mergeRequest, JSON.parse(await readBody(req)), "body").contact;
   } catch (error) {
-    json(res, 400, {
+    sendJson(res, 400, {
       error: "invalid-argument",
       message: error instanceof Error ? error.message : String(error),
     });
@@ -185,33 +185,23 @@ async function mergeRoute(
   }
   try {
     const ref = await node.mergeWith(contact);
-    json(res, 202, { contact: { id: ref.id, addr: ref.addr }, message: "merge started" });
+    sendJson(res, 202, { contact: { id: ref.id, addr: ref.addr }, message: "merge started" });
   } catch (error) {
-    json(res, 503, {
+    sendJson(res, 503, {
       error: "unavailable",
       message: `${contact} did not answer: ${error instanceof Error ? error.message : String(error)}`,
     });
   }
 }
 
-const MAX_BENCH_CONCURRENCY = 10_000;
-
-function intParam(url: URL, name: string, min: number, max: number): number | string {
-  const raw = url.searchParams.get(name);
-  const n = Number(raw);
-  if (raw === null || !/^\d+$/.test(raw) || n < min || n > max)
-    return `${name}: expected an integer in [${min}, ${max}]`;
-  return n;
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v));
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(`${text}\n`);
-}
-
-async function route(node: LiveNode, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function route(
+  node: LiveNode,
+  extraRoutes: readonly AdminRoute[],
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://admin");
+  for (const extra of extraRoutes) if (await extra(url, req, res)) return;
   if (url.pathname === "/kv" && req.method === "POST") {
     await kvRoute(node, req, res);
     return;
@@ -225,7 +215,7 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
     return;
   }
   if (req.method !== "GET") {
-    json(res, 405, {
+    sendJson(res, 405, {
       error: "method-not-allowed",
       message: "the admin port answers GET (and POST /kv, /tx, /merge)",
     });
@@ -233,13 +223,13 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
   }
   switch (url.pathname) {
     case "/health":
-      json(res, 200, { ok: true });
+      sendJson(res, 200, { ok: true });
       return;
     case "/status":
-      json(res, 200, node.status());
+      sendJson(res, 200, node.status());
       return;
     case "/ranges":
-      json(res, 200, { name: node.name, id: node.self.id, ranges: node.rangeHistory() });
+      sendJson(res, 200, { name: node.name, id: node.self.id, ranges: node.rangeHistory() });
       return;
     case "/metrics":
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
@@ -248,7 +238,7 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
     case "/lookup": {
       const key = url.searchParams.get("key");
       if (key === null || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-        json(res, 400, {
+        sendJson(res, 400, {
           error: "invalid-argument",
           message: `key: expected 1 to ${MAX_KEY_LENGTH} characters`,
         });
@@ -256,10 +246,10 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
       }
       const { id, result, latencyMs } = await node.lookup(key);
       if (!result.ok) {
-        json(res, 503, { error: "unavailable", message: `lookup failed: ${result.reason}`, key, id });
+        sendJson(res, 503, { error: "unavailable", message: `lookup failed: ${result.reason}`, key, id });
         return;
       }
-      json(res, 200, {
+      sendJson(res, 200, {
         key,
         id,
         responsible: { id: result.responsible.id, addr: result.responsible.addr },
@@ -268,66 +258,27 @@ async function route(node: LiveNode, req: http.IncomingMessage, res: http.Server
       });
       return;
     }
-    case "/bench/kv": {
-      const workload = url.searchParams.get("workload");
-      const count = intParam(url, "count", 1, MAX_BENCH_LOOKUPS);
-      const concurrency = intParam(url, "concurrency", 1, MAX_BENCH_CONCURRENCY);
-      const keys = intParam(url, "keys", 1, 1_000_000);
-      const bad = [count, concurrency, keys].find((v) => typeof v === "string");
-      if (workload !== "read" && workload !== "write" && workload !== "incr") {
-        json(res, 400, { error: "invalid-argument", message: "workload: expected read, write or incr" });
-        return;
-      }
-      if (bad !== undefined) {
-        json(res, 400, { error: "invalid-argument", message: bad });
-        return;
-      }
-      json(res, 200, await node.benchKv(workload, count as number, concurrency as number, keys as number));
-      return;
-    }
-    case "/bench/tx": {
-      const workload = url.searchParams.get("workload");
-      const count = intParam(url, "count", 1, MAX_BENCH_LOOKUPS);
-      const concurrency = intParam(url, "concurrency", 1, MAX_BENCH_CONCURRENCY);
-      const keys = intParam(url, "keys", 2, 1_000_000);
-      const bad = [count, concurrency, keys].find((v) => typeof v === "string");
-      if (workload !== "increment" && workload !== "transfer") {
-        json(res, 400, { error: "invalid-argument", message: "workload: expected increment or transfer" });
-        return;
-      }
-      if (bad !== undefined) {
-        json(res, 400, { error: "invalid-argument", message: bad });
-        return;
-      }
-      json(res, 200, await node.benchTx(workload, count as number, concurrency as number, keys as number));
-      return;
-    }
-    case "/bench/lookups": {
-      const count = intParam(url, "count", 1, MAX_BENCH_LOOKUPS);
-      const concurrency = intParam(url, "concurrency", 1, MAX_BENCH_CONCURRENCY);
-      if (typeof count === "string" || typeof concurrency === "string") {
-        json(res, 400, {
-          error: "invalid-argument",
-          message: typeof count === "string" ? count : concurrency,
-        });
-        return;
-      }
-      json(res, 200, await node.benchLookups(count, concurrency));
-      return;
-    }
     default:
-      json(res, 404, {
+      sendJson(res, 404, {
         error: "not-found",
         message: "try /status, /metrics, /lookup?key=K, /ranges or /health",
       });
   }
 }
 
-/** Serves the admin endpoints of `node` on host:port; resolves once listening. */
-export async function startAdminServer(node: LiveNode, host: string, port: number): Promise<http.Server> {
+/** Serves the admin endpoints of `node`, and `extraRoutes` first, on host:port; resolves once listening. */
+export async function startAdminServer(
+  node: LiveNode,
+  host: string,
+  port: number,
+  extraRoutes: readonly AdminRoute[] = [],
+): Promise<http.Server> {
   const server = http.createServer((req, res) => {
-    route(node, req, res).catch((error: unknown) => {
-      json(res, 500, { error: "internal", message: error instanceof Error ? error.message : String(error) });
+    route(node, extraRoutes, req, res).catch((error: unknown) => {
+      sendJson(res, 500, {
+        error: "internal",
+        message: error instanceof Error ? error.message : String(error),
+      });
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,17 +1,31 @@
-// The Env of a node in a real process (ARCHITECTURE.md §2–§3): real monotonic time, real timers,
-// crypto randomness, sending through the live transport. Handlers run one at a time on Node's event
-// loop, which is what makes them atomic; a handler that throws is logged and counted, and the node
-// goes on (a bug must not take a node down).
+// The Env of a node in a real process (docs/architecture.md §2, docs/live-runtime.md §4): real
+// monotonic time, real timers, crypto randomness, sending through the live transport. Handlers run one
+// at a time on Node's event loop, which is what makes them atomic. Every entry into protocol code is
+// one turn (turn()): its sends are held until the handler returns — after its store writes, which are
+// synchronous (docs/architecture.md §5) — and then handed to the transport in order. A turn that
+// breaks an invariant sends nothing: the env stops and says so (fail-stop, docs/architecture.md §8);
+// any other error is the caller's to log and count, and the node goes on.
 import { randomBytes } from "node:crypto";
 import type { Env, Process, TimerId } from "../core/env.js";
+import { InvariantViolation } from "../core/invariant.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
 
 export interface LiveEnvHooks<M extends MessageBase> {
   send(to: NodeRef, msg: M): void;
   emit(event: TraceEvent): void;
-  /** A timer handler threw. */
+  /** A timer handler threw something other than an InvariantViolation. */
   onTimerError(tag: TimerTagBase, error: unknown): void;
+  /**
+   * A turn broke an invariant: its messages were dropped and the env has stopped (no timer fires, no
+   * send goes out, no turn runs). The node must stop.
+   */
+  onInvariantViolation(violation: InvariantViolation): void;
+}
+
+interface Held<M> {
+  readonly to: NodeRef;
+  readonly msg: M;
 }
 
 export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements Env<M, T> {
@@ -21,6 +35,8 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
   private nextTimerId = 1;
   private process: Process<M, T> | null = null;
   private stopped = false;
+  /** The sends of the turn that runs now; null between turns (a send then goes at once). */
+  private outbox: Held<M>[] | null = null;
   private randomPool = Buffer.alloc(0);
   private randomAt = 0;
 
@@ -34,12 +50,52 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
     this.process = process;
   }
 
+  /**
+   * Runs `handler` as one turn of protocol code. Its sends are held until it returns, then sent in
+   * order. If it throws an InvariantViolation, nothing it sent goes out, the env stops and
+   * onInvariantViolation is called (turn() then returns normally). Any other error: what it sent
+   * before throwing goes out and the error is rethrown. A turn inside a turn (protocol code calling
+   * back into a caller that enters again) is part of the outer one. After a stop, nothing runs.
+   * Returns whether the handler ran without breaking an invariant.
+   */
+  turn(handler: () => void): boolean {
+    if (this.stopped) return false;
+    if (this.outbox !== null) {
+      handler();
+      return true;
+    }
+    const outbox: Held<M>[] = [];
+    this.outbox = outbox;
+    try {
+      handler();
+    } catch (error) {
+      this.outbox = null;
+      if (error instanceof InvariantViolation) {
+        this.stop();
+        this.hooks.onInvariantViolation(error);
+        return false;
+      }
+      this.release(outbox);
+      throw error;
+    }
+    this.outbox = null;
+    this.release(outbox);
+    return true;
+  }
+
+  private release(outbox: readonly Held<M>[]): void {
+    if (this.stopped) return;
+    for (const { to, msg } of outbox) this.hooks.send(to, msg);
+  }
+
   now(): number {
     return performance.now();
   }
 
   send(to: NodeRef, msg: M): void {
-    if (!this.stopped) this.hooks.send(to, msg);
+    if (this.stopped) return;
+    if (this.outbox !== null) this.outbox.push({ to, msg });
+    else this.hooks.send(to, msg);
   }
 
   setTimer(afterMs: number, tag: T): TimerId {
@@ -48,9 +104,10 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
     const handle = setTimeout(
       () => {
         this.timers.delete(id);
-        if (this.stopped || this.process === null) return;
+        const process = this.process;
+        if (this.stopped || process === null) return;
         try {
-          this.process.onTimer(tag, id);
+          this.turn(() => process.onTimer(tag, id));
         } catch (error) {
           this.hooks.onTimerError(tag, error);
         }
@@ -87,11 +144,16 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
     this.hooks.emit(event);
   }
 
-  /** Cancels every timer; the process gets no more calls. */
+  /** Cancels every timer; the process gets no more calls and nothing more is sent. */
   stop(): void {
     this.stopped = true;
+    this.outbox = null;
     for (const handle of this.timers.values()) clearTimeout(handle);
     this.timers.clear();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   get pendingTimers(): number {

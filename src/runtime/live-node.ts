@@ -1,16 +1,17 @@
-// One selfman node in a real process (issue 4): the relaxed-ring node of src/overlay, unchanged, on a
-// LiveEnv and the TLS transport. It keeps its name and ring id in its data directory (a restart
-// rejoins with the same id and a new nonce), records its range changes with wall-clock times (what
-// the live tests check for overlaps), and leaves gracefully on request. The admin server and the
-// CLI read it through status() and metrics().
+// One selfman node in a real process (docs/live-runtime.md §4): the SelfmanNode of src/node, unchanged,
+// on a LiveEnv and the TLS transport. Every entry into protocol code — a message, a timer, a local
+// call — is one LiveEnv turn, so a broken invariant anywhere stops the node (fail-stop.ts). It keeps
+// its name and ring id in its data directory (a restart rejoins with the same id and a new nonce),
+// records its range changes with wall-clock times (what the live tests check for overlaps), and
+// leaves gracefully on request. The admin server and the CLI read it through status() and metrics().
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { IdSpace, type RingId } from "../core/id-space.js";
+import { InvariantViolation } from "../core/invariant.js";
 import { hashKey } from "../core/key-hash.js";
 import { CheckedRef, type NodeRef, refToJson } from "../core/node-ref.js";
-import { nodeMessageSchema } from "../node/message-schema.js";
 import { type NodeMessage, type NodeTimer, SelfmanNode } from "../node/selfman-node.js";
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../overlay/config.js";
 import { nodeRefSchema } from "../overlay/message-schema.js";
@@ -21,8 +22,10 @@ import { DEFAULT_PROPOSER } from "../store/kv-proposer.js";
 import { DEFAULT_STORE } from "../store/replica-store.js";
 import type { TxRequest } from "../tx/request-list.js";
 import { DEFAULT_TX } from "../tx/tx-coordinator.js";
+import { nodeMessageCodec } from "../wire/message-codec.js";
 import { LiveEnv } from "./live-env.js";
 import { LmdbStorePort } from "./lmdb-store.js";
+import type { NodeStatus } from "./node-status.js";
 import {
   type AsyncTx,
   DEFAULT_RETRY,
@@ -30,7 +33,7 @@ import {
   type RetryOptions,
   runRequestListWithRetry,
   runTransaction,
-  TxError,
+  type TxGate,
 } from "./transactions.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
 
@@ -48,6 +51,11 @@ export interface LiveNodeOptions {
   readonly tls: TlsMaterial | null;
   readonly overlay?: Partial<OverlayConfig>;
   readonly logger: Logger;
+  /**
+   * Called once the node has stopped on a broken invariant (fail-stop: logged as fatal, that turn's
+   * messages dropped, nothing more runs). `selfman node` exits with FAIL_STOP_EXIT_CODE here.
+   */
+  readonly onFailStop?: (violation: InvariantViolation) => void;
 }
 
 /** One change of this node's range, as the range-history endpoint reports it. */
@@ -98,6 +106,13 @@ export class LiveNode {
   private readonly ranges: RangeChange[] = [];
   private lookupsAnswered = 0;
   private stopped = false;
+  /** Transactions on this node, each entry into protocol code one turn. */
+  private readonly transactions: TxGate = {
+    begin: () => this.node.transaction(),
+    enter: (call) => this.env.turn(call),
+  };
+  /** Test-only (plantViolation): the next message turn breaks a rule after its handler ran. */
+  private violationPlanted = false;
 
   private constructor(
     options: LiveNodeOptions,
@@ -117,6 +132,7 @@ export class LiveNode {
       send: (to, msg) => this.transport.send(to, msg),
       emit: (event) => this.onEvent(event.type),
       onTimerError: (tag, error) => this.logger.error({ timer: tag.type, err: error }, "timer handler threw"),
+      onInvariantViolation: (violation) => this.failStop(violation, options.onFailStop),
     });
     this.node = new SelfmanNode(
       this.env,
@@ -146,12 +162,12 @@ export class LiveNode {
       self,
       options.name,
       { ...DEFAULT_TRANSPORT, host: options.host, port: options.port, tls: options.tls },
-      nodeMessageSchema(ids),
+      nodeMessageCodec(ids),
       nodeRefSchema(ids),
       {
         onMessage: (from, msg) => {
           if (node === null) throw new Error("not started yet");
-          node.node.onMessage(from, msg);
+          node.onMessage(from, msg);
         },
         onWarning: (what, detail) => options.logger.warn(detail, what),
       },
@@ -167,9 +183,45 @@ export class LiveNode {
       await store.close();
       throw error;
     }
-    node.node.start();
+    const started = node;
+    started.env.turn(() => started.node.start());
     options.logger.info({ id: id.toString(), addr: self.addr, join: options.join }, "started");
     return node;
+  }
+
+  /** One message from a peer, as one turn. */
+  private onMessage(from: NodeRef, msg: NodeMessage): void {
+    this.env.turn(() => {
+      this.node.onMessage(from, msg);
+      if (this.violationPlanted) {
+        this.violationPlanted = false;
+        throw new InvariantViolation(
+          "planted",
+          `a test broke the ${msg.type} turn on purpose (plantViolation)`,
+        );
+      }
+    });
+  }
+
+  /**
+   * Fail-stop (docs/architecture.md §8): a turn broke an invariant. The env has already dropped that
+   * turn's messages and stopped; say which rule, close the node's ports, and tell the owner.
+   */
+  private failStop(violation: InvariantViolation, onFailStop: LiveNodeOptions["onFailStop"]): void {
+    this.logger.fatal(
+      { rule: violation.rule, err: violation.message },
+      `invariant ${violation.rule} violated: the node stops (fail-stop)`,
+    );
+    void this.stop();
+    onFailStop?.(violation);
+  }
+
+  /**
+   * Test-only (SELFMAN_TEST_PLANT_VIOLATION, fail-stop.ts): the next message turn throws an
+   * InvariantViolation named "planted" after its handler ran — what a real broken rule does.
+   */
+  plantViolation(): void {
+    this.violationPlanted = true;
   }
 
   private onEvent(type: string): void {
@@ -197,34 +249,10 @@ export class LiveNode {
 
   lookupId(id: RingId): Promise<{ result: LookupResult; latencyMs: number }> {
     const started = performance.now();
-    return new Promise((resolve) =>
-      this.ring.lookup(id, (result) => resolve({ result, latencyMs: performance.now() - started })),
-    );
-  }
-
-  /**
-   * `count` lookups of uniformly random ids, `concurrency` at a time, from this node (what
-   * `selfman bench lookup` drives): per-lookup latencies in ms, answered or not.
-   */
-  async benchLookups(
-    count: number,
-    concurrency: number,
-  ): Promise<{ count: number; failed: number; wallMs: number; latenciesMs: number[] }> {
-    const latenciesMs: number[] = [];
-    let failed = 0;
-    let next = 0;
-    const started = performance.now();
-    const worker = async () => {
-      while (next < count) {
-        next++;
-        const id = this.ids.randomId(() => randomBytes(4).readUInt32BE(0) / 2 ** 32);
-        const { result, latencyMs } = await this.lookupId(id);
-        if (result.ok) latenciesMs.push(Number(latencyMs.toFixed(3)));
-        else failed++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    return { count, failed, wallMs: performance.now() - started, latenciesMs };
+    return new Promise((resolve) => {
+      const done = (result: LookupResult) => resolve({ result, latencyMs: performance.now() - started });
+      if (!this.env.turn(() => this.ring.lookup(id, done))) done({ ok: false, reason: "left" });
+    });
   }
 
   /**
@@ -234,47 +262,16 @@ export class LiveNode {
    */
   async mergeWith(addr: string): Promise<NodeRef> {
     const contact = await this.transport.resolve(addr, MERGE_CONTACT_TIMEOUT_MS);
-    this.node.mergeWith(contact);
+    this.env.turn(() => this.node.mergeWith(contact));
     return contact;
   }
 
   /** A single-key operation through the store (linearizable, §7.10). */
   kv(key: string, op: KvOp): Promise<KvResult> {
-    return new Promise((resolve) => this.node.submit(key, op, resolve));
-  }
-
-  /**
-   * `count` operations of one kind on `keys` keys (key-0 …), `concurrency` at a time, from this node
-   * (what `selfman bench kv` drives): per-operation latencies in ms, and how many failed.
-   */
-  async benchKv(
-    workload: "read" | "write" | "incr",
-    count: number,
-    concurrency: number,
-    keys: number,
-  ): Promise<{ count: number; failed: number; wallMs: number; latenciesMs: number[] }> {
-    const latenciesMs: number[] = [];
-    let failed = 0;
-    let next = 0;
-    const started = performance.now();
-    const worker = async () => {
-      while (next < count) {
-        const i = next++;
-        const key = `key-${randomBytes(4).readUInt32BE(0) % keys}`;
-        const op: KvOp =
-          workload === "read"
-            ? { kind: "get" }
-            : workload === "write"
-              ? { kind: "put", value: i }
-              : { kind: "incr", by: 1 };
-        const t0 = performance.now();
-        const result = await this.kv(key, op);
-        if (result.ok) latenciesMs.push(Number((performance.now() - t0).toFixed(3)));
-        else failed++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    return { count, failed, wallMs: performance.now() - started, latenciesMs };
+    return new Promise((resolve) => {
+      if (!this.env.turn(() => this.node.submit(key, op, resolve)))
+        resolve({ ok: false, code: "unavailable", message: "the node has stopped" });
+    });
   }
 
   /**
@@ -282,7 +279,7 @@ export class LiveNode {
    * Rejects with a TxError: `conflict` after every retry, or `unavailable` / `timeout`.
    */
   transaction<T>(fn: (tx: AsyncTx) => Promise<T>, options: RetryOptions = DEFAULT_RETRY) {
-    return runTransaction(() => this.node.transaction(), fn, options);
+    return runTransaction(this.transactions, fn, options);
   }
 
   /** A request list (Scalaris `req_list`), retried on conflict. */
@@ -290,85 +287,21 @@ export class LiveNode {
     requests: readonly TxRequest[],
     options: RetryOptions = DEFAULT_RETRY,
   ): Promise<RequestListAnswer> {
-    return runRequestListWithRetry(() => this.node.transaction(), requests, options);
-  }
-
-  /**
-   * `count` transactions from this node, `concurrency` at a time (what `selfman bench tx` drives):
-   * `increment` adds 1 to one of `keys` counters; `transfer` moves 1 between two of `keys` accounts
-   * (if the first has it). Latencies of committed transactions (retries included), and attempts.
-   */
-  async benchTx(
-    workload: "increment" | "transfer",
-    count: number,
-    concurrency: number,
-    keys: number,
-  ): Promise<{
-    count: number;
-    committed: number;
-    attempts: number;
-    failed: number;
-    wallMs: number;
-    latenciesMs: number[];
-  }> {
-    const latenciesMs: number[] = [];
-    let failed = 0;
-    let attempts = 0;
-    let next = 0;
-    const pick = () => randomBytes(4).readUInt32BE(0) % keys;
-    const started = performance.now();
-    const worker = async () => {
-      while (next < count) {
-        next++;
-        const t0 = performance.now();
-        try {
-          const run =
-            workload === "increment"
-              ? await this.transaction(async (tx) => {
-                  const key = `counter-${pick()}`;
-                  const { value } = await tx.read(key);
-                  await tx.write(key, (typeof value === "number" ? value : 0) + 1);
-                })
-              : await this.transaction(async (tx) => {
-                  const a = pick();
-                  const b = (a + 1 + (pick() % (keys - 1))) % keys;
-                  const from = await tx.read(`account-${a}`);
-                  const to = await tx.read(`account-${b}`);
-                  const balance = typeof from.value === "number" ? from.value : 0;
-                  if (balance < 1) return;
-                  await tx.write(`account-${a}`, balance - 1);
-                  await tx.write(`account-${b}`, (typeof to.value === "number" ? to.value : 0) + 1);
-                });
-          attempts += run.attempts;
-          latenciesMs.push(Number((performance.now() - t0).toFixed(3)));
-        } catch (error) {
-          failed++;
-          attempts += error instanceof TxError && error.code === "conflict" ? DEFAULT_RETRY.attempts : 1;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    return {
-      count,
-      committed: latenciesMs.length,
-      attempts,
-      failed,
-      wallMs: performance.now() - started,
-      latenciesMs,
-    };
+    return runRequestListWithRetry(this.transactions, requests, options);
   }
 
   rangeHistory(): readonly RangeChange[] {
     return this.ranges;
   }
 
-  status(): Record<string, unknown> {
+  status(): NodeStatus {
     const ring = this.ring;
     const fd = ring.failureDetector;
     const ref = (r: NodeRef | null) => (r === null ? null : refToJson(r));
     return {
       name: this.name,
       ...refToJson(this.self),
+      pid: process.pid,
       member: ring.isMember,
       ring: ring.ringRef,
       pred: ref(ring.pred),
@@ -393,7 +326,7 @@ export class LiveNode {
         suspicions: fd.suspicions,
         falseSuspicions: fd.falseSuspicions,
       },
-      transport: { ...this.transport.stats, dropped: { ...this.transport.stats.dropped } },
+      transport: this.transport.stats.snapshot(),
       lookupsAnswered: this.lookupsAnswered,
       store: {
         items: this.store.size,
@@ -448,7 +381,7 @@ export class LiveNode {
    */
   async leave(flushTimeoutMs = 1000): Promise<void> {
     if (this.stopped) return;
-    this.node.leave();
+    this.env.turn(() => this.node.leave());
     await this.transport.flushAll(flushTimeoutMs);
     await this.stop();
   }

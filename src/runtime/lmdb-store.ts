@@ -8,7 +8,7 @@ import type { IdSpace, RingId } from "../core/id-space.js";
 import type { StoredItem } from "../store/item.js";
 import type { Interval } from "../store/ring-intervals.js";
 import type { StorePort } from "../store/store-port.js";
-import { packr } from "./frames.js";
+import { packr } from "../wire/codec.js";
 
 const ID_BYTES = 16;
 const RANGE_KEY = Buffer.from("range");

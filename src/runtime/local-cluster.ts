@@ -1,14 +1,17 @@
-// A cluster of node processes on this machine (`selfman cluster up|down`, `npm start`). Node i listens
-// on 127.0.0.1:(basePort+i) and serves its admin port on basePort+100+i; its data and log live in
-// DIR/nodes/node-i. Nodes start one after another, each joining through node-1 and becoming a ring
-// member before the next starts. DIR/cluster.json says what runs where, for `down`, `ring`, `lookup`.
+// A cluster of node processes on this machine (`selfman cluster up|down`, `npm start`,
+// docs/live-runtime.md §5). Node i listens on 127.0.0.1:(basePort+i) and serves its admin port on
+// basePort+100+i; its data and log live in DIR/nodes/node-i. Nodes start one after another, each
+// joining through node-1 and becoming a ring member before the next starts. Each runs under its own
+// supervisor (`selfman node --supervise`, node-supervisor.ts), which restarts it after a fail-stop —
+// node-1 then rejoins through node-2. DIR/cluster.json says what runs where, for `down`, `ring`, `lookup`.
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { fetchJson, type NodeStatus } from "../api/ring-survey.js";
+import { fetchNodeStatus } from "./admin-client.js";
 import { initClusterDir } from "./cluster-certificates.js";
+import type { NodeStatus } from "./node-status.js";
 
 const SELFMAN_BIN = fileURLToPath(new URL("../../bin/selfman", import.meta.url));
 /** A node must become a ring member within this, or `up` fails and says where its log is. */
@@ -19,7 +22,10 @@ export const CLIENT_NAME = "client";
 
 export interface ClusterNode {
   readonly name: string;
+  /** The node process as it first started (a restart after a fail-stop gets a new one). */
   readonly pid: number;
+  /** Its supervisor: what `down` signals; it passes the signal on and exits after the node. */
+  readonly supervisorPid: number;
   readonly listen: string;
   readonly admin: string;
   readonly dataDir: string;
@@ -49,7 +55,9 @@ export async function readClusterFile(dir: string): Promise<ClusterFile | null> 
   return text === null ? null : (JSON.parse(text) as ClusterFile);
 }
 
+/** Whether process `pid` exists (a pid of 0 or below is none: it would name a group). */
 export function isRunning(pid: number): boolean {
+  if (!(pid > 0)) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -62,12 +70,17 @@ export function nodeName(i: number): string {
   return `node-${i}`;
 }
 
-/** Starts one node process, detached, its output appended to its log file. */
+/**
+ * Starts one node under its supervisor, detached (the supervisor leads a process group of its own),
+ * their output appended to the node's log file.
+ */
 export function spawnNode(args: {
   name: string;
   listen: string;
   admin: string;
   join: string | null;
+  /** Where a restarted node joins (node-1, which started the ring, rejoins through another). */
+  rejoin: string | null;
   dataDir: string;
   clusterDir: string;
   insecure: boolean;
@@ -87,32 +100,47 @@ export function spawnNode(args: {
     args.dataDir,
     ...(args.insecure ? ["--insecure"] : ["--cluster-dir", args.clusterDir]),
     ...(args.join === null ? [] : ["--join", args.join]),
+    "--supervise",
+    ...(args.rejoin === null ? [] : ["--rejoin", args.rejoin]),
   ];
   const child = spawn(process.execPath, argv, { detached: true, stdio: ["ignore", out, out] });
   child.unref();
   return child;
 }
 
-/** Waits until the node at `admin` says it is a ring member; fails early if its process exits. */
+/**
+ * Waits until the node at `admin` says it is a ring member, and returns its status; fails early if
+ * its process exits, or with the last error if the deadline passes.
+ */
 export async function waitForMember(
   admin: string,
   child: ChildProcess | null,
   timeoutMs: number,
-): Promise<void> {
+): Promise<NodeStatus> {
   const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
   while (Date.now() < deadline) {
     if (child !== null && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    const status = await fetchJson<NodeStatus>(`http://${admin}/status`, 1000).catch(() => null);
-    if (status?.member === true) return;
+    const status = await fetchNodeStatus(admin, 1000).catch((error: unknown) => {
+      last = error instanceof Error ? error.message : String(error);
+      return null;
+    });
+    if (status?.member === true) return status;
+    if (status !== null) last = "not a member yet";
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`not a ring member within ${timeoutMs} ms`);
+  throw new Error(`not a ring member within ${timeoutMs} ms (${last})`);
+}
+
+/** Whether the node or its supervisor still runs. */
+function isUp(node: ClusterNode): boolean {
+  return isRunning(node.pid) || isRunning(node.supervisorPid);
 }
 
 export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile> {
   const { dir, nodes: count, basePort, insecure } = options;
   const running = await readClusterFile(dir);
-  if (running?.nodes.some((n) => isRunning(n.pid)))
+  if (running?.nodes.some(isUp))
     throw new Error(
       `a cluster is already running in ${dir}; stop it with \`selfman cluster down --dir ${dir}\``,
     );
@@ -125,7 +153,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
       const name = nodeName(i);
       const dataDir = path.join(dir, "nodes", name);
       await mkdir(dataDir, { recursive: true });
-      const node: Omit<ClusterNode, "pid"> = {
+      const node: Omit<ClusterNode, "pid" | "supervisorPid"> = {
         name,
         listen: `127.0.0.1:${basePort + i}`,
         admin: `127.0.0.1:${basePort + 100 + i}`,
@@ -135,17 +163,21 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
       const child = spawnNode({
         ...node,
         join: i === 1 ? null : `127.0.0.1:${basePort + 1}`,
+        rejoin: i === 1 && count > 1 ? `127.0.0.1:${basePort + 2}` : null,
         clusterDir: dir,
         insecure,
       });
-      const entry = { ...node, pid: child.pid ?? -1 };
-      started.push(entry);
+      const supervisorPid = child.pid ?? -1;
+      started.push({ ...node, pid: -1, supervisorPid });
       await writeFile(clusterFile(dir), `${JSON.stringify(file(), null, 2)}\n`);
-      await waitForMember(node.admin, child, MEMBER_TIMEOUT_MS).catch((error: unknown) => {
+      const status = await waitForMember(node.admin, child, MEMBER_TIMEOUT_MS).catch((error: unknown) => {
         throw new Error(
           `${name} did not start (see ${node.log}): ${error instanceof Error ? error.message : error}`,
         );
       });
+      const entry: ClusterNode = { ...node, pid: status.pid, supervisorPid };
+      started[started.length - 1] = entry;
+      await writeFile(clusterFile(dir), `${JSON.stringify(file(), null, 2)}\n`);
       options.onNode?.(entry);
     }
   } catch (error) {
@@ -156,24 +188,48 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
   return file();
 }
 
+/** Sends `signal` to the node's supervisor (which passes it on), or to the node if it runs alone. */
+function signalNode(node: ClusterNode, signal: NodeJS.Signals): void {
+  try {
+    if (isRunning(node.supervisorPid)) process.kill(node.supervisorPid, signal);
+    else if (isRunning(node.pid)) process.kill(node.pid, signal);
+  } catch {
+    // it exited in between
+  }
+}
+
+/** SIGKILL to the node and its supervisor: the supervisor's whole process group. */
+function killNode(node: ClusterNode): void {
+  const targets = [
+    isRunning(node.supervisorPid) ? -node.supervisorPid : 0,
+    isRunning(node.pid) ? node.pid : 0,
+  ];
+  for (const target of targets) {
+    try {
+      if (target !== 0) process.kill(target, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /**
  * SIGUSR2 to every node — stop in place: the whole cluster is going down, so nobody hands its data
  * around; each keeps its ranges on disk for the next start — then SIGKILL to those still there after
  * STOP_TIMEOUT_MS.
  */
 export async function stopNodes(nodes: readonly ClusterNode[]): Promise<void> {
-  for (const node of nodes) if (isRunning(node.pid)) process.kill(node.pid, "SIGUSR2");
+  for (const node of nodes) signalNode(node, "SIGUSR2");
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (nodes.some((n) => isRunning(n.pid)) && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  for (const node of nodes) if (isRunning(node.pid)) process.kill(node.pid, "SIGKILL");
+  while (nodes.some(isUp) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const node of nodes) if (isUp(node)) killNode(node);
 }
 
 /** Stops the cluster in `dir`; its data stays. Returns how many node processes were running. */
 export async function clusterDown(dir: string): Promise<number> {
   const file = await readClusterFile(dir);
   if (file === null) return 0;
-  const running = file.nodes.filter((n) => isRunning(n.pid));
+  const running = file.nodes.filter(isUp);
   await stopNodes(file.nodes);
   await rm(clusterFile(dir), { force: true });
   return running.length;

@@ -1,4 +1,4 @@
-// Transactions for live callers (issue 6): `transaction(async (tx) => ...)` runs the function on a
+// Transactions for live callers (docs/transactions.md §1): `transaction(async (tx) => ...)` runs the function on a
 // fresh transaction and commits what it read and wrote; a conflict (the commit aborted) runs it
 // again after a randomised, bounded back-off (algorithms.md §7.5: no waiting for locks, so livelock is
 // broken by the clients). The request-list form runs through the same loop. Errors are typed.
@@ -16,6 +16,16 @@ export interface RetryOptions {
 }
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 10, backoffMs: 2, maxBackoffMs: 200 };
+
+/**
+ * How a runtime opens transactions on its node and enters protocol code: the live node runs each entry
+ * as one turn (live-env.ts), so a broken invariant there stops the node. `enter` returns false if the
+ * call did not run to its end (the node has stopped): the operation then fails as unavailable.
+ */
+export interface TxGate {
+  begin(): Transaction;
+  enter(call: () => void): boolean;
+}
 
 /** A transaction as a function sees it: reads and writes return promises. */
 export interface AsyncTx {
@@ -44,17 +54,32 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const backoff = (options: RetryOptions, attempt: number) =>
   Math.random() * Math.min(options.maxBackoffMs, options.backoffMs * 2 ** attempt);
 
-function asAsync(tx: Transaction): AsyncTx {
+const stopped = () => new TxError("unavailable", "the node has stopped");
+
+/** A fresh transaction, opened through the gate. */
+function open(gate: TxGate): Transaction {
+  const opened: Transaction[] = [];
+  const tx = gate.enter(() => opened.push(gate.begin())) ? opened[0] : undefined;
+  if (tx === undefined) throw stopped();
+  return tx;
+}
+
+function asAsync(gate: TxGate, tx: Transaction): AsyncTx {
   const settle =
     (resolve: (r: { value: Value; found: boolean }) => void, reject: (e: TxError) => void) =>
     (r: TxReadResult) => {
       if (r.ok) resolve({ value: r.value, found: r.found });
       else reject(new TxError(r.code, r.message));
     };
+  /** Enters with `call`; a stopped node rejects. */
+  const entered = <V>(call: (resolve: (v: V) => void, reject: (e: TxError) => void) => void) =>
+    new Promise<V>((resolve, reject) => {
+      if (!gate.enter(() => call(resolve, reject))) reject(stopped());
+    });
   return {
-    read: (key) => new Promise((resolve, reject) => tx.read(key, settle(resolve, reject))),
+    read: (key) => entered((resolve, reject) => tx.read(key, settle(resolve, reject))),
     write: (key, value) =>
-      new Promise((resolve, reject) =>
+      entered<void>((resolve, reject) =>
         tx.write(
           key,
           value,
@@ -62,7 +87,7 @@ function asAsync(tx: Transaction): AsyncTx {
         ),
       ),
     delete: (key) =>
-      new Promise((resolve, reject) =>
+      entered<void>((resolve, reject) =>
         tx.delete(
           key,
           settle(() => resolve(), reject),
@@ -71,25 +96,27 @@ function asAsync(tx: Transaction): AsyncTx {
   };
 }
 
-function commitOf(tx: Transaction): Promise<TxOutcome> {
-  return new Promise((resolve) => tx.commit(resolve));
+function commitOf(gate: TxGate, tx: Transaction): Promise<TxOutcome> {
+  return new Promise((resolve, reject) => {
+    if (!gate.enter(() => tx.commit(resolve))) reject(stopped());
+  });
 }
 
 /**
- * Runs `fn` in a transaction begun by `begin` and commits it; on conflict, again (up to
+ * Runs `fn` in a transaction opened through `gate` and commits it; on conflict, again (up to
  * `options.attempts` in all). Resolves with fn's value once a run committed.
  */
 export async function runTransaction<T>(
-  begin: () => Transaction,
+  gate: TxGate,
   fn: (tx: AsyncTx) => Promise<T>,
   options: RetryOptions = DEFAULT_RETRY,
 ): Promise<{ value: T; tid: string; attempts: number }> {
   let last: Extract<TxOutcome, { committed: false }> | null = null;
   for (let attempt = 0; attempt < options.attempts; attempt++) {
     if (attempt > 0) await sleep(backoff(options, attempt));
-    const tx = begin();
-    const value = await fn(asAsync(tx));
-    const outcome = await commitOf(tx);
+    const tx = open(gate);
+    const value = await fn(asAsync(gate, tx));
+    const outcome = await commitOf(gate, tx);
     if (!outcome.ok) throw new TxError(outcome.code, outcome.message);
     if (outcome.committed) return { value, tid: outcome.tid, attempts: attempt + 1 };
     last = outcome;
@@ -112,7 +139,7 @@ export type RequestListAnswer =
 
 /** Runs a request list (request-list.ts), retried on conflict like runTransaction. */
 export async function runRequestListWithRetry(
-  begin: () => Transaction,
+  gate: TxGate,
   requests: readonly TxRequest[],
   options: RetryOptions = DEFAULT_RETRY,
 ): Promise<RequestListAnswer> {
@@ -120,9 +147,9 @@ export async function runRequestListWithRetry(
   let reason = "";
   for (let attempt = 0; attempt < options.attempts; attempt++) {
     if (attempt > 0) await sleep(backoff(options, attempt));
-    const ran = await new Promise<RequestListOutcome>((resolve) =>
-      runRequestList(begin(), requests, resolve),
-    );
+    const ran = await new Promise<RequestListOutcome>((resolve, reject) => {
+      if (!gate.enter(() => runRequestList(gate.begin(), requests, resolve))) reject(stopped());
+    });
     if (ran.kind === "error")
       return { kind: "error", code: ran.code as TxErrorCode, message: ran.message, keys: [] };
     if (ran.kind === "failed" || ran.outcome === null) return { ...ran, attempts: attempt + 1 };

@@ -43,6 +43,27 @@ export class TransportStats {
     "handler-error": 0,
   };
 
+  /** The counts as plain data (what /status shows). */
+  snapshot(): {
+    framesIn: number;
+    framesOut: number;
+    bytesIn: number;
+    bytesOut: number;
+    connectionsIn: number;
+    connectionsOut: number;
+    dropped: Record<DropReason, number>;
+  } {
+    return {
+      framesIn: this.framesIn,
+      framesOut: this.framesOut,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      connectionsIn: this.connectionsIn,
+      connectionsOut: this.connectionsOut,
+      dropped: { ...this.dropped },
+    };
+  }
+
   drop(reason: DropReason, count = 1): void {
     this.dropped[reason] += count;
   }

@@ -1,17 +1,19 @@
-// The live transport (ARCHITECTURE.md §3–§4): messages between node processes over TLS 1.3 with mutual
+// The live transport (docs/live-runtime.md §1–§2, docs/architecture.md §6): messages between node processes over TLS 1.3 with mutual
 // authentication (or plain TCP behind --insecure), as length-prefixed MessagePack frames. One outbound
 // connection per peer address, reused for every message to it; writes coalesced once per event-loop
 // turn; a bounded queue per peer (what does not fit is dropped and counted: the protocols tolerate
 // loss, a node must not run out of memory); reconnection with exponential back-off. Each connection
 // opens with a versioned handshake that binds the peer's ring reference to its certificate's name;
-// every later frame is attributed to that reference and must pass the message schema before the node
-// sees it. Nothing a peer sends can throw out of here: bad frames are dropped and counted.
+// every later frame is attributed to that reference and must pass the message codec's schema check
+// (src/wire/message-codec.ts) before the node sees it. Nothing a peer sends can throw out of here: bad frames are dropped and counted.
 import net from "node:net";
 import tls from "node:tls";
 import type { MessageBase } from "../core/message.js";
 import { type NodeRef, samePeer } from "../core/node-ref.js";
 import { literal, object, type Schema, str, uint, validate } from "../core/schema.js";
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, packr } from "./frames.js";
+import { decode, encode } from "../wire/codec.js";
+import type { MessageCodec } from "../wire/message-codec.js";
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from "./frames.js";
 import { DropReason, TransportStats } from "./transport-stats.js";
 
 /**
@@ -105,7 +107,7 @@ export class Transport<M extends MessageBase> {
   private readonly self: NodeRef;
   private readonly name: string;
   private readonly config: TransportConfig;
-  private readonly schema: Schema<M>;
+  private readonly codec: MessageCodec<M>;
   private readonly helloSchema: Schema<Hello>;
   private readonly events: TransportEvents<M>;
   private readonly links = new Map<string, PeerLink>();
@@ -120,14 +122,14 @@ export class Transport<M extends MessageBase> {
     self: NodeRef,
     name: string,
     config: TransportConfig,
-    schema: Schema<M>,
+    codec: MessageCodec<M>,
     refSchema: Schema<NodeRef>,
     events: TransportEvents<M>,
   ) {
     this.self = self;
     this.name = name;
     this.config = config;
-    this.schema = schema;
+    this.codec = codec;
     this.events = events;
     this.helloSchema = object({
       hello: literal("selfman"),
@@ -176,7 +178,7 @@ export class Transport<M extends MessageBase> {
       }
       link.state = "idle";
     }
-    const payload = packr.pack(msg);
+    const payload = this.codec.encode(msg);
     const bytes = FRAME_HEADER_BYTES + payload.length;
     if (link.queuedBytes + bytes > this.config.maxQueuedBytes) {
       this.stats.drop(DropReason.queueFull);
@@ -276,7 +278,7 @@ export class Transport<M extends MessageBase> {
         if (socket.destroyed) return;
         this.stats.framesIn++;
         this.stats.bytesIn += frame.length + 4;
-        const value = this.unpack(frame);
+        const value = decode(frame);
         if (value === undefined) {
           this.stats.drop(DropReason.badMsgpack);
           if (peer === null) socket.destroy();
@@ -292,14 +294,12 @@ export class Transport<M extends MessageBase> {
           clearTimeout(handshakeTimer);
           continue;
         }
-        let msg: M;
-        try {
-          msg = validate(this.schema, value, "msg");
-        } catch {
+        const checked = this.codec.check(value);
+        if (!checked.ok) {
           this.stats.drop(DropReason.badShape);
           continue;
         }
-        this.deliver(peer, msg);
+        this.deliver(peer, checked.msg);
       }
       if (decoder.oversized !== null && !socket.destroyed) {
         this.stats.drop(DropReason.oversized);
@@ -322,7 +322,7 @@ export class Transport<M extends MessageBase> {
       return null;
     }
     const refuse = (reason: string): null => {
-      socket.write(encodeFrame(packr.pack({ refused: reason })));
+      socket.write(encodeFrame(encode({ refused: reason })));
       this.events.onWarning?.("handshake refused", { reason, addr: hello.ref.addr, name: hello.name });
       return null;
     };
@@ -336,7 +336,7 @@ export class Transport<M extends MessageBase> {
       return refuse(`${hello.ref.addr} belongs to ${claimedBy}`);
     this.nameOfAddr.set(hello.ref.addr, hello.name);
     const answer: Hello = { hello: "selfman", version: PROTOCOL_VERSION, name: this.name, ref: this.self };
-    socket.write(encodeFrame(packr.pack(answer)));
+    socket.write(encodeFrame(encode(answer)));
     return hello.ref;
   }
 
@@ -345,14 +345,6 @@ export class Transport<M extends MessageBase> {
     const subject = socket.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
     const cn = subject?.CN;
     return typeof cn === "string" ? cn : null;
-  }
-
-  private unpack(frame: Buffer): unknown {
-    try {
-      return packr.unpack(frame);
-    } catch {
-      return undefined;
-    }
   }
 
   private deliver(from: NodeRef, msg: M): void {
@@ -395,7 +387,7 @@ export class Transport<M extends MessageBase> {
     const handshakeTimer = setTimeout(() => socket.destroy(), this.config.handshakeTimeoutMs);
     socket.once(material === null ? "connect" : "secureConnect", () => {
       const hello: Hello = { hello: "selfman", version: PROTOCOL_VERSION, name: this.name, ref: this.self };
-      socket.write(encodeFrame(packr.pack(hello)));
+      socket.write(encodeFrame(encode(hello)));
     });
     socket.on("data", (chunk: Buffer) => {
       const frames = decoder.push(chunk);
@@ -405,7 +397,7 @@ export class Transport<M extends MessageBase> {
       }
       for (const frame of frames) {
         if (link.state !== "connecting") return; // a peer writes nothing after its handshake answer
-        const peer = this.checkAnswer(socket, this.unpack(frame));
+        const peer = this.checkAnswer(socket, decode(frame));
         if (peer === null) {
           this.stats.drop(DropReason.handshake);
           socket.destroy();

@@ -7,8 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { RingSurvey } from "../../src/api/ring-survey.js";
-import { fetchJson } from "../../src/api/ring-survey.js";
 import type { RangeHistory } from "../../src/check/range-history.js";
+import { fetchJson } from "../../src/runtime/admin-client.js";
 import type { ClusterFile } from "../../src/runtime/local-cluster.js";
 
 const run = promisify(execFile);

@@ -9,9 +9,9 @@ import { IdSpace } from "../../src/core/id-space.js";
 import { SchemaError, validate } from "../../src/core/schema.js";
 import { ringMessageSchema } from "../../src/overlay/message-schema.js";
 import type { RingMessage, RingTimer } from "../../src/overlay/messages.js";
-import { packr } from "../../src/runtime/frames.js";
 import { runRing } from "../../src/sim/ring-harness.js";
 import { relaxedRing } from "../../src/sim/ring-protocol.js";
+import { packr } from "../../src/wire/codec.js";
 
 const ids = new IdSpace();
 const schema = ringMessageSchema(ids);

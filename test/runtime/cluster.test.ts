@@ -10,16 +10,17 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
 import fc from "fast-check";
-import { fetchJson } from "../../src/api/ring-survey.js";
 import { firstOwnedAt, type RangeHistory, rangeOverlaps } from "../../src/check/range-history.js";
 import { IdSpace } from "../../src/core/id-space.js";
 import { validate } from "../../src/core/schema.js";
 import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
 import { ringMessageSchema } from "../../src/overlay/message-schema.js";
+import { fetchJson } from "../../src/runtime/admin-client.js";
 import { initClusterDir, loadMemberTls } from "../../src/runtime/cluster-certificates.js";
-import { encodeFrame, packr } from "../../src/runtime/frames.js";
+import { encodeFrame } from "../../src/runtime/frames.js";
 import { type ClusterFile, isRunning } from "../../src/runtime/local-cluster.js";
 import { PROTOCOL_VERSION } from "../../src/runtime/transport.js";
+import { packr } from "../../src/wire/codec.js";
 import {
   clusterDown,
   clusterUp,

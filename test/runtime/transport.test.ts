@@ -10,6 +10,7 @@ import { nodeRefSchema, ringMessageSchema } from "../../src/overlay/message-sche
 import type { RingMessage } from "../../src/overlay/messages.js";
 import { initClusterDir, loadMemberTls } from "../../src/runtime/cluster-certificates.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "../../src/runtime/transport.js";
+import { MessageCodec } from "../../src/wire/message-codec.js";
 import { tempDir, waitFor } from "../helpers/live-cluster.js";
 
 const ids = new IdSpace();
@@ -33,7 +34,7 @@ async function endpoint(
     ref,
     name,
     { ...DEFAULT_TRANSPORT, host: "127.0.0.1", port, tls, backoffMinMs: 20, backoffMaxMs: 200 },
-    ringMessageSchema(ids),
+    new MessageCodec(ringMessageSchema(ids)),
     nodeRefSchema(ids),
     { onMessage: (from, msg) => received.push({ from, msg }) },
   );

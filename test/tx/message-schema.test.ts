@@ -9,10 +9,10 @@ import { IdSpace } from "../../src/core/id-space.js";
 import { SchemaError, validate } from "../../src/core/schema.js";
 import { nodeMessageSchema } from "../../src/node/message-schema.js";
 import type { NodeMessage, NodeTimer } from "../../src/node/selfman-node.js";
-import { packr } from "../../src/runtime/frames.js";
 import { runRing } from "../../src/sim/ring-harness.js";
 import { selfmanRing } from "../../src/sim/ring-protocol.js";
 import { txWorkload } from "../../src/sim/tx-workload.js";
+import { packr } from "../../src/wire/codec.js";
 
 const schema = nodeMessageSchema(new IdSpace());
 

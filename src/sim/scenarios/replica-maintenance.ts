@@ -4,7 +4,7 @@
 // repair digests (hand-overs and their acks, repair asks and replies), and their encoded bytes, per
 // event. The claim: O(1) messages per event, whatever N.
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../../node/selfman-node.js";
-import { packr } from "../../runtime/frames.js";
+import { packr } from "../../wire/codec.js";
 import { parseCount } from "../params.js";
 import { type RingWorkload, runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";

@@ -1,0 +1,292 @@
+// `selfman bench <workload>`: benchmarks that print one JSON object (docs/metrics.md §1, §7). Speed is
+// measured here, never asserted in tests. bin/selfman, the composition root, registers this command
+// into the CLI of src/cli/main.ts: src never imports bench/ (docs/architecture.md §1).
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Command } from "commander";
+import { commanderParser } from "../src/cli/flags.js";
+import { toJsonLine } from "../src/cli/sim-command.js";
+import { parseCount, parseProbability, parseSeed } from "../src/sim/params.js";
+import { table } from "../src/sim/report.js";
+import { benchKv, type KvBenchResult } from "./kv.js";
+import { benchLookup, type LookupBenchResult } from "./lookup.js";
+import { benchSimCore, type SimCoreResult } from "./sim-core.js";
+import { benchTx, type TxBenchResult } from "./tx.js";
+
+type KvWorkload = "read" | "write" | "incr";
+type TxWorkload = "increment" | "transfer";
+
+/** Registers `selfman bench` and its subcommands on `program`. */
+export function addBenchCommand(program: Command): void {
+  const bench = program
+    .command("bench")
+    .description("measure throughput and latency; prints JSON with --json");
+  addSimCoreBench(bench);
+  addLookupBench(bench);
+  addKvBench(bench);
+  addTxBench(bench);
+}
+
+// ---- the subcommands ----------------------------------------------------------------------------
+
+function addSimCoreBench(bench: Command): void {
+  bench
+    .command("sim-core")
+    .description("the bare scheduler and network model with a trivial ping component")
+    .option("--nodes <n>", "simulated nodes (default 10000)")
+    .option("--events <n>", "events to measure (default 5000000)")
+    .option("--seed <s>", "seed (default 1)")
+    .option("--loss <p>", "message loss probability (default 0)")
+    .option("--json", "print exactly one JSON line on stdout")
+    .action((opts: Record<string, unknown>) => {
+      const result = benchSimCore({
+        nodes: parseOr(opts.nodes, parseCount("nodes", 1, 1_000_000), 10_000),
+        events: parseOr(opts.events, parseCount("events", 1), 5_000_000),
+        seed: parseOr(opts.seed, parseSeed, 1),
+        loss: parseOr(opts.loss, parseProbability("loss"), 0),
+      });
+      print(opts.json === true, result, simCoreTable);
+    });
+}
+
+function addLookupBench(bench: Command): void {
+  const command = bench
+    .command("lookup")
+    .description(
+      "lookups/s and latency through a local cluster over TLS; transport messages/s vs a bare TLS socket",
+    )
+    .option("--nodes <n>", "node processes", commanderParser(parseCount("nodes", 2, 64)), 8)
+    .option(
+      "--lookups <n>",
+      "measured lookups per node",
+      commanderParser(parseCount("lookups", 1, 1_000_000)),
+      5000,
+    )
+    .option(
+      "--concurrency <n>",
+      "lookups in flight per node",
+      commanderParser(parseCount("concurrency", 1, 10_000)),
+      32,
+    )
+    .option(
+      "--messages <n>",
+      "messages for the transport throughput",
+      commanderParser(parseCount("messages", 1000, 10_000_000)),
+      200_000,
+    );
+  liveOptions(command, 24_000).action(
+    async (opts: {
+      nodes: number;
+      lookups: number;
+      concurrency: number;
+      messages: number;
+      basePort: number;
+      json?: boolean;
+    }) => {
+      const result = await benchLookup(
+        {
+          nodes: opts.nodes,
+          lookupsPerNode: opts.lookups,
+          concurrency: opts.concurrency,
+          transportMessages: opts.messages,
+          basePort: opts.basePort,
+          dir: await benchDir(),
+        },
+        logProgress,
+      );
+      print(opts.json === true, result, lookupTable);
+    },
+  );
+}
+
+function addKvBench(bench: Command): void {
+  const command = bench
+    .command("kv")
+    .description("single-key operations/s and latency through a local cluster over TLS")
+    .option("--nodes <n>", "node processes", commanderParser(parseCount("nodes", 1, 64)), 4)
+    .option("--workload <w>", "read | write | incr", commanderParser(parseKvWorkload), "read")
+    .option(
+      "--ops <n>",
+      "measured operations per node",
+      commanderParser(parseCount("ops", 1, 10_000_000)),
+      5000,
+    )
+    .option(
+      "--concurrency <n>",
+      "operations in flight per node",
+      commanderParser(parseCount("concurrency", 1, 10_000)),
+      32,
+    )
+    .option("--keys <n>", "keys, chosen uniformly", commanderParser(parseCount("keys", 1, 1_000_000)), 100);
+  liveOptions(command, 24_500).action(
+    async (opts: {
+      nodes: number;
+      workload: KvWorkload;
+      ops: number;
+      concurrency: number;
+      keys: number;
+      basePort: number;
+      json?: boolean;
+    }) => {
+      const result = await benchKv(
+        {
+          nodes: opts.nodes,
+          workload: opts.workload,
+          opsPerNode: opts.ops,
+          concurrency: opts.concurrency,
+          keys: opts.keys,
+          basePort: opts.basePort,
+          dir: await benchDir(),
+        },
+        logProgress,
+      );
+      print(opts.json === true, result, kvTable);
+    },
+  );
+}
+
+function addTxBench(bench: Command): void {
+  const command = bench
+    .command("tx")
+    .description("transactions/s, abort rate and latency through a local cluster over TLS")
+    .option("--nodes <n>", "node processes", commanderParser(parseCount("nodes", 1, 64)), 4)
+    .option("--workload <w>", "increment | transfer", commanderParser(parseTxWorkload), "increment")
+    .option(
+      "--txs <n>",
+      "measured transactions per node",
+      commanderParser(parseCount("txs", 1, 10_000_000)),
+      2000,
+    )
+    .option(
+      "--concurrency <n>",
+      "transactions in flight per node",
+      commanderParser(parseCount("concurrency", 1, 10_000)),
+      16,
+    )
+    .option(
+      "--keys <n>",
+      "counters or accounts, chosen uniformly",
+      commanderParser(parseCount("keys", 2, 1_000_000)),
+      100,
+    );
+  liveOptions(command, 24_700).action(
+    async (opts: {
+      nodes: number;
+      workload: TxWorkload;
+      txs: number;
+      concurrency: number;
+      keys: number;
+      basePort: number;
+      json?: boolean;
+    }) => {
+      const result = await benchTx(
+        {
+          nodes: opts.nodes,
+          workload: opts.workload,
+          txsPerNode: opts.txs,
+          concurrency: opts.concurrency,
+          keys: opts.keys,
+          basePort: opts.basePort,
+          dir: await benchDir(),
+        },
+        logProgress,
+      );
+      if (!result.metrics.totalsMatch) process.exitCode = 1;
+      print(opts.json === true, result, txTable);
+    },
+  );
+}
+
+// ---- shared pieces ------------------------------------------------------------------------------
+
+/** The options every benchmark on a live cluster ends with: its ports and --json. */
+function liveOptions(command: Command, defaultBasePort: number): Command {
+  return command
+    .option(
+      "--base-port <p>",
+      "ports P+1… for the nodes, P+101… for their admin ports",
+      commanderParser(parseCount("base-port", 1, 65_000)),
+      defaultBasePort,
+    )
+    .option("--json", "print exactly one JSON line on stdout");
+}
+
+/** A fresh directory for the benchmark's cluster (the benchmark removes it when done). */
+function benchDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), "selfman-bench-"));
+}
+
+function logProgress(line: string): void {
+  process.stderr.write(`  ${line}\n`);
+}
+
+/** One JSON line with --json, else the benchmark's table. */
+function print<R>(json: boolean, result: R, render: (result: R) => string): void {
+  process.stdout.write(`${json ? toJsonLine(result) : render(result)}\n`);
+}
+
+function parseOr<V>(raw: unknown, parse: (text: string) => V, fallback: V): V {
+  return typeof raw === "string" ? parse(raw) : fallback;
+}
+
+function parseKvWorkload(raw: string): KvWorkload {
+  if (raw !== "read" && raw !== "write" && raw !== "incr")
+    throw new RangeError(`--workload: expected read, write or incr, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function parseTxWorkload(raw: string): TxWorkload {
+  if (raw !== "increment" && raw !== "transfer")
+    throw new RangeError(`--workload: expected increment or transfer, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+// ---- the tables printed without --json ----------------------------------------------------------
+
+function simCoreTable(result: SimCoreResult): string {
+  return `bench sim-core\n${table([
+    ["nodes", result.params.nodes],
+    ["events", result.metrics.events],
+    ["events/s", result.eventsPerSec],
+    ["bare heap loop events/s", result.baseline.eventsPerSec],
+    ["ratio", result.ratio],
+  ])}`;
+}
+
+function lookupTable(result: LookupBenchResult): string {
+  return `bench lookup\n${table([
+    ["nodes", result.params.nodes],
+    ["lookups/s", result.metrics.opsPerSec],
+    ["latency p50 ms", result.metrics.latencyP50Ms],
+    ["latency p99 ms", result.metrics.latencyP99Ms],
+    ["failed lookups", result.metrics.failed],
+    ["transport msgs/s", result.metrics.transportMsgsPerSec],
+    ["bare TLS msgs/s", result.baseline.msgsPerSec],
+    ["ratio", result.ratio],
+  ])}`;
+}
+
+function kvTable(result: KvBenchResult): string {
+  return `bench kv (${result.params.workload})\n${table([
+    ["nodes", result.params.nodes],
+    ["ops/s", result.metrics.opsPerSec],
+    ["latency p50 ms", result.metrics.latencyP50Ms],
+    ["latency p99 ms", result.metrics.latencyP99Ms],
+    ["failed", result.metrics.failed],
+  ])}`;
+}
+
+function txTable(result: TxBenchResult): string {
+  return `bench tx (${result.params.workload})\n${table([
+    ["nodes", result.params.nodes],
+    ["commits/s", result.metrics.commitsPerSec],
+    ["abort rate", result.metrics.abortRate],
+    ["latency p50 ms", result.metrics.latencyP50Ms],
+    ["latency p99 ms", result.metrics.latencyP99Ms],
+    ["failed", result.metrics.failed],
+    ["total before", result.metrics.totalBefore],
+    ["total after", result.metrics.totalAfter],
+    ["totals match", result.metrics.totalsMatch],
+  ])}`;
+}
