@@ -9,7 +9,7 @@ import { jsonEqual } from "../store/kv-proposer.js";
 import { MAX_KEY_LENGTH } from "../store/message-schema.js";
 import { MAX_TX_KEYS } from "./message-schema.js";
 import type { Transaction, TxReadResult } from "./transaction.js";
-import type { TxOutcome } from "./tx-coordinator.js";
+import type { TxOutcome } from "./tx-outcome.js";
 
 export type TxRequest =
   | { readonly op: "read"; readonly key: string }

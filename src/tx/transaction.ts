@@ -4,8 +4,8 @@
 // style, as protocol code has no async: the promise-based API with retries lives in the runtimes.
 import type { Value } from "../store/item.js";
 import type { KvOp, KvResult } from "../store/kv-proposer.js";
-import type { TxOutcome } from "./tx-coordinator.js";
 import type { TxEntry } from "./tx-lock.js";
+import type { TxOutcome } from "./tx-outcome.js";
 
 export type TxReadResult =
   | { readonly ok: true; readonly value: Value; readonly found: boolean }

@@ -10,7 +10,7 @@ import { emptyItem, type StoredItem } from "../store/item.js";
 import type { RingAccess } from "../store/replica-store.js";
 import { replicaIds } from "../store/replicas.js";
 import type { StorePort } from "../store/store-port.js";
-import type { TxConfig } from "./tx-coordinator.js";
+import type { TxConfig } from "./tx-config.js";
 import { abort, commit, prepare, type Vote } from "./tx-lock.js";
 import type { TxMessage, TxTimer } from "./tx-messages.js";
 

@@ -1,0 +1,46 @@
+// Taking a transaction's decision at this node (docs/transactions.md §5, §8): the learner's verdict, or
+// "commit" for an empty log, is recorded once, told to the other acceptors (`txDecided`, so they stop
+// their takeover timers), answered to the client if it is an abort, and delivered to the replicas.
+import type { Env } from "../core/env.js";
+import type { ClientAnswers } from "./client-answer.js";
+import type { FinalDelivery } from "./final-delivery.js";
+import type { TxMessage, TxTimer } from "./tx-messages.js";
+import type { TxState } from "./tx-state.js";
+import type { TxTable } from "./tx-table.js";
+
+export class TxDecider {
+  private readonly env: Env<TxMessage, TxTimer>;
+  private readonly table: TxTable;
+  private readonly delivery: FinalDelivery;
+  private readonly answers: ClientAnswers;
+
+  constructor(env: Env<TxMessage, TxTimer>, table: TxTable, delivery: FinalDelivery, answers: ClientAnswers) {
+    this.env = env;
+    this.table = table;
+    this.delivery = delivery;
+    this.answers = answers;
+  }
+
+  /** This node decided `tx`: record it, tell the other acceptors, answer an abort, deliver `final`. */
+  decide(tx: TxState, commit: boolean): void {
+    tx.decision = commit;
+    tx.decidedAtMs = this.env.now();
+    const decided: TxMessage = { type: "txDecided", tid: tx.tid, commit };
+    tx.acceptors.forEach((a, index) => {
+      if (!tx.mine.includes(index)) this.env.send(a, decided);
+    });
+    // An abort changed nothing: the client may hear it now. A commit waits for the replicas.
+    if (tx.keys.length === 0 || !commit) this.answers.answer(tx);
+    if (tx.keys.length === 0) return;
+    this.delivery.start(tx);
+  }
+
+  /** Another acceptor decided: the TM answers its client (the decider delivers `final`). */
+  onDecided(msg: Extract<TxMessage, { type: "txDecided" }>): void {
+    const tx = this.table.get(msg.tid);
+    if (tx === undefined || tx.decision !== null) return;
+    tx.decision = msg.commit;
+    tx.decidedAtMs = this.env.now();
+    this.answers.answer(tx);
+  }
+}
