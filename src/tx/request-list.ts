@@ -3,6 +3,7 @@
 // test_and_set, and commit — run in order in one transaction. A request that fails (a test_and_set
 // that finds another value, add_on_nr on a non-number) fails the list: nothing is committed. Commit,
 // if present, must be the last request. Callback style, like every protocol module.
+import type { ErrorCode } from "../core/error-code.js";
 import { array, jsonValue, object, type Schema, SchemaError, str, tagged } from "../core/schema.js";
 import type { Value } from "../store/item.js";
 import { jsonEqual } from "../store/kv-proposer.js";
@@ -39,7 +40,7 @@ export type RequestListOutcome =
   /** Request `index` failed: nothing was committed. */
   | { readonly kind: "failed"; readonly results: readonly TxRequestResult[]; readonly index: number }
   /** A read could not be done (a majority of a key's replicas unavailable): nothing was committed. */
-  | { readonly kind: "error"; readonly code: string; readonly message: string };
+  | { readonly kind: "error"; readonly code: ErrorCode; readonly message: string };
 
 const finiteNumber: Schema<number> = (v) => {
   if (typeof v !== "number" || !Number.isFinite(v)) throw new SchemaError("a finite number");

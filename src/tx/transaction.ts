@@ -2,6 +2,7 @@
 // land in the transaction log with the version seen; a write of a key not yet read reads it first
 // (its version is what the replicas validate against); commit hands the log to the TM. Callback
 // style, as protocol code has no async: the promise-based API with retries lives in the runtimes.
+import type { ErrorCode } from "../core/error-code.js";
 import type { Value } from "../store/item.js";
 import type { KvOp, KvResult } from "../store/kv-proposer.js";
 import type { TxEntry } from "./tx-lock.js";
@@ -11,7 +12,7 @@ export type TxReadResult =
   | { readonly ok: true; readonly value: Value; readonly found: boolean }
   | {
       readonly ok: false;
-      readonly code: "unavailable" | "timeout" | "invalid-argument";
+      readonly code: ErrorCode;
       readonly message: string;
     };
 

@@ -1,6 +1,8 @@
 // What a commit ends with, as its client hears it (docs/transactions.md §1, §5): committed, aborted with
 // the keys that refused and why, or an error code. A `timeout` leaves the outcome unknown: the
 // transaction may still commit. An answer never contradicts the transaction's decision.
+import type { ErrorCode } from "../core/error-code.js";
+
 export type TxOutcome =
   | { readonly ok: true; readonly committed: true; readonly tid: string }
   | {
@@ -13,7 +15,7 @@ export type TxOutcome =
     }
   | {
       readonly ok: false;
-      readonly code: "unavailable" | "timeout" | "invalid-argument";
+      readonly code: ErrorCode;
       /** For a timeout: the outcome is unknown (the transaction may still commit). */
       readonly message: string;
     };
