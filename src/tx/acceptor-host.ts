@@ -5,7 +5,15 @@
 import type { Env } from "../core/env.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { sendToAcceptor } from "./owner-send.js";
-import { acceptBallot, acceptedVotes, acceptFast, FRESH_ACCEPTOR, promise } from "./paxos-acceptor.js";
+import {
+  type AcceptorState,
+  acceptBallot,
+  acceptedVotes,
+  acceptFast,
+  checkAcceptorStep,
+  FRESH_ACCEPTOR,
+  promise,
+} from "./paxos-acceptor.js";
 import type { TxConfig } from "./tx-config.js";
 import type { TxMessage, TxTimer } from "./tx-messages.js";
 import type { TxState } from "./tx-state.js";
@@ -35,7 +43,7 @@ export class AcceptorHost {
       const state = tx.acceptor.states.get(index) ?? FRESH_ACCEPTOR;
       const next = acceptFast(state, msg.instance, msg.vote);
       if (next === null) continue;
-      tx.acceptor.states.set(index, next);
+      this.store(tx, index, state, next, [msg.instance]);
       const pending = tx.acceptor.bundles.get(index) ?? [];
       pending.push({ instance: msg.instance, ballot: 0, vote: msg.vote });
       tx.acceptor.bundles.set(index, pending);
@@ -63,7 +71,7 @@ export class AcceptorHost {
     for (const index of tx.mine) {
       const state = tx.acceptor.states.get(index) ?? FRESH_ACCEPTOR;
       const next = promise(state, msg.ballot);
-      if (next !== null) tx.acceptor.states.set(index, next);
+      if (next !== null) this.store(tx, index, state, next, []);
       const reply: TxMessage = {
         type: "txPromise",
         tid: msg.tid,
@@ -85,10 +93,28 @@ export class AcceptorHost {
       const state = tx.acceptor.states.get(index) ?? FRESH_ACCEPTOR;
       const next = acceptBallot(state, msg.ballot, msg.votes);
       if (next === null) continue;
-      tx.acceptor.states.set(index, next);
+      this.store(
+        tx,
+        index,
+        state,
+        next,
+        msg.votes.map((v) => v.instance),
+      );
       const reply: TxMessage = { type: "txAccepted", tid: msg.tid, index, ballot: msg.ballot, votes: [] };
       this.env.send(from, reply);
     }
+  }
+
+  /** Keeps acceptor `index`'s next state, once it is checked against the rules of every step. */
+  private store(
+    tx: TxState,
+    index: number,
+    before: AcceptorState,
+    after: AcceptorState,
+    changed: readonly number[],
+  ): void {
+    checkAcceptorStep(before, after, changed, `tx ${tx.tid} acceptor ${index}`);
+    tx.acceptor.states.set(index, after);
   }
 
   /** Why an item's replica refused: for the client's abort answer (the first reason heard). */

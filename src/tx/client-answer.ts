@@ -1,7 +1,9 @@
 // The TM's answer to its client (docs/transactions.md §1, §5): an abort at the decision, a commit once a
 // majority of every item's replicas holds it (or the decider gave up delivering), `timeout` at the
 // deadline with the outcome unknown. A client hears once, and never something the decision contradicts.
+import { invariant } from "../core/invariant.js";
 import type { TxConfig } from "./tx-config.js";
+import { transactionVerdict } from "./tx-learner.js";
 import type { TxOutcome } from "./tx-outcome.js";
 import type { TxState } from "./tx-state.js";
 import type { TxTable } from "./tx-table.js";
@@ -20,6 +22,12 @@ export class ClientAnswers {
     const onDone = tx.client.onDone;
     if (onDone === null || tx.decision === null) return;
     tx.client.onDone = null;
+    const known = transactionVerdict(tx.learner.decided, tx.keys.length, this.config.replication);
+    invariant(
+      known === null || known === tx.decision,
+      "client: the answer agrees with the decision",
+      () => `tx ${tx.tid}: answering ${tx.decision ? "commit" : "abort"}, the instances here say otherwise`,
+    );
     onDone(outcomeOf(tx, tx.decision));
   }
 

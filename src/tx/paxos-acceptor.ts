@@ -2,6 +2,7 @@
 // functions on plain state: ballot 0 belongs to each TP (its vote is phase 2a of its own instance);
 // a leader with ballot b > 0 promises over every instance at once, then proposes a vote per instance.
 // An acceptor never accepts below its promise, and accepts ballot 0 of an instance only once.
+import { invariant } from "../core/invariant.js";
 import type { Vote } from "./tx-lock.js";
 import type { AcceptedVote } from "./tx-messages.js";
 
@@ -70,4 +71,40 @@ export function nextBallot(index: number, replication: number, seen: number): nu
   const step = replication + 1;
   if (seen < base) return base;
   return base + (Math.floor((seen - base) / step) + 1) * step;
+}
+
+/**
+ * The rules every acceptor step keeps (docs/transactions.md §8), checked where a host stores the step:
+ * the promise never decreases; a value is accepted only at a ballot at or above the promise made
+ * before it; an instance's accepted ballot never goes back, and one ballot carries one value.
+ * `changed`: the instances the step may have accepted (the checks cost what the step did).
+ */
+export function checkAcceptorStep(
+  before: AcceptorState,
+  after: AcceptorState,
+  changed: readonly number[],
+  where: string,
+): void {
+  invariant(
+    after.promised >= before.promised,
+    "acceptor: promise never decreases",
+    () => `${where}: promise ${before.promised} -> ${after.promised}`,
+  );
+  for (const instance of changed) {
+    const now = after.accepted.get(instance);
+    const was = before.accepted.get(instance);
+    if (now === undefined || was === now) continue;
+    invariant(
+      now.ballot >= before.promised,
+      "acceptor: no accept below promise",
+      () =>
+        `${where}: instance ${instance} accepted at ballot ${now.ballot} below promise ${before.promised}`,
+    );
+    invariant(
+      was === undefined || now.ballot > was.ballot || (now.ballot === was.ballot && now.vote === was.vote),
+      "acceptor: one value per ballot",
+      () =>
+        `${where}: instance ${instance} held ${was?.vote} at ballot ${was?.ballot}, now ${now.vote} at ${now.ballot}`,
+    );
+  }
 }

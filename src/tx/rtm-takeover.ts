@@ -5,11 +5,12 @@
 // promises it proposes, per instance, the vote accepted with the highest ballot, or abort. Ballots
 // keep concurrent leaders safe; a refused or silent ballot is retried above the highest promise seen.
 import type { Env } from "../core/env.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { sendToAcceptor } from "./owner-send.js";
 import { nextBallot, proposal } from "./paxos-acceptor.js";
 import { majorityOf, type TxConfig } from "./tx-config.js";
-import type { TxMessage, TxTimer } from "./tx-messages.js";
+import type { AcceptedVote, TxMessage, TxTimer } from "./tx-messages.js";
 import type { TxState } from "./tx-state.js";
 import type { TxTable } from "./tx-table.js";
 
@@ -62,7 +63,13 @@ export class RtmTakeover {
     const index = tx.mine[0];
     if (index === undefined || tx.keys.length === 0) return;
     const leader = tx.leader;
-    leader.ballot = nextBallot(index, this.f, Math.max(leader.ballot, leader.highestSeen, promisedHere(tx)));
+    const previous = leader.ballot;
+    leader.ballot = nextBallot(index, this.f, Math.max(previous, leader.highestSeen, promisedHere(tx)));
+    invariant(
+      leader.ballot > previous && (leader.ballot - index - 1) % (this.f + 1) === 0,
+      "leader: ballots are its own and rise",
+      () => `tx ${tx.tid}: acceptor ${index} led ballot ${previous}, then ${leader.ballot}`,
+    );
     leader.promises.clear();
     leader.acceptedBy.clear();
     leader.proposal = null;
@@ -95,6 +102,7 @@ export class RtmTakeover {
     leader.promises.set(msg.index, msg.accepted);
     if (leader.promises.size < this.majority) return;
     leader.proposal = proposal(tx.keys.length * this.f, [...leader.promises.values()]);
+    keepsChosen(tx, leader.proposal);
     const accept: TxMessage = {
       type: "txAccept",
       tid: tx.tid,
@@ -121,6 +129,19 @@ export class RtmTakeover {
       return;
     }
     if (tx.leader.ballot === 0 && this.env.now() - tx.startedMs > this.config.takeoverMs) this.lead(tx);
+  }
+}
+
+/** A proposal from a majority of promises carries every value already chosen (§7: Paxos's safety). */
+function keepsChosen(tx: TxState, votes: readonly AcceptedVote[]): void {
+  for (const [instance, chosen] of tx.learner.decided) {
+    const proposed = votes[instance]?.vote;
+    invariant(
+      proposed === chosen,
+      "leader: a proposal keeps every chosen value",
+      () =>
+        `tx ${tx.tid} ballot ${tx.leader.ballot}: instance ${instance} was chosen ${chosen}, proposed ${proposed}`,
+    );
   }
 }
 

@@ -57,7 +57,7 @@ export class TxCoordinator {
     this.discovery = new RtmDiscovery(env, ids, config, ring, sequence);
     this.answers = new ClientAnswers(config, table);
     this.delivery = new FinalDelivery(env, ids, config, table, sender, this.answers);
-    this.decider = new TxDecider(env, table, this.delivery, this.answers);
+    this.decider = new TxDecider(env, config.replication, table, this.delivery, this.answers);
     this.learner = new TxLearner(config, table, this.decider);
     this.leader = new RtmTakeover(env, config, table, self);
     this.acceptors = new AcceptorHost(env, config, table, self);

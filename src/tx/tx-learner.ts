@@ -2,7 +2,7 @@
 // accepted one vote — at ballot 0 counted per instance and vote, at a leader's ballot over all its
 // instances at once; an item is prepared by a majority of its instances, aborted by f − majority + 1;
 // the transaction commits iff every item is prepared. Never decide from fewer than a majority.
-
+import { invariant } from "../core/invariant.js";
 import { majorityOf, type TxConfig } from "./tx-config.js";
 import type { TxDecider } from "./tx-decider.js";
 import type { Vote } from "./tx-lock.js";
@@ -72,11 +72,18 @@ export class TxLearner {
   private countFast(tx: TxState, msg: Extract<TxMessage, { type: "txAccepted" }>): void {
     for (const v of msg.votes) {
       if (tx.learner.decided.has(v.instance)) continue;
+      const other = tx.learner.fast.get(`${v.instance}/${v.vote === "prepared" ? "abort" : "prepared"}`);
+      invariant(
+        other?.has(msg.index) !== true,
+        "acceptor: ballot 0 accepted once per instance",
+        () =>
+          `tx ${tx.tid}: acceptor ${msg.index} accepted both votes for instance ${v.instance} at ballot 0`,
+      );
       const slot = `${v.instance}/${v.vote}`;
       const by = tx.learner.fast.get(slot) ?? new Set<number>();
       by.add(msg.index);
       tx.learner.fast.set(slot, by);
-      if (by.size >= this.majority) tx.learner.decided.set(v.instance, v.vote);
+      if (by.size >= this.majority) learn(tx, v.instance, v.vote);
     }
   }
 
@@ -85,6 +92,17 @@ export class TxLearner {
     if (proposal === null) return;
     tx.leader.acceptedBy.add(index);
     if (tx.leader.acceptedBy.size < this.majority) return;
-    for (const v of proposal) tx.learner.decided.set(v.instance, v.vote);
+    for (const v of proposal) learn(tx, v.instance, v.vote);
   }
+}
+
+/** Records an instance's decision: a majority accepted `vote`. An instance is decided once, for good. */
+function learn(tx: TxState, instance: number, vote: Vote): void {
+  const known = tx.learner.decided.get(instance);
+  invariant(
+    known === undefined || known === vote,
+    "learner: one value per instance",
+    () => `tx ${tx.tid}: instance ${instance} decided ${known}, then ${vote}`,
+  );
+  tx.learner.decided.set(instance, vote);
 }
