@@ -82,6 +82,8 @@ export class AcceptorHost {
         accepted: acceptedVotes(next ?? state),
       };
       this.env.send(from, reply);
+      // Fault hook: a promise delivered twice (the network may duplicate): counted once per acceptor.
+      if (this.env.buggify("tx.promise.duplicate")) this.env.send(from, reply);
     }
   }
 
@@ -129,6 +131,9 @@ export class AcceptorHost {
     const votes = tx.acceptor.bundles.get(index);
     if (votes === undefined || votes.length === 0) return;
     tx.acceptor.bundles.delete(index);
-    sendToAcceptor(this.env, tx, 0, { type: "txAccepted", tid: tx.tid, index, ballot: 0, votes });
+    const accepted: TxMessage = { type: "txAccepted", tid: tx.tid, index, ballot: 0, votes };
+    sendToAcceptor(this.env, tx, 0, accepted);
+    // Fault hook: the bundle delivered twice (the network may duplicate): the learner counts acceptors, not messages.
+    if (this.env.buggify("tx.accepted.duplicate")) sendToAcceptor(this.env, tx, 0, accepted);
   }
 }

@@ -92,7 +92,10 @@ export class FinalDelivery {
           key,
           replicaId,
         };
-        this.sender.send(replicaId, msg, useCache);
+        // Fault hooks (the network may lose or duplicate any message): the resend timer and the
+        // replicas' idempotent apply must cope.
+        if (!this.env.buggify("tx.final.drop")) this.sender.send(replicaId, msg, useCache);
+        if (this.env.buggify("tx.final.duplicate")) this.sender.send(replicaId, msg, useCache);
       });
     });
   }

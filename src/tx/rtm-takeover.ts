@@ -47,7 +47,10 @@ export class RtmTakeover {
       tx.round = msg.round;
     }
     if (tx.decision !== null || tx.client.onDone !== null) return;
-    const delay = this.config.takeoverMs + msg.index * this.config.electMs;
+    // Fault hook: the TM suspected at once (a false suspicion): rTM j leads after j·electMs only,
+    // alongside a live TM. Ballots keep it safe; only the staggered waits are skipped.
+    const suspectMs = this.env.buggify("tx.takeover.early") ? 0 : this.config.takeoverMs;
+    const delay = suspectMs + msg.index * this.config.electMs;
     this.env.setTimer(delay, { type: "txTakeover", tid: msg.tid, attempt: 0 });
   }
 

@@ -107,7 +107,9 @@ export class TransactionManager {
     rtms.forEach((rtm, j) => {
       this.env.send(rtm, { type: "txInit", tid, index: j + 1, acceptors, log, round });
     });
-    this.env.setTimer(this.config.voteTimeoutMs, { type: "txVoteTimeout", tid });
+    // Fault hook: the voting period cut to nothing: the TM leads its own ballot while votes are in flight.
+    const votingMs = this.env.buggify("tx.voteTimeout.early") ? 0 : this.config.voteTimeoutMs;
+    this.env.setTimer(votingMs, { type: "txVoteTimeout", tid });
     this.env.setTimer(this.config.deadlineMs, { type: "txDeadline", tid });
   }
 

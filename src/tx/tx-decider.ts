@@ -43,7 +43,9 @@ export class TxDecider {
     tx.decidedAtMs = this.env.now();
     const decided: TxMessage = { type: "txDecided", tid: tx.tid, commit };
     tx.acceptors.forEach((a, index) => {
-      if (!tx.mine.includes(index)) this.env.send(a, decided);
+      // Fault hook: the decision lost on its way to an rTM (the network may lose it): that rTM takes
+      // over a decided transaction, and its ballot must find the chosen values again.
+      if (!tx.mine.includes(index) && !this.env.buggify("tx.decided.drop")) this.env.send(a, decided);
     });
     // An abort changed nothing: the client may hear it now. A commit waits for the replicas.
     if (tx.keys.length === 0 || !commit) this.answers.answer(tx);

@@ -81,17 +81,19 @@ export class TxParticipant {
     const remembered = this.votes.get(slot);
     const { vote, reason } = remembered === undefined ? this.validate(msg) : { vote: remembered, reason: "" };
     if (remembered === undefined) this.remember(slot, vote);
-    const keys = msg.keys;
-    for (const acceptor of msg.acceptors)
-      this.env.send(acceptor, {
-        type: "txVote",
-        tid: msg.tid,
-        instance,
-        vote,
-        reason,
-        keys,
-        acceptors: msg.acceptors,
-      });
+    const ballot0: TxMessage = {
+      type: "txVote",
+      tid: msg.tid,
+      instance,
+      vote,
+      reason,
+      keys: msg.keys,
+      acceptors: msg.acceptors,
+    };
+    for (const acceptor of msg.acceptors) this.env.send(acceptor, ballot0);
+    // Fault hook: the vote sent again, after the first copies (a resent prepare does the same).
+    if (this.env.buggify("tx.vote.resend"))
+      for (const acceptor of msg.acceptors) this.env.send(acceptor, ballot0);
   }
 
   /** A first vote on an instance: abort from an unsynced replica, else §6's validation, stored. */
