@@ -133,7 +133,8 @@ export class AcceptorHost {
     tx.acceptor.bundles.delete(index);
     const accepted: TxMessage = { type: "txAccepted", tid: tx.tid, index, ballot: 0, votes };
     sendToAcceptor(this.env, tx, 0, accepted);
-    // Fault hook: the bundle delivered twice (the network may duplicate): the learner counts acceptors, not messages.
+    // Fault hook: the bundle delivered twice (the network may duplicate): the learner counts acceptors, not
+    // messages.
     if (this.env.buggify("tx.accepted.duplicate")) sendToAcceptor(this.env, tx, 0, accepted);
   }
 }

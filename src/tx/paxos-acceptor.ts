@@ -1,4 +1,4 @@
-// One acceptor of one transaction's Paxos Commit instances (algorithms.md §7.1, §7.7), as pure
+// One acceptor of one transaction's Paxos Commit instances (docs/transactions.md §2, §8), as pure
 // functions on plain state: ballot 0 belongs to each TP (its vote is phase 2a of its own instance);
 // a leader with ballot b > 0 promises over every instance at once, then proposes a vote per instance.
 // An acceptor never accepts below its promise, and accepts ballot 0 of an instance only once.
@@ -45,8 +45,8 @@ export function acceptedVotes(state: AcceptorState): AcceptedVote[] {
 }
 
 /**
- * What a leader proposes once a majority promised (§7.7 step 2): per instance, the vote accepted with
- * the highest ballot among the promises, else abort.
+ * What a leader proposes once a majority promised (docs/transactions.md §8): per instance, the vote accepted
+ * with the highest ballot among the promises, else abort.
  */
 export function proposal(instances: number, promises: readonly (readonly AcceptedVote[])[]): AcceptedVote[] {
   const best = new Map<number, AcceptedVote>();
@@ -63,8 +63,8 @@ export function proposal(instances: number, promises: readonly (readonly Accepte
 }
 
 /**
- * The ballots of acceptor `index` among f (§7.7, Scalaris's proposer): index + 1 + k·(f + 1); the
- * smallest above `seen`.
+ * The ballots of acceptor `index` among f (docs/transactions.md §8, Scalaris's proposer):
+ * index + 1 + k·(f + 1), the smallest above `seen`.
  */
 export function nextBallot(index: number, replication: number, seen: number): number {
   const base = index + 1;

@@ -1,5 +1,5 @@
-// A transaction as a list of requests, with Scalaris's `req_list` semantics (algorithms.md §7; issue
-// 6): read, write, add_on_nr (add to a number), add_del_on_list (add and remove list elements),
+// A transaction as a list of requests, with Scalaris's `req_list` semantics (docs/transactions.md §1):
+// read, write, add_on_nr (add to a number), add_del_on_list (add and remove list elements),
 // test_and_set, and commit — run in order in one transaction. A request that fails (a test_and_set
 // that finds another value, add_on_nr on a non-number) fails the list: nothing is committed. Commit,
 // if present, must be the last request. Callback style, like every protocol module.
@@ -119,13 +119,13 @@ function apply(
     case "add_on_nr": {
       if (found && typeof current !== "number")
         return { result: { ok: false, reason: "not_a_number", value: current } };
-      const sum = (found ? (current as number) : 0) + request.by;
+      const sum = (typeof current === "number" ? current : 0) + request.by;
       return { result: { ok: true, value: sum }, write: sum };
     }
     case "add_del_on_list": {
       if (found && !Array.isArray(current))
         return { result: { ok: false, reason: "not_a_list", value: current } };
-      const list = found ? (current as readonly Value[]) : [];
+      const list: readonly Value[] = Array.isArray(current) ? current : [];
       const next = [...list, ...request.add].filter((v) => !request.del.some((d) => jsonEqual(v, d)));
       return { result: { ok: true, value: next }, write: next };
     }

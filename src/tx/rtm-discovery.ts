@@ -1,6 +1,6 @@
-// Finding a TM's rTMs (docs/transactions.md §2): the owners of replica ids 1..f-1 of the TM's own id,
-// by a lookup answered by the node it finds (so it shows that node alive), used for at most rtmFreshMs.
-// A commit never starts with rTMs older than that: a transaction whose acceptors were gone could never decide.
+// Finding a TM's rTMs (docs/transactions.md §2): the owners of replica ids 1..f-1 of the TM's own id, by a
+// lookup answered by the node it finds (so it shows that node alive), used for at most rtmFreshMs. A commit
+// never starts with rTMs older than that: a transaction whose acceptors were gone could never decide.
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";

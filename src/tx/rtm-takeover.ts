@@ -135,7 +135,10 @@ export class RtmTakeover {
   }
 }
 
-/** A proposal from a majority of promises carries every value already chosen (§7: Paxos's safety). */
+/**
+ * A proposal from a majority of promises carries every value already chosen (docs/transactions.md §7: Paxos's
+ * safety).
+ */
 function keepsChosen(tx: TxState, votes: readonly AcceptedVote[]): void {
   for (const [instance, chosen] of tx.learner.decided) {
     const proposed = votes[instance]?.vote;

@@ -58,7 +58,7 @@ export class TransactionManager {
     this.roles = roles;
   }
 
-  /** Commits `log` (§5); `onDone` runs once, in a later handler. */
+  /** Commits `log` (docs/transactions.md §5); `onDone` runs once, in a later handler. */
   commit(log: readonly TxEntry[], onDone: (outcome: TxOutcome) => void): void {
     const tid = `${this.ring.self.nonce}.${this.roles.sequence.nextTid()}`;
     if (log.length === 0) {

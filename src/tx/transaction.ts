@@ -1,4 +1,4 @@
-// A client's transaction (algorithms.md §7.3): reads go through the register's linearizable get and
+// A client's transaction (docs/transactions.md §4): reads go through the register's linearizable get and
 // land in the transaction log with the version seen; a write of a key not yet read reads it first
 // (its version is what the replicas validate against); commit hands the log to the TM. Callback
 // style, as protocol code has no async: the promise-based API with retries lives in the runtimes.

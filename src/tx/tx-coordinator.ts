@@ -80,12 +80,12 @@ export class TxCoordinator {
     return this.table.inFlight;
   }
 
-  /** Commits `log` (§5); `onDone` runs once, in a later handler. */
+  /** Commits `log` (docs/transactions.md §5); `onDone` runs once, in a later handler. */
   commit(log: readonly TxEntry[], onDone: (outcome: TxOutcome) => void): void {
     this.tm.commit(log, onDone);
   }
 
-  /** Looks the rTMs up early, alongside a transaction's reads (§2). */
+  /** Looks the rTMs up early, alongside a transaction's reads (docs/transactions.md §2). */
   warmUp(): void {
     this.discovery.warmUp();
   }

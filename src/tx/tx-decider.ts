@@ -70,7 +70,8 @@ export class TxDecider {
 
   /**
    * A commit needs every item prepared by a majority of its replicas' instances, an abort some item
-   * aborted by f − majority + 1 of them, each instance decided by a majority of acceptors (§5, §7).
+   * aborted by f − majority + 1 of them, each instance decided by a majority of acceptors
+   * (docs/transactions.md §5, §7).
    */
   private checkMajorities(tx: TxState, commit: boolean): void {
     const verdicts = tx.keys.map((_, item) => itemVerdict(tx.learner.decided, item, this.f));

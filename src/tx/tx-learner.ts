@@ -31,7 +31,9 @@ export function itemVerdict(
   return prepared >= majority ? "prepared" : "open";
 }
 
-/** The transaction's verdict: abort once any item aborted (in item order), commit once every item is prepared. */
+/**
+ * The transaction's verdict: abort once any item aborted (in item order), commit once every item is prepared.
+ */
 export function transactionVerdict(
   decided: ReadonlyMap<number, Vote>,
   items: number,

@@ -1,7 +1,7 @@
-// A transaction participant (TP) on one node (algorithms.md §7.4, §7.5): for every replica it owns it
+// A transaction participant (TP) on one node (docs/transactions.md §5, §6): for every replica it owns it
 // validates `txPrepare` against the stored item, stores the lock, then votes to the transaction's f
-// acceptors; it applies `txFinal` (commit or abort) and acknowledges it. A replica being repaired
-// votes abort (§6.4: it abstains). A lock held for long — its `final` lost, or its TM and deciding rTM
+// acceptors; it applies `txFinal` (commit or abort) and acknowledges it. A replica being repaired votes abort
+// (docs/replication.md §4: it abstains). A lock held for long — its `final` lost, or its TM and deciding rTM
 // gone — makes the TP ask the acceptors for the outcome. Store before sending: always.
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
@@ -96,7 +96,10 @@ export class TxParticipant {
       for (const acceptor of msg.acceptors) this.env.send(acceptor, ballot0);
   }
 
-  /** A first vote on an instance: abort from an unsynced replica, else §6's validation, stored. */
+  /**
+   * A first vote on an instance: abort from an unsynced replica, else the validation of docs/transactions.md
+   * §6, stored.
+   */
   private validate(msg: Extract<TxMessage, { type: "txPrepare" }>): { vote: Vote; reason: string } {
     if (!this.replicas.serves(msg.replicaId)) return { vote: "abort", reason: "a replica is being repaired" };
     const item = this.port.get(msg.replicaId, msg.entry.key) ?? emptyItem(msg.entry.key, msg.replicaId);

@@ -9,7 +9,7 @@ import type { TxEntry, Vote } from "./tx-lock.js";
 import type { AcceptedVote } from "./tx-messages.js";
 import type { TxOutcome } from "./tx-outcome.js";
 
-/** The acceptor host's part: one Paxos acceptor per acceptor index of this node (§8). */
+/** The acceptor host's part: one Paxos acceptor per acceptor index of this node (docs/transactions.md §8). */
 export interface AcceptorPart {
   readonly states: Map<number, AcceptorState>;
   /** Ballot-0 acceptances not yet sent to the TM, per acceptor index of mine. */
@@ -17,7 +17,10 @@ export interface AcceptorPart {
   bundleTimer: boolean;
 }
 
-/** The learner's part (§5): ballot-0 acceptances counted per instance and vote, and what was decided. */
+/**
+ * The learner's part (docs/transactions.md §5): ballot-0 acceptances counted per instance and vote, and what
+ * was decided.
+ */
 export interface LearnerPart {
   /** Per `instance/vote`, the acceptor indexes that accepted it with ballot 0. */
   readonly fast: Map<string, Set<number>>;
@@ -25,7 +28,9 @@ export interface LearnerPart {
   readonly decided: Map<number, Vote>;
 }
 
-/** The ballot leader's part (§8): its ballot, the promises and acceptances heard for it. */
+/**
+ * The ballot leader's part (docs/transactions.md §8): its ballot, the promises and acceptances heard for it.
+ */
 export interface LeaderPart {
   ballot: number;
   /** The highest promise an acceptor refused us with: the next ballot goes above it. */
@@ -37,14 +42,17 @@ export interface LeaderPart {
   takeoverAttempt: number;
 }
 
-/** The decider's part (§5): the instances that answered `final`, and those that hold its outcome. */
+/**
+ * The decider's part (docs/transactions.md §5): the instances that answered `final`, and those that hold its
+ * outcome.
+ */
 export interface DeliveryPart {
   readonly applied: Set<number>;
   readonly holding: Set<number>;
   delivering: boolean;
 }
 
-/** The TM's client (§1): who waits for the outcome, and why an abort happened. */
+/** The TM's client (docs/transactions.md §1): who waits for the outcome, and why an abort happened. */
 export interface ClientPart {
   onDone: ((outcome: TxOutcome) => void) | null;
   readonly conflicts: Set<string>;

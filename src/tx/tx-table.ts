@@ -46,7 +46,10 @@ export class TxTable {
     return n;
   }
 
-  /** Forgets transactions idle longer than `keepMs`: finished ones since their decision, others since they began. */
+  /**
+   * Forgets transactions idle longer than `keepMs`: finished ones since their decision, others since they
+   * began.
+   */
   forgetIdle(nowMs: number, keepMs: number): void {
     for (const [tid, tx] of this.txs) {
       const finished = tx.decision !== null && !tx.delivery.delivering && tx.client.onDone === null;
