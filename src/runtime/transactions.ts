@@ -2,6 +2,7 @@
 // fresh transaction and commits what it read and wrote; a conflict (the commit aborted) runs it
 // again after a randomised, bounded back-off (algorithms.md §7.5: no waiting for locks, so livelock is
 // broken by the clients). The request-list form runs through the same loop. Errors are typed.
+import type { ErrorCode } from "../core/error-code.js";
 import type { Value } from "../store/item.js";
 import { type RequestListOutcome, runRequestList, type TxRequest } from "../tx/request-list.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
@@ -34,15 +35,13 @@ export interface AsyncTx {
   delete(key: string): Promise<void>;
 }
 
-export type TxErrorCode = "conflict" | "unavailable" | "timeout" | "invalid-argument";
-
 /** Why a transaction did not commit: `conflict` after every retry, or the store could not answer. */
 export class TxError extends Error {
-  readonly code: TxErrorCode;
+  readonly code: ErrorCode;
   /** For a conflict: the keys whose replicas refused. */
   readonly keys: readonly string[];
 
-  constructor(code: TxErrorCode, message: string, keys: readonly string[] = []) {
+  constructor(code: ErrorCode, message: string, keys: readonly string[] = []) {
     super(message);
     this.name = "TxError";
     this.code = code;
@@ -132,7 +131,7 @@ export type RequestListAnswer =
   | (Extract<RequestListOutcome, { kind: "ran" | "failed" }> & { readonly attempts: number })
   | {
       readonly kind: "error";
-      readonly code: TxErrorCode;
+      readonly code: ErrorCode;
       readonly message: string;
       readonly keys: readonly string[];
     };
@@ -150,8 +149,7 @@ export async function runRequestListWithRetry(
     const ran = await new Promise<RequestListOutcome>((resolve, reject) => {
       if (!gate.enter(() => runRequestList(gate.begin(), requests, resolve))) reject(stopped());
     });
-    if (ran.kind === "error")
-      return { kind: "error", code: ran.code as TxErrorCode, message: ran.message, keys: [] };
+    if (ran.kind === "error") return { kind: "error", code: ran.code, message: ran.message, keys: [] };
     if (ran.kind === "failed" || ran.outcome === null) return { ...ran, attempts: attempt + 1 };
     if (!ran.outcome.ok)
       return { kind: "error", code: ran.outcome.code, message: ran.outcome.message, keys: [] };

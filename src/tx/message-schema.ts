@@ -1,5 +1,5 @@
 // The schema of every transaction message (tx-messages.ts), applied by the live transport to each
-// decoded frame with the ring's and the store's (algorithms.md §7). Keep it in step with TxMessage:
+// decoded frame with the ring's and the store's (docs/transactions.md). Keep it in step with TxMessage:
 // the compiler says when a message kind has no schema.
 import type { IdSpace } from "../core/id-space.js";
 import {

@@ -1,15 +1,16 @@
-// A transaction as a list of requests, with Scalaris's `req_list` semantics (algorithms.md §7; issue
-// 6): read, write, add_on_nr (add to a number), add_del_on_list (add and remove list elements),
+// A transaction as a list of requests, with Scalaris's `req_list` semantics (docs/transactions.md §1):
+// read, write, add_on_nr (add to a number), add_del_on_list (add and remove list elements),
 // test_and_set, and commit — run in order in one transaction. A request that fails (a test_and_set
 // that finds another value, add_on_nr on a non-number) fails the list: nothing is committed. Commit,
 // if present, must be the last request. Callback style, like every protocol module.
+import type { ErrorCode } from "../core/error-code.js";
 import { array, jsonValue, object, type Schema, SchemaError, str, tagged } from "../core/schema.js";
 import type { Value } from "../store/item.js";
 import { jsonEqual } from "../store/kv-proposer.js";
 import { MAX_KEY_LENGTH } from "../store/message-schema.js";
 import { MAX_TX_KEYS } from "./message-schema.js";
 import type { Transaction, TxReadResult } from "./transaction.js";
-import type { TxOutcome } from "./tx-coordinator.js";
+import type { TxOutcome } from "./tx-outcome.js";
 
 export type TxRequest =
   | { readonly op: "read"; readonly key: string }
@@ -39,7 +40,7 @@ export type RequestListOutcome =
   /** Request `index` failed: nothing was committed. */
   | { readonly kind: "failed"; readonly results: readonly TxRequestResult[]; readonly index: number }
   /** A read could not be done (a majority of a key's replicas unavailable): nothing was committed. */
-  | { readonly kind: "error"; readonly code: string; readonly message: string };
+  | { readonly kind: "error"; readonly code: ErrorCode; readonly message: string };
 
 const finiteNumber: Schema<number> = (v) => {
   if (typeof v !== "number" || !Number.isFinite(v)) throw new SchemaError("a finite number");
@@ -118,13 +119,13 @@ function apply(
     case "add_on_nr": {
       if (found && typeof current !== "number")
         return { result: { ok: false, reason: "not_a_number", value: current } };
-      const sum = (found ? (current as number) : 0) + request.by;
+      const sum = (typeof current === "number" ? current : 0) + request.by;
       return { result: { ok: true, value: sum }, write: sum };
     }
     case "add_del_on_list": {
       if (found && !Array.isArray(current))
         return { result: { ok: false, reason: "not_a_list", value: current } };
-      const list = found ? (current as readonly Value[]) : [];
+      const list: readonly Value[] = Array.isArray(current) ? current : [];
       const next = [...list, ...request.add].filter((v) => !request.del.some((d) => jsonEqual(v, d)));
       return { result: { ok: true, value: next }, write: next };
     }

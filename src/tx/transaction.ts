@@ -1,17 +1,18 @@
-// A client's transaction (algorithms.md §7.3): reads go through the register's linearizable get and
+// A client's transaction (docs/transactions.md §4): reads go through the register's linearizable get and
 // land in the transaction log with the version seen; a write of a key not yet read reads it first
 // (its version is what the replicas validate against); commit hands the log to the TM. Callback
 // style, as protocol code has no async: the promise-based API with retries lives in the runtimes.
+import type { ErrorCode } from "../core/error-code.js";
 import type { Value } from "../store/item.js";
 import type { KvOp, KvResult } from "../store/kv-proposer.js";
-import type { TxOutcome } from "./tx-coordinator.js";
 import type { TxEntry } from "./tx-lock.js";
+import type { TxOutcome } from "./tx-outcome.js";
 
 export type TxReadResult =
   | { readonly ok: true; readonly value: Value; readonly found: boolean }
   | {
       readonly ok: false;
-      readonly code: "unavailable" | "timeout" | "invalid-argument";
+      readonly code: ErrorCode;
       readonly message: string;
     };
 

@@ -1,7 +1,8 @@
-// A transaction participant's validation on one replica (algorithms.md §7.5), as pure functions on the
+// A transaction participant's validation on one replica (docs/transactions.md §6), as pure functions on the
 // stored item: prepare takes a read or write lock or votes abort, never waits; commit applies a write
-// lock's value as a register write with the round promised at prepare (§7.10 "one item model");
+// lock's value as a register write with the round promised at prepare (docs/register.md §4);
 // abort drops the transaction's locks. Whatever these return is stored before the vote is sent.
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { compareRounds, maxRound, type Round, type StoredItem, type Value } from "../store/item.js";
 
@@ -26,9 +27,9 @@ export interface Prepared {
 }
 
 /**
- * Validates `entry` of transaction `tid` against this replica (§7.5): a read is prepared iff the
- * version read is still the newest here and nobody holds a write lock; a write iff the version read is
- * current and nobody holds a read lock (or this replica lags behind it), nobody holds a write lock, and
+ * Validates `entry` of transaction `tid` against this replica (docs/transactions.md §6): a read is prepared
+ * iff the version read is still the newest here and nobody holds a write lock; a write iff the version read
+ * is current and nobody holds a read lock (or this replica lags behind it), nobody holds a write lock, and
  * the commit round may still be written here (at least the promise, above the write held).
  */
 export function prepare(
@@ -41,12 +42,30 @@ export function prepare(
   if (item.locks.some((l) => l.tid === tid)) return { item, vote: "prepared", reason: "" };
   const reason = entry.kind === "read" ? readConflict(item, entry) : writeConflict(item, entry, round);
   if (reason !== "") return { item, vote: "abort", reason };
+  noConflictingLock(item, tid, entry);
   const lock = { tid, kind: entry.kind, version: entry.version, round, acceptors };
   const held =
     entry.kind === "write"
       ? { ...lock, value: entry.value, tombstone: entry.tombstone }
       : { ...lock, value: null, tombstone: false };
   return { item: { ...item, locks: [...item.locks, held] }, vote: "prepared", reason: "" };
+}
+
+/**
+ * What a prepared vote promises (docs/transactions.md §6): no other transaction holds a write lock here, and
+ * a write finds no other read lock unless this replica lags behind the version it read.
+ */
+function noConflictingLock(item: StoredItem, tid: string, entry: TxEntry): void {
+  const others = item.locks.filter((l) => l.tid !== tid);
+  const blocking = others.filter(
+    (l) => l.kind === "write" || (entry.kind === "write" && entry.version <= item.version),
+  );
+  invariant(
+    blocking.length === 0,
+    "TP: no prepared vote against a conflicting lock",
+    () =>
+      `${item.key}: ${entry.kind} of ${tid} prepared while ${blocking.map((l) => `${l.kind} ${l.tid}`)} held`,
+  );
 }
 
 function readConflict(item: StoredItem, entry: TxEntry): string {

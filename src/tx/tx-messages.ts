@@ -1,4 +1,4 @@
-// The transaction layer's messages and timers (algorithms.md §7.4, §7.7), declared once. A
+// The transaction layer's messages and timers (docs/transactions.md §5, §8), declared once. A
 // transaction `tid` has n items with f replicas each: instance i·f + j is the Paxos instance of item
 // i's replica j, choosing "prepared" or "abort". Acceptor 0 is the TM, acceptors 1..f-1 its rTMs.
 import type { RingId } from "../core/id-space.js";
@@ -15,7 +15,7 @@ export interface AcceptedVote {
 }
 
 export type TxMessage =
-  /** TM → the replica owning `replicaId` of item `item` (round 1, §7.4 `brew`). */
+  /** TM → the replica owning `replicaId` of item `item` (round 1, docs/transactions.md §5). */
   | Msg<
       "txPrepare",
       {
@@ -43,7 +43,9 @@ export type TxMessage =
     >
   /** A replica that does not own `replicaId` (any more) tells the TM, which routes again. */
   | Msg<"txMisrouted", { tid: string; item: number; replica: number }>
-  /** TM → rTM j: the log, so that rTM can finish the transaction if the TM fails (§7.7). */
+  /**
+   * TM → rTM j: the log, so that rTM can finish the transaction if the TM fails (docs/transactions.md §8).
+   */
   | Msg<
       "txInit",
       { tid: string; index: number; acceptors: readonly NodeRef[]; log: readonly TxEntry[]; round: Round }
@@ -84,7 +86,7 @@ export type TxMessage =
 export type TxTimer =
   /** TM: instances still undecided after the voting period are decided by a ballot of its own. */
   | Msg<"txVoteTimeout", { tid: string }>
-  /** rTM: the TM has not decided in time; take over (§7.7). */
+  /** rTM: the TM has not decided in time; take over (docs/transactions.md §8). */
   | Msg<"txTakeover", { tid: string; attempt: number }>
   /** Decider: send `final` again to the replicas that have not applied it. */
   | Msg<"txFinalResend", { tid: string; attempt: number }>

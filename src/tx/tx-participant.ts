@@ -1,16 +1,17 @@
-// A transaction participant (TP) on one node (algorithms.md §7.4, §7.5): for every replica it owns it
+// A transaction participant (TP) on one node (docs/transactions.md §5, §6): for every replica it owns it
 // validates `txPrepare` against the stored item, stores the lock, then votes to the transaction's f
-// acceptors; it applies `txFinal` (commit or abort) and acknowledges it. A replica being repaired
-// votes abort (§6.4: it abstains). A lock held for long — its `final` lost, or its TM and deciding rTM
+// acceptors; it applies `txFinal` (commit or abort) and acknowledges it. A replica being repaired votes abort
+// (docs/replication.md §4: it abstains). A lock held for long — its `final` lost, or its TM and deciding rTM
 // gone — makes the TP ask the acceptors for the outcome. Store before sending: always.
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { emptyItem, type StoredItem } from "../store/item.js";
 import type { RingAccess } from "../store/replica-store.js";
 import { replicaIds } from "../store/replicas.js";
 import type { StorePort } from "../store/store-port.js";
-import type { TxConfig } from "./tx-coordinator.js";
+import type { TxConfig } from "./tx-config.js";
 import { abort, commit, prepare, type Vote } from "./tx-lock.js";
 import type { TxMessage, TxTimer } from "./tx-messages.js";
 
@@ -30,6 +31,8 @@ export class TxParticipant {
   private readonly votes = new Map<string, Vote>();
   /** The (tid, replica) commits applied here: a final sent again is answered the same. Bounded. */
   private readonly applied = new Set<string>();
+  /** The (tid, replica) aborts applied here, to check that no replica applies both outcomes. Bounded. */
+  private readonly aborted = new Set<string>();
   /** When this node first saw each held lock (tid → ms), for the lock check. */
   private readonly lockSeen = new Map<string, number>();
 
@@ -75,32 +78,40 @@ export class TxParticipant {
     }
     const instance = msg.item * this.config.replication + msg.replica;
     const slot = `${msg.tid}/${instance}`;
-    let vote = this.votes.get(slot);
-    let reason = "";
-    if (vote === undefined) {
-      if (!this.replicas.serves(msg.replicaId)) {
-        vote = "abort";
-        reason = "a replica is being repaired";
-      } else {
-        const item = this.port.get(msg.replicaId, msg.entry.key) ?? emptyItem(msg.entry.key, msg.replicaId);
-        const prepared = prepare(item, msg.tid, msg.entry, msg.round, msg.acceptors);
-        if (prepared.item !== item) this.port.put(prepared.item);
-        vote = prepared.vote;
-        reason = prepared.reason;
-      }
-      this.remember(slot, vote);
-    }
-    const keys = msg.keys;
-    for (const acceptor of msg.acceptors)
-      this.env.send(acceptor, {
-        type: "txVote",
-        tid: msg.tid,
-        instance,
-        vote: vote as Vote,
-        reason,
-        keys,
-        acceptors: msg.acceptors,
-      });
+    const remembered = this.votes.get(slot);
+    const { vote, reason } = remembered === undefined ? this.validate(msg) : { vote: remembered, reason: "" };
+    if (remembered === undefined) this.remember(slot, vote);
+    const ballot0: TxMessage = {
+      type: "txVote",
+      tid: msg.tid,
+      instance,
+      vote,
+      reason,
+      keys: msg.keys,
+      acceptors: msg.acceptors,
+    };
+    for (const acceptor of msg.acceptors) this.env.send(acceptor, ballot0);
+    // Fault hook: the vote sent again, after the first copies (a resent prepare does the same).
+    if (this.env.buggify("tx.vote.resend"))
+      for (const acceptor of msg.acceptors) this.env.send(acceptor, ballot0);
+  }
+
+  /**
+   * A first vote on an instance: abort from an unsynced replica, else the validation of docs/transactions.md
+   * §6, stored.
+   */
+  private validate(msg: Extract<TxMessage, { type: "txPrepare" }>): { vote: Vote; reason: string } {
+    if (!this.replicas.serves(msg.replicaId)) return { vote: "abort", reason: "a replica is being repaired" };
+    const item = this.port.get(msg.replicaId, msg.entry.key) ?? emptyItem(msg.entry.key, msg.replicaId);
+    const prepared = prepare(item, msg.tid, msg.entry, msg.round, msg.acceptors);
+    if (prepared.item !== item) this.port.put(prepared.item);
+    invariant(
+      prepared.vote === "abort" ||
+        this.port.get(msg.replicaId, msg.entry.key)?.locks.some((l) => l.tid === msg.tid) === true,
+      "TP: a prepared vote's lock is stored before the vote is sent",
+      () => `${msg.entry.key} replica ${msg.replica}: ${msg.tid} votes prepared with no lock stored`,
+    );
+    return { vote: prepared.vote, reason: prepared.reason };
   }
 
   private remember(slot: string, vote: Vote): void {
@@ -124,23 +135,29 @@ export class TxParticipant {
     }
     if (!this.replicas.serves(msg.replicaId)) return; // unsynced: the decider sends it again
     const slot = `${msg.tid}/${msg.replicaId.toString(36)}`;
+    invariant(
+      !(msg.commit ? this.aborted : this.applied).has(slot),
+      "TP: one outcome per transaction at a replica",
+      () =>
+        `${msg.key}: ${msg.tid} got ${msg.commit ? "commit" : "abort"} after the other outcome was applied`,
+    );
     const item = this.port.get(msg.replicaId, msg.key);
     let holds = !msg.commit || this.applied.has(slot);
     if (item?.locks.some((l) => l.tid === msg.tid)) {
       this.port.put(msg.commit ? commit(item, msg.tid) : abort(item, msg.tid));
       holds = true;
-      if (msg.commit) this.rememberApplied(slot);
+      this.rememberApplied(msg.commit ? this.applied : this.aborted, slot);
     }
     if (msg.item >= 0)
       this.env.send(from, { type: "txApplied", tid: msg.tid, item: msg.item, replica: msg.replica, holds });
   }
 
-  private rememberApplied(slot: string): void {
-    if (this.applied.size >= 100_000) {
-      const oldest = this.applied.keys().next();
-      if (oldest.done !== true) this.applied.delete(oldest.value);
+  private rememberApplied(applied: Set<string>, slot: string): void {
+    if (applied.size >= 100_000) {
+      const oldest = applied.keys().next();
+      if (oldest.done !== true) applied.delete(oldest.value);
     }
-    this.applied.add(slot);
+    applied.add(slot);
   }
 
   /** Every lock in my range held longer than lockAgeMs: ask its acceptors how it ended. */

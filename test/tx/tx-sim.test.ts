@@ -1,8 +1,8 @@
-// Paxos Commit in the simulator (algorithms.md §7.4–§7.8, §9 B9/B10), on a small ring with constant
+// Paxos Commit in the simulator (docs/transactions.md §5, §8, §9), on a small ring with constant
 // latency: a failure-free commit takes 5 one-way delays and is seen by later reads; concurrent
-// conflicting transactions never both commit; a TM crash at any point is finished by an rTM, and
-// every replica of a key ends with the same outcome and no lock left; with a majority of a key's
-// replicas gone a transaction on it never commits.
+// conflicting transactions never both commit, and of staggered ones exactly the first does; a TM that
+// crashes once its prepares are out is finished by an rTM with one decision everywhere and no lock
+// left; with a majority of a key's replicas gone a transaction on it never commits.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeRef } from "../../src/core/node-ref.js";
@@ -36,10 +36,16 @@ class Cluster {
   readonly nodes: SelfmanNode[] = [];
   readonly ports: MemoryStorePort[] = [];
 
-  constructor(seed: number, size: number) {
+  constructor(
+    seed: number,
+    size: number,
+    faults: { readonly loss?: number; readonly buggify?: boolean } = {},
+  ) {
     this.sim = new Simulator<NodeMessage, NodeTimer>({
       seed,
-      network: { latency: { kind: "constant", ms: LATENCY_MS }, loss: 0 },
+      network: { latency: { kind: "constant", ms: LATENCY_MS }, loss: faults.loss ?? 0 },
+      // every fault hook active, each firing on one call in ten
+      buggify: { enabled: faults.buggify === true, siteProbability: 1, fireProbability: 0.1 },
     });
     for (let i = 0; i < size; i++) {
       this.sim.addNode((env) => {
@@ -136,58 +142,158 @@ describe("Paxos Commit in the simulator", () => {
     }
   });
 
-  it("of concurrent transactions that read and write the same key, at most one commits", () => {
+  /** Three transactions on nodes 1, 4 and 6 that read "k" (0) and write 1, 2 and 3; commits `gapMs` apart. */
+  function conflicting(seed: number, gapMs: number) {
+    const c = new Cluster(seed, 8);
+    assert.ok(c.readModifyWrite(0, ["k"], () => 0).ok);
+    const txs = [1, 4, 6].map((via) => c.nodes[via]?.transaction() as Transaction);
+    for (const tx of txs) c.until<boolean>((done) => tx.read("k", (r) => done(r.ok)));
+    for (const [i, tx] of txs.entries()) c.until<boolean>((done) => tx.write("k", i + 1, (r) => done(r.ok)));
+    const outcomes: (TxOutcome | undefined)[] = [undefined, undefined, undefined];
+    for (const [i, tx] of txs.entries()) {
+      if (i > 0) c.run(gapMs);
+      tx.commit((o) => {
+        outcomes[i] = o;
+      });
+    }
+    c.run(30_000);
+    assert.ok(
+      outcomes.every((o) => o !== undefined),
+      "every commit is answered",
+    );
+    const winners = outcomes.flatMap((o, i) => (o?.ok && o.committed ? [i + 1] : []));
+    for (const o of outcomes) if (o?.ok && !o.committed) assert.deepEqual(o.conflicts, ["k"]);
+    const got = c.get(2, "k");
+    assert.ok(got.ok);
+    assert.equal(got.value, winners[0] ?? 0, "the store holds the winner's write, or the value read");
+    assert.ok(
+      c.replicas("k").every((r) => r.locks === 0),
+      "no lock left",
+    );
+    return { winners, outcomes };
+  }
+
+  it("of three transactions that read and write one key and commit at once, at most one commits: the replicas may lock for different ones, so none may", () => {
+    const wins: number[] = [];
     for (let seed = 1; seed <= 5; seed++) {
-      const c = new Cluster(seed, 8);
-      assert.ok(c.readModifyWrite(0, ["k"], () => 0).ok);
-      const txs = [1, 4, 6].map((via) => c.nodes[via]?.transaction() as Transaction);
-      for (const tx of txs) c.until<boolean>((done) => tx.read("k", (r) => done(r.ok)));
-      for (const [i, tx] of txs.entries())
-        c.until<boolean>((done) => tx.write("k", i + 1, (r) => done(r.ok)));
-      const outcomes: (TxOutcome | undefined)[] = [undefined, undefined, undefined];
-      for (const [i, tx] of txs.entries())
-        tx.commit((o) => {
-          outcomes[i] = o;
-        });
-      c.run(30_000);
-      assert.ok(
-        outcomes.every((o) => o !== undefined),
-        "every commit is answered",
-      );
-      const winners = outcomes.flatMap((o, i) => (o?.ok && o.committed ? [i + 1] : []));
+      const { winners, outcomes } = conflicting(seed, 0);
       assert.ok(winners.length <= 1, `seed ${seed}: ${JSON.stringify(outcomes)}`);
-      for (const o of outcomes) if (o?.ok && !o.committed) assert.deepEqual(o.conflicts, ["k"]);
-      const got = c.get(2, "k");
-      assert.ok(got.ok);
-      assert.equal(got.value, winners[0] ?? 0);
-      assert.ok(
-        c.replicas("k").every((r) => r.locks === 0),
-        "no lock left",
-      );
+      wins.push(winners.length);
+    }
+    // Both happen in these seeds: a first-come lock at a majority of the replicas, or a split of them.
+    assert.ok(wins.includes(0) && wins.includes(1), JSON.stringify(wins));
+  });
+
+  it("of three such transactions whose commits start 100 ms apart, exactly the first commits: the later ones find its lock or its version", () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const { winners, outcomes } = conflicting(seed, 100);
+      assert.deepEqual(winners, [1], `seed ${seed}: ${JSON.stringify(outcomes)}`);
     }
   });
 
-  it("a TM crashing at any point of the commit is finished by an rTM: both keys or neither, no lock left", () => {
+  it("a TM that crashes once its prepares are out is finished by an rTM: both keys commit, one decision everywhere, no lock left", () => {
+    const byRtm: number[] = [];
     for (let crashAtMs = 0; crashAtMs <= 60; crashAtMs += 10) {
       const c = new Cluster(10 + crashAtMs, 10);
       assert.ok(c.readModifyWrite(3, ["a", "b"], () => "old").ok);
+      const decisions: { from: number; type: string; tid: string; commit: boolean }[] = [];
+      const inits: string[] = [];
+      c.sim.observe({
+        onSend: (from, _to, msg) => {
+          if (msg.type === "txInit" && from.index === 3) inits.push(msg.tid);
+          if (msg.type === "txFinal" || msg.type === "txDecided")
+            decisions.push({ from: from.index, type: msg.type, tid: msg.tid, commit: msg.commit });
+        },
+      });
       const tx = c.nodes[3]?.transaction() as Transaction;
       for (const key of ["a", "b"]) {
         c.until<boolean>((done) => tx.read(key, (r) => done(r.ok)));
         c.until<boolean>((done) => tx.write(key, "new", (r) => done(r.ok)));
       }
       tx.commit(() => {});
+      const tid = inits.at(-1);
       c.run(crashAtMs);
       c.sim.crash(3);
       c.run(60_000);
+      const at = `crash at ${crashAtMs} ms`;
       const a = c.get(5, "a");
       const b = c.get(7, "b");
-      assert.ok(a.ok && b.ok, `crash at ${crashAtMs} ms: reads answer`);
-      assert.equal(a.value, b.value, `crash at ${crashAtMs} ms: atomic (${a.value} / ${b.value})`);
+      assert.ok(a.ok && b.ok, `${at}: reads answer`);
+      const mine = decisions.filter((d) => d.tid === tid);
+      if (crashAtMs === 0) {
+        // The prepares and the log die with the TM (a crashed node's messages in flight are lost).
+        assert.deepEqual([a.value, b.value], ["old", "old"], `${at}: neither key`);
+        assert.deepEqual(mine, [], `${at}: nobody decided anything`);
+      } else {
+        assert.deepEqual([a.value, b.value], ["new", "new"], `${at}: both keys committed`);
+        assert.ok(mine.length > 0 && mine.every((d) => d.commit), `${at}: one decision everywhere`);
+        for (const key of ["a", "b"])
+          assert.ok(
+            c.replicas(key).filter((r) => r.value === "new" && r.version === 2).length >= 3,
+            `${at}: a majority of ${key}'s replicas hold the commit`,
+          );
+        if (!mine.some((d) => d.from === 3)) {
+          assert.ok(
+            mine.some((d) => d.type === "txFinal"),
+            `${at}: an rTM delivered the commit`,
+          );
+          byRtm.push(crashAtMs);
+        }
+      }
       for (const key of ["a", "b"])
         assert.ok(
           c.replicas(key).every((r) => r.locks === 0),
-          `${key}: no lock left`,
+          `${at}: ${key}: no lock left`,
+        );
+    }
+    assert.deepEqual(byRtm.slice(0, 2), [10, 20], "a TM that crashed before deciding: an rTM decided");
+  });
+
+  it("with every fault hook firing, message loss and a TM crash, two counters stay equal and count the commits", () => {
+    for (const seed of [21, 22]) {
+      const c = new Cluster(seed, 10, { loss: 0.01, buggify: true });
+      let committed = 0;
+      let unknown = 0;
+      for (let i = 0; i < 12; i++) {
+        const via = 1 + (i % 9);
+        if (!c.sim.isAlive(via)) continue;
+        const tx = c.nodes[via]?.transaction() as Transaction;
+        let readable = true;
+        for (const key of ["x", "y"]) {
+          const read = c.until<TxReadResult>((done) => tx.read(key, done));
+          if (!read.ok) readable = false;
+          else
+            c.until<boolean>((done) =>
+              tx.write(key, (typeof read.value === "number" ? read.value : 0) + 1, (r) => done(r.ok)),
+            );
+        }
+        if (!readable) continue;
+        if (i === 6) {
+          tx.commit(() => {});
+          c.run(25); // the prepares are out: an rTM finishes it, or it never was
+          c.sim.crash(via);
+          unknown++;
+          continue;
+        }
+        const outcome = c.until<TxOutcome>((done) => tx.commit(done));
+        if (outcome.ok && outcome.committed) committed++;
+        else if (!outcome.ok) unknown++;
+      }
+      c.run(60_000);
+      const x = c.get(1, "x");
+      const y = c.get(2, "y");
+      assert.ok(x.ok && y.ok, `seed ${seed}: reads answer`);
+      const value = (v: unknown) => (typeof v === "number" ? v : 0);
+      assert.equal(value(x.value), value(y.value), `seed ${seed}: both keys or neither`);
+      assert.ok(
+        value(x.value) >= committed && value(x.value) <= committed + unknown,
+        `seed ${seed}: ${value(x.value)} increments, ${committed} committed, ${unknown} unknown`,
+      );
+      assert.ok(committed >= 6, `seed ${seed}: most commits go through (${committed})`);
+      for (const key of ["x", "y"])
+        assert.ok(
+          c.replicas(key).every((r) => r.locks === 0),
+          `seed ${seed}: ${key}: no lock left`,
         );
     }
   });
