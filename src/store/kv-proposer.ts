@@ -13,8 +13,8 @@ import type { IdSpace, RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { compareRounds, maxRound, ROUND_ZERO, type Round, type Value, WRITERS_KEPT } from "./item.js";
 import { OwnerCache } from "./owner-cache.js";
-import type { RingAccess } from "./replica-store.js";
 import { replicaIds } from "./replicas.js";
+import type { RingAccess } from "./ring-access.js";
 import type { ItemState, StoreMessage, StoreTimer } from "./store-messages.js";
 
 export type KvOp =

@@ -1,0 +1,161 @@
+// Hand-over on join and leave (docs/replication.md §3): when a node's range shrinks (a joiner, or a closer
+// pred) it sends the items it lost to the new owner, resends until acknowledged, and deletes them only after
+// the ack; a graceful leaver sends everything to its successor. The receiver keeps the range unsynced until
+// the items arrive, and repairs it if they do not within handoverWaitMs. Must not break: the sender keeps its
+// copy until the ack, and the receiver repairs whatever the sender itself had incomplete (the `gaps`).
+import type { Env } from "../core/env.js";
+import type { IdSpace } from "../core/id-space.js";
+import type { NodeRef } from "../core/node-ref.js";
+import { mergeItems } from "./item.js";
+import type { RangeRepair } from "./repair.js";
+import type { RingAccess } from "./ring-access.js";
+import { type Interval, intersect, subtract } from "./ring-intervals.js";
+import { HANDOVER_ATTEMPTS, type StoreCounters } from "./store-config.js";
+import type { StoreMessage, StoreTimer } from "./store-messages.js";
+import type { StorePort } from "./store-port.js";
+import type { UnsyncedRanges } from "./unsynced-ranges.js";
+
+type MessageOf<T extends StoreMessage["type"]> = Extract<StoreMessage, { type: T }>;
+
+/** Hand-overs received lately, so one that arrives before the range change is not waited for. */
+const RECEIVED_MAX = 64;
+
+export interface HandOverConfig {
+  readonly replication: number;
+  /** A hand-over that has not arrived after this is given up for a repair. */
+  readonly handoverWaitMs: number;
+}
+
+/** A hand-over not yet acknowledged: what, to whom. */
+interface Transfer {
+  readonly range: Interval;
+  readonly to: NodeRef;
+}
+
+/** A hand-over received: its range, and the parts of it its sender had incomplete. */
+interface Received {
+  readonly range: Interval;
+  readonly gaps: readonly Interval[];
+}
+
+export class HandOver {
+  private readonly env: Env<StoreMessage, StoreTimer>;
+  private readonly ids: IdSpace;
+  private readonly config: HandOverConfig;
+  private readonly port: StorePort;
+  private readonly ring: RingAccess;
+  private readonly sync: UnsyncedRanges;
+  private readonly repair: RangeRepair;
+  private readonly counters: StoreCounters;
+  private readonly newId: () => number;
+  /** Outgoing hand-overs not yet acknowledged (resent a few times; the items stay until then). */
+  private readonly transfers = new Map<number, Transfer>();
+  private readonly received: Received[] = [];
+
+  constructor(
+    env: Env<StoreMessage, StoreTimer>,
+    ids: IdSpace,
+    config: HandOverConfig,
+    port: StorePort,
+    ring: RingAccess,
+    sync: UnsyncedRanges,
+    repair: RangeRepair,
+    counters: StoreCounters,
+    newId: () => number,
+  ) {
+    this.env = env;
+    this.ids = ids;
+    this.config = config;
+    this.port = port;
+    this.ring = ring;
+    this.sync = sync;
+    this.repair = repair;
+    this.counters = counters;
+    this.newId = newId;
+  }
+
+  // ---- sending ------------------------------------------------------------------------------------
+
+  /** Sends the items of `range` to `to`, until acknowledged or HANDOVER_ATTEMPTS sends. */
+  send(range: Interval, to: NodeRef): void {
+    const transfer = this.newId();
+    this.transfers.set(transfer, { range, to });
+    this.sendTransfer(transfer, 1);
+  }
+
+  /** The resend timer of a transfer. */
+  onResend(transfer: number, attempt: number): void {
+    this.sendTransfer(transfer, attempt);
+  }
+
+  private sendTransfer(transfer: number, attempt: number): void {
+    const pending = this.transfers.get(transfer);
+    if (pending === undefined) return;
+    if (attempt > HANDOVER_ATTEMPTS) {
+      this.transfers.delete(transfer); // the receiver repairs instead; my copy stays until cleaned up
+      return;
+    }
+    const { range, to } = pending;
+    const items = this.port.range(range.from, range.to);
+    this.counters.handoversSent++;
+    this.counters.handoverItems += items.length;
+    const gaps = this.sync.within(range);
+    this.env.send(to, { type: "handover", transfer, from: range.from, to: range.to, items, gaps });
+    this.env.setTimer(this.config.handoverWaitMs / (HANDOVER_ATTEMPTS + 1), {
+      type: "handoverResend",
+      transfer,
+      attempt: attempt + 1,
+    });
+  }
+
+  /** The new owner has the data: what I no longer own in the range may go. */
+  onAck(msg: MessageOf<"handoverAck">): void {
+    const range = this.transfers.get(msg.transfer)?.range;
+    if (range === undefined) return;
+    this.transfers.delete(msg.transfer);
+    this.sync.forget(range);
+    for (const item of this.port.range(range.from, range.to))
+      if (!this.ring.owns(item.replicaId)) this.port.delete(item.replicaId, item.key);
+  }
+
+  // ---- receiving ----------------------------------------------------------------------------------
+
+  /** A hand-over of `range` is due from `source`; until it arrives the range is unsynced. */
+  expect(range: Interval, source: NodeRef | null): void {
+    let missing = [range];
+    for (const got of this.received) {
+      missing = missing.flatMap((m) => subtract(this.ids, m, got.range));
+      // What the sender had incomplete, I must repair.
+      for (const gap of got.gaps) for (const part of intersect(this.ids, gap, range)) this.repair.start(part);
+    }
+    for (const part of missing) {
+      if (source === null || this.config.replication <= 1) {
+        this.repair.start(part);
+        continue;
+      }
+      this.sync.add(part, "handover");
+      this.env.setTimer(this.config.handoverWaitMs, { type: "handoverWait", from: part.from, to: part.to });
+    }
+  }
+
+  onHandover(from: NodeRef, msg: MessageOf<"handover">): void {
+    for (const item of msg.items) this.port.put(mergeItems(this.port.get(item.replicaId, item.key), item));
+    const range: Interval = { from: msg.from, to: msg.to };
+    this.env.send(from, { type: "handoverAck", transfer: msg.transfer });
+    this.received.push({ range, gaps: msg.gaps });
+    if (this.received.length > RECEIVED_MAX) this.received.shift();
+    const awaited = this.sync.settleHandover(range);
+    // Where the sender's own data was incomplete (it was repairing, or restarted), I repair.
+    for (const gap of msg.gaps)
+      for (const part of awaited.flatMap((a) => intersect(this.ids, a, gap))) this.repair.start(part);
+    this.sync.recordIfSynced();
+  }
+
+  /** The wait for a hand-over ran out: repair what is still awaited instead. */
+  onWait(range: Interval): void {
+    const waiting = this.sync.awaitingHandover(range);
+    if (waiting.length === 0) return;
+    this.sync.markSynced(range);
+    for (const part of waiting) this.repair.start(part);
+  }
+}
