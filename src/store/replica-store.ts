@@ -20,7 +20,7 @@ import type { StoreMessage, StoreTimer } from "./store-messages.js";
 import type { StorePort } from "./store-port.js";
 import { UnsyncedRanges } from "./unsynced-ranges.js";
 
-export type { RingAccess } from "./ring-access.js";
+/** The node, the live runtime and the simulator configure the store through its facade. */
 export { DEFAULT_STORE, type StoreConfig } from "./store-config.js";
 
 type StoreEnv = Env<StoreMessage, StoreTimer>;

@@ -59,11 +59,3 @@ export function intersect(ids: IdSpace, iv: Interval, other: Interval): Interval
   }
   return out;
 }
-
-export function contains(ids: IdSpace, iv: Interval, id: RingId): boolean {
-  return ids.inOC(id, iv.from, iv.to);
-}
-
-export function isEmpty(ids: IdSpace, iv: Interval): boolean {
-  return segments(ids, iv).length === 0;
-}

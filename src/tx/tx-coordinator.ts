@@ -11,8 +11,8 @@ import type { IdSpace, RingId } from "../core/id-space.js";
 import { type NodeRef, sameNode } from "../core/node-ref.js";
 import type { Round } from "../store/item.js";
 import type { OwnerCache } from "../store/owner-cache.js";
-import type { RingAccess } from "../store/replica-store.js";
 import { replicaIds } from "../store/replicas.js";
+import type { RingAccess } from "../store/ring-access.js";
 import {
   type AcceptorState,
   acceptBallot,
