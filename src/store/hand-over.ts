@@ -5,6 +5,7 @@
 // copy until the ack, and the receiver repairs whatever the sender itself had incomplete (the `gaps`).
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { mergeItems } from "./item.js";
 import type { RangeRepair } from "./repair.js";
@@ -78,6 +79,13 @@ export class HandOver {
 
   /** Sends the items of `range` to `to`, until acknowledged or HANDOVER_ATTEMPTS sends. */
   send(range: Interval, to: NodeRef): void {
+    for (const [id, t] of this.transfers)
+      invariant(
+        intersect(this.ids, t.range, range).length === 0,
+        "replication: two hand-overs in flight never cover the same id",
+        () =>
+          `(${range.from}, ${range.to}] to ${to.addr} overlaps transfer ${id} (${t.range.from}, ${t.range.to}] to ${t.to.addr}`,
+      );
     const transfer = this.newId();
     this.transfers.set(transfer, { range, to });
     this.sendTransfer(transfer, 1);

@@ -3,6 +3,7 @@
 // the round-based register's state — the highest round it promised (readRound) and the round of the
 // write it holds (writeRound). Plain data: the same record lives in memory or on disk.
 import type { RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 
 /** A value a client stores: JSON data. */
@@ -93,11 +94,18 @@ export function emptyItem(key: string, replicaId: RingId): StoredItem {
 export function mergeItems(mine: StoredItem | undefined, theirs: StoredItem): StoredItem {
   if (mine === undefined) return { ...theirs, locks: liveLocks(theirs.locks, theirs.version) };
   const newer = compareRounds(theirs.writeRound, mine.writeRound) > 0 ? theirs : mine;
-  return {
+  const merged = {
     ...newer,
     readRound: maxRound(mine.readRound, theirs.readRound),
     locks: liveLocks(mine.locks, newer.version),
   };
+  invariant(
+    compareRounds(merged.writeRound, mine.writeRound) >= 0 &&
+      compareRounds(merged.readRound, mine.readRound) >= 0,
+    "replication: a merge never replaces a write or a promise by an older one",
+    () => `${mine.key} at ${mine.replicaId}: merged rounds below the replica's`,
+  );
+  return merged;
 }
 
 /**

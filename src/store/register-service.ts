@@ -5,9 +5,10 @@
 // proposer learns the replier's whole range.
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
-import { emptyItem, ROUND_ZERO, type StoredItem } from "./item.js";
-import { acceptRead, acceptWrite, seenRound, stateOf } from "./register.js";
+import { compareRounds, emptyItem, ROUND_ZERO, type Round, type StoredItem } from "./item.js";
+import { type AcceptorAnswer, acceptRead, acceptWrite, seenRound, stateOf } from "./register.js";
 import { replicaIds } from "./replicas.js";
 import type { RingAccess } from "./ring-access.js";
 import type { ReplyStatus, StoreMessage, StoreTimer } from "./store-messages.js";
@@ -58,11 +59,17 @@ export class RegisterService {
       msg.type === "regRead"
         ? acceptRead(item, msg.round)
         : acceptWrite(item, msg.round, msg.value, msg.version, msg.tombstone, msg.writers);
+    checkAcceptor(item, msg.type, msg.round, answer);
     if (answer.item !== item) this.port.put(answer.item);
     this.reply(from, msg, answer.ok ? "ok" : answer.locked ? "locked" : "nack", answer.item);
   }
 
   private reply(to: NodeRef, msg: RegisterRequest, status: ReplyStatus, item: StoredItem | null): void {
+    invariant(
+      status === "notResponsible" || status === "abstain" || this.sync.serves(msg.replicaId),
+      "replication: no register answer from an unsynced range",
+      () => `${status} for ${msg.replicaId} (${msg.key}), which this node does not serve`,
+    );
     this.env.send(to, {
       type: "regReply",
       op: msg.op,
@@ -77,4 +84,40 @@ export class RegisterService {
   private isReplicaOf(key: string, replicaId: RingId): boolean {
     return replicaIds(this.ids, this.replication, key).includes(replicaId);
   }
+}
+
+const showRound = (r: Round): string => `${r.counter}.${r.proposer}`;
+
+/**
+ * The acceptor's rules, checked on what it decided (docs/register.md §1–§3): the read round never
+ * decreases, the held write never goes back, and a promise or a write is taken only at a round ≥ the read
+ * round and > the write round held. (The version may fall: a higher round may overwrite a write that never
+ * reached a majority, with the version its proposer's majority read — what never goes back is the round.)
+ */
+function checkAcceptor(
+  before: StoredItem,
+  kind: "regRead" | "regWrite",
+  round: Round,
+  answer: AcceptorAnswer,
+): void {
+  const after = answer.item;
+  invariant(
+    compareRounds(after.readRound, before.readRound) >= 0,
+    "register: the read round never decreases",
+    () =>
+      `${kind} ${showRound(round)}: read round ${showRound(before.readRound)} -> ${showRound(after.readRound)}`,
+  );
+  invariant(
+    compareRounds(after.writeRound, before.writeRound) >= 0,
+    "register: the held write never goes back",
+    () =>
+      `${kind} ${showRound(round)}: write round ${showRound(before.writeRound)} -> ${showRound(after.writeRound)}`,
+  );
+  const taken = kind === "regRead" ? answer.ok : after !== before;
+  invariant(
+    !taken || (compareRounds(round, before.readRound) >= 0 && compareRounds(round, before.writeRound) > 0),
+    "register: a round is taken only if ≥ the read round and > the write round",
+    () =>
+      `${kind} ${showRound(round)} taken over read ${showRound(before.readRound)}, write ${showRound(before.writeRound)}`,
+  );
 }

@@ -6,9 +6,10 @@
 // other classes) answered it from data their senders knew complete.
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { mergeItems, type StoredItem } from "./item.js";
-import { classOffset, type RepairClass, settledParts, unsettled } from "./repair-coverage.js";
+import { classOffset, fewestTrusted, type RepairClass, settledParts, unsettled } from "./repair-coverage.js";
 import { shiftRange } from "./replicas.js";
 import type { RingAccess } from "./ring-access.js";
 import { type Interval, intersect } from "./ring-intervals.js";
@@ -135,6 +136,11 @@ export class RangeRepair {
     // I own (pred, self]: I cover the asked range up to my id, or to its end if that comes first.
     const covered = this.ids.inOO(self, msg.from, msg.to) ? self : msg.to;
     const part: Interval = { from: msg.from, to: covered };
+    invariant(
+      this.ring.owns(covered),
+      "replication: a repair reply covers only what the replier owns",
+      () => `ask (${msg.from}, ${msg.to}] answered up to ${covered}, outside (${pred.id}, ${self}]`,
+    );
     const gaps = this.sync.untrustedIn(part);
     const items = this.port.range(part.from, part.to);
     this.env.send(from, { type: "repairReply", repair: msg.repair, from: msg.from, covered, items, gaps });
@@ -180,7 +186,15 @@ export class RangeRepair {
         continue;
       this.port.put(mergeItems(this.port.get(item.replicaId, item.key), item));
     }
-    for (const part of settled) this.sync.markSynced(part);
+    for (const part of settled) {
+      const trusted = fewestTrusted(this.ids, this.config.replication, repair.range, repair.classes, part);
+      invariant(
+        trusted >= this.needed(),
+        "replication: a repaired part is synced only after a majority of its replica classes answered",
+        () => `(${part.from}, ${part.to}] synced with ${trusted} trusted classes, ${this.needed()} needed`,
+      );
+      this.sync.markSynced(part);
+    }
     if (bad.length > 0) return;
     this.repairs.delete(repair.id);
     this.counters.repairsDone++;

@@ -3,6 +3,7 @@
 // disk as complete. Must not break: the node serves no id in an unsynced part, and the claim is recorded
 // only when nothing is unsynced and shrunk before items are deleted, so the disk never claims more than it holds.
 import type { IdSpace, RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { RingAccess } from "./ring-access.js";
 import { type Interval, intersect, subtract } from "./ring-intervals.js";
 import type { StorePort } from "./store-port.js";
@@ -14,6 +15,8 @@ export interface Gap {
   readonly range: Interval;
   readonly kind: GapKind;
 }
+
+const show = (iv: Interval | null): string => (iv === null ? "none" : `(${iv.from}, ${iv.to}]`);
 
 export class UnsyncedRanges {
   private readonly ids: IdSpace;
@@ -138,7 +141,18 @@ export class UnsyncedRanges {
         ? this.recorded === null
         : range.from === this.recorded?.from && range.to === this.recorded.to;
     if (same) return;
+    invariant(
+      range === null || this.gaps.length === 0 || this.shrinks(range),
+      "replication: the claim grows only when nothing is unsynced",
+      () =>
+        `recording ${show(range)} over ${show(this.recorded)}, unsynced ${this.gaps.map((g) => show(g.range)).join(" ")}`,
+    );
     this.recorded = range;
     this.port.recordRange(range);
+  }
+
+  private shrinks(range: Interval): boolean {
+    const recorded = this.recorded;
+    return recorded !== null && subtract(this.ids, range, recorded).length === 0;
   }
 }
