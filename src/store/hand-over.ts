@@ -159,11 +159,15 @@ export class HandOver {
     this.sync.recordIfSynced();
   }
 
-  /** The wait for a hand-over ran out: repair what is still awaited instead. */
+  /**
+   * The wait for a hand-over ran out: repair what is still awaited instead. Only the hand-over parts are
+   * settled — a repair already running inside `range` (the range shrank and grew again meanwhile) stays
+   * unsynced — and the claim is not recorded until the repairs replace the wait.
+   */
   onWait(range: Interval): void {
-    const waiting = this.sync.awaitingHandover(range);
+    const waiting = this.sync.settleHandover(range);
     if (waiting.length === 0) return;
-    this.sync.markSynced(range);
     for (const part of waiting) this.repair.start(part);
+    this.sync.recordIfSynced();
   }
 }
