@@ -48,10 +48,15 @@ export class AntiEntropy {
     this.sync = sync;
   }
 
-  /** The first round comes after a jittered half to one and a half periods. */
+  /**
+   * The first round comes after a jittered half to one and a half periods. Fault hook: at the low edge of
+   * that bound, half a period (a node that restarts often then digests early and often).
+   */
   start(): void {
-    if (this.config.antiEntropyMs > 0)
-      this.env.setTimer(this.config.antiEntropyMs * (0.5 + this.env.random()), ANTI_ENTROPY);
+    if (this.config.antiEntropyMs <= 0) return;
+    const edge = this.env.buggify("store.antientropy.timer-edge");
+    const jitter = this.env.random();
+    this.env.setTimer(this.config.antiEntropyMs * (0.5 + (edge ? 0 : jitter)), ANTI_ENTROPY);
   }
 
   onTimer(): void {

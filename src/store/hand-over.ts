@@ -77,18 +77,41 @@ export class HandOver {
 
   // ---- sending ------------------------------------------------------------------------------------
 
-  /** Sends the items of `range` to `to`, until acknowledged or HANDOVER_ATTEMPTS sends. */
+  /**
+   * Sends the items of `range` to `to`, until acknowledged or HANDOVER_ATTEMPTS sends. A transfer in flight
+   * that overlaps it is stale — the range came back to me since, so its receiver no longer owns it — and
+   * is dropped: its late ack must not delete items this transfer still has to resend.
+   */
   send(range: Interval, to: NodeRef): void {
     for (const [id, t] of this.transfers)
-      invariant(
-        intersect(this.ids, t.range, range).length === 0,
-        "replication: two hand-overs in flight never cover the same id",
-        () =>
-          `(${range.from}, ${range.to}] to ${to.addr} overlaps transfer ${id} (${t.range.from}, ${t.range.to}] to ${t.to.addr}`,
-      );
-    const transfer = this.newId();
-    this.transfers.set(transfer, { range, to });
-    this.sendTransfer(transfer, 1);
+      if (intersect(this.ids, t.range, range).length > 0) this.transfers.delete(id);
+    for (const piece of this.pieces(range)) {
+      for (const [id, t] of this.transfers)
+        invariant(
+          intersect(this.ids, t.range, piece).length === 0,
+          "replication: two hand-overs in flight never cover the same id",
+          () =>
+            `(${piece.from}, ${piece.to}] to ${to.addr} overlaps transfer ${id} (${t.range.from}, ${t.range.to}] to ${t.to.addr}`,
+        );
+      const transfer = this.newId();
+      this.transfers.set(transfer, { range: piece, to });
+      this.sendTransfer(transfer, 1);
+    }
+  }
+
+  /**
+   * The range, or (fault hook) its two halves as two transfers, each acked on its own: what two joins in a
+   * row would send. The receiver settles each half as it comes.
+   */
+  private pieces(range: Interval): Interval[] {
+    if (!this.env.buggify("store.handover.split")) return [range];
+    const width = range.from === range.to ? this.ids.size : this.ids.dist(range.from, range.to);
+    if (width < 2n) return [range];
+    const middle = this.ids.add(range.from, width / 2n);
+    return [
+      { from: range.from, to: middle },
+      { from: middle, to: range.to },
+    ];
   }
 
   /** The resend timer of a transfer. */
@@ -142,14 +165,24 @@ export class HandOver {
         continue;
       }
       this.sync.add(part, "handover");
-      this.env.setTimer(this.config.handoverWaitMs, { type: "handoverWait", from: part.from, to: part.to });
+      this.env.setTimer(this.waitMs(), { type: "handoverWait", from: part.from, to: part.to });
     }
+  }
+
+  /**
+   * How long a hand-over is waited for. Fault hook: only until its last resend is sent — the edge of the
+   * bound, as if every send were delayed past it — so the hand-over may come after the repair started.
+   */
+  private waitMs(): number {
+    const wait = this.config.handoverWaitMs;
+    if (!this.env.buggify("store.handover.wait-edge")) return wait;
+    return (wait * (HANDOVER_ATTEMPTS - 1)) / (HANDOVER_ATTEMPTS + 1);
   }
 
   onHandover(from: NodeRef, msg: MessageOf<"handover">): void {
     for (const item of msg.items) this.port.put(mergeItems(this.port.get(item.replicaId, item.key), item));
     const range: Interval = { from: msg.from, to: msg.to };
-    this.env.send(from, { type: "handoverAck", transfer: msg.transfer });
+    this.acknowledge(from, msg.transfer);
     this.received.push({ range, gaps: msg.gaps });
     if (this.received.length > RECEIVED_MAX) this.received.shift();
     const awaited = this.sync.settleHandover(range);
@@ -157,6 +190,13 @@ export class HandOver {
     for (const gap of msg.gaps)
       for (const part of awaited.flatMap((a) => intersect(this.ids, a, gap))) this.repair.start(part);
     this.sync.recordIfSynced();
+  }
+
+  /** The ack; fault hooks: it is lost (the sender resends) or arrives twice (the second finds nothing). */
+  private acknowledge(to: NodeRef, transfer: number): void {
+    if (this.env.buggify("store.handover.ack-lost")) return;
+    this.env.send(to, { type: "handoverAck", transfer });
+    if (this.env.buggify("store.handover.ack-twice")) this.env.send(to, { type: "handoverAck", transfer });
   }
 
   /**

@@ -64,13 +64,14 @@ export class RegisterService {
     this.reply(from, msg, answer.ok ? "ok" : answer.locked ? "locked" : "nack", answer.item);
   }
 
+  /** Fault hook: the network delivers the reply twice (the proposer counts each replica once). */
   private reply(to: NodeRef, msg: RegisterRequest, status: ReplyStatus, item: StoredItem | null): void {
     invariant(
       status === "notResponsible" || status === "abstain" || this.sync.serves(msg.replicaId),
       "replication: no register answer from an unsynced range",
       () => `${status} for ${msg.replicaId} (${msg.key}), which this node does not serve`,
     );
-    this.env.send(to, {
+    const reply: StoreMessage = {
       type: "regReply",
       op: msg.op,
       replicaId: msg.replicaId,
@@ -78,7 +79,9 @@ export class RegisterService {
       item: item === null ? null : stateOf(item),
       seen: item === null ? ROUND_ZERO : seenRound(item),
       pred: this.ring.pred?.id ?? null,
-    });
+    };
+    this.env.send(to, reply);
+    if (this.env.buggify("store.register.reply-twice")) this.env.send(to, reply);
   }
 
   private isReplicaOf(key: string, replicaId: RingId): boolean {

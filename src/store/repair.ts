@@ -13,7 +13,7 @@ import { classOffset, fewestTrusted, type RepairClass, settledParts, unsettled }
 import { shiftRange } from "./replicas.js";
 import type { RingAccess } from "./ring-access.js";
 import { type Interval, intersect } from "./ring-intervals.js";
-import type { StoreCounters } from "./store-config.js";
+import { majorityOf, type StoreCounters } from "./store-config.js";
 import type { StoreMessage, StoreTimer } from "./store-messages.js";
 import type { StorePort } from "./store-port.js";
 import type { UnsyncedRanges } from "./unsynced-ranges.js";
@@ -49,6 +49,8 @@ export class RangeRepair {
   private readonly repairs = new Map<number, Repair>();
   /** Asks in flight: ask id → (repair, class index). */
   private readonly asks = new Map<number, { repair: number; cls: number }>();
+  /** Replies held back by the fault hook, taken in at their repair's next retry timer. */
+  private late: MessageOf<"repairReply">[] = [];
 
   constructor(
     env: Env<StoreMessage, StoreTimer>,
@@ -104,7 +106,7 @@ export class RangeRepair {
    * and both would then hold a majority — and commit conflicting writes.
    */
   private needed(): number {
-    return Math.floor(this.config.replication / 2) + 1;
+    return majorityOf(this.config.replication);
   }
 
   /** Asks the owner of the next unread part of class `c`'s range. */
@@ -143,10 +145,29 @@ export class RangeRepair {
     );
     const gaps = this.sync.untrustedIn(part);
     const items = this.port.range(part.from, part.to);
-    this.env.send(from, { type: "repairReply", repair: msg.repair, from: msg.from, covered, items, gaps });
+    const reply: MessageOf<"repairReply"> = {
+      type: "repairReply",
+      repair: msg.repair,
+      from: msg.from,
+      covered,
+      items,
+      gaps,
+    };
+    this.env.send(from, reply);
+    // Fault hook: the network delivers the reply twice (the second finds its ask answered).
+    if (this.env.buggify("store.repair.reply-twice")) this.env.send(from, reply);
   }
 
+  /** A reply to one of my asks. Fault hook: it is delayed to the repair's next retry timer. */
   onReply(msg: MessageOf<"repairReply">): void {
+    if (this.asks.has(msg.repair) && this.env.buggify("store.repair.reply-late")) {
+      this.late.push(msg);
+      return;
+    }
+    this.takeReply(msg);
+  }
+
+  private takeReply(msg: MessageOf<"repairReply">): void {
     const ask = this.asks.get(msg.repair);
     if (ask === undefined) return;
     this.asks.delete(msg.repair);
@@ -196,12 +217,13 @@ export class RangeRepair {
       this.sync.markSynced(part);
     }
     if (bad.length > 0) return;
-    this.repairs.delete(repair.id);
+    this.drop(repair.id);
     this.counters.repairsDone++;
   }
 
   /** The retry timer: re-reads classes read from doubt, asks again what is unread. */
   onTimeout(repairId: number): void {
+    this.takeLateReplies(repairId);
     const repair = this.repairs.get(repairId);
     if (repair === undefined) return;
     // Given up if the range is no longer mine at all.
@@ -209,7 +231,7 @@ export class RangeRepair {
     const mine =
       pred === null ? [] : intersect(this.ids, repair.range, { from: pred.id, to: this.ring.self.id });
     if (mine.length === 0) {
-      this.repairs.delete(repairId);
+      this.drop(repairId);
       return;
     }
     repair.classes.forEach((cls, c) => {
@@ -221,5 +243,19 @@ export class RangeRepair {
       if (cls.covered !== cls.range.to) this.askNext(repairId, c);
     });
     this.env.setTimer(this.config.repairRetryMs, { type: "repairTimeout", repair: repairId });
+  }
+
+  /** Replies the fault hook held back for this repair arrive now; those whose ask is gone are dropped. */
+  private takeLateReplies(repairId: number): void {
+    if (this.late.length === 0) return;
+    const due = this.late.filter((m) => this.asks.get(m.repair)?.repair === repairId);
+    this.late = this.late.filter((m) => this.asks.has(m.repair) && !due.includes(m));
+    for (const msg of due) this.takeReply(msg);
+  }
+
+  /** Ends a repair, and forgets its asks still in flight (their replies, if any, find nothing). */
+  private drop(repairId: number): void {
+    this.repairs.delete(repairId);
+    for (const [ask, at] of this.asks) if (at.repair === repairId) this.asks.delete(ask);
   }
 }
