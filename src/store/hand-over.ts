@@ -27,10 +27,14 @@ export interface HandOverConfig {
   readonly handoverWaitMs: number;
 }
 
-/** A hand-over not yet acknowledged: what, to whom. */
+/**
+ * A hand-over not yet acknowledged: what, to whom, and where my own data was incomplete when it left —
+ * fixed then, because my range has shrunk by the time of a resend and my unsynced parts there are gone.
+ */
 interface Transfer {
   readonly range: Interval;
   readonly to: NodeRef;
+  readonly gaps: readonly Interval[];
 }
 
 /** A hand-over received: its range, and the parts of it its sender had incomplete. */
@@ -94,7 +98,7 @@ export class HandOver {
             `(${piece.from}, ${piece.to}] to ${to.addr} overlaps transfer ${id} (${t.range.from}, ${t.range.to}] to ${t.to.addr}`,
         );
       const transfer = this.newId();
-      this.transfers.set(transfer, { range: piece, to });
+      this.transfers.set(transfer, { range: piece, to, gaps: this.sync.within(piece) });
       this.sendTransfer(transfer, 1);
     }
   }
@@ -126,11 +130,10 @@ export class HandOver {
       this.transfers.delete(transfer); // the receiver repairs instead; my copy stays until cleaned up
       return;
     }
-    const { range, to } = pending;
+    const { range, to, gaps } = pending;
     const items = this.port.range(range.from, range.to);
     this.counters.handoversSent++;
     this.counters.handoverItems += items.length;
-    const gaps = this.sync.within(range);
     this.env.send(to, { type: "handover", transfer, from: range.from, to: range.to, items, gaps });
     this.env.setTimer(this.config.handoverWaitMs / (HANDOVER_ATTEMPTS + 1), {
       type: "handoverResend",
