@@ -37,10 +37,17 @@ interface Transfer {
   readonly gaps: readonly Interval[];
 }
 
-/** A hand-over received: its range, and the parts of it its sender had incomplete. */
+/** A hand-over received: its range, the parts of it its sender had incomplete, and the sender. */
 interface Received {
   readonly range: Interval;
   readonly gaps: readonly Interval[];
+  readonly from: string;
+}
+
+/** Parts I handed over incomplete (acknowledged), to pass on if their data reaches me late. */
+interface PassedOn {
+  readonly to: NodeRef;
+  parts: Interval[];
 }
 
 export class HandOver {
@@ -56,6 +63,7 @@ export class HandOver {
   /** Outgoing hand-overs not yet acknowledged (resent a few times; the items stay until then). */
   private readonly transfers = new Map<number, Transfer>();
   private readonly received: Received[] = [];
+  private passedOn: PassedOn[] = [];
 
   constructor(
     env: Env<StoreMessage, StoreTimer>,
@@ -89,6 +97,10 @@ export class HandOver {
   send(range: Interval, to: NodeRef): void {
     for (const [id, t] of this.transfers)
       if (intersect(this.ids, t.range, range).length > 0) this.transfers.delete(id);
+    this.passedOn = this.passedOn.filter((p) => {
+      p.parts = p.parts.flatMap((part) => subtract(this.ids, part, range));
+      return p.parts.length > 0;
+    });
     for (const piece of this.pieces(range)) {
       for (const [id, t] of this.transfers)
         invariant(
@@ -130,11 +142,7 @@ export class HandOver {
       this.transfers.delete(transfer); // the receiver repairs instead; my copy stays until cleaned up
       return;
     }
-    const { range, to, gaps } = pending;
-    const items = this.port.range(range.from, range.to);
-    this.counters.handoversSent++;
-    this.counters.handoverItems += items.length;
-    this.env.send(to, { type: "handover", transfer, from: range.from, to: range.to, items, gaps });
+    this.transmit(transfer, pending);
     this.env.setTimer(this.config.handoverWaitMs / (HANDOVER_ATTEMPTS + 1), {
       type: "handoverResend",
       transfer,
@@ -142,11 +150,23 @@ export class HandOver {
     });
   }
 
+  private transmit(transfer: number, { range, to, gaps }: Transfer): void {
+    const items = this.port.range(range.from, range.to);
+    this.counters.handoversSent++;
+    this.counters.handoverItems += items.length;
+    this.env.send(to, { type: "handover", transfer, from: range.from, to: range.to, items, gaps });
+  }
+
   /** The new owner has the data: what I no longer own in the range may go. */
   onAck(msg: MessageOf<"handoverAck">): void {
-    const range = this.transfers.get(msg.transfer)?.range;
-    if (range === undefined) return;
+    const transfer = this.transfers.get(msg.transfer);
+    if (transfer === undefined) return;
     this.transfers.delete(msg.transfer);
+    const range = transfer.range;
+    if (transfer.gaps.length > 0) {
+      this.passedOn.push({ to: transfer.to, parts: [...transfer.gaps] });
+      if (this.passedOn.length > RECEIVED_MAX) this.passedOn.shift();
+    }
     this.sync.forget(range);
     for (const item of this.port.range(range.from, range.to))
       if (!this.ring.owns(item.replicaId)) this.port.delete(item.replicaId, item.key);
@@ -159,15 +179,16 @@ export class HandOver {
     let missing = [range];
     for (const got of this.received) {
       missing = missing.flatMap((m) => subtract(this.ids, m, got.range));
-      // What the sender had incomplete, I must repair.
-      for (const gap of got.gaps) for (const part of intersect(this.ids, gap, range)) this.repair.start(part);
+      // What the sender had incomplete, I must repair (or take from it, should it pass the data on late).
+      for (const gap of got.gaps)
+        for (const part of intersect(this.ids, gap, range)) this.repair.start(part, got.from);
     }
     for (const part of missing) {
       if (source === null || this.config.replication <= 1) {
         this.repair.start(part);
         continue;
       }
-      this.sync.add(part, "handover");
+      this.sync.add(part, "handover", source.addr);
       this.env.setTimer(this.waitMs(), { type: "handoverWait", from: part.from, to: part.to });
     }
   }
@@ -186,13 +207,53 @@ export class HandOver {
     for (const item of msg.items) this.port.put(mergeItems(this.port.get(item.replicaId, item.key), item));
     const range: Interval = { from: msg.from, to: msg.to };
     this.acknowledge(from, msg.transfer);
-    this.received.push({ range, gaps: msg.gaps });
+    this.received.push({ range, gaps: msg.gaps, from: from.addr });
     if (this.received.length > RECEIVED_MAX) this.received.shift();
     const awaited = this.sync.settleHandover(range);
-    // Where the sender's own data was incomplete (it was repairing, or restarted), I repair.
+    // Where the sender's own data was incomplete (it was repairing, or awaiting a hand-over), I repair.
     for (const gap of msg.gaps)
-      for (const part of awaited.flatMap((a) => intersect(this.ids, a, gap))) this.repair.start(part);
+      for (const part of awaited.flatMap((a) => intersect(this.ids, a.range, gap)))
+        this.repair.start(part, from.addr);
+    const complete = msg.gaps.reduce<Interval[]>(
+      (parts, gap) => parts.flatMap((p) => subtract(this.ids, p, gap)),
+      [range],
+    );
+    for (const part of complete) this.sync.settleRelayed(part, from.addr);
+    this.passOnLate(complete);
     this.sync.recordIfSynced();
+  }
+
+  /**
+   * Data that reached me complete for parts I had handed over incomplete goes on to whom I gave them:
+   * a transfer still in flight is sent again with fewer gaps, an acknowledged one gets a new transfer.
+   * Without this a chain of joins strands the data here, and the receivers — each repairing, each
+   * untrusted by the other's repair — can wait on each other for ever.
+   */
+  private passOnLate(complete: readonly Interval[]): void {
+    const known = (gaps: readonly Interval[]) =>
+      gaps.flatMap((g) =>
+        complete.reduce<Interval[]>((parts, c) => parts.flatMap((p) => subtract(this.ids, p, c)), [g]),
+      );
+    for (const [id, t] of this.transfers) {
+      const gaps = known(t.gaps);
+      if (gaps.length === t.gaps.length && gaps.every((g, i) => sameInterval(g, t.gaps[i]))) continue;
+      const updated: Transfer = { ...t, gaps };
+      this.transfers.set(id, updated);
+      this.transmit(id, updated);
+    }
+    const pred = this.ring.pred;
+    const mine: Interval | null = pred === null ? null : { from: pred.id, to: this.ring.self.id };
+    const forwards: { part: Interval; to: NodeRef }[] = [];
+    for (const p of this.passedOn) {
+      const late = p.parts
+        .flatMap((part) => complete.flatMap((c) => intersect(this.ids, part, c)))
+        .flatMap((part) => (mine === null ? [part] : subtract(this.ids, part, mine)));
+      if (late.length === 0) continue;
+      p.parts = known(p.parts);
+      for (const part of late) forwards.push({ part, to: p.to });
+    }
+    this.passedOn = this.passedOn.filter((p) => p.parts.length > 0);
+    for (const { part, to } of forwards) this.send(part, to);
   }
 
   /** The ack; fault hooks: it is lost (the sender resends) or arrives twice (the second finds nothing). */
@@ -210,7 +271,12 @@ export class HandOver {
   onWait(range: Interval): void {
     const waiting = this.sync.settleHandover(range);
     if (waiting.length === 0) return;
-    for (const part of waiting) this.repair.start(part);
+    // Should the awaited hand-over still come (it was only slow), it settles the repair.
+    for (const part of waiting) this.repair.start(part.range, part.source);
     this.sync.recordIfSynced();
   }
+}
+
+function sameInterval(a: Interval, b: Interval | undefined): boolean {
+  return b !== undefined && a.from === b.from && a.to === b.to;
 }

@@ -72,17 +72,20 @@ export class RangeRepair {
     this.newId = newId;
   }
 
-  /** `range` is unsynced from now until enough classes answered it. */
-  start(range: Interval): void {
+  /**
+   * `range` is unsynced from now until enough classes answered it — or, if `source` is given, until that
+   * node hands it over complete after all (see UnsyncedRanges.settleRelayed).
+   */
+  start(range: Interval, source: string | null = null): void {
     if (range.from === range.to) {
       // The whole ring (a lone restarted node): two halves, so that every class range has two ends.
       const half = this.ids.add(range.from, this.ids.size / 2n);
-      this.start({ from: range.from, to: half });
-      this.start({ from: half, to: range.to });
+      this.start({ from: range.from, to: half }, source);
+      this.start({ from: half, to: range.to }, source);
       return;
     }
     const f = this.config.replication;
-    this.sync.add(range, "repair");
+    this.sync.add(range, "repair", source);
     if (f <= 1) {
       this.sync.markSynced(range);
       return;

@@ -14,7 +14,16 @@ export type GapKind = "handover" | "repair";
 export interface Gap {
   readonly range: Interval;
   readonly kind: GapKind;
+  /**
+   * The node whose hand-over settles this part: for a hand-over gap, the one it is due from; for a repair
+   * gap, one that passed the part on incomplete (or whose hand-over was waited for in vain) and may still
+   * pass the data on late (docs/replication.md §3). Null: only the repair settles it.
+   */
+  readonly source: string | null;
 }
+
+/** A part of a gap: the same gap, narrowed to `range`. */
+const narrowed = (g: Gap, range: Interval): Gap => ({ range, kind: g.kind, source: g.source });
 
 const show = (iv: Interval | null): string => (iv === null ? "none" : `(${iv.from}, ${iv.to}]`);
 
@@ -62,9 +71,11 @@ export class UnsyncedRanges {
     return this.gaps.flatMap((g) => intersect(this.ids, g.range, range));
   }
 
-  /** The parts of `range` still waiting for a hand-over. */
-  awaitingHandover(range: Interval): Interval[] {
-    return this.gaps.filter((g) => g.kind === "handover").flatMap((g) => intersect(this.ids, g.range, range));
+  /** The parts of `range` still waiting for a hand-over, with whom each is due from. */
+  awaitingHandover(range: Interval): Gap[] {
+    return this.gaps
+      .filter((g) => g.kind === "handover")
+      .flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
   }
 
   /**
@@ -86,38 +97,46 @@ export class UnsyncedRanges {
     this.gaps = [];
   }
 
-  add(range: Interval, kind: GapKind): void {
-    this.gaps.push({ range, kind });
+  add(range: Interval, kind: GapKind, source: string | null): void {
+    this.gaps.push({ range, kind, source });
   }
 
   /** Keeps only the unsynced parts inside `range` (my range now). */
   clip(range: Interval): void {
-    this.gaps = this.gaps.flatMap((g) =>
-      intersect(this.ids, g.range, range).map((r) => ({ range: r, kind: g.kind })),
-    );
+    this.gaps = this.gaps.flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
   }
 
   /** `range` is complete now, whatever it waited for; records the claim if nothing is unsynced any more. */
   markSynced(range: Interval): void {
-    this.gaps = this.gaps.flatMap((g) =>
-      subtract(this.ids, g.range, range).map((r) => ({ range: r, kind: g.kind })),
-    );
+    this.gaps = this.gaps.flatMap((g) => subtract(this.ids, g.range, range).map((r) => narrowed(g, r)));
     this.recordIfSynced();
   }
 
   /**
    * The hand-over parts of `range` are no longer waited for (the hand-over came, or the wait gave up);
-   * returns them. Repair gaps stay: a hand-over does not settle what is being repaired. Records nothing:
-   * the caller starts what replaces the wait first, then records.
+   * returns them. Repair gaps stay (see settleRelayed). Records nothing: the caller starts what replaces
+   * the wait first, then records.
    */
-  settleHandover(range: Interval): Interval[] {
+  settleHandover(range: Interval): Gap[] {
     const awaited = this.awaitingHandover(range);
     this.gaps = this.gaps.flatMap((g) =>
-      g.kind === "handover"
-        ? subtract(this.ids, g.range, range).map((r) => ({ range: r, kind: g.kind }))
-        : [g],
+      g.kind === "handover" ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r)) : [g],
     );
     return awaited;
+  }
+
+  /**
+   * `source` handed over `range` complete: the repair gaps there that wait for its data are settled (a
+   * hand-over passed on late, docs/replication.md §3). Nobody served those ids in between — the source
+   * had given them away, and this node abstained — so the data is as complete as when the source sent it.
+   * Records nothing.
+   */
+  settleRelayed(range: Interval, source: string): void {
+    this.gaps = this.gaps.flatMap((g) =>
+      g.kind === "repair" && g.source === source
+        ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r))
+        : [g],
+    );
   }
 
   /** Records my range as complete when it is (what a restart may trust). */
