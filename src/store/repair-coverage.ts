@@ -23,12 +23,19 @@ export function classOffset(ids: IdSpace, f: number, shift: number): bigint {
   return (ids.size / BigInt(f)) * BigInt(shift);
 }
 
-/** Where (in the repaired range's coordinates) a class is not to be trusted: unread, or read from doubt. */
+/**
+ * Where (in the repaired range's coordinates) a class is not to be trusted: unread, or read from doubt —
+ * as disjoint parts, so that the sweep counts each class once however its doubts overlap (two sources
+ * may flag the same part, and a replier's own gaps may overlap).
+ */
 export function doubtful(ids: IdSpace, f: number, range: Interval, cls: RepairClass): Interval[] {
   const parts = [...cls.untrusted];
   if (cls.covered !== cls.range.to)
     parts.push({ from: ids.add(cls.covered, -classOffset(ids, f, cls.shift)), to: range.to });
-  return parts.flatMap((d) => intersect(ids, d, range));
+  const disjoint: Interval[] = [];
+  for (const part of parts.flatMap((d) => intersect(ids, d, range)))
+    disjoint.push(...disjoint.reduce((rest, seen) => rest.flatMap((r) => subtract(ids, r, seen)), [part]));
+  return disjoint;
 }
 
 /** The parts of `range` where fewer than `needed` classes are trusted (a sweep over where doubt starts and stops). */
