@@ -1,14 +1,14 @@
 // Linearizable single-key operations over a key's f replicas (docs/register.md §2, §3, §5): the proposer side
-// of the round-based register. A write-like operation reads a majority with a round (a promise),
-// applies the operation to the newest value it saw, and writes the result with the same round to a
-// majority. A get first peeks without a promise: if a majority agrees on one write, that is the
-// answer (no disk write anywhere); otherwise it reads with a round and writes the newest value back
-// before answering. A refused round is retried above what was seen, after a randomised back-off. An
-// operation that cannot reach a majority of serving replicas by its deadline fails with a clear
-// error; it never answers from fewer. Every write carries a random id that the item remembers: a retry
-// that finds its own id in the newest value was applied already, and is not applied twice (its
-// answers had been lost, or a read wrote it back). Must not break: the error code an operation ends with
-// is carried from where its last attempt failed (Problem), never read back out of a message.
+// of the round-based register. A write-like operation reads a majority with a round (a promise), applies the
+// operation to the newest value it saw, and writes the result with the same round to a majority. A get first
+// peeks without a promise: if a majority agrees on one write, that is the answer (no disk write anywhere);
+// otherwise it reads with a round and writes the newest value back before answering. A refused round is
+// retried above what was seen, after a randomised back-off. An operation that cannot reach a majority of
+// serving replicas by its deadline fails with a clear error; it never answers from fewer. Every write carries
+// a random id that the item remembers: a retry that finds its own id in the newest value was applied already,
+// and is not applied twice (its answers had been lost, or a read wrote it back). Must not break: the error
+// code an operation ends with is carried from where its last attempt failed (Problem), never read back out of
+// a message.
 import type { Env } from "../core/env.js";
 import type { ErrorCode } from "../core/error-code.js";
 import type { IdSpace, RingId } from "../core/id-space.js";

@@ -1,6 +1,6 @@
-// The schema of every storage message (store-messages.ts), applied by the live transport to each
-// decoded frame with the ring's (algorithms.md §6, §7.10). Keep it in step with StoreMessage: the
-// compiler says when a message kind has no schema.
+// The schema of every storage message (store-messages.ts), applied by the live transport to each decoded
+// frame with the ring's (docs/architecture.md §6; docs/replication.md, docs/register.md). Keep it in step
+// with StoreMessage: the compiler says when a message kind has no schema.
 import type { IdSpace } from "../core/id-space.js";
 import {
   array,

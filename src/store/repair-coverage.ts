@@ -12,7 +12,7 @@ export interface RepairClass {
   readonly range: Interval;
   /** Read up to here (exclusive start of what is left), in the class's coordinates. */
   covered: RingId;
-  /** Parts read from a source that did not know its data complete there, in the repaired range's coordinates. */
+  /** Parts read from a source that did not know its data complete there (in the repaired range's ids). */
   untrusted: Interval[];
   /** The ask in flight, if any. */
   ask: number | null;
@@ -38,7 +38,7 @@ export function doubtful(ids: IdSpace, f: number, range: Interval, cls: RepairCl
   return disjoint;
 }
 
-/** The parts of `range` where fewer than `needed` classes are trusted (a sweep over where doubt starts and stops). */
+/** The parts of `range` where fewer than `needed` classes are trusted (a sweep over where doubts start, stop). */
 export function unsettled(
   ids: IdSpace,
   f: number,

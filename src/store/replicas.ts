@@ -20,7 +20,7 @@ export function replicaIds(ids: IdSpace, f: number, key: string): RingId[] {
   return Array.from({ length: f }, (_, i) => ids.add(h, step * BigInt(i)));
 }
 
-/** The range (from, to] shifted to replica class `i` relative to it (repair, §6.4). */
+/** The range (from, to] shifted to replica class `i` relative to it (repair, docs/replication.md §4). */
 export function shiftRange(
   ids: IdSpace,
   f: number,

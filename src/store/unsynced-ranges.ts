@@ -1,7 +1,7 @@
 // A node's unsynced ranges and its recorded claim (docs/replication.md §4, §6): the parts of its range whose
 // data is not known to be complete — waiting for a hand-over, or being repaired — and the range recorded on
-// disk as complete. Must not break: the node serves no id in an unsynced part, and the claim is recorded
-// only when nothing is unsynced and shrunk before items are deleted, so the disk never claims more than it holds.
+// disk as complete. Must not break: the node serves no id in an unsynced part, and the claim is recorded only
+// when nothing is unsynced and shrunk before items are deleted, so the disk never claims more than it holds.
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { invariant } from "../core/invariant.js";
 import type { RingAccess } from "./ring-access.js";
@@ -80,8 +80,9 @@ export class UnsyncedRanges {
 
   /**
    * What a repair reply must flag as untrusted in `part`: every unsynced piece, except — after a
-   * restart — a piece under repair inside the restored claim, whose items are complete (docs/replication.md
-   * §6). Where a hand-over is awaited its sender is the authority (it may have taken writes since).
+   * restart — a piece under repair inside the restored claim, whose items are complete
+   * (docs/replication.md §6). Where a hand-over is awaited its sender is the authority (it may have taken
+   * writes since).
    */
   untrustedIn(part: Interval): Interval[] {
     const claim = this.restoredClaim;
