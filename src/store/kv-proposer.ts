@@ -12,6 +12,7 @@
 import type { Env } from "../core/env.js";
 import type { ErrorCode } from "../core/error-code.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { compareRounds, maxRound, ROUND_ZERO, type Round, type Value, WRITERS_KEPT } from "./item.js";
 import { OwnerCache } from "./owner-cache.js";
@@ -251,7 +252,7 @@ export class KvProposer {
     const key = operation.key;
     if (operation.phase === "peek") return { type: "regPeek", op, key, replicaId };
     if (operation.phase === "read") return { type: "regRead", op, key, replicaId, round: operation.round };
-    const w = operation.pending as NonNullable<Operation["pending"]>;
+    const w = pendingOf(operation);
     return {
       type: "regWrite",
       op,
@@ -277,7 +278,7 @@ export class KvProposer {
       return;
     }
     if (operation.phase === "write") {
-      this.finish(id, (operation.pending as NonNullable<Operation["pending"]>).result);
+      this.finish(id, pendingOf(operation).result);
       return;
     }
     const states = oks.map((r) => r.item ?? ABSENT);
@@ -377,6 +378,17 @@ export class KvProposer {
     this.roundCounter = Math.max(this.roundCounter, operation.seen.counter);
     operation.onDone(result);
   }
+}
+
+/** The value a write phase writes: set before the phase starts, so never missing. */
+function pendingOf(operation: Operation): NonNullable<Operation["pending"]> {
+  const pending = operation.pending;
+  invariant(
+    pending !== null,
+    "register: a write phase has its value",
+    () => `${operation.op.kind} ${operation.key}`,
+  );
+  return pending;
 }
 
 /** Structural equality of JSON values. */
