@@ -1,4 +1,4 @@
-// The sequential model of a single key (what the store promises, algorithms.md §7.10), for the
+// The sequential model of a single key (what the store promises, docs/register.md), for the
 // linearizability checker: a value or nothing, and the effect and answer of each operation.
 import type { Value } from "../store/item.js";
 import { jsonEqual, type KvOp } from "../store/kv-proposer.js";

@@ -1,8 +1,9 @@
-// A stored replica of one key (algorithms.md §7.10 "one item model"): its value, its version (what
-// transactions validate against, +1 per write), whether it is a tombstone (a versioned delete), and
-// the round-based register's state — the highest round it promised (readRound) and the round of the
-// write it holds (writeRound). Plain data: the same record lives in memory or on disk.
+// A stored replica of one key (docs/register.md §1, §4; docs/replication.md §2): its value, its version (what
+// transactions validate against, +1 per write), whether it is a tombstone (a versioned delete), and the
+// round-based register's state — the highest round it promised (readRound) and the round of the write it
+// holds (writeRound). Plain data: the same record lives in memory or on disk.
 import type { RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 
 /** A value a client stores: JSON data. */
@@ -40,7 +41,7 @@ export interface StoredItem {
    */
   readonly writers: readonly number[];
   /**
-   * The transactions prepared on this replica (algorithms.md §7.5): while any is held, register
+   * The transactions prepared on this replica (docs/transactions.md §6): while any is held, register
    * writes are refused, and while a write lock is held register promises are too. Stored with the
    * item, so a lock moves with hand-over and repair and survives a restart.
    */
@@ -50,7 +51,7 @@ export interface StoredItem {
 /**
  * A transaction's lock on one replica: a read lock pins the version the transaction read; a write
  * lock holds the value the commit will write, at `version + 1`, with the register round `round` the
- * replica promised at prepare time (so a commit is an ordinary register write, §7.10 "one item model").
+ * replica promised at prepare time (so a commit is an ordinary register write, docs/register.md §4).
  */
 export interface TxLock {
   readonly tid: string;
@@ -93,16 +94,23 @@ export function emptyItem(key: string, replicaId: RingId): StoredItem {
 export function mergeItems(mine: StoredItem | undefined, theirs: StoredItem): StoredItem {
   if (mine === undefined) return { ...theirs, locks: liveLocks(theirs.locks, theirs.version) };
   const newer = compareRounds(theirs.writeRound, mine.writeRound) > 0 ? theirs : mine;
-  return {
+  const merged = {
     ...newer,
     readRound: maxRound(mine.readRound, theirs.readRound),
     locks: liveLocks(mine.locks, newer.version),
   };
+  invariant(
+    compareRounds(merged.writeRound, mine.writeRound) >= 0 &&
+      compareRounds(merged.readRound, mine.readRound) >= 0,
+    "replication: a merge never replaces a write or a promise by an older one",
+    () => `${mine.key} at ${mine.replicaId}: merged rounds below the replica's`,
+  );
+  return merged;
 }
 
 /**
- * The locks a replica at `version` still honours (§7.5): one whose transaction read an older version
- * can no longer commit here (a later write went through), so it pins nothing.
+ * The locks a replica at `version` still honours (docs/transactions.md §6): one whose transaction read an
+ * older version can no longer commit here (a later write went through), so it pins nothing.
  */
 function liveLocks(locks: readonly TxLock[], version: number): readonly TxLock[] {
   return locks.every((l) => l.version >= version) ? locks : locks.filter((l) => l.version >= version);

@@ -1,20 +1,23 @@
-// Linearizable single-key operations over a key's f replicas (algorithms.md §7.10): the proposer side
-// of the round-based register. A write-like operation reads a majority with a round (a promise),
-// applies the operation to the newest value it saw, and writes the result with the same round to a
-// majority. A get first peeks without a promise: if a majority agrees on one write, that is the
-// answer (no disk write anywhere); otherwise it reads with a round and writes the newest value back
-// before answering. A refused round is retried above what was seen, after a randomised back-off. An
-// operation that cannot reach a majority of serving replicas by its deadline fails with a clear
-// error; it never answers from fewer. Every write carries a random id that the item remembers: a retry
-// that finds its own id in the newest value was applied already, and is not applied twice (its
-// answers had been lost, or a read wrote it back).
+// Linearizable single-key operations over a key's f replicas (docs/register.md §2, §3, §5): the proposer side
+// of the round-based register. A write-like operation reads a majority with a round (a promise), applies the
+// operation to the newest value it saw, and writes the result with the same round to a majority. A get first
+// peeks without a promise: if a majority agrees on one write, that is the answer (no disk write anywhere);
+// otherwise it reads with a round and writes the newest value back before answering. A refused round is
+// retried above what was seen, after a randomised back-off. An operation that cannot reach a majority of
+// serving replicas by its deadline fails with a clear error; it never answers from fewer. Every write carries
+// a random id that the item remembers: a retry that finds its own id in the newest value was applied already,
+// and is not applied twice (its answers had been lost, or a read wrote it back). Must not break: the error
+// code an operation ends with is carried from where its last attempt failed (Problem), never read back out of
+// a message.
 import type { Env } from "../core/env.js";
+import type { ErrorCode } from "../core/error-code.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 import { compareRounds, maxRound, ROUND_ZERO, type Round, type Value, WRITERS_KEPT } from "./item.js";
 import { OwnerCache } from "./owner-cache.js";
-import type { RingAccess } from "./replica-store.js";
 import { replicaIds } from "./replicas.js";
+import type { RingAccess } from "./ring-access.js";
 import type { ItemState, StoreMessage, StoreTimer } from "./store-messages.js";
 
 export type KvOp =
@@ -26,7 +29,11 @@ export type KvOp =
   | { readonly kind: "append"; readonly value: Value }
   | { readonly kind: "remove"; readonly value: Value };
 
-export type KvErrorCode = "unavailable" | "timeout" | "invalid-argument";
+/**
+ * How a single-key operation fails (docs/register.md §5). Never `conflict`: a refused round is retried
+ * above what was seen until the deadline, which then ends it with `timeout`.
+ */
+export type KvFailure = Exclude<ErrorCode, "conflict">;
 
 /**
  * `value`: the key's value after the operation (before it, for a cas that did not swap; null when
@@ -41,7 +48,7 @@ export type KvResult =
       readonly applied: boolean;
       readonly version: number;
     }
-  | { readonly ok: false; readonly code: KvErrorCode; readonly message: string };
+  | { readonly ok: false; readonly code: KvFailure; readonly message: string };
 
 export interface ProposerConfig {
   readonly replication: number;
@@ -61,6 +68,21 @@ export const DEFAULT_PROPOSER: ProposerConfig = {
 };
 
 type Phase = "peek" | "read" | "write";
+
+/** Why an attempt failed: the code the operation ends with if its deadline passes next, and what to say. */
+interface Problem {
+  readonly code: KvFailure;
+  readonly why: string;
+}
+
+const NO_ANSWER: Problem = { code: "timeout", why: "no answer" };
+const TOO_SLOW: Problem = { code: "timeout", why: "no majority answered in time" };
+const LOCKED: Problem = { code: "timeout", why: "a transaction holds the key" };
+const OUTVOTED: Problem = { code: "timeout", why: "a higher round got there first" };
+const NOT_SERVING: Problem = {
+  code: "unavailable",
+  why: "fewer than a majority of the replicas are serving",
+};
 
 interface Operation {
   readonly key: string;
@@ -86,7 +108,7 @@ interface Operation {
   readonly writeId: number;
   writtenResult: KvResult | null;
   /** Why the last attempt failed (for the final error). */
-  lastProblem: string;
+  lastProblem: Problem;
   seen: Round;
 }
 
@@ -133,7 +155,7 @@ export class KvProposer {
       round: ROUND_ZERO,
       replies: new Map(),
       pending: null,
-      lastProblem: "no answer",
+      lastProblem: NO_ANSWER,
       seen: ROUND_ZERO,
       writeId: Math.floor(this.env.random() * 2 ** 52),
       writtenResult: null,
@@ -167,7 +189,7 @@ export class KvProposer {
         const owner = operation.replies.has(index) ? null : this.owners.find(replicaId);
         if (owner !== null) this.owners.forget(owner);
       });
-      this.retry(tag.op, operation, "no majority answered in time");
+      this.retry(tag.op, operation, TOO_SLOW);
     }
   }
 
@@ -179,8 +201,8 @@ export class KvProposer {
     if (this.env.now() - operation.startedMs >= this.config.deadlineMs) {
       this.finish(id, {
         ok: false,
-        code: operation.lastProblem.includes("serving") ? "unavailable" : "timeout",
-        message: `${operation.op.kind} ${JSON.stringify(operation.key)}: ${operation.lastProblem}`,
+        code: operation.lastProblem.code,
+        message: `${operation.op.kind} ${JSON.stringify(operation.key)}: ${operation.lastProblem.why}`,
       });
       return;
     }
@@ -230,7 +252,7 @@ export class KvProposer {
     const key = operation.key;
     if (operation.phase === "peek") return { type: "regPeek", op, key, replicaId };
     if (operation.phase === "read") return { type: "regRead", op, key, replicaId, round: operation.round };
-    const w = operation.pending as NonNullable<Operation["pending"]>;
+    const w = pendingOf(operation);
     return {
       type: "regWrite",
       op,
@@ -252,19 +274,11 @@ export class KvProposer {
     const silent = this.config.replication - replies.length;
     if (oks.length < this.majority) {
       if (oks.length + silent >= this.majority) return; // still possible: wait
-      this.retry(
-        id,
-        operation,
-        locked > 0
-          ? "a transaction holds the key"
-          : nacks > 0
-            ? "a higher round got there first"
-            : "fewer than a majority of the replicas are serving",
-      );
+      this.retry(id, operation, locked > 0 ? LOCKED : nacks > 0 ? OUTVOTED : NOT_SERVING);
       return;
     }
     if (operation.phase === "write") {
-      this.finish(id, (operation.pending as NonNullable<Operation["pending"]>).result);
+      this.finish(id, pendingOf(operation).result);
       return;
     }
     const states = oks.map((r) => r.item ?? ABSENT);
@@ -347,7 +361,7 @@ export class KvProposer {
     }
   }
 
-  private retry(id: number, operation: Operation, problem: string): void {
+  private retry(id: number, operation: Operation, problem: Problem): void {
     operation.lastProblem = problem;
     this.byMsg.delete(operation.msgId);
     operation.msgId = -1;
@@ -364,6 +378,17 @@ export class KvProposer {
     this.roundCounter = Math.max(this.roundCounter, operation.seen.counter);
     operation.onDone(result);
   }
+}
+
+/** The value a write phase writes: set before the phase starts, so never missing. */
+function pendingOf(operation: Operation): NonNullable<Operation["pending"]> {
+  const pending = operation.pending;
+  invariant(
+    pending !== null,
+    "register: a write phase has its value",
+    () => `${operation.op.kind} ${operation.key}`,
+  );
+  return pending;
 }
 
 /** Structural equality of JSON values. */

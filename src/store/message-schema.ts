@@ -1,6 +1,6 @@
-// The schema of every storage message (store-messages.ts), applied by the live transport to each
-// decoded frame with the ring's (algorithms.md §6, §7.10). Keep it in step with StoreMessage: the
-// compiler says when a message kind has no schema.
+// The schema of every storage message (store-messages.ts), applied by the live transport to each decoded
+// frame with the ring's (docs/architecture.md §6; docs/replication.md, docs/register.md). Keep it in step
+// with StoreMessage: the compiler says when a message kind has no schema.
 import type { IdSpace } from "../core/id-space.js";
 import {
   array,
@@ -12,13 +12,12 @@ import {
   object,
   type Schema,
   str,
-  tagged,
   uint,
 } from "../core/schema.js";
 import { nodeRefSchema } from "../overlay/message-schema.js";
 import type { Round, StoredItem, TxLock, Value } from "./item.js";
 import { WRITERS_KEPT } from "./item.js";
-import type { ItemState, Span, StoreMessage } from "./store-messages.js";
+import type { ItemState, Span } from "./store-messages.js";
 
 /** The longest key a client may use. */
 export const MAX_KEY_LENGTH = 1024;
@@ -94,9 +93,4 @@ export function storeMessageVariants(ids: IdSpace) {
     digest: object({ from: id, to: id, buckets: array(uint(0xffff_ffff), 64) }),
     digestReply: object({ items }),
   };
-}
-
-/** The schema of one storage message alone. */
-export function storeMessageSchema(ids: IdSpace): Schema<StoreMessage> {
-  return tagged<StoreMessage, "type">("type", storeMessageVariants(ids));
 }

@@ -1,4 +1,4 @@
-// The round-based register's acceptor (algorithms.md §7.10, after Boichat et al., "Deconstructing
+// The round-based register's acceptor (docs/register.md §1–§3, after Boichat et al., "Deconstructing
 // Paxos"), as pure functions on one stored replica. A read with round r promises to refuse writes
 // of lower rounds; a write with round r is accepted iff r ≥ the promise and r > the round of the
 // write held. The proposer (kv-proposer.ts) needs a majority of accepts at each phase. Whatever these
@@ -11,7 +11,7 @@ export interface AcceptorAnswer {
   readonly ok: boolean;
   /** The highest round this replica has seen (a refused proposer retries above it). */
   readonly seen: Round;
-  /** Refused because a transaction holds the key (§7.10: the proposer retries after a back-off). */
+  /** Refused because a transaction holds the key (the proposer retries after a back-off, docs/register.md §4). */
   readonly locked: boolean;
 }
 

@@ -1,11 +1,13 @@
-// Symmetric replication (algorithms.md §6.1): a key's f replica ids r_i = (h + i·N/f) mod N, with h
+// Symmetric replication (docs/replication.md §1): a key's f replica ids r_i = (h + i·N/f) mod N, with h
 // its MD5 position, form a regular polygon on the ring; each is stored by the node responsible for
-// it, under (replicaId, key). f must be a power of two (so it divides N = 2^m).
+// it, under (replicaId, key). Must not break: f is a power of two (so it divides N = 2^m) — every
+// entry point that takes f from a user checks it with checkReplication.
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { hashKey } from "../core/key-hash.js";
 
 export const DEFAULT_REPLICATION = 4;
 
+/** Throws a RangeError saying what f may be, unless f is a power of two in [1, 64]. */
 export function checkReplication(f: number): void {
   if (!Number.isInteger(f) || f < 1 || f > 64 || (f & (f - 1)) !== 0)
     throw new RangeError(`replication degree f must be a power of two in [1, 64], got ${f}`);
@@ -18,7 +20,7 @@ export function replicaIds(ids: IdSpace, f: number, key: string): RingId[] {
   return Array.from({ length: f }, (_, i) => ids.add(h, step * BigInt(i)));
 }
 
-/** The range (from, to] shifted to replica class `i` relative to it (repair, §6.4). */
+/** The range (from, to] shifted to replica class `i` relative to it (repair, docs/replication.md §4). */
 export function shiftRange(
   ids: IdSpace,
   f: number,

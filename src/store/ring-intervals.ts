@@ -1,4 +1,4 @@
-// Arithmetic on ring intervals (a, b] (algorithms.md §0), for the ranges a node owns, hands over and
+// Arithmetic on ring intervals (a, b] (docs/architecture.md §7), for the ranges a node owns, hands over and
 // repairs. (a, a] is the whole ring. Internally an interval becomes at most two closed integer
 // segments [lo, hi] of [0, N); results go back to (a, b] form (a segment starting at 0 is (N-1, hi]).
 import type { IdSpace, RingId } from "../core/id-space.js";
@@ -58,12 +58,4 @@ export function intersect(ids: IdSpace, iv: Interval, other: Interval): Interval
     }
   }
   return out;
-}
-
-export function contains(ids: IdSpace, iv: Interval, id: RingId): boolean {
-  return ids.inOC(id, iv.from, iv.to);
-}
-
-export function isEmpty(ids: IdSpace, iv: Interval): boolean {
-  return segments(ids, iv).length === 0;
 }

@@ -1,5 +1,5 @@
-// The storage layer's messages and timers (algorithms.md §6, §7.10), declared once. Register messages
-// go from a proposer straight to the node it believes owns a replica id; the owner checks that it is
+// The storage layer's messages and timers (docs/replication.md, docs/register.md), declared once. Register
+// messages go from a proposer straight to the node it believes owns a replica id; the owner checks that it is
 // responsible and answers notResponsible otherwise. Hand-over and repair move items between owners.
 import type { RingId } from "../core/id-space.js";
 import type { Msg } from "../core/message.js";
@@ -27,7 +27,7 @@ export interface ItemState {
 }
 
 export type StoreMessage =
-  // the round-based register (§7.10)
+  // the round-based register (docs/register.md §2, §3)
   /** Read without a promise: the fast path of get (no disk write anywhere). */
   | Msg<"regPeek", { op: number; key: string; replicaId: RingId }>
   /** Read with a promise: no write with a lower round will be accepted afterwards. */
@@ -57,14 +57,15 @@ export type StoreMessage =
         pred: RingId | null;
       }
     >
-  // hand-over on join and graceful leave (§6.3): the items of (from, to], acknowledged; `gaps`: the
-  // parts of it where the sender's own data was incomplete (the receiver must still repair those)
+  // hand-over on join and graceful leave (docs/replication.md §3): the items of (from, to], acknowledged;
+  // `gaps`: the parts of it where the sender's own data was incomplete (the receiver must still repair
+  // those, or take them from the sender should it pass the data on late)
   | Msg<
       "handover",
       { transfer: number; from: RingId; to: RingId; items: readonly StoredItem[]; gaps: readonly Span[] }
     >
   | Msg<"handoverAck", { transfer: number }>
-  // repair after a range grew by a crash (§6.4): items of a shifted range from its owner
+  // repair after a range grew by a crash (docs/replication.md §4): items of a shifted range from its owner
   | Msg<"repairAsk", { repair: number; from: RingId; to: RingId }>
   /**
    * The items of (from, covered] — the part of the asked range the replier owns — and `gaps`: the
@@ -74,7 +75,8 @@ export type StoreMessage =
       "repairReply",
       { repair: number; from: RingId; covered: RingId; items: readonly StoredItem[]; gaps: readonly Span[] }
     >
-  // anti-entropy (§6.4): per-bucket digests of a range; the answer carries the items that differ
+  // anti-entropy (docs/replication.md §5): per-bucket digests of a range; the answer carries the items
+  // that differ
   | Msg<"digest", { from: RingId; to: RingId; buckets: readonly number[] }>
   | Msg<"digestReply", { items: readonly StoredItem[] }>;
 

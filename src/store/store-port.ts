@@ -1,4 +1,4 @@
-// The storage a node's replicas live in (ARCHITECTURE.md §2): a synchronous port, so protocol code
+// The storage a node's replicas live in (docs/architecture.md §2, §5): a synchronous port, so protocol code
 // never awaits. The simulator uses MemoryStorePort; the live runtime an lmdb-backed port whose writes
 // reach disk before the messages of the same turn are sent. Items are keyed by (replicaId, key).
 import type { IdSpace, RingId } from "../core/id-space.js";

@@ -5,7 +5,7 @@ import type { Env } from "../core/env.js";
 import type { RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
 import type { OwnerCache } from "../store/owner-cache.js";
-import type { RingAccess } from "../store/replica-store.js";
+import type { RingAccess } from "../store/ring-access.js";
 import type { TxMessage, TxTimer } from "./tx-messages.js";
 import type { TxState } from "./tx-state.js";
 

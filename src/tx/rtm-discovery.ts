@@ -4,7 +4,7 @@
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
-import type { RingAccess } from "../store/replica-store.js";
+import type { RingAccess } from "../store/ring-access.js";
 import type { TxConfig } from "./tx-config.js";
 import type { TxMessage, TxTimer } from "./tx-messages.js";
 

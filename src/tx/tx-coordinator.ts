@@ -6,7 +6,7 @@ import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
 import type { OwnerCache } from "../store/owner-cache.js";
-import type { RingAccess } from "../store/replica-store.js";
+import type { RingAccess } from "../store/ring-access.js";
 import { AcceptorHost } from "./acceptor-host.js";
 import { ClientAnswers } from "./client-answer.js";
 import { FinalDelivery } from "./final-delivery.js";

@@ -1,0 +1,178 @@
+// A node's unsynced ranges and its recorded claim (docs/replication.md §4, §6): the parts of its range whose
+// data is not known to be complete — waiting for a hand-over, or being repaired — and the range recorded on
+// disk as complete. Must not break: the node serves no id in an unsynced part, and the claim is recorded only
+// when nothing is unsynced and shrunk before items are deleted, so the disk never claims more than it holds.
+import type { IdSpace, RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
+import type { RingAccess } from "./ring-access.js";
+import { type Interval, intersect, subtract } from "./ring-intervals.js";
+import type { StorePort } from "./store-port.js";
+
+/** Why a part is unsynced: a hand-over is due, or a repair is reading it from the other classes. */
+export type GapKind = "handover" | "repair";
+
+export interface Gap {
+  readonly range: Interval;
+  readonly kind: GapKind;
+  /**
+   * The node whose hand-over settles this part: for a hand-over gap, the one it is due from; for a repair
+   * gap, one that passed the part on incomplete (or whose hand-over was waited for in vain) and may still
+   * pass the data on late (docs/replication.md §3). Null: only the repair settles it.
+   */
+  readonly source: string | null;
+}
+
+/** A part of a gap: the same gap, narrowed to `range`. */
+const narrowed = (g: Gap, range: Interval): Gap => ({ range, kind: g.kind, source: g.source });
+
+const show = (iv: Interval | null): string => (iv === null ? "none" : `(${iv.from}, ${iv.to}]`);
+
+export class UnsyncedRanges {
+  private readonly ids: IdSpace;
+  private readonly port: StorePort;
+  private readonly ring: RingAccess;
+  private gaps: Gap[] = [];
+  /** The range recorded on disk as complete (what a restart would trust); never more than is held. */
+  private recorded: Interval | null;
+  /**
+   * After a restart: the range recorded before it, whose items this node offers as a repair source
+   * while it repairs (docs/replication.md §6); shrunk as items are given away.
+   */
+  private restoredClaim: Interval | null;
+
+  constructor(ids: IdSpace, port: StorePort, ring: RingAccess) {
+    this.ids = ids;
+    this.port = port;
+    this.ring = ring;
+    this.recorded = port.previousRange;
+    this.restoredClaim = port.restored ? port.previousRange : null;
+  }
+
+  /** Whether the replica id is mine and its data complete (I take part in its register rounds). */
+  serves(id: RingId): boolean {
+    return this.ring.owns(id) && !this.gaps.some((g) => this.ids.inOC(id, g.range.from, g.range.to));
+  }
+
+  get ranges(): readonly Interval[] {
+    return this.gaps.map((g) => g.range);
+  }
+
+  get allSynced(): boolean {
+    return this.gaps.length === 0;
+  }
+
+  /** Whether any unsynced part meets `range`. */
+  meets(range: Interval): boolean {
+    return this.gaps.some((g) => intersect(this.ids, g.range, range).length > 0);
+  }
+
+  /** The unsynced parts of `range`, of either kind (what a hand-over tells its receiver to repair). */
+  within(range: Interval): Interval[] {
+    return this.gaps.flatMap((g) => intersect(this.ids, g.range, range));
+  }
+
+  /** The parts of `range` still waiting for a hand-over, with whom each is due from. */
+  awaitingHandover(range: Interval): Gap[] {
+    return this.gaps
+      .filter((g) => g.kind === "handover")
+      .flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
+  }
+
+  /**
+   * What a repair reply must flag as untrusted in `part`: every unsynced piece, except — after a
+   * restart — a piece under repair inside the restored claim, whose items are complete
+   * (docs/replication.md §6). Where a hand-over is awaited its sender is the authority (it may have taken
+   * writes since).
+   */
+  untrustedIn(part: Interval): Interval[] {
+    const claim = this.restoredClaim;
+    return this.gaps.flatMap((g) =>
+      intersect(this.ids, g.range, part).flatMap((p) =>
+        claim === null || g.kind === "handover" ? [p] : subtract(this.ids, p, claim),
+      ),
+    );
+  }
+
+  /** No predecessor: nothing is mine, so nothing is unsynced. */
+  clear(): void {
+    this.gaps = [];
+  }
+
+  add(range: Interval, kind: GapKind, source: string | null): void {
+    this.gaps.push({ range, kind, source });
+  }
+
+  /** Keeps only the unsynced parts inside `range` (my range now). */
+  clip(range: Interval): void {
+    this.gaps = this.gaps.flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
+  }
+
+  /** `range` is complete now, whatever it waited for; records the claim if nothing is unsynced any more. */
+  markSynced(range: Interval): void {
+    this.gaps = this.gaps.flatMap((g) => subtract(this.ids, g.range, range).map((r) => narrowed(g, r)));
+    this.recordIfSynced();
+  }
+
+  /**
+   * The hand-over parts of `range` are no longer waited for (the hand-over came, or the wait gave up);
+   * returns them. Repair gaps stay (see settleRelayed). Records nothing: the caller starts what replaces
+   * the wait first, then records.
+   */
+  settleHandover(range: Interval): Gap[] {
+    const awaited = this.awaitingHandover(range);
+    this.gaps = this.gaps.flatMap((g) =>
+      g.kind === "handover" ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r)) : [g],
+    );
+    return awaited;
+  }
+
+  /**
+   * `source` handed over `range` complete: the repair gaps there that wait for its data are settled (a
+   * hand-over passed on late, docs/replication.md §3). Nobody served those ids in between — the source
+   * had given them away, and this node abstained — so the data is as complete as when the source sent it.
+   * Records nothing.
+   */
+  settleRelayed(range: Interval, source: string): void {
+    this.gaps = this.gaps.flatMap((g) =>
+      g.kind === "repair" && g.source === source
+        ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r))
+        : [g],
+    );
+  }
+
+  /** Records my range as complete when it is (what a restart may trust). */
+  recordIfSynced(): void {
+    const pred = this.ring.pred;
+    if (pred === null || this.gaps.length > 0) return;
+    this.record({ from: pred.id, to: this.ring.self.id });
+  }
+
+  /** Before items of `range` are deleted: no claim on disk or in memory covers them any more. */
+  forget(range: Interval): void {
+    const shrink = (claim: Interval | null): Interval | null =>
+      claim === null ? null : (subtract(this.ids, claim, range).find((p) => p.to === claim.to) ?? null);
+    this.record(shrink(this.recorded));
+    this.restoredClaim = shrink(this.restoredClaim);
+  }
+
+  private record(range: Interval | null): void {
+    const same =
+      range === null
+        ? this.recorded === null
+        : range.from === this.recorded?.from && range.to === this.recorded.to;
+    if (same) return;
+    invariant(
+      range === null || this.gaps.length === 0 || this.shrinks(range),
+      "replication: the claim grows only when nothing is unsynced",
+      () =>
+        `recording ${show(range)} over ${show(this.recorded)}, unsynced ${this.gaps.map((g) => show(g.range)).join(" ")}`,
+    );
+    this.recorded = range;
+    this.port.recordRange(range);
+  }
+
+  private shrinks(range: Interval): boolean {
+    const recorded = this.recorded;
+    return recorded !== null && subtract(this.ids, range, recorded).length === 0;
+  }
+}
