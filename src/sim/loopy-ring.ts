@@ -24,7 +24,6 @@ export function joinIntoLoop(rings: readonly (readonly RelaxedRingNode[])[], suc
   const at = (i: number) => (loop[((i % n) + n) % n] as RelaxedRingNode).self;
   for (const [i, node] of loop.entries()) {
     const succList = Array.from({ length: Math.min(succListSize, n - 1) }, (_, j) => at(i + 1 + j));
-    node.forceNeighbours(at(i - 1), at(i + 1), succList);
-    node.ringRef = ringRef;
+    node.forceNeighbours(at(i - 1), at(i + 1), succList, ringRef);
   }
 }

@@ -7,7 +7,7 @@
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
-import type { PredChangeCause } from "../overlay/relaxed-ring-node.js";
+import type { PredChangeCause } from "../overlay/ring-hooks.js";
 import { emptyItem, mergeItems, ROUND_ZERO, type StoredItem } from "./item.js";
 import { acceptRead, acceptWrite, seenRound, stateOf } from "./register.js";
 import { replicaIds, shiftRange } from "./replicas.js";
