@@ -48,6 +48,14 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
 /** The failure detector's round timer, once a second on every node: one tag object for all. */
 const FD_ROUND: RingTimer = { type: "fdRound" };
 
+/** The neighbours a pathological ring gives a node (rewireForSimulation). */
+export interface ForcedNeighbours {
+  readonly pred: NodeRef;
+  readonly succ: NodeRef;
+  readonly succList: readonly NodeRef[];
+  readonly ring: RingRef | null;
+}
+
 export class RelaxedRingNode
   implements
     Process<RingMessage, RingTimer>,
@@ -124,6 +132,25 @@ export class RelaxedRingNode
     const services = { fd: this.fd, fingers: this.fingers, router: this.router, merge };
     this.recovery = new RingRecovery(env, config, ids, services, this, change);
     this.check = new NeighbourCheck(env, config, ids, { ...services, merger: this.merger }, this, change);
+  }
+
+  /**
+   * Simulation only: sets `node`'s neighbours outright, with a predList of just its pred, to build a
+   * pathological ring (a loopy one, sim/loopy-ring.ts) that no sequence of messages would make. It
+   * bypasses every acceptance rule; protocol code never calls it, and a test checks that nothing
+   * outside the simulator does.
+   */
+  static rewireForSimulation(node: RelaxedRingNode, wiring: ForcedNeighbours): void {
+    const { pred, succ, succList } = wiring;
+    node.predecessor = pred;
+    node.predList.clear();
+    node.predList.set(pred.addr, pred);
+    node.fd.monitor(pred);
+    node.successor = succ;
+    node.fd.monitor(succ);
+    node.setSuccList([...succList]);
+    node.givenSuccList = succList.slice(1);
+    if (wiring.ring !== null) node.ring = wiring.ring;
   }
 
   /** The changes the roles may ask for: each goes through the one method below that checks its rule. */
@@ -251,23 +278,6 @@ export class RelaxedRingNode
       if (best === null || this.ids.dist(peer.id, p.id) < this.ids.dist(peer.id, best.id)) best = p;
     }
     return best;
-  }
-
-  /**
-   * Sets my neighbours outright, with a predList of just my pred: for the simulator to build a
-   * pathological ring (a loopy one, sim/loopy-ring.ts) that no sequence of messages would make.
-   * Protocol code never calls this; it bypasses every acceptance rule.
-   */
-  forceNeighbours(pred: NodeRef, succ: NodeRef, succList: readonly NodeRef[], ring: RingRef | null): void {
-    this.predecessor = pred;
-    this.predList.clear();
-    this.predList.set(pred.addr, pred);
-    this.fd.monitor(pred);
-    this.successor = succ;
-    this.fd.monitor(succ);
-    this.setSuccList([...succList]);
-    this.givenSuccList = succList.slice(1);
-    this.ring = ring;
   }
 
   /** The merger's view of its detections (for tests and /status). */
