@@ -5,8 +5,7 @@
 // so and it yields nothing more, and the caller must close the connection. Decoding MessagePack is
 // the caller's business: a frame that is not valid MessagePack spoils only itself.
 import { addExtension, Packr } from "msgpackr";
-import { CheckedRef } from "../core/node-ref.js";
-import { ADDRESS, MAX_ADDRESS_LENGTH } from "../overlay/message-schema.js";
+import { ADDRESS, CheckedRef, MAX_ADDRESS_LENGTH } from "../core/node-ref.js";
 
 export const FRAME_HEADER_BYTES = 4;
 /** The default largest frame, header excluded. A joinOk with its lists is about 2 KB. */

@@ -2,6 +2,7 @@
 // decoded frame with the ring's (algorithms.md §6, §7.10). Keep it in step with StoreMessage: the
 // compiler says when a message kind has no schema.
 import type { IdSpace } from "../core/id-space.js";
+import { nodeRefSchema } from "../core/node-ref.js";
 import {
   array,
   bigintBelow,
@@ -15,7 +16,6 @@ import {
   tagged,
   uint,
 } from "../core/schema.js";
-import { nodeRefSchema } from "../overlay/message-schema.js";
 import type { Round, StoredItem, TxLock, Value } from "./item.js";
 import { WRITERS_KEPT } from "./item.js";
 import type { ItemState, Span, StoreMessage } from "./store-messages.js";
