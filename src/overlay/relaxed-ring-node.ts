@@ -7,7 +7,8 @@
 // only the node that is itself responsible answers a lookup (docs/routing.md §1).
 import type { Env, Process } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
-import { type NodeRef, samePeer as same } from "../core/node-ref.js";
+import { invariant } from "../core/invariant.js";
+import { type NodeRef, incarnationKey as refKey, samePeer as same } from "../core/node-ref.js";
 import type { OverlayConfig } from "./config.js";
 import { FailureDetector } from "./failure-detector.js";
 import { FingerTable } from "./finger-table.js";
@@ -137,8 +138,8 @@ export class RelaxedRingNode
   /**
    * Simulation only: sets `node`'s neighbours outright, with a predList of just its pred, to build a
    * pathological ring (a loopy one, sim/loopy-ring.ts) that no sequence of messages would make. It
-   * bypasses every acceptance rule; protocol code never calls it, and a test checks that nothing
-   * outside the simulator does.
+   * bypasses every acceptance rule but the successor list's own (the list is cut where it would pass
+   * the node); protocol code never calls it, and a test checks that nothing outside the simulator does.
    */
   static rewireForSimulation(node: RelaxedRingNode, wiring: ForcedNeighbours): void {
     const { pred, succ, succList } = wiring;
@@ -148,9 +149,10 @@ export class RelaxedRingNode
     node.fd.monitor(pred);
     node.successor = succ;
     node.fd.monitor(succ);
-    node.setSuccList([...succList]);
+    node.setSuccList(node.onceRound(succList));
     node.givenSuccList = succList.slice(1);
-    if (wiring.ring !== null) node.ring = wiring.ring;
+    const ring = wiring.ring;
+    if (ring !== null && ring.uid !== node.ring?.uid) node.setRing(ring);
   }
 
   /** The changes the roles may ask for: each goes through the one method below that checks its rule. */
@@ -484,7 +486,14 @@ export class RelaxedRingNode
     this.loops.start();
   }
 
+  /** The ring identity only moves to a smaller uid once set (docs/ring-merge.md §6). */
   private setRing(ring: RingRef): void {
+    const old = this.ring;
+    invariant(
+      old === null || ring.uid < old.uid,
+      "ring identity",
+      () => `uid ${old?.uid} -> ${ring.uid}, not smaller`,
+    );
     this.ring = ring;
   }
 
@@ -499,8 +508,13 @@ export class RelaxedRingNode
   /** Null: my predecessor is unknown, and I am responsible for nothing until one fixes me. */
   private setPred(pred: NodeRef | null, cause: PredChangeCause): void {
     if (pred === null ? this.predecessor === null : same(pred, this.predecessor)) return;
-    this.predSuspectedAtMs = null;
     const old = this.predecessor;
+    invariant(
+      this.predChangeAllowed(old, pred, cause),
+      "I3",
+      () => `pred ${show(old)} -> ${show(pred)} (${cause})`,
+    );
+    this.predSuspectedAtMs = null;
     this.predecessor = pred;
     if (pred !== null && !same(pred, this.self)) {
       this.predList.set(pred.addr, pred);
@@ -514,6 +528,41 @@ export class RelaxedRingNode
     if (cause !== "first") this.changedRange();
   }
 
+  /**
+   * I3 (docs/relaxed-ring.md §7), exactly as the roles ask for a new pred: the ring's first node takes
+   * itself; a joiner is taken only inside (pred, self] (the join was routed to me, responsible for its
+   * id); a joinOk's pred only inside (pred, self) or as my first; a fixer only inside (pred, self), or
+   * by a lone node or one with no pred, or — once my pred is abandoned (suspected for predTakeoverMs)
+   * — with no live predList member between it and me; a leaving pred names its own; a node is its own
+   * pred (alone) only when it is its own successor and its pred is unknown or suspected; and a lone
+   * node that links up again forgets itself as pred.
+   */
+  private predChangeAllowed(old: NodeRef | null, next: NodeRef | null, cause: PredChangeCause): boolean {
+    const self = this.self;
+    switch (cause) {
+      case "first":
+        return old === null && same(next, self);
+      case "joiner":
+        return old !== null && next !== null && this.ids.inOC(next.id, old.id, self.id);
+      case "joined":
+        return next !== null && (old === null || this.ids.inOO(next.id, old.id, self.id));
+      case "fix":
+        return (
+          next !== null &&
+          (old === null ||
+            same(old, self) ||
+            this.ids.inOO(next.id, old.id, self.id) ||
+            (this.predAbandoned() && this.closestLivePredListMemberAfter(next) === null))
+        );
+      case "leave":
+        return true;
+      case "alone":
+        return same(next, self) && same(this.successor, self) && (old === null || this.fd.isSuspected(old));
+      case "unknown":
+        return next === null && same(old, self);
+    }
+  }
+
   private predSuspected(pred: NodeRef): void {
     this.predSuspectedAtMs = this.env.now();
     this.env.setTimer(this.config.predTakeoverMs, { type: "predTakeover", pred });
@@ -523,11 +572,21 @@ export class RelaxedRingNode
    * Takes `offered` (or, if this FD already suspects it, the first unsuspected peer of the list that
    * came with it) as successor. A suspected peer is never adopted: the FD reports a crash only once.
    */
-  private setSucc(offered: NodeRef, theirSuccList: readonly NodeRef[], _cause: SuccChangeCause): void {
+  private setSucc(offered: NodeRef, theirSuccList: readonly NodeRef[], cause: SuccChangeCause): void {
     const old = this.successor;
+    invariant(
+      this.succChangeAllowed(old, offered, cause),
+      "I4",
+      () => `succ ${show(old)} -> ${show(offered)} (${cause})`,
+    );
     const fresh = this.freshSuccList(offered, theirSuccList);
     const succ =
       same(offered, this.self) || !this.fd.isSuspected(offered) ? offered : (fresh[0] ?? this.self);
+    invariant(
+      same(succ, this.self) || !this.fd.isSuspected(succ),
+      "I4",
+      () => `adopted suspected ${show(succ)}`,
+    );
     this.successor = succ;
     this.givenSuccList = same(succ, offered) ? theirSuccList : fresh.slice(1);
     this.recoveringSucc = false;
@@ -544,8 +603,44 @@ export class RelaxedRingNode
     }
   }
 
+  /**
+   * I4 (docs/relaxed-ring.md §7), exactly as the roles offer a new successor: the first node takes
+   * itself; a joinOk's succ is taken as the first one or inside (self, succ); a newSucc inside (self,
+   * succ) or by a lone node; a lone node takes a fixer; a fixOk comes from inside (self, succ), or
+   * from anyone once my succ is suspected or I am alone; a redirect's fallback lies inside (self, succ);
+   * a leaving successor names its own.
+   */
+  private succChangeAllowed(old: NodeRef | null, offered: NodeRef, cause: SuccChangeCause): boolean {
+    const self = this.self;
+    if (old !== null && same(old, offered)) return true;
+    const closer = old !== null && this.ids.inOO(offered.id, self.id, old.id);
+    switch (cause) {
+      case "first":
+        return old === null && same(offered, self);
+      case "joined":
+        return old === null || closer;
+      case "newSucc":
+        return same(old, self) || closer;
+      case "fixer":
+        return same(old, self);
+      case "fixOk":
+        return old !== null && (closer || same(old, self) || this.fd.isSuspected(old));
+      case "fallback":
+        return closer;
+      case "leave":
+        return true;
+    }
+  }
+
   /** Takes `candidate` as successor for now and asks it, by fix, to take me as its predecessor. */
   private linkTowards(candidate: NodeRef): void {
+    const old = this.successor;
+    invariant(
+      (same(old, this.self) || (old !== null && this.fd.isSuspected(old))) && !this.fd.isSuspected(candidate),
+      "I4",
+      () =>
+        `link ${show(old)} -> ${show(candidate)}: only a lone node, or one whose succ is suspected, to a live peer`,
+    );
     // A lone node owns the whole ring; one that links up again must not keep claiming it.
     if (same(this.predecessor, this.self)) this.setPred(null, "unknown");
     this.successor = candidate;
@@ -555,28 +650,73 @@ export class RelaxedRingNode
   }
 
   private becomeOwnSucc(): void {
+    const old = this.successor;
+    invariant(
+      old !== null && this.fd.isSuspected(old),
+      "I4",
+      () => `alone while succ ${show(old)} is trusted`,
+    );
     this.successor = this.self;
     this.setSuccList([]);
     this.recoveringSucc = false;
   }
 
+  /**
+   * My successor list (docs/relaxed-ring.md §1): at most L peers, each address once, never me, in
+   * clockwise order from me — it goes round once and stops before it would pass me.
+   */
   private setSuccList(list: readonly NodeRef[]): void {
+    const self = this.self;
+    invariant(
+      list.length <= this.config.succListSize,
+      "succList",
+      () => `${list.length} entries, more than L`,
+    );
+    const addrs = new Set<string>();
+    let before = self;
+    for (const p of list) {
+      invariant(p.addr !== self.addr, "succList", () => `holds me (${refKey(p)})`);
+      invariant(!addrs.has(p.addr), "succList", () => `holds ${p.addr} twice`);
+      invariant(
+        this.ids.inOO(p.id, before.id, self.id),
+        "succList",
+        () => `${show(p)} comes back before ${show(before)}`,
+      );
+      addrs.add(p.addr);
+      before = p;
+    }
     this.successors = list;
   }
 
   /**
    * [succ, ...its list], without suspected peers, up to L entries — and up to me: in a ring of L nodes
    * or fewer, what follows me in my successor's list is my own list again, and stopping there keeps a
-   * crashed node that nobody watches from circling the lists for ever.
+   * crashed node that nobody watches from circling the lists for ever. It also stops where the list
+   * would pass me without naming me (my successor's list came round a small ring to a peer between me
+   * and it, which my succ does not know as mine): the router reads the list as contiguous ranges.
    */
   private freshSuccList(succ: NodeRef, theirs: readonly NodeRef[]): NodeRef[] {
     const list: NodeRef[] = [];
     for (const p of [succ, ...theirs]) {
       if (list.length >= this.config.succListSize || p.addr === this.self.addr) break;
       if (this.fd.isSuspected(p) || list.some((q) => q.addr === p.addr)) continue;
+      const last = list[list.length - 1];
+      if (last !== undefined && !this.ids.inOO(p.id, last.id, this.self.id)) break;
       list.push(p);
     }
     return list;
+  }
+
+  /** The start of `list` that goes once round from me (what freshSuccList keeps of a list, unfiltered). */
+  private onceRound(list: readonly NodeRef[]): NodeRef[] {
+    const kept: NodeRef[] = [];
+    let before = this.self;
+    for (const p of list) {
+      if (!this.ids.inOO(p.id, before.id, this.self.id)) break;
+      kept.push(p);
+      before = p;
+    }
+    return kept;
   }
 
   /** Offers the fingers what a new successor list adds to the old (docs/routing.md §3). */
@@ -613,6 +753,7 @@ export class RelaxedRingNode
   }
 
   private addPredListMember(peer: NodeRef): void {
+    invariant(!same(peer, this.self), "predList", () => "a node is never its own predList member");
     this.predList.set(peer.addr, peer);
     this.fd.monitor(peer);
   }
@@ -662,4 +803,9 @@ export class RelaxedRingNode
 /** The same incarnations in the same order. */
 function samePeers(a: readonly NodeRef[], b: readonly NodeRef[]): boolean {
   return a.length === b.length && a.every((p, i) => same(p, b[i]));
+}
+
+/** A ref for an invariant's message. */
+function show(ref: NodeRef | null): string {
+  return ref === null ? "null" : `${ref.addr}#${ref.nonce}@${ref.id}`;
 }

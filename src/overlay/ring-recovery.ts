@@ -6,6 +6,7 @@
 // check I3 and I4 — this file only decides what to ask for.
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import { type NodeRef, incarnationKey as refKey, samePeer as same } from "../core/node-ref.js";
 import { Backoff } from "./backoff.js";
 import type { OverlayConfig } from "./config.js";
@@ -256,6 +257,11 @@ export class RingRecovery {
       // predList member sits between the fixer and me (it may own part of that range).
       const between = this.at.predAbandoned() ? this.at.closestLivePredListMemberAfter(from) : pred;
       if (between !== null) {
+        invariant(
+          !same(between, from) && !same(between, this.at.self),
+          "redirect",
+          () => "to the fixer or to me",
+        );
         this.env.send(from, {
           type: "redirect",
           to: between,
