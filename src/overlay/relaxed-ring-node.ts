@@ -734,9 +734,11 @@ export class RelaxedRingNode
 
   private propagateSuccList(): void {
     const pred = this.predecessor;
-    if (pred !== null && !same(pred, this.self)) {
-      this.env.send(pred, { type: "updSuccList", succList: this.successors, ttl: this.config.succListSize });
-    }
+    if (pred === null || same(pred, this.self)) return;
+    const update = { type: "updSuccList", succList: this.successors, ttl: this.config.succListSize } as const;
+    this.env.send(pred, update);
+    // Fault hook: a duplicated update must not travel further than the first.
+    if (this.env.buggify("overlay.succlist.duplicate-update")) this.env.send(pred, update);
   }
 
   private onUpdSuccList(from: NodeRef, msg: MessageOf<"updSuccList">): void {

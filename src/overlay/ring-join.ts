@@ -133,12 +133,15 @@ export class RingJoin {
     if (pred === null || this.ids.inOO(msg.pred.id, pred.id, this.at.self.id)) {
       this.change.setPred(msg.pred, "joined");
       if (!same(msg.pred, this.at.self)) {
-        this.env.send(msg.pred, {
+        const newSucc = {
           type: "newSucc",
           newSucc: this.at.self,
           oldSucc: from,
           succList: this.at.succList,
-        });
+        } as const;
+        this.env.send(msg.pred, newSucc);
+        // Fault hook: a duplicated newSucc must find the old predecessor linked already.
+        if (this.env.buggify("overlay.join.duplicate-newSucc")) this.env.send(msg.pred, newSucc);
       }
     }
     if (!wasMember && this.at.succ !== null) this.change.becameMember();
@@ -186,7 +189,10 @@ export class RingJoin {
   private sendJoinOk(joiner: NodeRef, pred: NodeRef): void {
     const ring = this.at.ringRef;
     if (ring === null) return;
-    this.env.send(joiner, { type: "joinOk", pred, succ: this.at.self, succList: this.at.succList, ring });
+    const joinOk = { type: "joinOk", pred, succ: this.at.self, succList: this.at.succList, ring } as const;
+    this.env.send(joiner, joinOk);
+    // Fault hook: the network may duplicate it; the joiner must take the second as a no-op.
+    if (this.env.buggify("overlay.join.duplicate-joinOk")) this.env.send(joiner, joinOk);
   }
 
   /** At the old predecessor: step 2 closes the ring. */

@@ -183,6 +183,9 @@ export class RingMerger {
       () => `target ${target.id} outside my range`,
     );
     this.env.send(target, { type: "trymerge", cpred: pred, csucc: self });
+    // Fault hook: a duplicated trymerge zips from the same pair twice.
+    if (this.env.buggify("overlay.merge.duplicate-trymerge"))
+      this.env.send(target, { type: "trymerge", cpred: pred, csucc: self });
   }
 
   /**

@@ -219,7 +219,10 @@ export class RingRecovery {
         if (candidate === null || this.ids.dist(p.id, q.id) < this.ids.dist(p.id, candidate.id))
           candidate = q;
       }
-      if (candidate !== null) this.env.send(p, { type: "hint", candidate });
+      if (candidate === null) continue;
+      this.env.send(p, { type: "hint", candidate });
+      // Fault hook: a hint twice (duplicated, or the next round's before this one's answer).
+      if (this.env.buggify("overlay.hint.duplicate")) this.env.send(p, { type: "hint", candidate });
     }
   }
 
@@ -272,7 +275,10 @@ export class RingRecovery {
     }
     this.change.setPred(from, "fix");
     if (same(this.at.succ, this.at.self)) this.change.setSucc(from, [], "fixer");
-    this.env.send(from, { type: "fixOk", succList: this.at.succList });
+    const fixOk = { type: "fixOk", succList: this.at.succList } as const;
+    this.env.send(from, fixOk);
+    // Fault hook: a duplicated fixOk reaches a fixer that is linked to me already.
+    if (this.env.buggify("overlay.recovery.duplicate-fixOk")) this.env.send(from, fixOk);
   }
 
   onFixOk(from: NodeRef, msg: MessageOf<"fixOk">): void {

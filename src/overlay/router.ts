@@ -177,7 +177,8 @@ export class Router {
         this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
         return;
       case "route":
-        if (msg.hopId !== 0)
+        // Fault hook: the ack is lost, so the sender routes the message again around me (a duplicate).
+        if (msg.hopId !== 0 && !this.env.buggify("overlay.route.ack-lost"))
           this.env.send(from, { type: "routeAck", hopId: msg.hopId, ...this.at.neighbours() });
         this.onRoute(msg);
         return;
