@@ -68,7 +68,7 @@ export function ringMessageVariants(ids: IdSpace) {
     routeAck: withHopId,
     lookupReply: object({ lookupId: uint(), key: ringId, responsible: ref, hops: uint(1024) }),
     newFinger: withKey,
-    joinOk: object({ pred: ref, succ: ref, succList: refs, ring: ringRef }),
+    joinOk: object({ pred: optionalRef, succ: ref, succList: refs, ring: ringRef }),
     joinLater: none,
     badRingRef: object({ ring: ringRef }),
     newSucc: object({ newSucc: ref, oldSucc: ref, succList: refs }),

@@ -121,7 +121,7 @@ export class RelaxedRingNode
     this.merger = new RingMerger(env, config, ids, this.fd, this);
     this.loops = new LoopDetector(env, config, this);
     const change = this.neighbourChanges();
-    this.joining = new RingJoin(env, config, ids, this.fd, this, change, this.merger, {
+    this.joining = new RingJoin(env, config, ids, this, change, this.merger, {
       accessPoint,
       wishedRing,
     });

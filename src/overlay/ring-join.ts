@@ -7,7 +7,6 @@ import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import { type NodeRef, samePeer as same } from "../core/node-ref.js";
 import type { OverlayConfig } from "./config.js";
-import type { FailureDetector } from "./failure-detector.js";
 import type { RingMessage, RingRef, RingTimer } from "./messages.js";
 import type { NeighbourChanges } from "./neighbour-changes.js";
 
@@ -26,7 +25,6 @@ export interface JoinPosition {
   readonly isMember: boolean;
   /** Recovering a successor: a joiner is told to come back later. */
   readonly recovering: boolean;
-  predListMembers(): Iterable<NodeRef>;
 }
 
 /** Where a join from another ring is reported (docs/ring-merge.md §2: a foreign join is a detection). */
@@ -38,7 +36,6 @@ export class RingJoin {
   private readonly env: Env<RingMessage, RingTimer>;
   private readonly config: OverlayConfig;
   private readonly ids: IdSpace;
-  private readonly fd: FailureDetector;
   private readonly at: JoinPosition;
   private readonly change: NeighbourChanges;
   private readonly merger: MergeDetection;
@@ -55,7 +52,6 @@ export class RingJoin {
     env: Env<RingMessage, RingTimer>,
     config: OverlayConfig,
     ids: IdSpace,
-    fd: FailureDetector,
     at: JoinPosition,
     change: NeighbourChanges,
     merger: MergeDetection,
@@ -64,7 +60,6 @@ export class RingJoin {
     this.env = env;
     this.config = config;
     this.ids = ids;
-    this.fd = fd;
     this.at = at;
     this.change = change;
     this.merger = merger;
@@ -130,18 +125,20 @@ export class RingJoin {
       this.change.setSucc(msg.succ, msg.succList, "joined");
     }
     const pred = this.at.pred;
-    if (pred === null || this.ids.inOO(msg.pred.id, pred.id, this.at.self.id)) {
-      this.change.setPred(msg.pred, "joined");
-      if (!same(msg.pred, this.at.self)) {
+    const given = msg.pred;
+    // No pred given: my successor cannot vouch for one, and I own nothing until a fixer comes.
+    if (given !== null && (pred === null || this.ids.inOO(given.id, pred.id, this.at.self.id))) {
+      this.change.setPred(given, "joined");
+      if (!same(given, this.at.self)) {
         const newSucc = {
           type: "newSucc",
           newSucc: this.at.self,
           oldSucc: from,
           succList: this.at.succList,
         } as const;
-        this.env.send(msg.pred, newSucc);
+        this.env.send(given, newSucc);
         // Fault hook: a duplicated newSucc must find the old predecessor linked already.
-        if (this.env.buggify("overlay.join.duplicate-newSucc")) this.env.send(msg.pred, newSucc);
+        if (this.env.buggify("overlay.join.duplicate-newSucc")) this.env.send(given, newSucc);
       }
     }
     if (!wasMember && this.at.succ !== null) this.change.becameMember();
@@ -163,12 +160,12 @@ export class RingJoin {
       return;
     }
     if (same(joiner, this.at.pred)) {
-      // A repeated join (its joinOk was lost), or a joiner handed to me by a leaving predecessor:
-      // tell it the predecessor it was given, or the closest one I know before it.
+      // A repeated join (its joinOk was lost): the same answer. Or a joiner whose first joinOk came
+      // from another node (which then handed me its range: it left, or a later joiner got it as its
+      // pred): I cannot vouch for its pred — a peer of my predList may well have a live node between
+      // it and the joiner, and two would own one key — so it gets none, and waits for a fixer.
       const given = this.joinOkGiven;
-      const old =
-        given !== null && same(given.joiner, joiner) ? given.pred : this.closestPredListMemberBefore(joiner);
-      if (old !== null) this.sendJoinOk(joiner, old);
+      this.sendJoinOk(joiner, given !== null && same(given.joiner, joiner) ? given.pred : null);
       return;
     }
     const old = this.at.pred ?? this.at.self;
@@ -177,16 +174,7 @@ export class RingJoin {
     this.sendJoinOk(joiner, old);
   }
 
-  private closestPredListMemberBefore(peer: NodeRef): NodeRef | null {
-    let best: NodeRef | null = null;
-    for (const p of this.at.predListMembers()) {
-      if (same(p, peer) || this.fd.isSuspected(p)) continue;
-      if (best === null || this.ids.dist(p.id, peer.id) < this.ids.dist(best.id, peer.id)) best = p;
-    }
-    return best;
-  }
-
-  private sendJoinOk(joiner: NodeRef, pred: NodeRef): void {
+  private sendJoinOk(joiner: NodeRef, pred: NodeRef | null): void {
     const ring = this.at.ringRef;
     if (ring === null) return;
     const joinOk = { type: "joinOk", pred, succ: this.at.self, succList: this.at.succList, ring } as const;
