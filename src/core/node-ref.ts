@@ -1,6 +1,6 @@
-// A peer reference {id, addr, nonce} and its wire schema (docs/relaxed-ring.md §1, docs/architecture.md
-// §7). The nonce is new for every process incarnation, so a restarted peer (same id, same addr) is told
-// apart from the old one: compare refs with samePeer, never by address alone.
+// A peer reference {id, addr, nonce} and its wire schema (docs/relaxed-ring.md §1,
+// docs/architecture.md §7). The nonce is new for every process incarnation, so a restarted peer (same
+// id, same addr) is told apart from the old one: compare refs with samePeer, never by address alone.
 import type { IdSpace, RingId } from "./id-space.js";
 import { bigintBelow, object, type Schema, str, uint } from "./schema.js";
 

@@ -149,7 +149,7 @@ export class NeighbourCheck {
     this.change.rebuildSuccList(succ);
   }
 
-  /** The first L − 1 entries of `list` before `peer` (what a successor's list holds after it, for `peer`). */
+  /** The first L − 1 entries of `list` before `peer` (what a successor's list holds after it, for it). */
   private upTo(list: readonly NodeRef[], peer: NodeRef): readonly NodeRef[] {
     const at = list.findIndex((p) => p.addr === peer.addr);
     return list.slice(0, Math.min(at < 0 ? list.length : at, this.config.succListSize - 1));

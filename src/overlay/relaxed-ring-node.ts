@@ -1,8 +1,8 @@
-// A relaxed-ring node (docs/relaxed-ring.md): it holds one node's neighbour state — pred, succ,
+// A relaxed-ring node (docs/relaxed-ring.md §1): it holds one node's neighbour state — pred, succ,
 // succList, predList, ringRef — and is the one place that changes it. Its roles decide what to ask
-// for: the join (ring-join.ts, §3), failure recovery and hints (ring-recovery.ts, §5), the neighbour
-// check (neighbour-check.ts, §6), routing and fingers (router.ts, docs/routing.md), ring merge
-// (ring-merger.ts, docs/ring-merge.md) and the loop check (loop-detector.ts). Must not break: pred
+// for: the join (ring-join.ts), failure recovery and hints (ring-recovery.ts), the neighbour check
+// (neighbour-check.ts), routing and fingers (router.ts), ring merge (ring-merger.ts) and the loop
+// check (loop-detector.ts); graceful leave (docs/relaxed-ring.md §4) stays here. Must not break: pred
 // changes only as setPred allows (I3) and succ only as setSucc allows (I4, docs/relaxed-ring.md §7);
 // only the node that is itself responsible answers a lookup (docs/routing.md §1).
 import type { Env, Process } from "../core/env.js";
@@ -76,7 +76,7 @@ export class RelaxedRingNode
   private ring: RingRef | null = null;
   /** The list my successor last gave me (before I left out peers I suspect), for the neighbour check. */
   private givenSuccList: readonly NodeRef[] = [];
-  /** Peers that may have me as successor: pred, un-acked old preds, branch members (§1). */
+  /** Peers that may have me as successor: pred, un-acked old preds, branch members. */
   private readonly predList = new Map<string, NodeRef>();
   /** Linked towards a successor candidate by fix, no fixOk yet. */
   private recoveringSucc = false;
@@ -262,9 +262,10 @@ export class RelaxedRingNode
   }
 
   /**
-   * My pred has been suspected for predTakeoverMs (§5's takeover delay): only now may a peer from
-   * behind it take its place. Sooner, a fixer is redirected to it first: a suspicion may be one broken
-   * link, and the fixer may well reach the pred (connectivity < 1 showed ranges overlapping otherwise).
+   * My pred has been suspected for predTakeoverMs (the takeover delay, docs/relaxed-ring.md §5):
+   * only now may a peer from behind it take its place. Sooner, a fixer is redirected to it first: a
+   * suspicion may be one broken link, and the fixer may well reach the pred (connectivity < 1 showed
+   * ranges overlapping otherwise).
    */
   predAbandoned(): boolean {
     const pred = this.predecessor;
@@ -312,7 +313,10 @@ export class RelaxedRingNode
     this.merger.detected(contact);
   }
 
-  /** Graceful leave (§4): the successor takes over my range, my predecessor links to my successor. */
+  /**
+   * Graceful leave (docs/relaxed-ring.md §4): the successor takes over my range, my predecessor links
+   * to my successor.
+   */
   leave(): void {
     if (this.left) return;
     const pred = this.predecessor;
@@ -497,7 +501,7 @@ export class RelaxedRingNode
     this.ring = ring;
   }
 
-  /** After a merge both rings settle on the smaller ringRef uid, spread by pings and pongs (docs/ring-merge.md §6). */
+  /** After a merge both rings settle on the smaller uid, spread by pings (docs/ring-merge.md §6). */
   private adoptSmallerRing(theirs: RingRef | null): void {
     const mine = this.ring;
     if (theirs === null || mine === null || theirs.uid >= mine.uid) return;
@@ -638,8 +642,7 @@ export class RelaxedRingNode
     invariant(
       (same(old, this.self) || (old !== null && this.fd.isSuspected(old))) && !this.fd.isSuspected(candidate),
       "I4",
-      () =>
-        `link ${show(old)} -> ${show(candidate)}: only a lone node, or one whose succ is suspected, to a live peer`,
+      () => `link ${show(old)} -> ${show(candidate)}: only alone or with a suspected succ, to a live peer`,
     );
     // A lone node owns the whole ring; one that links up again must not keep claiming it.
     if (same(this.predecessor, this.self)) this.setPred(null, "unknown");
@@ -777,7 +780,7 @@ export class RelaxedRingNode
     this.env.emit({ type: "range-changed" });
   }
 
-  /** My pred or my successor leaves gracefully (§4): it named its own neighbours. */
+  /** My pred or my successor leaves gracefully: it named its own neighbours. */
   private onLeaving(from: NodeRef, msg: MessageOf<"leaving">): void {
     if (same(from, this.predecessor)) {
       this.predList.delete(from.addr);
@@ -798,7 +801,7 @@ export class RelaxedRingNode
       if (!same(next, this.self)) this.env.send(next, { type: "fix" });
       this.release(from);
     }
-    if (this.predecessor === null && same(this.successor, this.self)) this.setPred(this.self, "alone"); // alone now
+    if (this.predecessor === null && same(this.successor, this.self)) this.setPred(this.self, "alone");
   }
 }
 

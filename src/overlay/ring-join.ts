@@ -113,7 +113,8 @@ export class RingJoin {
 
   onBadRingRef(from: NodeRef, msg: MessageOf<"badRingRef">): void {
     this.env.emit({ type: "bad-ring-ref", theirs: msg.ring, wished: this.wishedRing });
-    if (this.at.isMember) this.merger.detected(from); // a member hears of another ring (docs/ring-merge.md §2)
+    // A member hears of another ring: a merge detection (docs/ring-merge.md §2).
+    if (this.at.isMember) this.merger.detected(from);
   }
 
   onJoinOk(from: NodeRef, msg: MessageOf<"joinOk">): void {

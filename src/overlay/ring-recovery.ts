@@ -176,8 +176,9 @@ export class RingRecovery {
   }
 
   /**
-   * So I run two lookups. One for my own id from my successor (the loop check, docs/ring-merge.md
-   * §5): another node of the other chain answering is a detection, and the merger zips from here.
+   * So I run two lookups. One for my own id from my successor (the loop check,
+   * docs/ring-merge.md §5): another node of the other chain answering is a detection, and the
+   * merger zips from here.
    * One for my abandoned pred's id, which I do not claim, from a random peer I know: the node R that
    * answers holds that position now. If R lies between my pred and me, it should be my pred: a `hint`
    * asks it to take me as its successor. If R lies beyond me, its range holds mine too: a `fix` asks
