@@ -22,6 +22,7 @@ import {
 } from "./messages.js";
 import type { NeighbourChanges, SuccChangeCause } from "./neighbour-changes.js";
 import { NeighbourCheck, type NeighbourCheckPosition } from "./neighbour-check.js";
+import { type NeighbourFacts, predChangeAllowed, succChangeAllowed } from "./neighbour-rules.js";
 import type { PredChangeCause, RingHooks } from "./ring-hooks.js";
 import { type JoinPosition, RingJoin } from "./ring-join.js";
 import { type MergePosition, RingMerger } from "./ring-merger.js";
@@ -97,6 +98,8 @@ export class RelaxedRingNode
   private readonly joining: RingJoin;
   private readonly recovery: RingRecovery;
   private readonly check: NeighbourCheck;
+  /** What the I3 and I4 checks read of me (neighbour-rules.ts). */
+  private readonly facts: NeighbourFacts;
 
   constructor(
     env: RingEnv,
@@ -133,6 +136,21 @@ export class RelaxedRingNode
     const services = { fd: this.fd, fingers: this.fingers, router: this.router, merge };
     this.recovery = new RingRecovery(env, config, ids, services, this, change);
     this.check = new NeighbourCheck(env, config, ids, { ...services, merger: this.merger }, this, change);
+    this.facts = this.neighbourFacts();
+  }
+
+  private neighbourFacts(): NeighbourFacts {
+    const node = this;
+    return {
+      self: this.self,
+      ids: this.ids,
+      get succ() {
+        return node.successor;
+      },
+      isSuspected: (peer) => this.fd.isSuspected(peer),
+      predAbandoned: () => this.predAbandoned(),
+      closestLivePredListMemberAfter: (peer) => this.closestLivePredListMemberAfter(peer),
+    };
   }
 
   /**
@@ -514,7 +532,7 @@ export class RelaxedRingNode
     if (pred === null ? this.predecessor === null : same(pred, this.predecessor)) return;
     const old = this.predecessor;
     invariant(
-      this.predChangeAllowed(old, pred, cause),
+      predChangeAllowed(this.facts, old, pred, cause),
       "I3",
       () => `pred ${show(old)} -> ${show(pred)} (${cause})`,
     );
@@ -532,41 +550,6 @@ export class RelaxedRingNode
     if (cause !== "first") this.changedRange();
   }
 
-  /**
-   * I3 (docs/relaxed-ring.md §7), exactly as the roles ask for a new pred: the ring's first node takes
-   * itself; a joiner is taken only inside (pred, self] (the join was routed to me, responsible for its
-   * id); a joinOk's pred only inside (pred, self) or as my first; a fixer only inside (pred, self), or
-   * by a lone node or one with no pred, or — once my pred is abandoned (suspected for predTakeoverMs)
-   * — with no live predList member between it and me; a leaving pred names its own; a node is its own
-   * pred (alone) only when it is its own successor and its pred is unknown or suspected; and a lone
-   * node that links up again forgets itself as pred.
-   */
-  private predChangeAllowed(old: NodeRef | null, next: NodeRef | null, cause: PredChangeCause): boolean {
-    const self = this.self;
-    switch (cause) {
-      case "first":
-        return old === null && same(next, self);
-      case "joiner":
-        return old !== null && next !== null && this.ids.inOC(next.id, old.id, self.id);
-      case "joined":
-        return next !== null && (old === null || this.ids.inOO(next.id, old.id, self.id));
-      case "fix":
-        return (
-          next !== null &&
-          (old === null ||
-            same(old, self) ||
-            this.ids.inOO(next.id, old.id, self.id) ||
-            (this.predAbandoned() && this.closestLivePredListMemberAfter(next) === null))
-        );
-      case "leave":
-        return true;
-      case "alone":
-        return same(next, self) && same(this.successor, self) && (old === null || this.fd.isSuspected(old));
-      case "unknown":
-        return next === null && same(old, self);
-    }
-  }
-
   private predSuspected(pred: NodeRef): void {
     this.predSuspectedAtMs = this.env.now();
     this.env.setTimer(this.config.predTakeoverMs, { type: "predTakeover", pred });
@@ -579,7 +562,7 @@ export class RelaxedRingNode
   private setSucc(offered: NodeRef, theirSuccList: readonly NodeRef[], cause: SuccChangeCause): void {
     const old = this.successor;
     invariant(
-      this.succChangeAllowed(old, offered, cause),
+      succChangeAllowed(this.facts, old, offered, cause),
       "I4",
       () => `succ ${show(old)} -> ${show(offered)} (${cause})`,
     );
@@ -604,35 +587,6 @@ export class RelaxedRingNode
       if (old !== null) this.release(old);
       if (!same(succ, offered) && !same(succ, this.self)) this.env.send(succ, { type: "fix" });
       this.propagateSuccList();
-    }
-  }
-
-  /**
-   * I4 (docs/relaxed-ring.md §7), exactly as the roles offer a new successor: the first node takes
-   * itself; a joinOk's succ is taken as the first one or inside (self, succ); a newSucc inside (self,
-   * succ) or by a lone node; a lone node takes a fixer; a fixOk comes from inside (self, succ), or
-   * from anyone once my succ is suspected or I am alone; a redirect's fallback lies inside (self, succ);
-   * a leaving successor names its own.
-   */
-  private succChangeAllowed(old: NodeRef | null, offered: NodeRef, cause: SuccChangeCause): boolean {
-    const self = this.self;
-    if (old !== null && same(old, offered)) return true;
-    const closer = old !== null && this.ids.inOO(offered.id, self.id, old.id);
-    switch (cause) {
-      case "first":
-        return old === null && same(offered, self);
-      case "joined":
-        return old === null || closer;
-      case "newSucc":
-        return same(old, self) || closer;
-      case "fixer":
-        return same(old, self);
-      case "fixOk":
-        return old !== null && (closer || same(old, self) || this.fd.isSuspected(old));
-      case "fallback":
-        return closer;
-      case "leave":
-        return true;
     }
   }
 
