@@ -6,8 +6,8 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import tls from "node:tls";
 import { IdSpace } from "../src/core/id-space.js";
-import { CheckedRef, type NodeRef } from "../src/core/node-ref.js";
-import { nodeRefSchema, ringMessageSchema } from "../src/overlay/message-schema.js";
+import { CheckedRef, type NodeRef, nodeRefSchema } from "../src/core/node-ref.js";
+import { ringMessageSchema } from "../src/overlay/message-schema.js";
 import type { RingMessage } from "../src/overlay/messages.js";
 import { initClusterDir, loadMemberTls } from "../src/runtime/cluster-certificates.js";
 import { encodeFrame, FrameDecoder } from "../src/runtime/frames.js";

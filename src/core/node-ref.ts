@@ -1,6 +1,8 @@
-// A peer reference {id, addr, nonce} (algorithms.md §0). The nonce is new for every process
-// incarnation, so a restarted peer (same id, same addr) is told apart from the old one (§5).
-import type { RingId } from "./id-space.js";
+// A peer reference {id, addr, nonce} and its wire schema (docs/relaxed-ring.md §1,
+// docs/architecture.md §7). The nonce is new for every process incarnation, so a restarted peer (same
+// id, same addr) is told apart from the old one: compare refs with samePeer, never by address alone.
+import type { IdSpace, RingId } from "./id-space.js";
+import { bigintBelow, object, type Schema, str, uint } from "./schema.js";
 
 export interface NodeRef {
   readonly id: RingId;
@@ -45,13 +47,18 @@ export function incarnationKey(ref: { readonly addr: string; readonly nonce: num
   return `${ref.addr}#${ref.nonce}`;
 }
 
-/** A short human form: the id's first digits and the address. */
-export function formatRef(ref: NodeRef): string {
-  const id = ref.id.toString();
-  return `${id.length > 8 ? `${id.slice(0, 8)}…` : id}@${ref.addr}`;
-}
-
 /** A NodeRef as JSON-safe data (ids are decimal strings in JSON, METRICS.md §1). */
 export function refToJson(ref: NodeRef): { id: string; addr: string; nonce: number } {
   return { id: ref.id.toString(), addr: ref.addr, nonce: ref.nonce };
+}
+
+/** A peer address: `host:port`, a name or an IPv4/IPv6 literal (bracketed). */
+export const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/;
+/** The longest peer address. */
+export const MAX_ADDRESS_LENGTH = 300;
+
+/** A ref as a plain object, or a CheckedRef the codec has built (and checked) already. */
+export function nodeRefSchema(ids: IdSpace): Schema<NodeRef> {
+  const plain = object({ id: bigintBelow(ids.size), addr: str(MAX_ADDRESS_LENGTH, ADDRESS), nonce: uint() });
+  return (value) => (value instanceof CheckedRef ? value : plain(value));
 }

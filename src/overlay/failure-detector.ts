@@ -5,6 +5,7 @@
 // any message counts as a sign of life, so a peer heard within most of the last period is not pinged;
 // and a round first judges the pings of earlier rounds, so one timer per period drives everything.
 // Sans-I/O: it owns no timer; its node calls round() every pingPeriodMs and passes what it hears in.
+import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";
 import type { FailureDetectorConfig } from "./config.js";
 
@@ -157,8 +158,15 @@ export class FailureDetector {
     if (watch.suspected) {
       watch.suspected = false;
       this.suspectedNow--;
+      invariant(this.suspectedNow >= 0, "FD", () => "more suspicions lifted than raised");
       this.falseSuspicions++;
       this.timeout = Math.min(this.timeout + this.config.timeoutStepMs, this.config.timeoutMaxMs);
+      const { timeoutMs: t0, timeoutMaxMs: tMax } = this.config;
+      invariant(
+        this.timeout >= t0 && this.timeout <= tMax,
+        "FD timeout",
+        () => `${this.timeout} ms outside [T0 ${t0}, Tmax ${tMax}]`,
+      );
       this.events.alive(peer);
     }
   }

@@ -2,7 +2,7 @@
 // decoded frame before the node sees it (ARCHITECTURE.md §4). Keep it in step with RingMessage: the
 // `satisfies` below makes the compiler say when a message kind has no schema.
 import type { IdSpace } from "../core/id-space.js";
-import { CheckedRef, type NodeRef } from "../core/node-ref.js";
+import { nodeRefSchema } from "../core/node-ref.js";
 import {
   array,
   bigintBelow,
@@ -18,16 +18,6 @@ import type { RingMessage, RingRef, RoutedPayload } from "./messages.js";
 
 /** Lists in messages are never longer than this (succList is 8 by default; the bound leaves room). */
 export const MAX_LIST = 64;
-/** A peer address: `host:port`, a name or an IPv4/IPv6 literal (bracketed). */
-export const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/;
-/** The longest peer address. */
-export const MAX_ADDRESS_LENGTH = 300;
-
-/** A ref as a plain object, or a CheckedRef the codec has built (and checked) already. */
-export function nodeRefSchema(ids: IdSpace): Schema<NodeRef> {
-  const plain = object({ id: bigintBelow(ids.size), addr: str(MAX_ADDRESS_LENGTH, ADDRESS), nonce: uint() });
-  return (value) => (value instanceof CheckedRef ? value : plain(value));
-}
 
 /** The schema of one relaxed-ring message in the id space `ids`. */
 export function ringMessageSchema(ids: IdSpace): Schema<RingMessage> {
@@ -78,7 +68,7 @@ export function ringMessageVariants(ids: IdSpace) {
     routeAck: withHopId,
     lookupReply: object({ lookupId: uint(), key: ringId, responsible: ref, hops: uint(1024) }),
     newFinger: withKey,
-    joinOk: object({ pred: ref, succ: ref, succList: refs, ring: ringRef }),
+    joinOk: object({ pred: optionalRef, succ: ref, succList: refs, ring: ringRef }),
     joinLater: none,
     badRingRef: object({ ring: ringRef }),
     newSucc: object({ newSucc: ref, oldSucc: ref, succList: refs }),

@@ -62,7 +62,12 @@ export type RingMessage =
   | Msg<"lookupReply", { lookupId: number; key: RingId; responsible: NodeRef; hops: number }>
   | Msg<"newFinger", { key: RingId } & Neighbours>
   // join (§2.3)
-  | Msg<"joinOk", { pred: NodeRef; succ: NodeRef; succList: readonly NodeRef[]; ring: RingRef }>
+  /**
+   * "I took you as my pred; take `pred` as yours" — null when the answer is to a repeated join whose
+   * first joinOk this node did not give (it cannot vouch for the joiner's pred: the joiner waits for
+   * a fixer, docs/relaxed-ring.md §3).
+   */
+  | Msg<"joinOk", { pred: NodeRef | null; succ: NodeRef; succList: readonly NodeRef[]; ring: RingRef }>
   | Msg<"joinLater">
   | Msg<"badRingRef", { ring: RingRef }>
   | Msg<"newSucc", { newSucc: NodeRef; oldSucc: NodeRef; succList: readonly NodeRef[] }>

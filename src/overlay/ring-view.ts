@@ -11,18 +11,6 @@ export type LookupResult =
 
 export type LookupCallback = (result: LookupResult) => void;
 
-/**
- * Trace events a ring emits (through Env.emit), which the simulator's checkers read:
- * - `range-changed`: this node's pred or membership changed (its responsibility may have changed);
- * - `lookup-answer` {key, responsible}: sent at the instant a lookup answer leaves the answering node;
- * - `joined`: the node became a ring member;
- * - `join-stalled`: join attempts through the current contact go unanswered (give it another one).
- */
-export type RingTraceEvent =
-  | { readonly type: "range-changed" }
-  | { readonly type: "lookup-answer"; readonly key: RingId; readonly responsible: NodeRef }
-  | { readonly type: "joined" };
-
 export interface RingView {
   readonly self: NodeRef;
   readonly pred: NodeRef | null;

@@ -6,6 +6,7 @@
 // everyone else forwards (§2.4). Differences from the paper: docs/protocols.md.
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
+import { invariant } from "../core/invariant.js";
 import { type NodeRef, samePeer as same } from "../core/node-ref.js";
 import type { OverlayConfig } from "./config.js";
 import type { FailureDetector } from "./failure-detector.js";
@@ -176,7 +177,8 @@ export class Router {
         this.fingers.learnNeighbours(from, msg.pred, msg.succ, msg.next);
         return;
       case "route":
-        if (msg.hopId !== 0)
+        // Fault hook: the ack is lost, so the sender routes the message again around me (a duplicate).
+        if (msg.hopId !== 0 && !this.env.buggify("overlay.route.ack-lost"))
           this.env.send(from, { type: "routeAck", hopId: msg.hopId, ...this.at.neighbours() });
         this.onRoute(msg);
         return;
@@ -261,6 +263,8 @@ export class Router {
 
   private onRoute(msg: MessageOf<"route">): void {
     if (msg.payload.kind === "join") {
+      // A join travels to its joiner's own id; any other key is bad input (docs/architecture.md §6).
+      if (msg.key !== msg.origin.id) return;
       // A joiner is no ring member yet: never a routing candidate, and a repeat gets the same joinOk.
       if (same(msg.origin, this.at.pred)) {
         this.at.onJoinRequest(msg.origin, msg.payload.ring);
@@ -304,6 +308,7 @@ export class Router {
       const timer = this.env.setTimer(this.config.hopTimeoutMs, { type: "hopTimeout", hopId });
       this.pendingHops.set(hopId, { peer: next.peer, key, origin, hops, payload, timer });
     }
+    invariant(hops + 1 <= MAX_ROUTE_HOPS, "hop bound", () => `a hop ${hops + 1} > ${MAX_ROUTE_HOPS}`);
     this.env.send(next.peer, { type: "route", key, origin, hops: hops + 1, last: next.last, payload, hopId });
   }
 
@@ -360,6 +365,7 @@ export class Router {
 
   private deliver(key: RingId, origin: NodeRef, hops: number, payload: RoutedPayload): void {
     const self = this.at.self;
+    invariant(this.responsibleFor(key), "I2", () => `${payload.kind} for ${key} delivered outside my range`);
     switch (payload.kind) {
       case "join":
         this.at.onJoinRequest(origin, payload.ring);

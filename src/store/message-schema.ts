@@ -2,6 +2,7 @@
 // frame with the ring's (docs/architecture.md §6; docs/replication.md, docs/register.md). Keep it in step
 // with StoreMessage: the compiler says when a message kind has no schema.
 import type { IdSpace } from "../core/id-space.js";
+import { nodeRefSchema } from "../core/node-ref.js";
 import {
   array,
   bigintBelow,
@@ -14,7 +15,6 @@ import {
   str,
   uint,
 } from "../core/schema.js";
-import { nodeRefSchema } from "../overlay/message-schema.js";
 import type { Round, StoredItem, TxLock, Value } from "./item.js";
 import { WRITERS_KEPT } from "./item.js";
 import type { ItemState, Span } from "./store-messages.js";

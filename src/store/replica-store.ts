@@ -8,7 +8,7 @@
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
-import type { PredChangeCause } from "../overlay/relaxed-ring-node.js";
+import type { PredChangeCause } from "../overlay/ring-hooks.js";
 import { AntiEntropy } from "./anti-entropy.js";
 import { HandOver } from "./hand-over.js";
 import { RegisterService } from "./register-service.js";

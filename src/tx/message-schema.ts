@@ -2,6 +2,7 @@
 // decoded frame with the ring's and the store's (docs/transactions.md). Keep it in step with TxMessage:
 // the compiler says when a message kind has no schema.
 import type { IdSpace } from "../core/id-space.js";
+import { nodeRefSchema } from "../core/node-ref.js";
 import {
   array,
   bigintBelow,
@@ -14,7 +15,6 @@ import {
   str,
   uint,
 } from "../core/schema.js";
-import { nodeRefSchema } from "../overlay/message-schema.js";
 import type { Round, Value } from "../store/item.js";
 import { MAX_KEY_LENGTH, TID_LENGTH } from "../store/message-schema.js";
 import type { TxEntry } from "./tx-lock.js";

@@ -3,8 +3,8 @@
 // a connection and every stored value use this Packr; changing its options or the ref extension's
 // layout changes the wire format (bump PROTOCOL_VERSION in runtime/transport.ts) and the disk format.
 import { addExtension, Packr } from "msgpackr";
-import { CheckedRef } from "../core/node-ref.js";
-import { ADDRESS, MAX_ADDRESS_LENGTH } from "../overlay/message-schema.js";
+
+import { ADDRESS, CheckedRef, MAX_ADDRESS_LENGTH } from "../core/node-ref.js";
 
 /**
  * No records (plain maps). Bigints (128-bit ids) travel as decimal strings, which the message schema

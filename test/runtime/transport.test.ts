@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { IdSpace } from "../../src/core/id-space.js";
-import type { NodeRef } from "../../src/core/node-ref.js";
-import { nodeRefSchema, ringMessageSchema } from "../../src/overlay/message-schema.js";
+import { type NodeRef, nodeRefSchema } from "../../src/core/node-ref.js";
+import { ringMessageSchema } from "../../src/overlay/message-schema.js";
 import type { RingMessage } from "../../src/overlay/messages.js";
 import { initClusterDir, loadMemberTls } from "../../src/runtime/cluster-certificates.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "../../src/runtime/transport.js";

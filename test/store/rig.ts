@@ -5,7 +5,7 @@
 import type { IdSpace, RingId } from "../../src/core/id-space.js";
 import { IdSpace as Ids } from "../../src/core/id-space.js";
 import type { NodeRef } from "../../src/core/node-ref.js";
-import type { PredChangeCause } from "../../src/overlay/relaxed-ring-node.js";
+import type { PredChangeCause } from "../../src/overlay/ring-hooks.js";
 import { emptyItem, type Round, type StoredItem, type Value } from "../../src/store/item.js";
 import { ReplicaStore } from "../../src/store/replica-store.js";
 import { replicaIds } from "../../src/store/replicas.js";
