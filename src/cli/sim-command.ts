@@ -46,6 +46,7 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
       `simulated seconds of the measure phase (default ${scenario.defaults.duration})`,
       commanderParser(parseNumber("duration", 0)),
     )
+    .option("--buggify", "switch on the fault hooks (BUGGIFY sites chosen by the seed; default off)")
     .option(
       "--seeds <A..B>",
       "sweep: run every seed from A to B, one line each",

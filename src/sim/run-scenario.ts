@@ -30,6 +30,7 @@ export function resolveParams(scenario: Scenario, raw: Readonly<Record<string, u
     nodes: scenario.defaults.nodes,
     seed: 1,
     duration: scenario.defaults.duration,
+    buggify: false,
   };
   for (const option of scenario.options) params[option.name] = option.default;
   for (const [key, value] of Object.entries(raw)) {
@@ -39,13 +40,14 @@ export function resolveParams(scenario: Scenario, raw: Readonly<Record<string, u
     else if (typeof value === "string" && typeof params[key] === "number") params[key] = Number(value);
     else params[key] = value as ParamValue;
   }
-  const { nodes, seed, duration } = params;
+  const { nodes, seed, duration, buggify } = params;
   if (typeof nodes !== "number" || !Number.isInteger(nodes) || nodes < 1)
     throw new RangeError(`--nodes: expected an integer ≥ 1, got ${nodes}`);
   if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0)
     throw new RangeError(`--seed: expected an integer in [0, 2^53), got ${seed}`);
   if (typeof duration !== "number" || !(duration >= 0))
     throw new RangeError(`--duration: expected seconds ≥ 0, got ${duration}`);
+  if (typeof buggify !== "boolean") throw new RangeError(`--buggify: a switch, got ${String(buggify)}`);
   return params as ScenarioParams;
 }
 
@@ -61,7 +63,9 @@ export function runScenario(
     scenario: scenario.name,
     seed: params.seed,
     params: { ...params, ...outcome.constants },
-    metrics: outcome.metrics,
+    metrics: params.buggify
+      ? { ...outcome.metrics, buggifySites: outcome.buggifySites ?? [] }
+      : outcome.metrics,
     ok: outcome.violations.length === 0,
     violations: outcome.violations,
     wallMs,
@@ -84,6 +88,7 @@ export function replayCommand(scenario: Scenario, params: ScenarioParams): strin
     "--duration",
     String(params.duration),
   ];
+  if (params.buggify) parts.push("--buggify");
   for (const option of scenario.options) {
     const value = params[option.name];
     if (option.arg === undefined) {

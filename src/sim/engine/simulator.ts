@@ -203,6 +203,8 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly buggifyRng: Prng;
   private readonly buggifyConfig: BuggifyConfig;
   private readonly buggifySites = new Map<string, boolean>();
+  /** Sites that returned true at least once (docs/simulator.md §4). */
+  private readonly firedSites = new Set<string>();
   private readonly queue = new EventQueue<SimEvent>();
   private readonly timers = new TimerTable<SimEvent>();
   private readonly byAddr = new Map<string, number>();
@@ -461,12 +463,19 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
       active = this.root.split(`buggify:${site}`, null).next() < config.siteProbability;
       this.buggifySites.set(site, active);
     }
-    return active && this.buggifyRng.next() < config.fireProbability;
+    if (!active || this.buggifyRng.next() >= config.fireProbability) return false;
+    this.firedSites.add(site);
+    return true;
   }
 
   /** Sites the seed switched on so far (for reports). */
   activeBuggifySites(): string[] {
     return [...this.buggifySites].filter(([, on]) => on).map(([site]) => site);
+  }
+
+  /** Sites the seed switched on that actually fired, sorted (docs/simulator.md §4). */
+  firedBuggifySites(): string[] {
+    return [...this.firedSites].sort();
   }
 
   emit(index: number, event: TraceEvent): void {

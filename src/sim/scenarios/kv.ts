@@ -7,7 +7,13 @@ import { kvWorkload } from "../kv-workload.js";
 import { parseCount, parseLatencyFlag, parseProbability, parseRates } from "../params.js";
 import { runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";
-import type { Metrics, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type Metrics,
+  type Scenario,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 import { ringRunConfig } from "./ring.js";
 
 // The fault and replication flags `sim kv` and `sim tx` share.
@@ -70,7 +76,7 @@ export function runKv(params: ScenarioParams, progress: (f: number) => void): Sc
   const run = runRing(
     protocol,
     {
-      seed: params.seed,
+      ...simBase(params),
       network: { latency: parseLatency(String(params.latency)), loss: Number(params.loss) },
     },
     ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
@@ -121,6 +127,7 @@ export function runKv(params: ScenarioParams, progress: (f: number) => void): Sc
     violations,
     events: run.sim.stats.events,
     traceHash: run.sim.trace.hex(),
+    buggifySites: run.sim.firedBuggifySites(),
     constants: { ...protocol.constants, settleSec: 30, quietSec: 60 },
   };
 }

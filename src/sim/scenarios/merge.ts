@@ -19,7 +19,14 @@ import { type MergePhaseConfig, type MergeSplit, mergePhaseMs, mergeWorkload } f
 import { parseCount, parseLatencyFlag, parseNumber } from "../params.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
-import type { Metrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type Metrics,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 
 const SETTLE_MS = 30_000;
 const QUIET_MS = 1000;
@@ -204,6 +211,7 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
     violations: runs.flatMap((r) => r.outcome.violations),
     events: runs.reduce((n, r) => n + r.outcome.events, 0),
     traceHash: hash.hex(),
+    buggifySites: [...new Set(runs.flatMap((r) => r.outcome.buggifySites ?? []))].sort(),
     constants: { ...only?.outcome.constants, mergeAlgorithm: algorithms.join(",") },
   };
 }
@@ -256,7 +264,7 @@ function runOnce(
     buildRings: split === "separate" ? Number(params.rings) : 1,
   };
   const simConfig = {
-    seed: params.seed,
+    ...simBase(params),
     idBits: Number(params.idBits),
     network: { latency: parseLatency(String(params.latency)) },
   };
@@ -312,6 +320,7 @@ function runOnce(
     violations: [...run.sim.violations, ...notMerged],
     events: run.sim.stats.events,
     traceHash: run.sim.trace.hex(),
+    buggifySites: run.sim.firedBuggifySites(),
     constants: {
       ...protocol.constants,
       settleSec: SETTLE_MS / 1000,

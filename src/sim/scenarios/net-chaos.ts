@@ -8,7 +8,13 @@ import { type GossipMessage, type GossipTimer, MaxGossip } from "../components/m
 import { parseLatency } from "../engine/latency.js";
 import { Simulator } from "../engine/simulator.js";
 import { parseCount, parseLatencyFlag, parseNumber, parseProbability } from "../params.js";
-import type { Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 
 const QUIET_SEC = 60;
 const ROUND_MS = 500;
@@ -63,7 +69,6 @@ export const netChaos: Scenario = {
       default: 8,
       parse: parseCount("cuts"),
     },
-    { name: "buggify", describe: "enable BUGGIFY fault sites", default: false },
     {
       name: "plantedBug",
       describe: "plant a bug in the gossip component (to see the checkers fire)",
@@ -77,13 +82,12 @@ function runNetChaos(params: ScenarioParams, context: ScenarioContext): Scenario
   const measureMs = params.duration * 1000;
   const endMs = measureMs + QUIET_SEC * 1000;
   const sim: ChaosSim = new Simulator({
-    seed: params.seed,
+    ...simBase(params),
     network: {
       latency: parseLatency(String(params.latency)),
       loss: Number(params.loss),
       duplicate: Number(params.duplicate),
     },
-    buggify: { enabled: params.buggify === true },
   });
   const peers: NodeRef[] = [];
   const gossip: MaxGossip[] = [];
@@ -137,11 +141,11 @@ function runNetChaos(params: ScenarioParams, context: ScenarioContext): Scenario
       convergedAtSec:
         convergedAtMs === null ? null : Number((((convergedAtMs as number) - measureMs) / 1000).toFixed(1)),
       messagesPerNodePerSec: Number((sim.stats.sent / params.nodes / (endMs / 1000)).toFixed(2)),
-      buggifySites: sim.activeBuggifySites().join(",") || null,
     },
     violations: sim.violations,
     events: sim.stats.events,
     traceHash: sim.trace.hex(),
+    buggifySites: sim.firedBuggifySites(),
     constants: {
       quietSec: QUIET_SEC,
       roundMs: ROUND_MS,

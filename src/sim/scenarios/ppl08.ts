@@ -5,21 +5,38 @@
 // also writes SVG plots.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { MessageBase, TimerTagBase } from "../../core/message.js";
 import { chordRing } from "../chord-protocol.js";
+import type { Simulator, Violation } from "../engine/simulator.js";
 import { TraceHash } from "../engine/trace-hash.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
-import type { ParamValue, Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type ParamValue,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 import { lineChart } from "../svg-chart.js";
 
 /** The runs of one ppl08 invocation: their events add up, their trace hashes chain. */
 class RunLog {
   events = 0;
+  readonly violations: Violation[] = [];
   private readonly hash = new TraceHash();
+  private readonly fired = new Set<string>();
 
-  add(run: { sim: { stats: { events: number }; trace: TraceHash } }): void {
+  add(run: { sim: Simulator<MessageBase, TimerTagBase> }): void {
     this.events += run.sim.stats.events;
     this.hash.mixString(run.sim.trace.hex());
+    this.violations.push(...run.sim.violations);
+    for (const site of run.sim.firedBuggifySites()) this.fired.add(site);
+  }
+
+  get buggifySites(): string[] {
+    return [...this.fired].sort();
   }
 
   get traceHash(): string {
@@ -67,7 +84,7 @@ function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[
   const rows: Row[] = [];
   for (const nodes of sizesFor(params.nodes)) {
     for (const c of CONNECTIVITIES) {
-      const run = runRing(relaxedRing(), { seed: params.seed }, buildOnly(nodes, c));
+      const run = runRing(relaxedRing(), simBase(params), buildOnly(nodes, c));
       log.add(run);
       const m = run.metrics();
       const branchNodes = (m.branches as number) * ((m.branchSizeMean as number | null) ?? 0);
@@ -90,13 +107,13 @@ function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[
 function chordRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[] {
   const rows: Row[] = [];
   const nodes = params.nodes;
-  const relaxedRun = runRing(relaxedRing(), { seed: params.seed }, churnRun(nodes, params.duration));
+  const relaxedRun = runRing(relaxedRing(), simBase(params), churnRun(nodes, params.duration));
   log.add(relaxedRun);
   const relaxed = relaxedRun.metrics();
   tick();
   for (const s of JOINS_PER_STABILIZE) {
     const chord = chordRing({ stabilizeMs: s * JOIN_GAP_MS });
-    const chordRun = runRing(chord, { seed: params.seed }, churnRun(nodes, params.duration));
+    const chordRun = runRing(chord, simBase(params), churnRun(nodes, params.duration));
     log.add(chordRun);
     const m = chordRun.metrics();
     rows.push({
@@ -168,9 +185,10 @@ function runPpl08(params: ScenarioParams, context: ScenarioContext): ScenarioOut
   if (typeof params.out === "string" && params.out !== "") writePlots(params.out, branches, chord);
   return {
     metrics: { branchesVsN: branches, chordVsStabilization: chord },
-    violations: [],
+    violations: log.violations,
     events: log.events,
     traceHash: log.traceHash,
+    buggifySites: log.buggifySites,
     constants: {
       joinGapMs: JOIN_GAP_MS,
       connectivities: CONNECTIVITIES.join(","),

@@ -6,7 +6,13 @@ import { parseLatency } from "../engine/latency.js";
 import { parseCount, parseNumber, parseProbability } from "../params.js";
 import { runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";
-import type { Metrics, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type Metrics,
+  type Scenario,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 import { txWorkload } from "../tx-workload.js";
 import { churnOption, latencyOption, lossOption, replicationOption } from "./kv.js";
 import { ringRunConfig } from "./ring.js";
@@ -64,7 +70,7 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
       : Number(params.partitionMs);
   const run = runRing(
     protocol,
-    { seed: params.seed, network: { latency, loss: Number(params.loss) } },
+    { ...simBase(params), network: { latency, loss: Number(params.loss) } },
     ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
     progress,
     () => {},
@@ -122,6 +128,7 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
     violations,
     events: run.sim.stats.events,
     traceHash: run.sim.trace.hex(),
+    buggifySites: run.sim.firedBuggifySites(),
     constants: { ...protocol.constants, settleSec: 30, quietSec: 60, partitionMs },
   };
 }
