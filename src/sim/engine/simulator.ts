@@ -5,6 +5,7 @@
 // Hot path: per-node liveness sits in typed arrays and refs carry their node index, because at 10^4
 // nodes the simulator's speed is bounded by cache misses, not by arithmetic (bench sim-core).
 import type { Env, Process, ProcessFactory, TimerId } from "../../core/env.js";
+import { InvariantViolation } from "../../core/invariant.js";
 import { IdSpace, type RingId } from "../../core/id-space.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";
@@ -217,6 +218,8 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly afterEventObservers: SimObserver<M, T>[] = [];
   private readonly eventInvariants: { name: string; check: InvariantCheck }[] = [];
   private stopped = false;
+  /** True while run() dispatches events (it then catches InvariantViolation itself). */
+  private running = false;
 
   constructor(config: SimConfig) {
     this.seed = config.seed;
@@ -379,8 +382,26 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     return this.stopped;
   }
 
-  /** Processes events up to and including `untilMs`; the clock then reads `untilMs` (unless stopped). */
+  /**
+   * Processes events up to and including `untilMs`; the clock then reads `untilMs` (unless stopped).
+   * A protocol assertion that breaks in any handler (delivery, timer, scenario action) is recorded as a
+   * violation and stops the run (docs/simulator.md §5); any other exception is a bug and propagates.
+   */
   run(untilMs: number, onProgress?: (nowMs: number) => void): void {
+    this.running = true;
+    try {
+      this.loop(untilMs, onProgress);
+    } catch (error) {
+      if (!(error instanceof InvariantViolation)) throw error;
+      this.recordAssertion(error);
+    } finally {
+      this.running = false;
+    }
+    if (!this.stopped) this.nowMs = Math.max(this.nowMs, untilMs);
+    onProgress?.(this.nowMs);
+  }
+
+  private loop(untilMs: number, onProgress?: (nowMs: number) => void): void {
     const queue = this.queue;
     const progressEvery = 1 << 16;
     let sinceProgress = 0;
@@ -395,8 +416,14 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
         onProgress(this.nowMs);
       }
     }
-    if (!this.stopped) this.nowMs = Math.max(this.nowMs, untilMs);
-    onProgress?.(this.nowMs);
+  }
+
+  /** A broken protocol assertion: one violation named after its rule, and the run stops. */
+  private recordAssertion(error: InvariantViolation): void {
+    const prefix = `${error.rule}: `;
+    const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    this.violations.push({ invariant: error.rule, atMs: this.nowMs, message });
+    this.stopped = true;
   }
 
   get pendingEvents(): number {
@@ -495,7 +522,17 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     const process = node.factory(env);
     this.processes[node.index] = process;
     for (const o of this.observers) o.onStart?.(node);
-    process.start();
+    if (this.running) {
+      process.start();
+      return;
+    }
+    // Started by scenario code outside run() (the first nodes of a build): catch here.
+    try {
+      process.start();
+    } catch (error) {
+      if (!(error instanceof InvariantViolation)) throw error;
+      this.recordAssertion(error);
+    }
   }
 
   private growNodeArrays(): void {

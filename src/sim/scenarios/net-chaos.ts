@@ -70,6 +70,13 @@ export const netChaos: Scenario = {
       parse: parseCount("cuts"),
     },
     {
+      name: "plantedAssertAt",
+      arg: "sec",
+      describe: "plant a process (node 0) that breaks the assertion 'gossip: value never decreases' at SEC",
+      default: null,
+      parse: parseNumber("planted-assert-at", 0),
+    },
+    {
       name: "plantedBug",
       describe: "plant a bug in the gossip component (to see the checkers fire)",
       default: false,
@@ -92,9 +99,10 @@ function runNetChaos(params: ScenarioParams, context: ScenarioContext): Scenario
   const peers: NodeRef[] = [];
   const gossip: MaxGossip[] = [];
   const config = { roundMs: ROUND_MS, originateProbability: 0.02, plantedBug: params.plantedBug === true };
+  const plantedAssertAtMs = params.plantedAssertAt === null ? null : Number(params.plantedAssertAt) * 1000;
   for (let i = 0; i < params.nodes; i++) {
     sim.addNode((env) => {
-      const process = new MaxGossip(env, peers, config);
+      const process = new MaxGossip(env, peers, i === 0 ? { ...config, plantedAssertAtMs } : config);
       gossip[i] = process;
       return process;
     });
