@@ -11,7 +11,6 @@ import type { KvOp, KvResult } from "../store/kv-proposer.js";
 import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
-import type { Metrics } from "./scenario.js";
 
 export interface KvWorkloadConfig {
   readonly clients: number;
@@ -45,8 +44,21 @@ interface Entry {
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
+/** The kv workload's figures (docs/metrics.md §4). */
+export type KvWorkloadMetrics = {
+  readonly ops: number;
+  readonly okOps: number;
+  readonly failedOps: number;
+  readonly lostAcknowledgedWrites: number;
+  readonly linearizable: Verdict;
+  readonly keysBeyondTolerance: number;
+  readonly availability: number | null;
+  readonly opLatencyP50Ms: number | null;
+  readonly opLatencyP99Ms: number | null;
+};
+
 /** The workload, and the histories it records (for tests and debugging: one list per key). */
-export interface KvWorkload extends RingWorkload<NodeMessage, NodeTimer> {
+export interface KvWorkload extends RingWorkload<NodeMessage, NodeTimer, KvWorkloadMetrics> {
   readonly keys: readonly string[];
   histories(): readonly (readonly HistoryOp<KvOp, KvOutput>[])[];
 }
@@ -137,7 +149,7 @@ export function kvWorkload(config: KvWorkloadConfig): KvWorkload {
     latencies.push(nowMs - entry.callMs);
   }
 
-  function metrics(ctx: Ctx): Metrics {
+  function metrics(ctx: Ctx): KvWorkloadMetrics {
     const majority = Math.floor(config.replication / 2) + 1;
     let lost = 0;
     let linearizable: Verdict = true;

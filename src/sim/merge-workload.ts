@@ -21,7 +21,6 @@ import type { Prng } from "./engine/prng.js";
 import type { SimNode } from "./engine/simulator.js";
 import { joinIntoLoop } from "./loopy-ring.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
-import type { Metrics } from "./scenario.js";
 
 export type MergeSplit = "partition" | "separate";
 
@@ -46,6 +45,28 @@ export interface MergePhaseConfig {
   /** γ, for mergeRounds = mergeTimeSec / γ. */
   readonly mergePeriodMs: number;
 }
+
+/** The merge phase's figures (docs/metrics.md §5). */
+export type MergePhaseMetrics = {
+  readonly splitPerfectRings: number;
+  readonly splitProblem: string | null;
+  readonly perfect: boolean;
+  readonly mergeTimeSec: number | null;
+  readonly mergeRounds: number | null;
+  readonly settledSec: number | null;
+  readonly ringUidSettledSec: number | null;
+  /** Every protocol message from the heal to the first perfect ring (null when it never formed). */
+  readonly messages: number | null;
+  readonly mergeMessages: number;
+  readonly lookupsAfter: number;
+  readonly lookupFailuresAfter: number;
+  readonly inconsistentLookupsAfter: number;
+  readonly windingsAtHeal: number | null;
+  readonly windingsAtEnd: number | null;
+  readonly staleSuccListsAtEnd: number;
+  readonly churnCrashes: number;
+  readonly churnJoins: number;
+};
 
 /** How often the perfect-ring checker looks, once the partition has healed. */
 const PERFECT_CHECK_MS = 100;
@@ -92,7 +113,9 @@ export function mergePhaseMs(config: MergePhaseConfig): number {
   return config.partitionMs + config.mergeWindowMs + config.lookupWindowMs;
 }
 
-export function mergeWorkload(config: MergePhaseConfig): RingWorkload<RingMessage, RingTimer> {
+export function mergeWorkload(
+  config: MergePhaseConfig,
+): RingWorkload<RingMessage, RingTimer, MergePhaseMetrics> {
   const figures: MergeFigures = {
     splitPerfectRings: 0,
     splitProblem: null,
@@ -318,7 +341,11 @@ function lookupsAfterMerge(context: MergeContext, config: MergePhaseConfig, figu
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
 
-function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): Metrics {
+function mergeMetrics(
+  context: MergeContext,
+  config: MergePhaseConfig,
+  figures: MergeFigures,
+): MergePhaseMetrics {
   const heal = figures.healAtMs;
   const mergeMs = heal === null || figures.perfectAtMs === null ? null : figures.perfectAtMs - heal;
   const settledMs = heal === null || figures.settledAtMs === null ? null : figures.settledAtMs - heal;

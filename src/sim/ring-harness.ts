@@ -15,6 +15,39 @@ import { percentile } from "./percentile.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
 import type { Metrics } from "./scenario.js";
 
+/** The ring figures of every ring run (docs/metrics.md §3), for the relaxed ring and Chord alike. */
+export type RingMetrics = {
+  readonly lookups: number;
+  readonly lookupFailures: number;
+  readonly availability: number | null;
+  readonly inconsistentLookups: number;
+  readonly maxResponsiblePerKey: number;
+  readonly theorem3Overlaps: null;
+  readonly hopsMean: number | null;
+  readonly hopsP50: number | null;
+  readonly hopsP99: number | null;
+  readonly routingTableMean: number | null;
+  readonly branches: number;
+  readonly branchSizeMean: number | null;
+  readonly liveNodes: number;
+  readonly perfect: boolean;
+  readonly staleSuccLists: number | null;
+  readonly i1Holds: boolean;
+  readonly fingersLive: number | null;
+  readonly fingerAccuracy: number | null;
+  readonly messages: number;
+  readonly ringMessages: number;
+  readonly messagesPerNodePerSec: number | null;
+  readonly convergedAtSec: number | null;
+  readonly messagesByType: Readonly<Record<string, number>>;
+};
+
+/** No workload figures (a run without a workload, or one that adds none). */
+export type NoMetrics = Readonly<Record<never, never>>;
+
+/** The ring figures with a workload's on top (a workload's figure replaces a ring one of its name). */
+export type RingRunMetrics<W extends Metrics> = Omit<RingMetrics, keyof W> & W;
+
 export interface RingRunConfig {
   readonly nodes: number;
   /** Milliseconds between joins while building (METRICS.md: 100; join-storm spreads N over 5 s). */
@@ -58,19 +91,20 @@ export interface RingRunContext<M extends MessageBase, T extends TimerTagBase> {
   buildRingOf(index: number): number;
 }
 
-/** Load put on the ring during the measure phase, with figures of its own. */
-export interface RingWorkload<M extends MessageBase, T extends TimerTagBase> {
+/** Load put on the ring during the measure phase, with figures of its own (W). */
+export interface RingWorkload<M extends MessageBase, T extends TimerTagBase, W extends Metrics = Metrics> {
   /** Called at the start of the measure phase. */
   start(context: RingRunContext<M, T>): void;
-  metrics(context: RingRunContext<M, T>): Metrics;
+  metrics(context: RingRunContext<M, T>): W;
 }
 
-export interface RingRun<M extends MessageBase, T extends TimerTagBase> {
+export interface RingRun<M extends MessageBase, T extends TimerTagBase, W extends Metrics = NoMetrics> {
   readonly sim: Simulator<M, T>;
   readonly members: RingMembers;
   liveViews(): RingView[];
   liveProcesses(): RingProcess<M, T>[];
-  metrics(): Metrics;
+  /** The ring figures and the workload's. */
+  metrics(): RingRunMetrics<W>;
 }
 
 interface LookupStats {
@@ -96,14 +130,31 @@ function pairFilter(seed: number, c: number): (a: number, b: number) => boolean 
   };
 }
 
+/** A ring run without a workload: the ring figures alone. */
+export function runRing<M extends MessageBase, T extends TimerTagBase>(
+  protocol: RingProtocol<M, T>,
+  simConfig: SimConfig,
+  run: RingRunConfig,
+  onProgress?: (fraction: number) => void,
+  instrument?: (sim: Simulator<M, T>) => void,
+): RingRun<M, T, NoMetrics>;
+/** A ring run with a workload in its measure phase: the ring figures and the workload's. */
+export function runRing<M extends MessageBase, T extends TimerTagBase, W extends Metrics = Metrics>(
+  protocol: RingProtocol<M, T>,
+  simConfig: SimConfig,
+  run: RingRunConfig,
+  onProgress: (fraction: number) => void,
+  instrument: (sim: Simulator<M, T>) => void,
+  workload: RingWorkload<M, T, W>,
+): RingRun<M, T, W>;
 export function runRing<M extends MessageBase, T extends TimerTagBase>(
   protocol: RingProtocol<M, T>,
   simConfig: SimConfig,
   run: RingRunConfig,
   onProgress: (fraction: number) => void = () => {},
   instrument: (sim: Simulator<M, T>) => void = () => {},
-  workload: RingWorkload<M, T> | null = null,
-): RingRun<M, T> {
+  workload: RingWorkload<M, T, Metrics> | null = null,
+): RingRun<M, T, Metrics> {
   const sim = new Simulator<M, T>(simConfig);
   instrument(sim);
   const members = new RingMembers(sim.ids);
@@ -303,7 +354,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     sim.rng.split("finger-check"),
   );
 
-  const metrics = (): Metrics => {
+  const metrics = (): RingMetrics => {
     const hops = [...lookups.hops].sort((a, b) => a - b);
     const live = liveViews();
     const perfect = perfectRingProblem(live) === null;
@@ -346,6 +397,7 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     };
   };
 
-  const withWorkload = (): Metrics => ({ ...metrics(), ...(workload?.metrics(context) ?? {}) });
+  // Without a workload W is NoMetrics, so the ring figures alone are the whole record.
+  const withWorkload = (): RingRunMetrics<Metrics> => ({ ...metrics(), ...workload?.metrics(context) });
   return { sim, members, liveViews, liveProcesses: liveViews, metrics: withWorkload };
 }

@@ -6,10 +6,17 @@ import type { SimConfig, Violation } from "./engine/simulator.js";
 
 export type ParamValue = number | string | boolean | null;
 export type MetricRow = Readonly<Record<string, ParamValue>>;
-export type Metrics = Record<
-  string,
-  ParamValue | Record<string, number> | readonly MetricRow[] | readonly string[]
->;
+/** What one figure may be: a scalar, counts by name, a table of rows, or a list of names. */
+export type MetricValue =
+  | ParamValue
+  | Readonly<Record<string, number>>
+  | readonly MetricRow[]
+  | readonly string[];
+/**
+ * The envelope's metrics, as every consumer reads them (docs/metrics.md §1). Each scenario builds its
+ * own typed record (a type per scenario, one object literal), which is assignable to this.
+ */
+export type Metrics = Readonly<Record<string, MetricValue>>;
 
 /** One scenario flag, e.g. `{ name: "loss", arg: "p", describe: "...", default: 0, parse: parseProbability }`. */
 export interface ScenarioOption {

@@ -24,7 +24,6 @@ import type { Prng } from "./engine/prng.js";
 import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
-import type { Metrics } from "./scenario.js";
 
 export interface TxWorkloadConfig {
   readonly clients: number;
@@ -68,7 +67,30 @@ interface Recorded {
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
-export interface TxWorkload extends RingWorkload<NodeMessage, NodeTimer> {
+/** The transaction workload's figures (docs/metrics.md §4). */
+export type TxWorkloadMetrics = {
+  readonly txs: number;
+  readonly committed: number;
+  readonly aborted: number;
+  readonly failed: number;
+  readonly serializable: boolean | "unknown";
+  readonly anomalies: number;
+  /** The anomaly names, comma-separated, or null when there are none. */
+  readonly anomalyKinds: string | null;
+  readonly lostCommits: number;
+  readonly keysBeyondTolerance: number;
+  readonly excusedAnomalies: number;
+  readonly locksLeft: number;
+  readonly commitDelays: number | null;
+  readonly commitLatencyP50Ms: number | null;
+  readonly commitLatencyP99Ms: number | null;
+  readonly abortRate: number | null;
+  readonly tmCrashes: number;
+  readonly partitions: number;
+  readonly partitionsSplitRings: number;
+};
+
+export interface TxWorkload extends RingWorkload<NodeMessage, NodeTimer, TxWorkloadMetrics> {
   readonly keys: readonly string[];
   history(): readonly TxRecord[];
   /** The TM's id of transaction `id` of the history (null if it never got an outcome). */
@@ -248,7 +270,7 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
     }));
   }
 
-  function metrics(ctx: Ctx): Metrics {
+  function metrics(ctx: Ctx): TxWorkloadMetrics {
     const { reads, locksLeft } = finalReads(ctx);
     const checked = checkTxHistory(history(), { finalReads: reads });
     const beyond = new Set([...tolerance.beyond].map((k) => keys[k] as string));

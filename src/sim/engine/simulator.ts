@@ -5,8 +5,8 @@
 // Hot path: per-node liveness sits in typed arrays and refs carry their node index, because at 10^4
 // nodes the simulator's speed is bounded by cache misses, not by arithmetic (bench sim-core).
 import type { Env, Process, ProcessFactory, TimerId } from "../../core/env.js";
-import { InvariantViolation } from "../../core/invariant.js";
 import { IdSpace, type RingId } from "../../core/id-space.js";
+import { InvariantViolation } from "../../core/invariant.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";
 import { EventQueue } from "./event-queue.js";

@@ -85,6 +85,24 @@ export const netChaos: Scenario = {
   run: runNetChaos,
 };
 
+/** What `sim net-chaos` prints (docs/metrics.md §6). */
+export type NetChaosMetrics = {
+  readonly messages: number;
+  readonly delivered: number;
+  readonly droppedLoss: number;
+  readonly droppedPartition: number;
+  readonly droppedCut: number;
+  readonly droppedDestDown: number;
+  readonly duplicated: number;
+  readonly crashes: number;
+  readonly restarts: number;
+  readonly partitions: number;
+  readonly valuesOriginated: number;
+  readonly maxValue: number;
+  readonly convergedAtSec: number | null;
+  readonly messagesPerNodePerSec: number;
+};
+
 function runNetChaos(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome {
   const measureMs = params.duration * 1000;
   const endMs = measureMs + QUIET_SEC * 1000;
@@ -132,24 +150,25 @@ function runNetChaos(params: ScenarioParams, context: ScenarioContext): Scenario
   }
 
   const dropped = sim.stats.dropped;
+  const metrics: NetChaosMetrics = {
+    messages: sim.stats.sent,
+    delivered: sim.stats.delivered,
+    droppedLoss: dropped.loss,
+    droppedPartition: dropped.partition,
+    droppedCut: dropped.cut,
+    droppedDestDown: dropped["dest-down"],
+    duplicated: sim.stats.duplicated,
+    crashes: sim.stats.crashes,
+    restarts: sim.stats.restarts,
+    partitions: faults.partitions,
+    valuesOriginated: issued.count,
+    maxValue: issued.max.value,
+    convergedAtSec:
+      convergedAtMs === null ? null : Number((((convergedAtMs as number) - measureMs) / 1000).toFixed(1)),
+    messagesPerNodePerSec: Number((sim.stats.sent / params.nodes / (endMs / 1000)).toFixed(2)),
+  };
   return {
-    metrics: {
-      messages: sim.stats.sent,
-      delivered: sim.stats.delivered,
-      droppedLoss: dropped.loss,
-      droppedPartition: dropped.partition,
-      droppedCut: dropped.cut,
-      droppedDestDown: dropped["dest-down"],
-      duplicated: sim.stats.duplicated,
-      crashes: sim.stats.crashes,
-      restarts: sim.stats.restarts,
-      partitions: faults.partitions,
-      valuesOriginated: issued.count,
-      maxValue: issued.max.value,
-      convergedAtSec:
-        convergedAtMs === null ? null : Number((((convergedAtMs as number) - measureMs) / 1000).toFixed(1)),
-      messagesPerNodePerSec: Number((sim.stats.sent / params.nodes / (endMs / 1000)).toFixed(2)),
-    },
+    metrics,
     violations: sim.violations,
     events: sim.stats.events,
     traceHash: sim.trace.hex(),

@@ -12,7 +12,6 @@ import { TraceHash } from "../engine/trace-hash.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
 import {
-  type ParamValue,
   type Scenario,
   type ScenarioContext,
   type ScenarioOutcome,
@@ -48,7 +47,33 @@ const CONNECTIVITIES = [0.9, 0.95, 1] as const;
 const JOINS_PER_STABILIZE = [4, 5, 6, 7, 8] as const;
 const JOIN_GAP_MS = 100;
 
-type Row = Record<string, ParamValue>;
+/** One ring built at one size and connectivity (B1–B3). */
+type BranchRow = {
+  readonly nodes: number;
+  readonly connectivity: number;
+  readonly branches: number;
+  readonly branchesPerNode: number;
+  readonly branchSizeMean: number | null;
+  readonly branchSizeOverAllNodes: number;
+  readonly ringMessages: number;
+  readonly hintMessages: number;
+};
+
+/** Chord at one stabilisation rate, next to the relaxed ring under the same churn (B4). */
+type ChordRow = {
+  readonly joinsPerStabilize: number;
+  readonly chordInconsistentLookups: number;
+  readonly chordLookups: number;
+  readonly chordRingMessages: number;
+  readonly relaxedInconsistentLookups: number;
+  readonly relaxedRingMessages: number;
+};
+
+/** What `sim ppl08` prints (docs/relaxed-ring.md §8). */
+export type Ppl08Metrics = {
+  readonly branchesVsN: readonly BranchRow[];
+  readonly chordVsStabilization: readonly ChordRow[];
+};
 
 function sizesFor(maxNodes: number): number[] {
   return [...new Set([Math.round(maxNodes / 4), Math.round(maxNodes / 2), maxNodes].filter((n) => n >= 4))];
@@ -80,23 +105,23 @@ function churnRun(nodes: number, durationSec: number): RingRunConfig {
   };
 }
 
-function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[] {
-  const rows: Row[] = [];
+function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): BranchRow[] {
+  const rows: BranchRow[] = [];
   for (const nodes of sizesFor(params.nodes)) {
     for (const c of CONNECTIVITIES) {
       const run = runRing(relaxedRing(), simBase(params), buildOnly(nodes, c));
       log.add(run);
       const m = run.metrics();
-      const branchNodes = (m.branches as number) * ((m.branchSizeMean as number | null) ?? 0);
+      const branchNodes = m.branches * (m.branchSizeMean ?? 0);
       rows.push({
         nodes,
         connectivity: c,
-        branches: m.branches as number,
-        branchesPerNode: Number(((m.branches as number) / nodes).toFixed(4)),
-        branchSizeMean: m.branchSizeMean as number | null,
+        branches: m.branches,
+        branchesPerNode: Number((m.branches / nodes).toFixed(4)),
+        branchSizeMean: m.branchSizeMean,
         branchSizeOverAllNodes: Number((branchNodes / nodes).toFixed(4)),
-        ringMessages: m.ringMessages as number,
-        hintMessages: (m.messagesByType as Record<string, number>).hint ?? 0,
+        ringMessages: m.ringMessages,
+        hintMessages: m.messagesByType.hint ?? 0,
       });
       tick();
     }
@@ -104,8 +129,8 @@ function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[
   return rows;
 }
 
-function chordRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[] {
-  const rows: Row[] = [];
+function chordRows(params: ScenarioParams, log: RunLog, tick: () => void): ChordRow[] {
+  const rows: ChordRow[] = [];
   const nodes = params.nodes;
   const relaxedRun = runRing(relaxedRing(), simBase(params), churnRun(nodes, params.duration));
   log.add(relaxedRun);
@@ -118,25 +143,23 @@ function chordRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[]
     const m = chordRun.metrics();
     rows.push({
       joinsPerStabilize: s,
-      chordInconsistentLookups: m.inconsistentLookups as number,
-      chordLookups: m.lookups as number,
-      chordRingMessages: m.ringMessages as number,
-      relaxedInconsistentLookups: relaxed.inconsistentLookups as number,
-      relaxedRingMessages: relaxed.ringMessages as number,
+      chordInconsistentLookups: m.inconsistentLookups,
+      chordLookups: m.lookups,
+      chordRingMessages: m.ringMessages,
+      relaxedInconsistentLookups: relaxed.inconsistentLookups,
+      relaxedRingMessages: relaxed.ringMessages,
     });
     tick();
   }
   return rows;
 }
 
-function writePlots(dir: string, branches: readonly Row[], chord: readonly Row[]): void {
+function writePlots(dir: string, branches: readonly BranchRow[], chord: readonly ChordRow[]): void {
   mkdirSync(dir, { recursive: true });
-  const byC = (field: string) =>
+  const byC = (field: "branches" | "branchSizeMean" | "ringMessages") =>
     CONNECTIVITIES.map((c) => ({
       name: `c = ${c}`,
-      points: branches
-        .filter((r) => r.connectivity === c)
-        .map((r) => [Number(r.nodes), Number(r[field] ?? 0)] as const),
+      points: branches.filter((r) => r.connectivity === c).map((r) => [r.nodes, r[field] ?? 0] as const),
     }));
   const plots: [string, string, string, ReturnType<typeof byC>][] = [
     ["b1-branches.svg", "B1 branches vs N", "branches", byC("branches")],
@@ -160,15 +183,11 @@ function writePlots(dir: string, branches: readonly Row[], chord: readonly Row[]
       series: [
         {
           name: "Chord",
-          points: chord.map(
-            (r) => [Number(r.joinsPerStabilize), Number(r.chordInconsistentLookups)] as const,
-          ),
+          points: chord.map((r) => [r.joinsPerStabilize, r.chordInconsistentLookups] as const),
         },
         {
           name: "relaxed ring",
-          points: chord.map(
-            (r) => [Number(r.joinsPerStabilize), Number(r.relaxedInconsistentLookups)] as const,
-          ),
+          points: chord.map((r) => [r.joinsPerStabilize, r.relaxedInconsistentLookups] as const),
         },
       ],
     }),
@@ -183,8 +202,9 @@ function runPpl08(params: ScenarioParams, context: ScenarioContext): ScenarioOut
   const branches = branchRows(params, log, tick);
   const chord = chordRows(params, log, tick);
   if (typeof params.out === "string" && params.out !== "") writePlots(params.out, branches, chord);
+  const metrics: Ppl08Metrics = { branchesVsN: branches, chordVsStabilization: chord };
   return {
-    metrics: { branchesVsN: branches, chordVsStabilization: chord },
+    metrics,
     violations: log.violations,
     events: log.events,
     traceHash: log.traceHash,

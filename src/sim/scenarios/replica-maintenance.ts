@@ -12,7 +12,6 @@ import { selfmanRing } from "../ring-protocol.js";
 import {
   type CommonParams,
   firedSites,
-  type MetricRow,
   type Scenario,
   type ScenarioOutcome,
   type ScenarioParams,
@@ -35,12 +34,31 @@ interface Counted {
   bytes: number;
 }
 
+/** One ring size's cost per membership event (B8). */
+type MaintenanceRow = {
+  readonly nodes: number;
+  readonly keys: number;
+  readonly storedKeys: number;
+  readonly joins: number;
+  readonly leaves: number;
+  readonly messagesPerEvent: number;
+  readonly bytesPerEvent: number;
+  readonly liveNodes: number;
+};
+
+/** What `sim replica-maintenance` prints (docs/replication.md §7). */
+export type ReplicaMaintenanceMetrics = {
+  readonly rows: readonly MaintenanceRow[];
+  readonly messagesPerEventMin: number;
+  readonly messagesPerEventMax: number;
+};
+
 function measure(
   nodes: number,
   common: CommonParams,
   keys: number,
   events: number,
-): { row: MetricRow; events: number; traceHash: string; sim: Simulator<NodeMessage, NodeTimer> } {
+): { row: MaintenanceRow; events: number; traceHash: string; sim: Simulator<NodeMessage, NodeTimer> } {
   const counted: Counted = { messages: 0, bytes: 0 };
   let counting = false;
   let joins = 0;
@@ -106,7 +124,7 @@ function measure(
     workload,
   );
   const perEvent = Math.max(1, joins + leaves);
-  const row = {
+  const row: MaintenanceRow = {
     nodes,
     keys,
     storedKeys: stored,
@@ -123,13 +141,14 @@ export function runReplicaMaintenance(params: ScenarioParams): ScenarioOutcome {
   const sizes = String(params.sizes).split(",").map(Number);
   const runs = sizes.map((n) => measure(n, params, Number(params.keys), Number(params.events)));
   const rows = runs.map((r) => r.row);
-  const perEvent = rows.map((r) => r.messagesPerEvent as number);
+  const perEvent = rows.map((r) => r.messagesPerEvent);
+  const metrics: ReplicaMaintenanceMetrics = {
+    rows,
+    messagesPerEventMin: Math.min(...perEvent),
+    messagesPerEventMax: Math.max(...perEvent),
+  };
   return {
-    metrics: {
-      rows,
-      messagesPerEventMin: Math.min(...perEvent),
-      messagesPerEventMax: Math.max(...perEvent),
-    },
+    metrics,
     violations: runs.flatMap((r) => r.sim.violations),
     events: runs.reduce((n, r) => n + r.events, 0),
     traceHash: runs.map((r) => r.traceHash).join(""),

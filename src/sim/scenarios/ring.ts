@@ -5,7 +5,7 @@
 import { chordRing } from "../chord-protocol.js";
 import { parseLatency } from "../engine/latency.js";
 import { parseCount, parseLatencyFlag, parseNumber, parseProbability, parseRates } from "../params.js";
-import { type RingRunConfig, runRing } from "../ring-harness.js";
+import { type RingMetrics, type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
 import {
   type Scenario,
@@ -106,8 +106,11 @@ export function runRingScenario(
   return outcome(run.metrics(), run.sim, protocol.constants, config);
 }
 
+/** What `sim ring` and `sim join-storm` print: the ring figures (docs/metrics.md §3). */
+export type RingScenarioMetrics = RingMetrics;
+
 function outcome(
-  metrics: ReturnType<ReturnType<typeof runRing>["metrics"]>,
+  metrics: RingScenarioMetrics,
   sim: {
     stats: { events: number };
     trace: { hex(): string };
