@@ -296,12 +296,12 @@ class MergePhase implements RingWorkload<RingMessage, RingTimer, MergePhaseMetri
     sim.every(1000 / this.config.lookupsPerSec, sim.nowMs + this.config.lookupWindowMs, () => {
       const from = context.randomMember(sim.rng);
       const node = from === undefined ? undefined : sim.nodeByAddr(from.self.addr);
-      const process = node === undefined ? null : context.processOf(node.index);
-      if (process === null) return;
+      const asker = node === undefined ? null : context.processOf(node.index);
+      if (asker === null) return;
       this.figures.lookups++;
       const key = sim.ids.randomId(() => sim.rng.next());
       this.figures.lookupKeys.add(key);
-      process.lookup(key, (result: LookupResult) => {
+      asker.lookup(key, (result: LookupResult) => {
         this.figures.lookupKeys.delete(key);
         if (!result.ok) this.figures.lookupFailures++;
       });

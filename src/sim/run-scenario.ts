@@ -1,10 +1,12 @@
-// Runs a scenario and wraps the outcome in the envelope every consumer reads (METRICS.md §1):
+// Runs a scenario and wraps the outcome in the envelope every consumer reads (docs/metrics.md §1):
 // {scenario, seed, params, metrics, ok, violations, wallMs, events, eventsPerSec, traceHash}, and
-// rebuilds the exact command that replays the run.
+// rebuilds the exact command that replays the run. Wall time is measured only with a clock passed in
+// (the CLI's): the simulator never reads the real clock.
 import type { Violation } from "./engine/simulator.js";
 import {
   kebab,
   type Metrics,
+  type OutputFile,
   type ParamValue,
   type Scenario,
   type ScenarioContext,
@@ -18,10 +20,16 @@ export interface ScenarioReport {
   readonly metrics: Metrics;
   readonly ok: boolean;
   readonly violations: readonly Violation[];
-  readonly wallMs: number;
+  /** Wall-clock milliseconds of the run; null when no clock was passed in (not measured). */
+  readonly wallMs: number | null;
   readonly events: number;
-  readonly eventsPerSec: number;
+  readonly eventsPerSec: number | null;
   readonly traceHash: string;
+}
+
+/** The envelope, and the report files the scenario produced (which are not part of the envelope). */
+export interface ScenarioRun extends ScenarioReport {
+  readonly files: readonly OutputFile[];
 }
 
 /** Fills defaults and validates raw flag values (strings from the CLI, or typed values from tests). */
@@ -51,14 +59,16 @@ export function resolveParams(scenario: Scenario, raw: Readonly<Record<string, u
   return params as ScenarioParams;
 }
 
+/** Runs `scenario`; `wallClock` (milliseconds, e.g. the CLI's performance.now) times it. */
 export function runScenario(
   scenario: Scenario,
   params: ScenarioParams,
   context?: ScenarioContext,
-): ScenarioReport {
-  const t0 = performance.now();
+  wallClock?: () => number,
+): ScenarioRun {
+  const t0 = wallClock?.() ?? 0;
   const outcome = scenario.run(params, context ?? { progress: () => {} });
-  const wallMs = Math.max(1, Math.round(performance.now() - t0));
+  const wallMs = wallClock === undefined ? null : Math.max(1, Math.round(wallClock() - t0));
   return {
     scenario: scenario.name,
     seed: params.seed,
@@ -70,8 +80,9 @@ export function runScenario(
     violations: outcome.violations,
     wallMs,
     events: outcome.events,
-    eventsPerSec: Math.round(outcome.events / (wallMs / 1000)),
+    eventsPerSec: wallMs === null ? null : Math.round(outcome.events / (wallMs / 1000)),
     traceHash: outcome.traceHash,
+    files: outcome.files ?? [],
   };
 }
 

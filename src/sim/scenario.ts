@@ -51,6 +51,17 @@ export interface ScenarioOutcome {
   readonly constants?: Readonly<Record<string, ParamValue>>;
   /** With --buggify: the fault sites that fired in any of the run's simulators (docs/simulator.md §4). */
   readonly buggifySites?: readonly string[];
+  /**
+   * Reports the run produced (an SVG, a table), for the CLI to write into the scenario's `--out`
+   * folder: the simulator itself never touches the file system (docs/simulator.md §7).
+   */
+  readonly files?: readonly OutputFile[];
+}
+
+/** One report file: its name inside the output folder, and its text. */
+export interface OutputFile {
+  readonly name: string;
+  readonly text: string;
 }
 
 export interface ScenarioContext {

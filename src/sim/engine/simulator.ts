@@ -519,16 +519,16 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     node.ref = ref;
     const key = this.nodeRngRoot.split(node.index).childKey(incarnation);
     const env = new SimEnv(this, ref, incarnation, key);
-    const process = node.factory(env);
-    this.processes[node.index] = process;
+    const started = node.factory(env);
+    this.processes[node.index] = started;
     for (const o of this.observers) o.onStart?.(node);
     if (this.running) {
-      process.start();
+      started.start();
       return;
     }
     // Started by scenario code outside run() (the first nodes of a build): catch here.
     try {
-      process.start();
+      started.start();
     } catch (error) {
       if (!(error instanceof InvariantViolation)) throw error;
       this.recordAssertion(error);

@@ -14,7 +14,7 @@ import { DEFAULT_OVERLAY, type MergeAlgorithm } from "../../overlay/config.js";
 import { parseLatency } from "../engine/latency.js";
 import type { Violation } from "../engine/simulator.js";
 import { TraceHash } from "../engine/trace-hash.js";
-import { MERGE_CHART_FILE, MERGE_TABLE_FILE, type MergeSizeRow, writeMergeReport } from "../merge-report.js";
+import { MERGE_CHART_FILE, MERGE_TABLE_FILE, type MergeSizeRow, mergeReportFiles } from "../merge-report.js";
 import {
   type MergePhaseConfig,
   type MergePhaseMetrics,
@@ -219,9 +219,9 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
     }
   }
   const rows = runs.map((r) => r.row);
-  if (out !== null) writeMergeReport(out, rows);
+  const files = out === null ? [] : mergeReportFiles(rows);
   const [only] = runs;
-  if (runs.length === 1 && only !== undefined) return only.outcome;
+  if (runs.length === 1 && only !== undefined) return { ...only.outcome, files };
   const hash = new TraceHash();
   for (const r of runs) hash.mixString(r.outcome.traceHash);
   const metrics: MergeSweepMetrics = { rows, allPerfect: rows.every((r) => r.perfect) };
@@ -231,6 +231,7 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
     events: runs.reduce((n, r) => n + r.outcome.events, 0),
     traceHash: hash.hex(),
     buggifySites: [...new Set(runs.flatMap((r) => r.outcome.buggifySites ?? []))].sort(),
+    files,
     constants: { ...only?.outcome.constants, mergeAlgorithm: algorithms.join(",") },
   };
 }

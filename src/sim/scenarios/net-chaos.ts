@@ -120,9 +120,9 @@ function runNetChaos(params: ScenarioParams, context: ScenarioContext): Scenario
   const plantedAssertAtMs = params.plantedAssertAt === null ? null : Number(params.plantedAssertAt) * 1000;
   for (let i = 0; i < params.nodes; i++) {
     sim.addNode((env) => {
-      const process = new MaxGossip(env, peers, i === 0 ? { ...config, plantedAssertAtMs } : config);
-      gossip[i] = process;
-      return process;
+      const gossiper = new MaxGossip(env, peers, i === 0 ? { ...config, plantedAssertAtMs } : config);
+      gossip[i] = gossiper;
+      return gossiper;
     });
   }
   for (const node of sim.nodes) peers.push(node.ref);

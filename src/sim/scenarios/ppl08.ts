@@ -3,8 +3,6 @@
 // maintenance messages vs N (B3), and Chord's inconsistent lookups vs how many joins happen per
 // stabilisation, next to the relaxed ring's under the same churn (B4). Prints a table; --out DIR
 // also writes SVG plots.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { MessageBase, TimerTagBase } from "../../core/message.js";
 import { chordRing } from "../chord-protocol.js";
 import type { Simulator, Violation } from "../engine/simulator.js";
@@ -12,6 +10,7 @@ import { TraceHash } from "../engine/trace-hash.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
 import {
+  type OutputFile,
   type Scenario,
   type ScenarioContext,
   type ScenarioOutcome,
@@ -154,14 +153,14 @@ function chordRows(params: ScenarioParams, log: RunLog, tick: () => void): Chord
   return rows;
 }
 
-function writePlots(dir: string, branches: readonly BranchRow[], chord: readonly ChordRow[]): void {
-  mkdirSync(dir, { recursive: true });
+/** The B1–B4 plots, as files for the CLI to write into `--out`. */
+function plots(branches: readonly BranchRow[], chord: readonly ChordRow[]): OutputFile[] {
   const byC = (field: "branches" | "branchSizeMean" | "ringMessages") =>
     CONNECTIVITIES.map((c) => ({
       name: `c = ${c}`,
       points: branches.filter((r) => r.connectivity === c).map((r) => [r.nodes, r[field] ?? 0] as const),
     }));
-  const plots: [string, string, string, ReturnType<typeof byC>][] = [
+  const charts: [string, string, string, ReturnType<typeof byC>][] = [
     ["b1-branches.svg", "B1 branches vs N", "branches", byC("branches")],
     ["b2-branch-size.svg", "B2 mean branch size vs N", "nodes per branch", byC("branchSizeMean")],
     [
@@ -171,12 +170,13 @@ function writePlots(dir: string, branches: readonly BranchRow[], chord: readonly
       byC("ringMessages"),
     ],
   ];
-  for (const [file, title, yLabel, series] of plots) {
-    writeFileSync(join(dir, file), lineChart({ title, xLabel: "nodes N", yLabel, series }));
-  }
-  writeFileSync(
-    join(dir, "b4-chord-inconsistency.svg"),
-    lineChart({
+  const files: OutputFile[] = charts.map(([name, title, yLabel, series]) => ({
+    name,
+    text: lineChart({ title, xLabel: "nodes N", yLabel, series }),
+  }));
+  files.push({
+    name: "b4-chord-inconsistency.svg",
+    text: lineChart({
       title: "B4 inconsistent lookups vs joins per stabilisation",
       xLabel: "joins per Chord stabilisation",
       yLabel: "inconsistent lookups",
@@ -191,7 +191,8 @@ function writePlots(dir: string, branches: readonly BranchRow[], chord: readonly
         },
       ],
     }),
-  );
+  });
+  return files;
 }
 
 function runPpl08(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome {
@@ -201,7 +202,7 @@ function runPpl08(params: ScenarioParams, context: ScenarioContext): ScenarioOut
   const log = new RunLog();
   const branches = branchRows(params, log, tick);
   const chord = chordRows(params, log, tick);
-  if (typeof params.out === "string" && params.out !== "") writePlots(params.out, branches, chord);
+  const files = typeof params.out === "string" && params.out !== "" ? plots(branches, chord) : [];
   const metrics: Ppl08Metrics = { branchesVsN: branches, chordVsStabilization: chord };
   return {
     metrics,
@@ -209,6 +210,7 @@ function runPpl08(params: ScenarioParams, context: ScenarioContext): ScenarioOut
     events: log.events,
     traceHash: log.traceHash,
     buggifySites: log.buggifySites,
+    files,
     constants: {
       joinGapMs: JOIN_GAP_MS,
       connectivities: CONNECTIVITIES.join(","),
