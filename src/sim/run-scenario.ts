@@ -44,7 +44,9 @@ export function resolveParams(scenario: Scenario, raw: Readonly<Record<string, u
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     const option = scenario.options.find((o) => o.name === key);
-    if (typeof value === "string" && option?.parse) params[key] = option.parse(value);
+    // Typed values from tests go through the flag's parser too, so they are validated the same way.
+    if ((typeof value === "string" || typeof value === "number") && option?.parse)
+      params[key] = option.parse(String(value));
     else if (typeof value === "string" && typeof params[key] === "number") params[key] = Number(value);
     else params[key] = value as ParamValue;
   }

@@ -2,6 +2,7 @@
 // built by joins, settles, then `--clients` clients run single-key operations on `--keys` keys during
 // `--duration` seconds of churn; after the quiet phase every key's history is checked for
 // linearizability and every acknowledged write must still be held by a majority of its replicas.
+import { checkReplication } from "../../store/replicas.js";
 import { parseLatency } from "../engine/latency.js";
 import { type KvWorkloadMetrics, kvWorkload } from "../kv-workload.js";
 import { parseCount, parseLatencyFlag, parseProbability, parseRates } from "../params.js";
@@ -35,12 +36,23 @@ export const latencyOption = {
   parse: parseLatencyFlag,
 } as const;
 
+/** --f: a count, and a power of two in [1, 64] as symmetric replication needs (docs/replication.md §1). */
+function parseReplication(raw: string): number {
+  const f = parseCount("f", 1, 64)(raw);
+  try {
+    checkReplication(f);
+  } catch (error) {
+    throw new RangeError(`--f: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return f;
+}
+
 export const replicationOption = {
   name: "f",
   arg: "f",
   describe: "replication degree (a power of two)",
   default: 4,
-  parse: parseCount("f", 1, 64),
+  parse: parseReplication,
 } as const;
 
 export const kvOptions = [
