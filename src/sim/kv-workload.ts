@@ -6,8 +6,10 @@
 
 import { type KvOutput, kvModel } from "../check/kv-model.js";
 import { checkLinearizable, type HistoryOp, type Verdict } from "../check/linearizability.js";
+import type { AnsweredState } from "../check/store-invariants.js";
 import type { NodeMessage, NodeTimer } from "../node/selfman-node.js";
 import type { KvOp, KvResult } from "../store/kv-proposer.js";
+import { watchAnswers, watchReplicas } from "./continuous-invariants.js";
 import type { Prng } from "./engine/prng.js";
 import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
@@ -75,6 +77,8 @@ class KvClients implements KvWorkload {
   private readonly entries: Entry[][];
   private readonly tolerance: ReplicaTolerance;
   private readonly latencies: number[] = [];
+  /** Where each successful answer goes for the "kv: one state per version" check (set at start). */
+  private answered: (key: string, state: AnsweredState) => void = () => {};
   private ops = 0;
   private okOps = 0;
   private failedOps = 0;
@@ -96,6 +100,8 @@ class KvClients implements KvWorkload {
     }));
     for (const client of clients) ctx.sim.after(rng.next() * 100, () => this.issue(ctx, rng, client));
     this.tolerance.start(ctx);
+    watchReplicas(ctx);
+    this.answered = watchAnswers(ctx);
   }
 
   histories(): readonly (readonly HistoryOp<KvOp, KvOutput>[])[] {
@@ -170,6 +176,7 @@ class KvClients implements KvWorkload {
     client.inFlight = flight;
     this.ops++;
     node.submit(this.keys[key] as string, op, (result: KvResult) => {
+      if (result.ok) this.answered(this.keys[key] as string, result); // late answers are claims too
       if (client.inFlight !== flight) return; // answered after the client gave up
       client.inFlight = null;
       this.record(entry, result, ctx.sim.nowMs);

@@ -19,7 +19,8 @@ import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.j
 import { perfectRingProblem } from "../overlay/ring-shape.js";
 import type { StoredItem, Value } from "../store/item.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
-import type { TxOutcome } from "../tx/tx-coordinator.js";
+import { DEFAULT_TX, type TxOutcome } from "../tx/tx-coordinator.js";
+import { type TxWatch, watchReplicas, watchTransactions } from "./continuous-invariants.js";
 import type { Prng } from "./engine/prng.js";
 import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
@@ -42,7 +43,19 @@ export interface TxWorkloadConfig {
   readonly partitionMs: number;
   /** The one-way latency when it is constant (commit delays are counted in it), else null. */
   readonly constantLatencyMs: number | null;
+  /**
+   * "tx: locks released after the decision" fails a run when an owner holds a decided transaction's
+   * lock longer than this (default LOCK_RELEASE_BOUND_MS).
+   */
+  readonly lockReleaseBoundMs?: number;
 }
+
+/**
+ * An owner asks a transaction's acceptors about a lock at most lockAgeMs + lockCheckMs after it first
+ * sees it, and again every lockCheckMs (docs/transactions.md §9); four such periods leave room for a
+ * lost answer and a hand-over that moves the lock in between.
+ */
+export const LOCK_RELEASE_BOUND_MS = 4 * (DEFAULT_TX.lockAgeMs + DEFAULT_TX.lockCheckMs);
 
 type Ctx = RingRunContext<NodeMessage, NodeTimer>;
 
@@ -118,6 +131,8 @@ class TxClients implements TxWorkload {
   private partitions = 0;
   /** Partitions at whose end each side was a perfect ring of its own (the merge had real work). */
   private partitionsSplitRings = 0;
+  /** Where clients' outcomes go for the "tx: one decision per transaction" check (set at start). */
+  private watch: TxWatch = { outcome: () => {} };
 
   constructor(config: TxWorkloadConfig) {
     this.config = config;
@@ -136,6 +151,8 @@ class TxClients implements TxWorkload {
     for (const client of clients) ctx.sim.after(rng.next() * 100, () => this.issue(ctx, rng, client));
     this.schedulePartitions(ctx, rng);
     this.tolerance.start(ctx);
+    watchReplicas(ctx);
+    this.watch = watchTransactions(ctx, this.config.lockReleaseBoundMs ?? LOCK_RELEASE_BOUND_MS);
   }
 
   history(): TxRecord[] {
@@ -270,6 +287,7 @@ class TxClients implements TxWorkload {
   ): void {
     record.commitStartMs = ctx.sim.nowMs;
     tx.commit((outcome: TxOutcome) => {
+      if (outcome.ok) this.watch.outcome(outcome.tid, outcome.committed);
       if (!outcome.ok) {
         if (record.returnMs === Number.POSITIVE_INFINITY) this.failed++; // else counted when the client gave up
         finish("info");
