@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
-import { parseCount, parseNumber, parseSeed } from "../sim/params.js";
+import { DEFAULT_CRASH_DELIVERY } from "../sim/engine/simulator.js";
+import { parseCount, parseNumber, parseProbability, parseSeed } from "../sim/params.js";
 import { summary } from "../sim/report.js";
 import { replayCommand, resolveParams, runScenario, type ScenarioRun } from "../sim/run-scenario.js";
 import {
@@ -57,6 +58,11 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
       commanderParser(parseNumber("duration", 0)),
     )
     .option("--buggify", "switch on the fault hooks (BUGGIFY sites chosen by the seed; default off)")
+    .option(
+      "--crash-delivery <p>",
+      `probability that a crashed node's in-flight messages are still delivered, drawn per crash (default ${DEFAULT_CRASH_DELIVERY})`,
+      commanderParser(parseProbability("crash-delivery")),
+    )
     .option(
       "--seeds <A..B>",
       "sweep: run every seed from A to B, one line each",

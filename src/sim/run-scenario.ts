@@ -2,7 +2,7 @@
 // {scenario, seed, params, metrics, ok, violations, wallMs, events, eventsPerSec, traceHash}, and
 // rebuilds the exact command that replays the run. Wall time is measured only with a clock passed in
 // (the CLI's): the simulator never reads the real clock.
-import type { Violation } from "./engine/simulator.js";
+import { DEFAULT_CRASH_DELIVERY, type Violation } from "./engine/simulator.js";
 import {
   kebab,
   type Metrics,
@@ -39,6 +39,7 @@ export function resolveParams(scenario: Scenario, raw: Readonly<Record<string, u
     seed: 1,
     duration: scenario.defaults.duration,
     buggify: false,
+    crashDelivery: DEFAULT_CRASH_DELIVERY,
   };
   for (const option of scenario.options) params[option.name] = option.default;
   for (const [key, value] of Object.entries(raw)) {
@@ -50,7 +51,7 @@ export function resolveParams(scenario: Scenario, raw: Readonly<Record<string, u
     else if (typeof value === "string" && typeof params[key] === "number") params[key] = Number(value);
     else params[key] = value as ParamValue;
   }
-  const { nodes, seed, duration, buggify } = params;
+  const { nodes, seed, duration, buggify, crashDelivery } = params;
   if (typeof nodes !== "number" || !Number.isInteger(nodes) || nodes < 1)
     throw new RangeError(`--nodes: expected an integer ≥ 1, got ${nodes}`);
   if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0)
@@ -58,6 +59,8 @@ export function resolveParams(scenario: Scenario, raw: Readonly<Record<string, u
   if (typeof duration !== "number" || !(duration >= 0))
     throw new RangeError(`--duration: expected seconds ≥ 0, got ${duration}`);
   if (typeof buggify !== "boolean") throw new RangeError(`--buggify: a switch, got ${String(buggify)}`);
+  if (typeof crashDelivery !== "number" || !(crashDelivery >= 0 && crashDelivery <= 1))
+    throw new RangeError(`--crash-delivery: expected a probability in [0, 1], got ${String(crashDelivery)}`);
   return params as ScenarioParams;
 }
 
@@ -100,6 +103,8 @@ export function replayCommand(scenario: Scenario, params: ScenarioParams): strin
     String(params.seed),
     "--duration",
     String(params.duration),
+    "--crash-delivery",
+    String(params.crashDelivery),
   ];
   if (params.buggify) parts.push("--buggify");
   for (const option of scenario.options) {

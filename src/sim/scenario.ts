@@ -37,6 +37,11 @@ export interface CommonParams {
   readonly duration: number;
   /** Fault hooks on (docs/simulator.md §4); off by default, and then no trace changes. */
   readonly buggify: boolean;
+  /**
+   * Probability that a crashed incarnation's in-flight messages are still delivered, decided once per
+   * crash (SimConfig.crashDelivery, docs/simulator.md §3).
+   */
+  readonly crashDelivery: number;
 }
 
 export type ScenarioParams = CommonParams & Readonly<Record<string, ParamValue>>;
@@ -77,9 +82,9 @@ export interface Scenario {
   run(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome;
 }
 
-/** The part of every simulator's config that the common flags decide: the seed and BUGGIFY. */
-export function simBase(params: CommonParams): Pick<SimConfig, "seed" | "buggify"> {
-  return { seed: params.seed, buggify: { enabled: params.buggify } };
+/** The part of every simulator's config that the common flags decide: seed, BUGGIFY, crash delivery. */
+export function simBase(params: CommonParams): Pick<SimConfig, "seed" | "buggify" | "crashDelivery"> {
+  return { seed: params.seed, buggify: { enabled: params.buggify }, crashDelivery: params.crashDelivery };
 }
 
 /** The fired fault sites of several simulators, merged and sorted. */

@@ -56,12 +56,30 @@ export interface BuggifyConfig {
   readonly fireProbability: number;
 }
 
+/**
+ * The default of SimConfig.crashDelivery: a crash is as often a process crash (the kernel still sends
+ * what the process wrote) as a machine crash or a connection reset (it is lost).
+ */
+export const DEFAULT_CRASH_DELIVERY = 0.5;
+
 export interface SimConfig {
   readonly seed: number;
   readonly idBits?: number;
   readonly network?: Partial<NetworkConfig>;
   readonly buggify?: Partial<BuggifyConfig>;
+  /**
+   * Probability that the messages a crashed incarnation had in flight are still delivered
+   * (docs/simulator.md §3). At each crash the simulator's own stream decides, once for all of that
+   * incarnation's messages: delivered, as TCP delivers bytes written before a process died, or
+   * dropped, as a machine crash or a connection reset loses them. Messages to a crashed incarnation
+   * are always dropped. 0 drops them all and draws nothing (the model before this knob existed).
+   * Default DEFAULT_CRASH_DELIVERY.
+   */
+  readonly crashDelivery?: number;
 }
+
+/** The key of one incarnation of one node in the set of incarnations whose in-flight messages live on. */
+const incarnationKey = (index: number, incarnation: number) => `${index}/${incarnation}`;
 
 /** A simulated machine: a stable address and id, and the incarnation of the process now running. */
 export class SimNode<M extends MessageBase, T extends TimerTagBase> {
@@ -202,6 +220,10 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly nodeRngRoot: Prng;
   private readonly nonceRng: Prng;
   private readonly buggifyRng: Prng;
+  private readonly crashRng: Prng;
+  private readonly crashDelivery: number;
+  /** Crashed incarnations whose in-flight messages are still delivered (incarnationKey). */
+  private readonly deliveredAfterCrash = new Set<string>();
   private readonly buggifyConfig: BuggifyConfig;
   private readonly buggifySites = new Map<string, boolean>();
   /** Sites that returned true at least once (docs/simulator.md §4). */
@@ -231,6 +253,10 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     this.nonceRng = this.root.split("nonces");
     this.buggifyRng = this.root.split("buggify");
     this.buggifyConfig = { enabled: false, siteProbability: 0.25, fireProbability: 0.05, ...config.buggify };
+    this.crashRng = this.root.split("crash-delivery");
+    this.crashDelivery = config.crashDelivery ?? DEFAULT_CRASH_DELIVERY;
+    if (!(this.crashDelivery >= 0 && this.crashDelivery <= 1))
+      throw new RangeError(`crashDelivery must be a probability in [0, 1], got ${this.crashDelivery}`);
   }
 
   // ---- building the system -------------------------------------------------------------------
@@ -252,13 +278,17 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   }
 
   /**
-   * Crash now: the process is gone, its timers die, and messages in flight to or from this incarnation
-   * are dropped (its connections reset), so nothing reaches or leaves a crashed node.
+   * Crash now: the process is gone, its timers die, messages in flight to this incarnation are dropped,
+   * and those it sent are still delivered or dropped, all of them, as one draw of the simulator's own
+   * stream decides (crashDelivery, docs/simulator.md §3).
    */
   crash(index: number): void {
     const node = this.nodeAt(index);
     if (!node.alive) return;
     for (const o of this.observers) o.onCrash?.(node);
+    const incarnation = this.incarnations[index] as number;
+    if (this.crashDelivery > 0 && this.crashRng.next() < this.crashDelivery)
+      this.deliveredAfterCrash.add(incarnationKey(index, incarnation));
     this.alive[index] = 0;
     this.processes[index] = null;
     this.incarnations[index] = (this.incarnations[index] as number) + 1;
@@ -579,7 +609,10 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
       this.drop(event.from, `sim:${dest}`, msg, "dest-down");
       return;
     }
-    if (this.alive[event.from] !== 1 || this.incarnations[event.from] !== event.fromIncarnation) {
+    if (
+      (this.alive[event.from] !== 1 || this.incarnations[event.from] !== event.fromIncarnation) &&
+      !this.deliveredAfterCrash.has(incarnationKey(event.from, event.fromIncarnation))
+    ) {
       this.drop(event.from, `sim:${dest}`, msg, "src-down");
       return;
     }

@@ -2,7 +2,8 @@
 // max-gossip.ts) under loss, duplication, jittered latency, partitions into two groups, asymmetric link
 // cuts, and node crashes with restarts; then a quiet phase (faults stop, links heal, nodes restart)
 // in which gossip must converge. Checkers: gossip safety; the network model's promises (nothing crosses
-// a partition or a cut, nothing reaches or leaves a crashed node); convergence at the end.
+// a partition or a cut, nothing reaches a crashed node and a crashed node sends nothing); convergence at
+// the end.
 import type { NodeRef } from "../../core/node-ref.js";
 import { type GossipMessage, type GossipTimer, MaxGossip } from "../components/max-gossip.js";
 import { parseLatency } from "../engine/latency.js";
