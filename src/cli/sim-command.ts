@@ -2,13 +2,24 @@
 // (--nodes --seed --duration --json) and the scenario's own. With --json exactly one JSON line goes to
 // stdout; otherwise a progress bar on stderr and a summary table on stdout. A violated invariant exits 1
 // and prints the replay command on stderr. `--seeds A..B` sweeps: one run per seed, one line each (a
-// JSON line with --json), then which seeds failed, each with its replay command.
+// JSON line with --json), then which seeds failed, each with its replay command. The CLI owns what the
+// simulator may not touch (docs/simulator.md §7): the wall clock that times a run, and the files a
+// scenario's reports go to (its `--out` folder).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
-import { parseCount, parseNumber, parseSeed } from "../sim/params.js";
+import { DEFAULT_CRASH_DELIVERY } from "../sim/engine/simulator.js";
+import { parseCount, parseNumber, parseProbability, parseSeed } from "../sim/params.js";
 import { summary } from "../sim/report.js";
-import { replayCommand, resolveParams, runScenario, type ScenarioReport } from "../sim/run-scenario.js";
-import { kebab, type Scenario, type ScenarioContext } from "../sim/scenario.js";
+import { replayCommand, resolveParams, runScenario, type ScenarioRun } from "../sim/run-scenario.js";
+import {
+  kebab,
+  type OutputFile,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioParams,
+} from "../sim/scenario.js";
 import { scenarios } from "../sim/scenarios/index.js";
 import { commanderParser } from "./flags.js";
 
@@ -46,6 +57,12 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
       `simulated seconds of the measure phase (default ${scenario.defaults.duration})`,
       commanderParser(parseNumber("duration", 0)),
     )
+    .option("--buggify", "switch on the fault hooks (BUGGIFY sites chosen by the seed; default off)")
+    .option(
+      "--crash-delivery <p>",
+      `probability that a crashed node's in-flight messages are still delivered, drawn per crash (default ${DEFAULT_CRASH_DELIVERY})`,
+      commanderParser(parseProbability("crash-delivery")),
+    )
     .option(
       "--seeds <A..B>",
       "sweep: run every seed from A to B, one line each",
@@ -72,18 +89,30 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
     }
     const params = resolveParams(scenario, raw);
     const progress = progressContext(json !== true && process.stderr.isTTY === true);
-    let report: ScenarioReport;
+    let run: ScenarioRun;
     try {
-      report = runScenario(scenario, params, progress.context);
+      run = runScenario(scenario, params, progress.context, wallClock);
     } finally {
       progress.done();
     }
+    const { files, ...report } = run;
+    writeOutputs(params, files);
     process.stdout.write(json === true ? `${toJsonLine(report)}\n` : `${summary(report)}\n`);
     if (!report.ok) {
       process.stderr.write(`invariant violated; replay with:\n  ${replayCommand(scenario, params)}\n`);
       process.exitCode = 1;
     }
   });
+}
+
+const wallClock = () => performance.now();
+
+/** Writes a scenario's report files into its `--out` folder (created if missing). */
+function writeOutputs(params: ScenarioParams, files: readonly OutputFile[]): void {
+  const dir = params.out;
+  if (files.length === 0 || typeof dir !== "string" || dir === "") return;
+  mkdirSync(dir, { recursive: true });
+  for (const file of files) writeFileSync(join(dir, file.name), file.text);
 }
 
 interface SeedRange {
@@ -105,7 +134,8 @@ function sweep(scenario: Scenario, raw: Record<string, unknown>, seeds: SeedRang
   const failed: { seed: number; replay: string }[] = [];
   for (let seed = seeds.from; seed <= seeds.to; seed++) {
     const params = resolveParams(scenario, { ...raw, seed });
-    const report = runScenario(scenario, params);
+    const { files, ...report } = runScenario(scenario, params, undefined, wallClock);
+    writeOutputs(params, files);
     if (!report.ok) failed.push({ seed, replay: replayCommand(scenario, params) });
     if (json) process.stdout.write(`${toJsonLine(report)}\n`);
     else {

@@ -2,9 +2,7 @@
 // unification (algorithms.md §5.3 simple, §5.4 gossip), as a Markdown table and an SVG line chart
 // with log2 N on the x axis, where a logarithmic merge is a straight line and the gossip bound
 // 4·log2 N is drawn for reference.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { ParamValue } from "./scenario.js";
+import type { OutputFile, ParamValue } from "./scenario.js";
 import { lineChart, type Series } from "./svg-chart.js";
 
 /** One run of the sweep. */
@@ -67,9 +65,10 @@ export function mergeChart(rows: readonly MergeSizeRow[]): string {
   });
 }
 
-/** Writes the table and the chart into `dir` (created if missing). */
-export function writeMergeReport(dir: string, rows: readonly MergeSizeRow[]): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, MERGE_TABLE_FILE), mergeTable(rows));
-  writeFileSync(join(dir, MERGE_CHART_FILE), mergeChart(rows));
+/** The table and the chart, as files for the CLI to write into `--out`. */
+export function mergeReportFiles(rows: readonly MergeSizeRow[]): OutputFile[] {
+  return [
+    { name: MERGE_TABLE_FILE, text: mergeTable(rows) },
+    { name: MERGE_CHART_FILE, text: mergeChart(rows) },
+  ];
 }

@@ -21,7 +21,6 @@ import type { Prng } from "./engine/prng.js";
 import type { SimNode } from "./engine/simulator.js";
 import { joinIntoLoop } from "./loopy-ring.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
-import type { Metrics } from "./scenario.js";
 
 export type MergeSplit = "partition" | "separate";
 
@@ -46,6 +45,28 @@ export interface MergePhaseConfig {
   /** γ, for mergeRounds = mergeTimeSec / γ. */
   readonly mergePeriodMs: number;
 }
+
+/** The merge phase's figures (docs/metrics.md §5). */
+export type MergePhaseMetrics = {
+  readonly splitPerfectRings: number;
+  readonly splitProblem: string | null;
+  readonly perfect: boolean;
+  readonly mergeTimeSec: number | null;
+  readonly mergeRounds: number | null;
+  readonly settledSec: number | null;
+  readonly ringUidSettledSec: number | null;
+  /** Every protocol message from the heal to the first perfect ring (null when it never formed). */
+  readonly messages: number | null;
+  readonly mergeMessages: number;
+  readonly lookupsAfter: number;
+  readonly lookupFailuresAfter: number;
+  readonly inconsistentLookupsAfter: number;
+  readonly windingsAtHeal: number | null;
+  readonly windingsAtEnd: number | null;
+  readonly staleSuccListsAtEnd: number;
+  readonly churnCrashes: number;
+  readonly churnJoins: number;
+};
 
 /** How often the perfect-ring checker looks, once the partition has healed. */
 const PERFECT_CHECK_MS = 100;
@@ -92,8 +113,20 @@ export function mergePhaseMs(config: MergePhaseConfig): number {
   return config.partitionMs + config.mergeWindowMs + config.lookupWindowMs;
 }
 
-export function mergeWorkload(config: MergePhaseConfig): RingWorkload<RingMessage, RingTimer> {
-  const figures: MergeFigures = {
+export function mergeWorkload(
+  config: MergePhaseConfig,
+): RingWorkload<RingMessage, RingTimer, MergePhaseMetrics> {
+  return new MergePhase(config);
+}
+
+/**
+ * The phase, one method per step: start (split, or check the rings built apart and kick-start),
+ * healed (the clock starts: churn and the watch), the observers (merge messages, lookups after the
+ * merge), and the final figures (metrics).
+ */
+class MergePhase implements RingWorkload<RingMessage, RingTimer, MergePhaseMetrics> {
+  private readonly config: MergePhaseConfig;
+  private readonly figures: MergeFigures = {
     splitPerfectRings: 0,
     splitProblem: null,
     healAtMs: null,
@@ -113,44 +146,201 @@ export function mergeWorkload(config: MergePhaseConfig): RingWorkload<RingMessag
     lastChurnAtMs: null,
     kickStartNodes: new Set(),
   };
-  return {
-    start: (context) => startPhase(context, config, figures),
-    metrics: (context) => mergeMetrics(context, config, figures),
-  };
-}
 
-function startPhase(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
-  if (config.split === "partition") startPartition(context, config, figures);
-  else kickStart(context, config, figures);
-}
+  constructor(config: MergePhaseConfig) {
+    this.config = config;
+  }
 
-/**
- * Rings built apart: check each, then one node of ring 0 learns of a member of every other ring — or,
- * with `loopy`, the rings are joined into one loop at their wraps.
- */
-function kickStart(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
-  const { sim } = context;
-  const groups: number[][] = Array.from({ length: config.rings }, () => []);
-  for (const node of sim.liveNodes()) groups[context.buildRingOf(node.index)]?.push(node.index);
-  checkSplit(context, groups, figures);
-  observeMerge(context, figures);
-  if (config.loopy) {
-    joinIntoLoop(
-      groups.map((g) => ringNodesOf(context, g)),
-      config.succListSize,
-    );
-  } else {
-    const starter = sim.rng.pick(groups[0] ?? []);
-    figures.kickStartNodes.add(starter);
-    for (const group of groups.slice(1)) {
-      const contactIndex = sim.rng.pick(group);
-      const contact = context.processOf(contactIndex);
-      figures.kickStartNodes.add(contactIndex);
-      if (contact !== null) context.processOf(starter)?.mergeWith?.(contact.self);
+  start(context: MergeContext): void {
+    if (this.config.split === "partition") this.startPartition(context);
+    else this.kickStart(context);
+  }
+
+  /**
+   * Rings built apart: check each, then one node of ring 0 learns of a member of every other ring — or,
+   * with `loopy`, the rings are joined into one loop at their wraps.
+   */
+  private kickStart(context: MergeContext): void {
+    const { sim } = context;
+    const groups: number[][] = Array.from({ length: this.config.rings }, () => []);
+    for (const node of sim.liveNodes()) groups[context.buildRingOf(node.index)]?.push(node.index);
+    this.checkSplit(context, groups);
+    this.observeMerge(context);
+    if (this.config.loopy) {
+      joinIntoLoop(
+        groups.map((g) => ringNodesOf(context, g)),
+        this.config.succListSize,
+      );
+    } else {
+      const starter = sim.rng.pick(groups[0] ?? []);
+      this.figures.kickStartNodes.add(starter);
+      for (const group of groups.slice(1)) {
+        const contactIndex = sim.rng.pick(group);
+        const contact = context.processOf(contactIndex);
+        this.figures.kickStartNodes.add(contactIndex);
+        if (contact !== null) context.processOf(starter)?.mergeWith?.(contact.self);
+      }
+    }
+    this.figures.windingsAtHeal = succCycleWindings(context.members.views());
+    this.healed(context);
+  }
+
+  /** The clock starts: churn (if asked) during the merge, and the watch for one perfect ring. */
+  private healed(context: MergeContext): void {
+    const { sim } = context;
+    this.figures.healAtMs = sim.nowMs;
+    this.figures.messagesAtHeal = sim.stats.sent;
+    this.scheduleChurn(context);
+    this.watchMerge(context);
+  }
+
+  /**
+   * `churnNodes` events at uniform random times in the churn window: each crashes a random member or
+   * starts a node that joins through one, with probability ½ each.
+   */
+  private scheduleChurn(context: MergeContext): void {
+    const { sim } = context;
+    const rng = sim.rng.split("merge-churn");
+    for (let i = 0; i < this.config.churnNodes; i++) {
+      const atMs = sim.nowMs + rng.next() * this.config.churnWindowMs;
+      const crash = rng.next() < 0.5;
+      this.figures.lastChurnAtMs = Math.max(this.figures.lastChurnAtMs ?? atMs, atMs);
+      sim.at(atMs, () => {
+        if (!crash) {
+          context.addNode();
+          this.figures.joins++;
+          return;
+        }
+        const node = this.churnVictim(context, rng);
+        if (node === undefined || context.members.size <= 2) return;
+        sim.crash(node.index);
+        this.figures.crashes++;
+      });
     }
   }
-  figures.windingsAtHeal = succCycleWindings(context.members.views());
-  healed(context, config, figures);
+
+  /** A random member to crash, other than the kick-start's nodes before the first perfect ring. */
+  private churnVictim(context: MergeContext, rng: Prng): SimNode<RingMessage, RingTimer> | undefined {
+    const spared = this.figures.perfectAtMs === null ? this.figures.kickStartNodes : new Set<number>();
+    for (let attempt = 0; attempt < CHURN_VICTIM_ATTEMPTS; attempt++) {
+      const victim = context.randomMember(rng);
+      const node = victim === undefined ? undefined : context.sim.nodeByAddr(victim.self.addr);
+      if (node === undefined || !spared.has(node.index)) return node;
+    }
+    return undefined;
+  }
+
+  private startPartition(context: MergeContext): void {
+    const { sim } = context;
+    const groups = randomGroups(context, this.config.rings);
+    sim.partition(groups);
+    this.observeMerge(context);
+    sim.at(sim.nowMs + this.config.partitionMs, () => {
+      this.checkSplit(context, groups);
+      sim.heal();
+      this.figures.mergeMessages = 0;
+      this.healed(context);
+    });
+  }
+
+  /** Just before the heal, each group must be a perfect ring of its own (else the run says why). */
+  private checkSplit(context: MergeContext, groups: readonly number[][]): void {
+    for (const [g, group] of groups.entries()) {
+      const problem = perfectRingProblem(context.viewsOf(group));
+      if (problem === null) this.figures.splitPerfectRings++;
+      else this.figures.splitProblem ??= `group ${g}: ${problem}`;
+    }
+  }
+
+  /**
+   * Counts the merge protocol's messages until the ring is perfect, and the lookups of the window after
+   * it whose answer did not come from the one member responsible for the key (METRICS.md §3; the
+   * nodes' own lookups, such as loop checks, are not judged).
+   */
+  private observeMerge(context: MergeContext): void {
+    const { members } = context;
+    context.sim.observe({
+      onSend: (_from, _to, msg) => {
+        if (this.figures.perfectAtMs === null && isMergeMessage(msg)) this.figures.mergeMessages++;
+      },
+      onEmit: (_node, event) => {
+        if (event.type !== "lookup-answer" || !this.figures.lookupKeys.has(event.key as RingId)) return;
+        if (!members.isSoleOwner(event.key as RingId, event.responsible as NodeRef))
+          this.figures.inconsistentLookups++;
+      },
+    });
+  }
+
+  private watchMerge(context: MergeContext): void {
+    const { sim, members } = context;
+    const deadlineMs = sim.nowMs + this.config.mergeWindowMs;
+    sim.every(PERFECT_CHECK_MS, deadlineMs + this.config.lookupWindowMs, () => {
+      if (this.figures.uidSettledAtMs === null && oneRingUid(context))
+        this.figures.uidSettledAtMs = sim.nowMs;
+      if (this.figures.settledAtMs !== null || sim.nowMs > deadlineMs) return;
+      const live = sim.liveNodes().length;
+      if (members.size !== live || perfectRingProblem(members.views(), true) !== null) return;
+      if (this.figures.perfectAtMs === null) {
+        this.figures.perfectAtMs = sim.nowMs;
+        this.figures.messagesAtPerfect = sim.stats.sent;
+      }
+      if (this.figures.lastChurnAtMs !== null && sim.nowMs < this.figures.lastChurnAtMs) return;
+      this.figures.settledAtMs = sim.nowMs;
+      this.lookupsAfterMerge(context);
+    });
+  }
+
+  private lookupsAfterMerge(context: MergeContext): void {
+    const { sim } = context;
+    if (this.config.lookupsPerSec <= 0) return;
+    sim.every(1000 / this.config.lookupsPerSec, sim.nowMs + this.config.lookupWindowMs, () => {
+      const from = context.randomMember(sim.rng);
+      const node = from === undefined ? undefined : sim.nodeByAddr(from.self.addr);
+      const asker = node === undefined ? null : context.processOf(node.index);
+      if (asker === null) return;
+      this.figures.lookups++;
+      const key = sim.ids.randomId(() => sim.rng.next());
+      this.figures.lookupKeys.add(key);
+      asker.lookup(key, (result: LookupResult) => {
+        this.figures.lookupKeys.delete(key);
+        if (!result.ok) this.figures.lookupFailures++;
+      });
+    });
+  }
+
+  metrics(context: MergeContext): MergePhaseMetrics {
+    const heal = this.figures.healAtMs;
+    const mergeMs =
+      heal === null || this.figures.perfectAtMs === null ? null : this.figures.perfectAtMs - heal;
+    const settledMs =
+      heal === null || this.figures.settledAtMs === null ? null : this.figures.settledAtMs - heal;
+    const live = context.members.views();
+    return {
+      splitPerfectRings: this.figures.splitPerfectRings,
+      splitProblem: this.figures.splitProblem,
+      perfect: perfectRingProblem(live, true) === null && live.length === context.sim.liveNodes().length,
+      mergeTimeSec: mergeMs === null ? null : seconds(mergeMs),
+      mergeRounds: mergeMs === null ? null : Number((mergeMs / this.config.mergePeriodMs).toFixed(1)),
+      settledSec: settledMs === null ? null : seconds(settledMs),
+      ringUidSettledSec:
+        heal === null || this.figures.uidSettledAtMs === null
+          ? null
+          : seconds(this.figures.uidSettledAtMs - heal),
+      messages:
+        this.figures.messagesAtPerfect === null
+          ? null
+          : this.figures.messagesAtPerfect - this.figures.messagesAtHeal,
+      mergeMessages: this.figures.mergeMessages,
+      lookupsAfter: this.figures.lookups,
+      lookupFailuresAfter: this.figures.lookupFailures,
+      inconsistentLookupsAfter: this.figures.inconsistentLookups,
+      windingsAtHeal: this.figures.windingsAtHeal,
+      windingsAtEnd: succCycleWindings(live),
+      staleSuccListsAtEnd: staleSuccLists(live, this.config.succListSize).length,
+      churnCrashes: this.figures.crashes,
+      churnJoins: this.figures.joins,
+    };
+  }
 }
 
 /** The relaxed-ring nodes among these indices (a loop is built from their state). */
@@ -158,68 +348,6 @@ function ringNodesOf(context: MergeContext, indices: readonly number[]): Relaxed
   return context.viewsOf(indices).map((v) => {
     if (!(v instanceof RelaxedRingNode)) throw new TypeError("--loopy needs relaxed-ring nodes");
     return v;
-  });
-}
-
-/** The clock starts: churn (if asked) during the merge, and the watch for one perfect ring. */
-function healed(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
-  const { sim } = context;
-  figures.healAtMs = sim.nowMs;
-  figures.messagesAtHeal = sim.stats.sent;
-  scheduleChurn(context, config, figures);
-  watchMerge(context, config, figures);
-}
-
-/**
- * `churnNodes` events at uniform random times in the churn window: each crashes a random member or
- * starts a node that joins through one, with probability ½ each.
- */
-function scheduleChurn(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
-  const { sim } = context;
-  const rng = sim.rng.split("merge-churn");
-  for (let i = 0; i < config.churnNodes; i++) {
-    const atMs = sim.nowMs + rng.next() * config.churnWindowMs;
-    const crash = rng.next() < 0.5;
-    figures.lastChurnAtMs = Math.max(figures.lastChurnAtMs ?? atMs, atMs);
-    sim.at(atMs, () => {
-      if (!crash) {
-        context.addNode();
-        figures.joins++;
-        return;
-      }
-      const node = churnVictim(context, rng, figures);
-      if (node === undefined || context.members.size <= 2) return;
-      sim.crash(node.index);
-      figures.crashes++;
-    });
-  }
-}
-
-/** A random member to crash, other than the kick-start's nodes before the first perfect ring. */
-function churnVictim(
-  context: MergeContext,
-  rng: Prng,
-  figures: MergeFigures,
-): SimNode<RingMessage, RingTimer> | undefined {
-  const spared = figures.perfectAtMs === null ? figures.kickStartNodes : new Set<number>();
-  for (let attempt = 0; attempt < CHURN_VICTIM_ATTEMPTS; attempt++) {
-    const victim = context.randomMember(rng);
-    const node = victim === undefined ? undefined : context.sim.nodeByAddr(victim.self.addr);
-    if (node === undefined || !spared.has(node.index)) return node;
-  }
-  return undefined;
-}
-
-function startPartition(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
-  const { sim } = context;
-  const groups = randomGroups(context, config.rings);
-  sim.partition(groups);
-  observeMerge(context, figures);
-  sim.at(sim.nowMs + config.partitionMs, () => {
-    checkSplit(context, groups, figures);
-    sim.heal();
-    figures.mergeMessages = 0;
-    healed(context, config, figures);
   });
 }
 
@@ -232,15 +360,6 @@ function randomGroups(context: MergeContext, rings: number): number[][] {
   return groups;
 }
 
-/** Just before the heal, each group must be a perfect ring of its own (else the run says why). */
-function checkSplit(context: MergeContext, groups: readonly number[][], figures: MergeFigures): void {
-  for (const [g, group] of groups.entries()) {
-    const problem = perfectRingProblem(context.viewsOf(group));
-    if (problem === null) figures.splitPerfectRings++;
-    else figures.splitProblem ??= `group ${g}: ${problem}`;
-  }
-}
-
 function isMergeMessage(msg: RingMessage): boolean {
   if (msg.type === "route") return msg.payload.kind === "mlookup";
   return (
@@ -249,43 +368,6 @@ function isMergeMessage(msg: RingMessage): boolean {
     msg.type === "passivePing" ||
     msg.type === "passivePong"
   );
-}
-
-/**
- * Counts the merge protocol's messages until the ring is perfect, and the lookups of the window after
- * it whose answer did not come from the one member responsible for the key (METRICS.md §3; the
- * nodes' own lookups, such as loop checks, are not judged).
- */
-function observeMerge(context: MergeContext, figures: MergeFigures): void {
-  const { members } = context;
-  context.sim.observe({
-    onSend(_from, _to, msg) {
-      if (figures.perfectAtMs === null && isMergeMessage(msg)) figures.mergeMessages++;
-    },
-    onEmit(_node, event) {
-      if (event.type !== "lookup-answer" || !figures.lookupKeys.has(event.key as RingId)) return;
-      if (!members.isSoleOwner(event.key as RingId, event.responsible as NodeRef))
-        figures.inconsistentLookups++;
-    },
-  });
-}
-
-function watchMerge(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
-  const { sim, members } = context;
-  const deadlineMs = sim.nowMs + config.mergeWindowMs;
-  sim.every(PERFECT_CHECK_MS, deadlineMs + config.lookupWindowMs, () => {
-    if (figures.uidSettledAtMs === null && oneRingUid(context)) figures.uidSettledAtMs = sim.nowMs;
-    if (figures.settledAtMs !== null || sim.nowMs > deadlineMs) return;
-    const live = sim.liveNodes().length;
-    if (members.size !== live || perfectRingProblem(members.views(), true) !== null) return;
-    if (figures.perfectAtMs === null) {
-      figures.perfectAtMs = sim.nowMs;
-      figures.messagesAtPerfect = sim.stats.sent;
-    }
-    if (figures.lastChurnAtMs !== null && sim.nowMs < figures.lastChurnAtMs) return;
-    figures.settledAtMs = sim.nowMs;
-    lookupsAfterMerge(context, config, figures);
-  });
 }
 
 function oneRingUid(context: MergeContext): boolean {
@@ -298,49 +380,4 @@ function oneRingUid(context: MergeContext): boolean {
   return true;
 }
 
-function lookupsAfterMerge(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): void {
-  const { sim } = context;
-  if (config.lookupsPerSec <= 0) return;
-  sim.every(1000 / config.lookupsPerSec, sim.nowMs + config.lookupWindowMs, () => {
-    const from = context.randomMember(sim.rng);
-    const node = from === undefined ? undefined : sim.nodeByAddr(from.self.addr);
-    const process = node === undefined ? null : context.processOf(node.index);
-    if (process === null) return;
-    figures.lookups++;
-    const key = sim.ids.randomId(() => sim.rng.next());
-    figures.lookupKeys.add(key);
-    process.lookup(key, (result: LookupResult) => {
-      figures.lookupKeys.delete(key);
-      if (!result.ok) figures.lookupFailures++;
-    });
-  });
-}
-
 const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
-
-function mergeMetrics(context: MergeContext, config: MergePhaseConfig, figures: MergeFigures): Metrics {
-  const heal = figures.healAtMs;
-  const mergeMs = heal === null || figures.perfectAtMs === null ? null : figures.perfectAtMs - heal;
-  const settledMs = heal === null || figures.settledAtMs === null ? null : figures.settledAtMs - heal;
-  const live = context.members.views();
-  return {
-    splitPerfectRings: figures.splitPerfectRings,
-    splitProblem: figures.splitProblem,
-    perfect: perfectRingProblem(live, true) === null && live.length === context.sim.liveNodes().length,
-    mergeTimeSec: mergeMs === null ? null : seconds(mergeMs),
-    mergeRounds: mergeMs === null ? null : Number((mergeMs / config.mergePeriodMs).toFixed(1)),
-    settledSec: settledMs === null ? null : seconds(settledMs),
-    ringUidSettledSec:
-      heal === null || figures.uidSettledAtMs === null ? null : seconds(figures.uidSettledAtMs - heal),
-    messages: figures.messagesAtPerfect === null ? null : figures.messagesAtPerfect - figures.messagesAtHeal,
-    mergeMessages: figures.mergeMessages,
-    lookupsAfter: figures.lookups,
-    lookupFailuresAfter: figures.lookupFailures,
-    inconsistentLookupsAfter: figures.inconsistentLookups,
-    windingsAtHeal: figures.windingsAtHeal,
-    windingsAtEnd: succCycleWindings(live),
-    staleSuccListsAtEnd: staleSuccLists(live, config.succListSize).length,
-    churnCrashes: figures.crashes,
-    churnJoins: figures.joins,
-  };
-}

@@ -2,18 +2,51 @@
 // (METRICS.md §2–§3): build a ring by joins, settle, measure (churn, lookups), go quiet, check. It owns
 // the simulator, the global view (RingMembers) and every figure; protocols plug in via RingProtocol.
 
-import { fingerCorrectness, i1Problem } from "../check/ring-invariants.js";
+import { type FingerCorrectness, fingerCorrectness, i1Problem } from "../check/ring-invariants.js";
 import { RingMembers } from "../check/ring-members.js";
 import type { RingId } from "../core/id-space.js";
 import type { MessageBase, TimerTagBase } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
-import { perfectRingProblem, ringShape, staleSuccLists } from "../overlay/ring-shape.js";
+import { perfectRingProblem, type RingShape, ringShape, staleSuccLists } from "../overlay/ring-shape.js";
 import type { LookupResult, RingView } from "../overlay/ring-view.js";
 import type { Prng } from "./engine/prng.js";
 import { type SimConfig, Simulator } from "./engine/simulator.js";
 import { percentile } from "./percentile.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
 import type { Metrics } from "./scenario.js";
+
+/** The ring figures of every ring run (docs/metrics.md §3), for the relaxed ring and Chord alike. */
+export type RingMetrics = {
+  readonly lookups: number;
+  readonly lookupFailures: number;
+  readonly availability: number | null;
+  readonly inconsistentLookups: number;
+  readonly maxResponsiblePerKey: number;
+  readonly theorem3Overlaps: null;
+  readonly hopsMean: number | null;
+  readonly hopsP50: number | null;
+  readonly hopsP99: number | null;
+  readonly routingTableMean: number | null;
+  readonly branches: number;
+  readonly branchSizeMean: number | null;
+  readonly liveNodes: number;
+  readonly perfect: boolean;
+  readonly staleSuccLists: number | null;
+  readonly i1Holds: boolean;
+  readonly fingersLive: number | null;
+  readonly fingerAccuracy: number | null;
+  readonly messages: number;
+  readonly ringMessages: number;
+  readonly messagesPerNodePerSec: number | null;
+  readonly convergedAtSec: number | null;
+  readonly messagesByType: Readonly<Record<string, number>>;
+};
+
+/** No workload figures (a run without a workload, or one that adds none). */
+export type NoMetrics = Readonly<Record<never, never>>;
+
+/** The ring figures with a workload's on top (a workload's figure replaces a ring one of its name). */
+export type RingRunMetrics<W extends Metrics> = Omit<RingMetrics, keyof W> & W;
 
 export interface RingRunConfig {
   readonly nodes: number;
@@ -58,19 +91,20 @@ export interface RingRunContext<M extends MessageBase, T extends TimerTagBase> {
   buildRingOf(index: number): number;
 }
 
-/** Load put on the ring during the measure phase, with figures of its own. */
-export interface RingWorkload<M extends MessageBase, T extends TimerTagBase> {
+/** Load put on the ring during the measure phase, with figures of its own (W). */
+export interface RingWorkload<M extends MessageBase, T extends TimerTagBase, W extends Metrics = Metrics> {
   /** Called at the start of the measure phase. */
   start(context: RingRunContext<M, T>): void;
-  metrics(context: RingRunContext<M, T>): Metrics;
+  metrics(context: RingRunContext<M, T>): W;
 }
 
-export interface RingRun<M extends MessageBase, T extends TimerTagBase> {
+export interface RingRun<M extends MessageBase, T extends TimerTagBase, W extends Metrics = NoMetrics> {
   readonly sim: Simulator<M, T>;
   readonly members: RingMembers;
   liveViews(): RingView[];
   liveProcesses(): RingProcess<M, T>[];
-  metrics(): Metrics;
+  /** The ring figures and the workload's. */
+  metrics(): RingRunMetrics<W>;
 }
 
 interface LookupStats {
@@ -96,137 +130,218 @@ function pairFilter(seed: number, c: number): (a: number, b: number) => boolean 
   };
 }
 
+/** A ring run without a workload: the ring figures alone. */
+export function runRing<M extends MessageBase, T extends TimerTagBase>(
+  protocol: RingProtocol<M, T>,
+  simConfig: SimConfig,
+  run: RingRunConfig,
+  onProgress?: (fraction: number) => void,
+  instrument?: (sim: Simulator<M, T>) => void,
+): RingRun<M, T, NoMetrics>;
+/** A ring run with a workload in its measure phase: the ring figures and the workload's. */
+export function runRing<M extends MessageBase, T extends TimerTagBase, W extends Metrics = Metrics>(
+  protocol: RingProtocol<M, T>,
+  simConfig: SimConfig,
+  run: RingRunConfig,
+  onProgress: (fraction: number) => void,
+  instrument: (sim: Simulator<M, T>) => void,
+  workload: RingWorkload<M, T, W>,
+): RingRun<M, T, W>;
 export function runRing<M extends MessageBase, T extends TimerTagBase>(
   protocol: RingProtocol<M, T>,
   simConfig: SimConfig,
   run: RingRunConfig,
   onProgress: (fraction: number) => void = () => {},
   instrument: (sim: Simulator<M, T>) => void = () => {},
-  workload: RingWorkload<M, T> | null = null,
-): RingRun<M, T> {
-  const sim = new Simulator<M, T>(simConfig);
-  instrument(sim);
-  const members = new RingMembers(sim.ids);
-  const views: (RingProcess<M, T> | null)[] = [];
-  const lookups: LookupStats = { started: 0, failed: 0, answered: 0, inconsistent: 0, hops: [] };
+  workload: RingWorkload<M, T, Metrics> | null = null,
+): RingRun<M, T, Metrics> {
+  const experiment = new RingExperiment(protocol, simConfig, run, instrument, workload);
+  experiment.run(onProgress);
+  return experiment;
+}
+
+/**
+ * One ring run, phase by phase (docs/metrics.md §2): build, settle, measure (churn, lookups, the
+ * workload), quiet, final checks; and the observers that keep the global view and the figures. The
+ * phases are scheduled in this order on purpose: events at the same virtual time run in the order
+ * they were scheduled, so reordering the calls in run() changes every trace.
+ */
+class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements RingRun<M, T, Metrics> {
+  readonly sim: Simulator<M, T>;
+  readonly members: RingMembers;
+  private readonly protocol: RingProtocol<M, T>;
+  private readonly config: RingRunConfig;
+  private readonly workload: RingWorkload<M, T, Metrics> | null;
+  private readonly context: RingRunContext<M, T>;
+  private readonly views: (RingProcess<M, T> | null)[] = [];
+  private readonly lookups: LookupStats = { started: 0, failed: 0, answered: 0, inconsistent: 0, hops: [] };
   /** Keys of the measure phase's lookups in flight: only their answers are judged (METRICS.md §3). */
-  const measuredKeys = new Set<RingId>();
-  let maxResponsiblePerKey = 0;
-  let lastFaultMs = 0;
-  let perfectSinceMs: number | null = null;
-  let shapeAtMeasureEnd: ReturnType<typeof ringShape> | null = null;
-  let measureLiveNodeSec = 0;
-  let messagesAtMeasureStart = 0;
+  private readonly measuredKeys = new Set<RingId>();
+  private readonly buildRings: number;
+  private readonly buildEndMs: number;
+  private maxResponsiblePerKey = 0;
+  private lastFaultMs = 0;
+  private perfectSinceMs: number | null = null;
+  private shapeAtMeasureEnd: RingShape | null = null;
+  private measureLiveNodeSec = 0;
+  private messagesAtMeasureStart = 0;
+  private fingerCheck: FingerCorrectness = { fingersLive: null, fingerAccuracy: null };
 
-  if (run.connectivity < 1) sim.net.setFilter(pairFilter(simConfig.seed, run.connectivity));
+  constructor(
+    protocol: RingProtocol<M, T>,
+    simConfig: SimConfig,
+    config: RingRunConfig,
+    instrument: (sim: Simulator<M, T>) => void,
+    workload: RingWorkload<M, T, Metrics> | null,
+  ) {
+    this.protocol = protocol;
+    this.config = config;
+    this.workload = workload;
+    this.sim = new Simulator<M, T>(simConfig);
+    instrument(this.sim);
+    this.members = new RingMembers(this.sim.ids);
+    if (config.connectivity < 1) this.sim.net.setFilter(pairFilter(simConfig.seed, config.connectivity));
+    this.observeRing();
+    this.buildRings = config.buildRings ?? 1;
+    this.buildEndMs = config.nodes * config.buildJoinGapMs;
+    const measureStartMs = this.buildEndMs + config.settleMs;
+    const measureEndMs = measureStartMs + config.measureMs;
+    const processOf = (index: number) => this.processOf(index);
+    this.context = {
+      sim: this.sim,
+      members: this.members,
+      measureStartMs,
+      measureEndMs,
+      endMs: measureEndMs + config.quietMs,
+      processOf,
+      viewsOf: (indices) => indices.flatMap((index) => processOf(index) ?? []),
+      randomMember: (rng) => this.randomMember(rng),
+      addNode: () => this.addNode(this.randomMember(this.sim.rng)?.self ?? null),
+      buildRingOf: (index) => this.buildRingOf(index),
+    };
+  }
 
-  const liveViews = (): RingProcess<M, T>[] => {
+  /** Schedules every phase, runs to the end, and makes the final checks. */
+  run(onProgress: (fraction: number) => void): void {
+    const { sim, context } = this;
+    this.build();
+    sim.at(context.measureStartMs, () => this.startMeasure());
+    sim.every(1000, context.endMs, () => this.sample());
+    sim.at(context.measureEndMs, () => this.quiet());
+    sim.run(context.endMs, (now) => onProgress(now / context.endMs));
+    this.finalChecks();
+  }
+
+  liveViews(): RingProcess<M, T>[] {
     const out: RingProcess<M, T>[] = [];
-    for (const node of sim.nodes) {
-      const view = views[node.index];
+    for (const node of this.sim.nodes) {
+      const view = this.views[node.index];
       if (node.alive && view != null) out.push(view);
     }
     return out;
-  };
-
-  sim.observe({
-    onEmit(node, event) {
-      const view = views[node.index];
-      if (view == null) return;
-      if (event.type === "joined" || event.type === "range-changed") {
-        members.update(view, node.alive);
-        maxResponsiblePerKey = Math.max(maxResponsiblePerKey, members.maxOverlapAround(view));
-      } else if (event.type === "join-stalled") {
-        const contact = members.views()[sim.rng.int(Math.max(1, members.size))];
-        if (contact !== undefined) view.join?.(contact.self);
-      } else if (event.type === "lookup-answer" && measuredKeys.has(event.key as RingId)) {
-        if (!members.isSoleOwner(event.key as RingId, event.responsible as NodeRef)) lookups.inconsistent++;
-      }
-    },
-    onCrash(node) {
-      const view = views[node.index];
-      if (view != null) members.remove(view);
-    },
-  });
-
-  const addNode = (accessPoint: NodeRef | null) => {
-    const index = sim.nodes.length;
-    views.push(null);
-    sim.addNode((env) => {
-      const view = protocol.create(env, sim.ids, accessPoint);
-      views[index] = view;
-      return view;
-    });
-    lastFaultMs = Math.max(lastFaultMs, sim.nowMs);
-  };
-
-  const liveCount = (): number =>
-    sim.nodes.reduce((n, node) => n + (node.alive && views[node.index] != null ? 1 : 0), 0);
-
-  const randomMember = (rng: Prng): RingView | undefined => {
-    const all = members.views();
-    return all.length === 0 ? undefined : all[rng.int(all.length)];
-  };
-
-  const buildRings = run.buildRings ?? 1;
-  const buildRingOf = (index: number): number => index % buildRings;
-  /** A random member of the ring built apart that node `index` goes into. */
-  const buildContact = (index: number): NodeRef => {
-    const ring = buildRingOf(index);
-    const all = members.views().filter((v) => buildRingOf(sim.nodeByAddr(v.self.addr)?.index ?? -1) === ring);
-    return all[sim.rng.int(Math.max(1, all.length))]?.self ?? sim.nodeAt(ring).ref;
-  };
-
-  // build
-  addNode(null);
-  for (let i = 1; i < run.nodes; i++) {
-    if (buildRings === 1)
-      sim.at(i * run.buildJoinGapMs, () => addNode(randomMember(sim.rng)?.self ?? sim.nodeAt(0).ref));
-    else sim.at(i * run.buildJoinGapMs, () => addNode(i < buildRings ? null : buildContact(i)));
   }
-  const buildEndMs = run.nodes * run.buildJoinGapMs;
-  const measureStartMs = buildEndMs + run.settleMs;
-  const measureEndMs = measureStartMs + run.measureMs;
-  const endMs = measureEndMs + run.quietMs;
-  const processOf = (index: number) => (sim.isAlive(index) ? (views[index] ?? null) : null);
-  const context: RingRunContext<M, T> = {
-    sim,
-    members,
-    measureStartMs,
-    measureEndMs,
-    endMs,
-    processOf,
-    viewsOf: (indices) => indices.flatMap((index) => processOf(index) ?? []),
-    randomMember,
-    addNode: () => addNode(randomMember(sim.rng)?.self ?? null),
-    buildRingOf,
-  };
 
-  // measure: churn and lookups
-  sim.at(measureStartMs, () => {
-    messagesAtMeasureStart = sim.stats.sent;
-    scheduleChurn(measureEndMs);
-    scheduleLookups(measureEndMs);
-    workload?.start(context);
-  });
-  sim.every(1000, endMs, () => {
-    if (sim.nowMs > measureStartMs && sim.nowMs <= measureEndMs) measureLiveNodeSec += sim.liveNodes().length;
+  liveProcesses(): RingProcess<M, T>[] {
+    return this.liveViews();
+  }
+
+  /** The ring figures (docs/metrics.md §3) and the workload's on top. */
+  metrics(): RingRunMetrics<Metrics> {
+    return { ...this.ringMetrics(), ...this.workload?.metrics(this.context) };
+  }
+
+  // ---- observers -------------------------------------------------------------------------------
+
+  /** Keeps the global view (members) current and judges the measured lookups' answers. */
+  private observeRing(): void {
+    const { sim, members, views } = this;
+    sim.observe({
+      onEmit: (node, event) => {
+        const view = views[node.index];
+        if (view == null) return;
+        if (event.type === "joined" || event.type === "range-changed") {
+          members.update(view, node.alive);
+          this.maxResponsiblePerKey = Math.max(this.maxResponsiblePerKey, members.maxOverlapAround(view));
+        } else if (event.type === "join-stalled") {
+          const contact = members.views()[sim.rng.int(Math.max(1, members.size))];
+          if (contact !== undefined) view.join?.(contact.self);
+        } else if (event.type === "lookup-answer" && this.measuredKeys.has(event.key as RingId)) {
+          if (!members.isSoleOwner(event.key as RingId, event.responsible as NodeRef))
+            this.lookups.inconsistent++;
+        }
+      },
+      onCrash: (node) => {
+        const view = views[node.index];
+        if (view != null) members.remove(view);
+      },
+    });
+  }
+
+  /** Once a second: live node-seconds of the measure phase, and since when the ring is perfect. */
+  private sample(): void {
+    const { sim, members, context } = this;
+    if (sim.nowMs > context.measureStartMs && sim.nowMs <= context.measureEndMs)
+      this.measureLiveNodeSec += sim.liveNodes().length;
     const perfect =
-      sim.nowMs >= buildEndMs &&
-      members.size === liveCount() &&
+      sim.nowMs >= this.buildEndMs &&
+      members.size === this.liveCount() &&
       perfectRingProblem(members.views(), true) === null;
-    if (!perfect) perfectSinceMs = null;
-    else if (perfectSinceMs === null) perfectSinceMs = sim.nowMs;
-  });
-  sim.at(measureEndMs, () => {
-    shapeAtMeasureEnd = ringShape(members.views());
-    // quiet: faults stop and links heal
-    sim.net.reconfigure({ loss: 0, duplicate: 0 });
-    sim.net.restoreAllLinks();
-  });
+    if (!perfect) this.perfectSinceMs = null;
+    else if (this.perfectSinceMs === null) this.perfectSinceMs = sim.nowMs;
+  }
 
-  function scheduleChurn(untilMs: number): void {
-    const { joins, crashes, leaves } = run.churn;
+  // ---- phases ----------------------------------------------------------------------------------
+
+  /** One join every buildJoinGapMs, through a random member (of its own ring when built apart). */
+  private build(): void {
+    const { sim, config } = this;
+    this.addNode(null);
+    for (let i = 1; i < config.nodes; i++) {
+      if (this.buildRings === 1)
+        sim.at(i * config.buildJoinGapMs, () =>
+          this.addNode(this.randomMember(sim.rng)?.self ?? sim.nodeAt(0).ref),
+        );
+      else
+        sim.at(i * config.buildJoinGapMs, () =>
+          this.addNode(i < this.buildRings ? null : this.buildContact(i)),
+        );
+    }
+  }
+
+  /** Measure: churn, lookups and the workload start. */
+  private startMeasure(): void {
+    const untilMs = this.context.measureEndMs;
+    this.messagesAtMeasureStart = this.sim.stats.sent;
+    this.scheduleChurn(untilMs);
+    this.scheduleLookups(untilMs);
+    this.workload?.start(this.context);
+  }
+
+  /** Quiet: faults stop and links heal; the ring's shape at the end of measure is kept. */
+  private quiet(): void {
+    this.shapeAtMeasureEnd = ringShape(this.members.views());
+    this.sim.net.reconfigure({ loss: 0, duplicate: 0 });
+    this.sim.net.restoreAllLinks();
+  }
+
+  /**
+   * The relaxed ring claims I1 once faults stop, whatever the connectivity (branches lead onto the
+   * core ring); a violation fails the run. For the Chord baseline it is only reported (i1Holds).
+   */
+  private finalChecks(): void {
+    const { sim, members, protocol } = this;
+    if (!sim.isStopped && protocol.name === "relaxed") sim.checkInvariant("I1", () => i1Problem(members));
+    this.fingerCheck = fingerCorrectness(
+      sim.ids,
+      members,
+      protocol.fingerArity,
+      sim.rng.split("finger-check"),
+    );
+  }
+
+  private scheduleChurn(untilMs: number): void {
+    const { sim, members, views } = this;
+    const { joins, crashes, leaves } = this.config.churn;
     const poisson = (rate: number, action: () => void) => {
       if (rate <= 0) return;
       const next = () =>
@@ -237,51 +352,52 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
         });
       next();
     };
-    poisson(joins, () => addNode(randomMember(sim.rng)?.self ?? null));
-    poisson(run.linkFlapsPerSec ?? 0, () => {
+    poisson(joins, () => this.addNode(this.randomMember(sim.rng)?.self ?? null));
+    poisson(this.config.linkFlapsPerSec ?? 0, () => {
       const a = sim.rng.int(sim.nodes.length);
       const b = sim.rng.int(sim.nodes.length);
       if (a === b) return;
       sim.net.cut(a, b);
       sim.net.cut(b, a);
-      lastFaultMs = Math.max(lastFaultMs, sim.nowMs + LINK_FLAP_MS);
+      this.lastFaultMs = Math.max(this.lastFaultMs, sim.nowMs + LINK_FLAP_MS);
       sim.after(LINK_FLAP_MS, () => {
         sim.net.restore(a, b);
         sim.net.restore(b, a);
       });
     });
     poisson(crashes, () => {
-      const victim = randomMember(sim.rng);
+      const victim = this.randomMember(sim.rng);
       if (victim === undefined || members.size <= 2) return;
       const node = sim.nodeByAddr(victim.self.addr);
       if (node !== undefined) sim.crash(node.index);
-      lastFaultMs = Math.max(lastFaultMs, sim.nowMs);
+      this.lastFaultMs = Math.max(this.lastFaultMs, sim.nowMs);
     });
     poisson(leaves, () => {
-      const victim = randomMember(sim.rng);
+      const victim = this.randomMember(sim.rng);
       if (victim === undefined || members.size <= 2) return;
       const node = sim.nodeByAddr(victim.self.addr);
-      const process = node === undefined ? null : views[node.index];
-      if (node === undefined || process == null) return;
-      process.leave();
-      members.remove(process);
-      lastFaultMs = Math.max(lastFaultMs, sim.nowMs);
+      const leaving = node === undefined ? null : views[node.index];
+      if (node === undefined || leaving == null) return;
+      leaving.leave();
+      members.remove(leaving);
+      this.lastFaultMs = Math.max(this.lastFaultMs, sim.nowMs);
       sim.after(1000, () => sim.crash(node.index));
     });
   }
 
-  function scheduleLookups(untilMs: number): void {
-    if (run.lookupsPerSec <= 0) return;
-    sim.every(1000 / run.lookupsPerSec, untilMs, () => {
-      const from = randomMember(sim.rng);
+  private scheduleLookups(untilMs: number): void {
+    const { sim, lookups } = this;
+    if (this.config.lookupsPerSec <= 0) return;
+    sim.every(1000 / this.config.lookupsPerSec, untilMs, () => {
+      const from = this.randomMember(sim.rng);
       const node = from === undefined ? undefined : sim.nodeByAddr(from.self.addr);
-      const process = node === undefined ? null : views[node.index];
-      if (process == null) return;
+      const asker = node === undefined ? null : this.views[node.index];
+      if (asker == null) return;
       const key = sim.ids.randomId(() => sim.rng.next());
       lookups.started++;
-      measuredKeys.add(key);
-      process.lookup(key, (result: LookupResult) => {
-        measuredKeys.delete(key);
+      this.measuredKeys.add(key);
+      asker.lookup(key, (result: LookupResult) => {
+        this.measuredKeys.delete(key);
         if (!result.ok) {
           lookups.failed++;
           return;
@@ -292,37 +408,71 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
     });
   }
 
-  sim.run(endMs, (now) => onProgress(now / endMs));
-  // The relaxed ring claims I1 once faults stop, whatever the connectivity (branches lead onto the
-  // core ring); a violation fails the run. For the Chord baseline it is only reported (i1Holds).
-  if (!sim.isStopped && protocol.name === "relaxed") sim.checkInvariant("I1", () => i1Problem(members));
-  const fingerCheck = fingerCorrectness(
-    sim.ids,
-    members,
-    protocol.fingerArity,
-    sim.rng.split("finger-check"),
-  );
+  // ---- nodes and members -----------------------------------------------------------------------
 
-  const metrics = (): Metrics => {
+  private addNode(accessPoint: NodeRef | null): void {
+    const { sim, views, protocol } = this;
+    const index = sim.nodes.length;
+    views.push(null);
+    sim.addNode((env) => {
+      const view = protocol.create(env, sim.ids, accessPoint);
+      views[index] = view;
+      return view;
+    });
+    this.lastFaultMs = Math.max(this.lastFaultMs, sim.nowMs);
+  }
+
+  private processOf(index: number): RingProcess<M, T> | null {
+    return this.sim.isAlive(index) ? (this.views[index] ?? null) : null;
+  }
+
+  private liveCount(): number {
+    return this.sim.nodes.reduce((n, node) => n + (node.alive && this.views[node.index] != null ? 1 : 0), 0);
+  }
+
+  private randomMember(rng: Prng): RingView | undefined {
+    const all = this.members.views();
+    return all.length === 0 ? undefined : all[rng.int(all.length)];
+  }
+
+  private buildRingOf(index: number): number {
+    return index % this.buildRings;
+  }
+
+  /** A random member of the ring built apart that node `index` goes into. */
+  private buildContact(index: number): NodeRef {
+    const { sim } = this;
+    const ring = this.buildRingOf(index);
+    const all = this.members
+      .views()
+      .filter((v) => this.buildRingOf(sim.nodeByAddr(v.self.addr)?.index ?? -1) === ring);
+    return all[sim.rng.int(Math.max(1, all.length))]?.self ?? sim.nodeAt(ring).ref;
+  }
+
+  // ---- figures ---------------------------------------------------------------------------------
+
+  private ringMetrics(): RingMetrics {
+    const { sim, members, protocol, lookups } = this;
     const hops = [...lookups.hops].sort((a, b) => a - b);
-    const live = liveViews();
+    const live = this.liveViews();
     const perfect = perfectRingProblem(live) === null;
     const shapeNow = ringShape(members.views());
-    const shape = run.connectivity < 1 && shapeAtMeasureEnd !== null ? shapeAtMeasureEnd : shapeNow;
+    const shape =
+      this.config.connectivity < 1 && this.shapeAtMeasureEnd !== null ? this.shapeAtMeasureEnd : shapeNow;
     const byType: Record<string, number> = {};
     let fdMessages = 0;
     for (const [type, { count }] of sim.stats.sentByType) {
       byType[type] = count;
       if (protocol.isFailureDetectorMessage(type)) fdMessages += count;
     }
-    const measureMessages = sim.stats.sent - messagesAtMeasureStart;
+    const measureMessages = sim.stats.sent - this.messagesAtMeasureStart;
     const routing = live.map((v) => v.routingTableSize());
     return {
       lookups: lookups.started,
       lookupFailures: lookups.failed,
       availability: lookups.started === 0 ? null : round(1 - lookups.failed / lookups.started, 4),
       inconsistentLookups: lookups.inconsistent,
-      maxResponsiblePerKey,
+      maxResponsiblePerKey: this.maxResponsiblePerKey,
       theorem3Overlaps: null,
       hopsMean: hops.length === 0 ? null : round(hops.reduce((a, b) => a + b, 0) / hops.length),
       hopsP50: percentile(hops, 0.5),
@@ -335,17 +485,17 @@ export function runRing<M extends MessageBase, T extends TimerTagBase>(
       perfect,
       staleSuccLists: perfect ? staleSuccLists(members.views(), protocol.succListSize).length : null,
       i1Holds: i1Problem(members) === null,
-      fingersLive: fingerCheck.fingersLive,
-      fingerAccuracy: fingerCheck.fingerAccuracy,
+      fingersLive: this.fingerCheck.fingersLive,
+      fingerAccuracy: this.fingerCheck.fingerAccuracy,
       messages: sim.stats.sent,
       ringMessages: sim.stats.sent - fdMessages,
-      messagesPerNodePerSec: measureLiveNodeSec === 0 ? null : round(measureMessages / measureLiveNodeSec),
+      messagesPerNodePerSec:
+        this.measureLiveNodeSec === 0 ? null : round(measureMessages / this.measureLiveNodeSec),
       convergedAtSec:
-        perfectSinceMs === null ? null : round(Math.max(0, perfectSinceMs - lastFaultMs) / 1000, 1),
+        this.perfectSinceMs === null
+          ? null
+          : round(Math.max(0, this.perfectSinceMs - this.lastFaultMs) / 1000, 1),
       messagesByType: byType,
     };
-  };
-
-  const withWorkload = (): Metrics => ({ ...metrics(), ...(workload?.metrics(context) ?? {}) });
-  return { sim, members, liveViews, liveProcesses: liveViews, metrics: withWorkload };
+  }
 }

@@ -1,10 +1,12 @@
-// Runs a scenario and wraps the outcome in the envelope every consumer reads (METRICS.md §1):
+// Runs a scenario and wraps the outcome in the envelope every consumer reads (docs/metrics.md §1):
 // {scenario, seed, params, metrics, ok, violations, wallMs, events, eventsPerSec, traceHash}, and
-// rebuilds the exact command that replays the run.
-import type { Violation } from "./engine/simulator.js";
+// rebuilds the exact command that replays the run. Wall time is measured only with a clock passed in
+// (the CLI's): the simulator never reads the real clock.
+import { DEFAULT_CRASH_DELIVERY, type Violation } from "./engine/simulator.js";
 import {
   kebab,
   type Metrics,
+  type OutputFile,
   type ParamValue,
   type Scenario,
   type ScenarioContext,
@@ -18,10 +20,16 @@ export interface ScenarioReport {
   readonly metrics: Metrics;
   readonly ok: boolean;
   readonly violations: readonly Violation[];
-  readonly wallMs: number;
+  /** Wall-clock milliseconds of the run; null when no clock was passed in (not measured). */
+  readonly wallMs: number | null;
   readonly events: number;
-  readonly eventsPerSec: number;
+  readonly eventsPerSec: number | null;
   readonly traceHash: string;
+}
+
+/** The envelope, and the report files the scenario produced (which are not part of the envelope). */
+export interface ScenarioRun extends ScenarioReport {
+  readonly files: readonly OutputFile[];
 }
 
 /** Fills defaults and validates raw flag values (strings from the CLI, or typed values from tests). */
@@ -30,44 +38,56 @@ export function resolveParams(scenario: Scenario, raw: Readonly<Record<string, u
     nodes: scenario.defaults.nodes,
     seed: 1,
     duration: scenario.defaults.duration,
+    buggify: false,
+    crashDelivery: DEFAULT_CRASH_DELIVERY,
   };
   for (const option of scenario.options) params[option.name] = option.default;
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     const option = scenario.options.find((o) => o.name === key);
-    if (typeof value === "string" && option?.parse) params[key] = option.parse(value);
+    // Typed values from tests go through the flag's parser too, so they are validated the same way.
+    if ((typeof value === "string" || typeof value === "number") && option?.parse)
+      params[key] = option.parse(String(value));
     else if (typeof value === "string" && typeof params[key] === "number") params[key] = Number(value);
     else params[key] = value as ParamValue;
   }
-  const { nodes, seed, duration } = params;
+  const { nodes, seed, duration, buggify, crashDelivery } = params;
   if (typeof nodes !== "number" || !Number.isInteger(nodes) || nodes < 1)
     throw new RangeError(`--nodes: expected an integer ≥ 1, got ${nodes}`);
   if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0)
     throw new RangeError(`--seed: expected an integer in [0, 2^53), got ${seed}`);
   if (typeof duration !== "number" || !(duration >= 0))
     throw new RangeError(`--duration: expected seconds ≥ 0, got ${duration}`);
+  if (typeof buggify !== "boolean") throw new RangeError(`--buggify: a switch, got ${String(buggify)}`);
+  if (typeof crashDelivery !== "number" || !(crashDelivery >= 0 && crashDelivery <= 1))
+    throw new RangeError(`--crash-delivery: expected a probability in [0, 1], got ${String(crashDelivery)}`);
   return params as ScenarioParams;
 }
 
+/** Runs `scenario`; `wallClock` (milliseconds, e.g. the CLI's performance.now) times it. */
 export function runScenario(
   scenario: Scenario,
   params: ScenarioParams,
   context?: ScenarioContext,
-): ScenarioReport {
-  const t0 = performance.now();
+  wallClock?: () => number,
+): ScenarioRun {
+  const t0 = wallClock?.() ?? 0;
   const outcome = scenario.run(params, context ?? { progress: () => {} });
-  const wallMs = Math.max(1, Math.round(performance.now() - t0));
+  const wallMs = wallClock === undefined ? null : Math.max(1, Math.round(wallClock() - t0));
   return {
     scenario: scenario.name,
     seed: params.seed,
     params: { ...params, ...outcome.constants },
-    metrics: outcome.metrics,
+    metrics: params.buggify
+      ? { ...outcome.metrics, buggifySites: outcome.buggifySites ?? [] }
+      : outcome.metrics,
     ok: outcome.violations.length === 0,
     violations: outcome.violations,
     wallMs,
     events: outcome.events,
-    eventsPerSec: Math.round(outcome.events / (wallMs / 1000)),
+    eventsPerSec: wallMs === null ? null : Math.round(outcome.events / (wallMs / 1000)),
     traceHash: outcome.traceHash,
+    files: outcome.files ?? [],
   };
 }
 
@@ -83,7 +103,10 @@ export function replayCommand(scenario: Scenario, params: ScenarioParams): strin
     String(params.seed),
     "--duration",
     String(params.duration),
+    "--crash-delivery",
+    String(params.crashDelivery),
   ];
+  if (params.buggify) parts.push("--buggify");
   for (const option of scenario.options) {
     const value = params[option.name];
     if (option.arg === undefined) {

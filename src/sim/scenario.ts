@@ -2,11 +2,21 @@
 // (`selfman sim <name>`), the tests and the benchmarks. A scenario declares its options once; the
 // runner turns them into CLI flags, echoes every value actually used in `params`, and rebuilds the
 // exact replay command from them (METRICS.md §1). Parameters are plain JSON values.
-import type { Violation } from "./engine/simulator.js";
+import type { SimConfig, Violation } from "./engine/simulator.js";
 
 export type ParamValue = number | string | boolean | null;
 export type MetricRow = Readonly<Record<string, ParamValue>>;
-export type Metrics = Record<string, ParamValue | Record<string, number> | readonly MetricRow[]>;
+/** What one figure may be: a scalar, counts by name, a table of rows, or a list of names. */
+export type MetricValue =
+  | ParamValue
+  | Readonly<Record<string, number>>
+  | readonly MetricRow[]
+  | readonly string[];
+/**
+ * The envelope's metrics, as every consumer reads them (docs/metrics.md §1). Each scenario builds its
+ * own typed record (a type per scenario, one object literal), which is assignable to this.
+ */
+export type Metrics = Readonly<Record<string, MetricValue>>;
 
 /** One scenario flag, e.g. `{ name: "loss", arg: "p", describe: "...", default: 0, parse: parseProbability }`. */
 export interface ScenarioOption {
@@ -25,6 +35,13 @@ export interface CommonParams {
   readonly seed: number;
   /** Seconds of the measure phase (faults, workload). */
   readonly duration: number;
+  /** Fault hooks on (docs/simulator.md §4); off by default, and then no trace changes. */
+  readonly buggify: boolean;
+  /**
+   * Probability that a crashed incarnation's in-flight messages are still delivered, decided once per
+   * crash (SimConfig.crashDelivery, docs/simulator.md §3).
+   */
+  readonly crashDelivery: number;
 }
 
 export type ScenarioParams = CommonParams & Readonly<Record<string, ParamValue>>;
@@ -37,6 +54,19 @@ export interface ScenarioOutcome {
   readonly traceHash: string;
   /** Protocol constants and network settings the run used, merged into the echoed params. */
   readonly constants?: Readonly<Record<string, ParamValue>>;
+  /** With --buggify: the fault sites that fired in any of the run's simulators (docs/simulator.md §4). */
+  readonly buggifySites?: readonly string[];
+  /**
+   * Reports the run produced (an SVG, a table), for the CLI to write into the scenario's `--out`
+   * folder: the simulator itself never touches the file system (docs/simulator.md §7).
+   */
+  readonly files?: readonly OutputFile[];
+}
+
+/** One report file: its name inside the output folder, and its text. */
+export interface OutputFile {
+  readonly name: string;
+  readonly text: string;
 }
 
 export interface ScenarioContext {
@@ -50,6 +80,16 @@ export interface Scenario {
   readonly defaults: { readonly nodes: number; readonly duration: number };
   readonly options: readonly ScenarioOption[];
   run(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome;
+}
+
+/** The part of every simulator's config that the common flags decide: seed, BUGGIFY, crash delivery. */
+export function simBase(params: CommonParams): Pick<SimConfig, "seed" | "buggify" | "crashDelivery"> {
+  return { seed: params.seed, buggify: { enabled: params.buggify }, crashDelivery: params.crashDelivery };
+}
+
+/** The fired fault sites of several simulators, merged and sorted. */
+export function firedSites(sims: readonly { firedBuggifySites(): string[] }[]): string[] {
+  return [...new Set(sims.flatMap((sim) => sim.firedBuggifySites()))].sort();
 }
 
 export function kebab(name: string): string {

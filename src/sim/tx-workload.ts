@@ -19,12 +19,12 @@ import type { NodeMessage, NodeTimer, SelfmanNode } from "../node/selfman-node.j
 import { perfectRingProblem } from "../overlay/ring-shape.js";
 import type { StoredItem, Value } from "../store/item.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
-import type { TxOutcome } from "../tx/tx-coordinator.js";
+import { DEFAULT_TX, type TxOutcome } from "../tx/tx-coordinator.js";
+import { type TxWatch, watchReplicas, watchTransactions } from "./continuous-invariants.js";
 import type { Prng } from "./engine/prng.js";
 import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
-import type { Metrics } from "./scenario.js";
 
 export interface TxWorkloadConfig {
   readonly clients: number;
@@ -43,7 +43,19 @@ export interface TxWorkloadConfig {
   readonly partitionMs: number;
   /** The one-way latency when it is constant (commit delays are counted in it), else null. */
   readonly constantLatencyMs: number | null;
+  /**
+   * "tx: locks released after the decision" fails a run when an owner holds a decided transaction's
+   * lock longer than this (default LOCK_RELEASE_BOUND_MS).
+   */
+  readonly lockReleaseBoundMs?: number;
 }
+
+/**
+ * An owner asks a transaction's acceptors about a lock at most lockAgeMs + lockCheckMs after it first
+ * sees it, and again every lockCheckMs (docs/transactions.md §9); four such periods leave room for a
+ * lost answer and a hand-over that moves the lock in between.
+ */
+export const LOCK_RELEASE_BOUND_MS = 4 * (DEFAULT_TX.lockAgeMs + DEFAULT_TX.lockCheckMs);
 
 type Ctx = RingRunContext<NodeMessage, NodeTimer>;
 
@@ -68,7 +80,30 @@ interface Recorded {
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
-export interface TxWorkload extends RingWorkload<NodeMessage, NodeTimer> {
+/** The transaction workload's figures (docs/metrics.md §4). */
+export type TxWorkloadMetrics = {
+  readonly txs: number;
+  readonly committed: number;
+  readonly aborted: number;
+  readonly failed: number;
+  readonly serializable: boolean | "unknown";
+  readonly anomalies: number;
+  /** The anomaly names, comma-separated, or null when there are none. */
+  readonly anomalyKinds: string | null;
+  readonly lostCommits: number;
+  readonly keysBeyondTolerance: number;
+  readonly excusedAnomalies: number;
+  readonly locksLeft: number;
+  readonly commitDelays: number | null;
+  readonly commitLatencyP50Ms: number | null;
+  readonly commitLatencyP99Ms: number | null;
+  readonly abortRate: number | null;
+  readonly tmCrashes: number;
+  readonly partitions: number;
+  readonly partitionsSplitRings: number;
+};
+
+export interface TxWorkload extends RingWorkload<NodeMessage, NodeTimer, TxWorkloadMetrics> {
   readonly keys: readonly string[];
   history(): readonly TxRecord[];
   /** The TM's id of transaction `id` of the history (null if it never got an outcome). */
@@ -76,41 +111,113 @@ export interface TxWorkload extends RingWorkload<NodeMessage, NodeTimer> {
 }
 
 export function txWorkload(config: TxWorkloadConfig): TxWorkload {
-  const keys = Array.from({ length: config.keys }, (_, i) => `list-${i}`);
-  const records: Recorded[] = [];
-  const commitLatencies: number[] = [];
-  let committed = 0;
-  let aborted = 0;
-  let failed = 0;
-  const tolerance = new ReplicaTolerance(keys, config.replication);
-  let tmCrashes = 0;
-  let partitions = 0;
-  /** Partitions at whose end each side was a perfect ring of its own (the merge had real work). */
-  let partitionsSplitRings = 0;
+  return new TxClients(config);
+}
 
-  function start(ctx: Ctx): void {
+/**
+ * The workload, one method per step: start (measure begins: clients and partitions), issue and commit
+ * (one client's transaction), schedulePartitions (faults), and the final checks (finalReads, metrics).
+ */
+class TxClients implements TxWorkload {
+  readonly keys: readonly string[];
+  private readonly config: TxWorkloadConfig;
+  private readonly records: Recorded[] = [];
+  private readonly commitLatencies: number[] = [];
+  private readonly tolerance: ReplicaTolerance;
+  private committed = 0;
+  private aborted = 0;
+  private failed = 0;
+  private tmCrashes = 0;
+  private partitions = 0;
+  /** Partitions at whose end each side was a perfect ring of its own (the merge had real work). */
+  private partitionsSplitRings = 0;
+  /** Where clients' outcomes go for the "tx: one decision per transaction" check (set at start). */
+  private watch: TxWatch = { outcome: () => {} };
+
+  constructor(config: TxWorkloadConfig) {
+    this.config = config;
+    this.keys = Array.from({ length: config.keys }, (_, i) => `list-${i}`);
+    this.tolerance = new ReplicaTolerance(this.keys, config.replication);
+  }
+
+  start(ctx: Ctx): void {
     const rng = ctx.sim.rng.split("tx-clients");
-    const clients: Client[] = Array.from({ length: config.clients }, (_, id) => ({
+    const clients: Client[] = Array.from({ length: this.config.clients }, (_, id) => ({
       id,
       node: null,
       seq: 0,
       inFlight: null,
     }));
-    for (const client of clients) ctx.sim.after(rng.next() * 100, () => issue(ctx, rng, client));
-    schedulePartitions(ctx, rng);
-    tolerance.start(ctx);
+    for (const client of clients) ctx.sim.after(rng.next() * 100, () => this.issue(ctx, rng, client));
+    this.schedulePartitions(ctx, rng);
+    this.tolerance.start(ctx);
+    watchReplicas(ctx);
+    this.watch = watchTransactions(ctx, this.config.lockReleaseBoundMs ?? LOCK_RELEASE_BOUND_MS);
   }
 
-  function next(ctx: Ctx, rng: Prng, client: Client): void {
-    if (ctx.sim.nowMs > ctx.measureEndMs) return;
-    ctx.sim.after(rng.next() * config.thinkMs, () => issue(ctx, rng, client));
+  history(): TxRecord[] {
+    return this.records.map((r, id) => ({
+      id,
+      process: r.process,
+      ops: r.ops,
+      status: r.status,
+      callMs: r.callMs,
+      returnMs: r.returnMs,
+    }));
   }
 
-  function issue(ctx: Ctx, rng: Prng, client: Client): void {
+  tidOf(id: number): string | null {
+    return this.records[id]?.tid ?? null;
+  }
+
+  metrics(ctx: Ctx): TxWorkloadMetrics {
+    const { config, keys, committed, aborted } = this;
+    const { reads, locksLeft } = this.finalReads(ctx);
+    const checked = checkTxHistory(this.history(), { finalReads: reads });
+    const beyond = new Set([...this.tolerance.beyond].map((k) => keys[k] as string));
+    const excused = (a: Anomaly) => a.keys.length > 0 && a.keys.every((key) => beyond.has(key));
+    const anomalies = checked.anomalies.filter((a) => !excused(a));
+    const lostCommits = anomalies.filter((a) => a.name === "lost-append").length;
+    const serializable = anomalies.length > 0 ? false : checked.serializable === "unknown" ? "unknown" : true;
+    const latencies = [...this.commitLatencies].sort((a, b) => a - b);
+    const fastest = latencies[0];
+    return {
+      txs: this.records.length,
+      committed,
+      aborted,
+      failed: this.failed,
+      serializable,
+      anomalies: anomalies.length,
+      anomalyKinds: [...new Set(anomalies.map((a) => a.name))].join(",") || null,
+      lostCommits,
+      keysBeyondTolerance: beyond.size,
+      excusedAnomalies: checked.anomalies.length - anomalies.length,
+      locksLeft,
+      commitDelays:
+        config.constantLatencyMs === null || fastest === undefined
+          ? null
+          : round(fastest / config.constantLatencyMs, 2),
+      commitLatencyP50Ms: percentile(latencies, 0.5),
+      commitLatencyP99Ms: percentile(latencies, 0.99),
+      abortRate: committed + aborted === 0 ? null : round(aborted / (committed + aborted)),
+      tmCrashes: this.tmCrashes,
+      partitions: this.partitions,
+      partitionsSplitRings: this.partitionsSplitRings,
+    };
+  }
+
+  private next(ctx: Ctx, rng: Prng, client: Client): void {
     if (ctx.sim.nowMs > ctx.measureEndMs) return;
+    ctx.sim.after(rng.next() * this.config.thinkMs, () => this.issue(ctx, rng, client));
+  }
+
+  /** One transaction of `client`: read each planned key, append to about half, then commit. */
+  private issue(ctx: Ctx, rng: Prng, client: Client): void {
+    if (ctx.sim.nowMs > ctx.measureEndMs) return;
+    const { keys, records } = this;
     const node = clientNode(ctx, rng, client);
     if (node === null) {
-      ctx.sim.after(1000, () => issue(ctx, rng, client));
+      ctx.sim.after(1000, () => this.issue(ctx, rng, client));
       return;
     }
     const touched = rng.shuffle([...keys.keys()]).slice(0, 1 + rng.int(3));
@@ -134,17 +241,17 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       // null: it never reached commit, so nothing of it happened
       record.status = status ?? "fail";
       record.returnMs = ctx.sim.nowMs;
-      next(ctx, rng, client);
+      this.next(ctx, rng, client);
     };
     const step = (i: number) => {
       const item = plan[i];
       if (item === undefined) {
-        commit(ctx, rng, node, tx, record, finish);
+        this.commit(ctx, rng, node, tx, record, finish);
         return;
       }
       tx.read(item.key, (r: TxReadResult) => {
         if (!r.ok || (r.found && !Array.isArray(r.value))) {
-          if (client.inFlight === index) failed++; // else counted when the client gave up
+          if (client.inFlight === index) this.failed++; // else counted when the client gave up
           finish(null); // nothing was committed: it did not happen
           return;
         }
@@ -161,15 +268,16 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       });
     };
     step(0);
-    ctx.sim.after(config.clientTimeoutMs, () => {
+    ctx.sim.after(this.config.clientTimeoutMs, () => {
       if (client.inFlight !== index) return;
-      failed++;
+      this.failed++;
       client.node = null; // its node may be gone: attach elsewhere
       finish(record.commitStartMs === null ? null : "info");
     });
   }
 
-  function commit(
+  /** Commits, and with probability tmCrash crashes the TM at a random point of its commit. */
+  private commit(
     ctx: Ctx,
     rng: Prng,
     node: SelfmanNode,
@@ -179,31 +287,33 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
   ): void {
     record.commitStartMs = ctx.sim.nowMs;
     tx.commit((outcome: TxOutcome) => {
+      if (outcome.ok) this.watch.outcome(outcome.tid, outcome.committed);
       if (!outcome.ok) {
-        if (record.returnMs === Number.POSITIVE_INFINITY) failed++; // else counted when the client gave up
+        if (record.returnMs === Number.POSITIVE_INFINITY) this.failed++; // else counted when the client gave up
         finish("info");
         return;
       }
       record.tid = outcome.tid;
       if (outcome.committed) {
-        committed++;
-        commitLatencies.push(ctx.sim.nowMs - (record.commitStartMs as number));
-      } else aborted++;
+        this.committed++;
+        this.commitLatencies.push(ctx.sim.nowMs - (record.commitStartMs as number));
+      } else this.aborted++;
       finish(outcome.committed ? "ok" : "fail");
     });
-    if (config.tmCrash > 0 && rng.next() < config.tmCrash) {
+    if (this.config.tmCrash > 0 && rng.next() < this.config.tmCrash) {
       const victim = ctx.sim.nodeByAddr(node.self.addr)?.index;
       if (victim === undefined) return;
-      ctx.sim.after(rng.next() * config.tmCrashWindowMs, () => {
+      ctx.sim.after(rng.next() * this.config.tmCrashWindowMs, () => {
         if (!ctx.sim.isAlive(victim) || ctx.members.size <= 8) return;
-        tmCrashes++;
+        this.tmCrashes++;
         ctx.sim.crash(victim);
         ctx.addNode(); // keep the ring's size
       });
     }
   }
 
-  function schedulePartitions(ctx: Ctx, rng: Prng): void {
+  private schedulePartitions(ctx: Ctx, rng: Prng): void {
+    const { config } = this;
     if (config.partitionEverySec <= 0) return;
     ctx.sim.every(config.partitionEverySec * 1000, ctx.measureEndMs - config.partitionMs, () => {
       const n = ctx.sim.nodes.length;
@@ -211,21 +321,21 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
       const size = Math.floor(n / 4) + rng.int(Math.floor(n / 2) + 1);
       const groups = [order.slice(0, size), order.slice(size)];
       ctx.sim.partition(groups);
-      partitions++;
+      this.partitions++;
       ctx.sim.after(config.partitionMs, () => {
-        if (groups.every((g) => perfectRingProblem(ctx.viewsOf(g)) === null)) partitionsSplitRings++;
+        if (groups.every((g) => perfectRingProblem(ctx.viewsOf(g)) === null)) this.partitionsSplitRings++;
         ctx.sim.heal();
       });
     });
   }
 
   /** Each key's list as the stores hold it: the newest version among the live owners of its replicas. */
-  function finalReads(ctx: Ctx): { reads: Map<string, readonly number[]>; locksLeft: number } {
+  private finalReads(ctx: Ctx): { reads: Map<string, readonly number[]>; locksLeft: number } {
     const reads = new Map<string, readonly number[]>();
     let locksLeft = 0;
-    keys.forEach((key, k) => {
+    this.keys.forEach((key, k) => {
       let newest: StoredItem | null = null;
-      for (const id of tolerance.replicaIdsOf(k)) {
+      for (const id of this.tolerance.replicaIdsOf(k)) {
         const item = ownerOf(ctx, id)?.port.get(id, key);
         if (item === undefined) continue;
         locksLeft += item.locks.length;
@@ -236,52 +346,4 @@ export function txWorkload(config: TxWorkloadConfig): TxWorkload {
     });
     return { reads, locksLeft };
   }
-
-  function history(): TxRecord[] {
-    return records.map((r, id) => ({
-      id,
-      process: r.process,
-      ops: r.ops,
-      status: r.status,
-      callMs: r.callMs,
-      returnMs: r.returnMs,
-    }));
-  }
-
-  function metrics(ctx: Ctx): Metrics {
-    const { reads, locksLeft } = finalReads(ctx);
-    const checked = checkTxHistory(history(), { finalReads: reads });
-    const beyond = new Set([...tolerance.beyond].map((k) => keys[k] as string));
-    const excused = (a: Anomaly) => a.keys.length > 0 && a.keys.every((key) => beyond.has(key));
-    const anomalies = checked.anomalies.filter((a) => !excused(a));
-    const lostCommits = anomalies.filter((a) => a.name === "lost-append").length;
-    const serializable = anomalies.length > 0 ? false : checked.serializable === "unknown" ? "unknown" : true;
-    const latencies = [...commitLatencies].sort((a, b) => a - b);
-    const fastest = latencies[0];
-    return {
-      txs: records.length,
-      committed,
-      aborted,
-      failed,
-      serializable,
-      anomalies: anomalies.length,
-      anomalyKinds: [...new Set(anomalies.map((a) => a.name))].join(",") || null,
-      lostCommits,
-      keysBeyondTolerance: beyond.size,
-      excusedAnomalies: checked.anomalies.length - anomalies.length,
-      locksLeft,
-      commitDelays:
-        config.constantLatencyMs === null || fastest === undefined
-          ? null
-          : round(fastest / config.constantLatencyMs, 2),
-      commitLatencyP50Ms: percentile(latencies, 0.5),
-      commitLatencyP99Ms: percentile(latencies, 0.99),
-      abortRate: committed + aborted === 0 ? null : round(aborted / (committed + aborted)),
-      tmCrashes,
-      partitions,
-      partitionsSplitRings,
-    };
-  }
-
-  return { start, metrics, keys, history, tidOf: (id) => records[id]?.tid ?? null };
 }

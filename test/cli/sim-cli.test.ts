@@ -1,6 +1,9 @@
 // The `selfman sim` and `selfman bench` contracts (METRICS.md §1), run as real processes.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 
 function selfman(...args: string[]) {
@@ -118,6 +121,23 @@ describe("selfman sim", () => {
     const replay = replayCommand(run.stderr);
     assert.doesNotMatch(replay, /--sizes|--split|--out/);
     assertReplays(replay, report.traceHash);
+  });
+
+  it("writes a scenario's report files into --out (the simulator itself writes none)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "selfman-sim-out-"));
+    try {
+      const args = ["sim", "merge", "--sizes", "16,24", "--split", "separate", "--duration", "30"];
+      const run = selfman(...args, "--out", dir, "--json");
+      assert.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(run.stdout);
+      assert.equal("files" in report, false, "the files are not part of the envelope");
+      assert.equal(typeof report.wallMs, "number", "the CLI times the run");
+      const table = readFileSync(join(dir, "merge-rounds.md"), "utf8");
+      assert.equal(table.trim().split("\n").length, 2 + report.metrics.rows.length);
+      assert.ok(readFileSync(join(dir, "merge-rounds.svg"), "utf8").startsWith("<svg"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects bad flags with a clear message", () => {

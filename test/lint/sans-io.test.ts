@@ -1,5 +1,6 @@
-// The sans-I/O lint rule (lint/sans-io.grit, applied by biome.json to the protocol folders) fires on
-// the clock, randomness, timers, the process and I/O imports — and only in those folders.
+// The sans-I/O lint rule (lint/sans-io.grit, applied by biome.json to the protocol folders and to the
+// simulator and checkers) fires on the clock, randomness, timers, the process, local variables named
+// `process` and I/O imports — and only in those folders; a property named `process` is fine.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,8 @@ const offences = [
   "setTimeout(() => {}, 1);",
   "setInterval(() => {}, 1);",
   "export const e = process.env;",
+  "export function f() {\n  const process = 1;\n  return process;\n}",
+  'import { writeFileSync } from "node:fs";\nexport const w = writeFileSync;',
   'import { readFileSync } from "node:fs";\nexport const f = readFileSync;',
   'import net from "node:net";\nexport const n = net;',
   'import pino from "pino";\nexport const l = pino;',
@@ -39,7 +42,17 @@ function lint(relPath: string, source: string): string[] {
 }
 
 describe("sans-I/O lint rule", () => {
-  for (const folder of ["src/core", "src/overlay", "src/store", "src/tx", "src/node"]) {
+  for (const folder of [
+    "src/core",
+    "src/overlay",
+    "src/store",
+    "src/tx",
+    "src/node",
+    "src/sim",
+    "src/sim/engine",
+    "src/sim/scenarios",
+    "src/check",
+  ]) {
     it(`rejects the clock, randomness, timers, process and I/O imports in ${folder}`, () => {
       for (const source of offences) {
         const found = lint(`${folder}/bad.ts`, source);
@@ -59,6 +72,18 @@ describe("sans-I/O lint rule", () => {
       "export type E = Env<never, never>;",
     ].join("\n");
     assert.deepEqual(lint("src/core/good.ts", source), []);
+  });
+
+  it("allows a property or a field named process (a history op's process, a node's process)", () => {
+    const source = [
+      "export interface Op {",
+      "  readonly process: number;",
+      "}",
+      "export const op: Op = { process: 1 };",
+      "export const p = op.process;",
+    ].join("\n");
+    assert.deepEqual(lint("src/check/good.ts", source), []);
+    assert.deepEqual(lint("src/sim/good.ts", source), []);
   });
 
   it("leaves the runtime, which owns the real clock and sockets, alone", () => {

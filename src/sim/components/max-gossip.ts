@@ -4,6 +4,7 @@
 // originated. Liveness: once faults stop, every live node holds the same maximum. Sans-I/O: it acts
 // only through Env, like every protocol component.
 import type { Env, Process } from "../../core/env.js";
+import { invariant } from "../../core/invariant.js";
 import type { Msg } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";
 
@@ -16,6 +17,11 @@ export interface MaxGossipConfig {
   readonly originateProbability: number;
   /** Test hook: adopt one more than received (a planted bug the checkers must catch). */
   readonly plantedBug: boolean;
+  /**
+   * Test hook: from this virtual time on, the next round lowers the value, which breaks the
+   * assertion "gossip: value never decreases" (docs/simulator.md §5). Null: never.
+   */
+  readonly plantedAssertAtMs?: number | null;
 }
 
 export class MaxGossip implements Process<GossipMessage, GossipTimer> {
@@ -41,8 +47,10 @@ export class MaxGossip implements Process<GossipMessage, GossipTimer> {
   }
 
   onTimer(): void {
+    const plantedAt = this.config.plantedAssertAtMs ?? null;
+    if (plantedAt !== null && this.env.now() >= plantedAt) this.adopt(this.value - 1);
     if (this.originating && this.env.random() < this.config.originateProbability) {
-      this.value += 1 + Math.floor(this.env.random() * 3);
+      this.adopt(this.value + 1 + Math.floor(this.env.random() * 3));
       this.env.emit({ type: "originated", value: this.value });
     }
     const peer = this.peers[Math.floor(this.env.random() * this.peers.length)];
@@ -56,8 +64,13 @@ export class MaxGossip implements Process<GossipMessage, GossipTimer> {
 
   onMessage(from: NodeRef, msg: GossipMessage): void {
     const received = this.config.plantedBug ? msg.value + 1 : msg.value;
-    if (received > this.value) this.value = received;
+    if (received > this.value) this.adopt(received);
     else if (msg.type === "push" && this.value > msg.value)
       this.env.send(from, { type: "pull", value: this.value });
+  }
+
+  private adopt(value: number): void {
+    invariant(value >= this.value, "gossip: value never decreases", () => `${this.value} -> ${value}`);
+    this.value = value;
   }
 }

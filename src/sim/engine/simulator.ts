@@ -6,6 +6,7 @@
 // nodes the simulator's speed is bounded by cache misses, not by arithmetic (bench sim-core).
 import type { Env, Process, ProcessFactory, TimerId } from "../../core/env.js";
 import { IdSpace, type RingId } from "../../core/id-space.js";
+import { InvariantViolation } from "../../core/invariant.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";
 import { EventQueue } from "./event-queue.js";
@@ -55,12 +56,30 @@ export interface BuggifyConfig {
   readonly fireProbability: number;
 }
 
+/**
+ * The default of SimConfig.crashDelivery: a crash is as often a process crash (the kernel still sends
+ * what the process wrote) as a machine crash or a connection reset (it is lost).
+ */
+export const DEFAULT_CRASH_DELIVERY = 0.5;
+
 export interface SimConfig {
   readonly seed: number;
   readonly idBits?: number;
   readonly network?: Partial<NetworkConfig>;
   readonly buggify?: Partial<BuggifyConfig>;
+  /**
+   * Probability that the messages a crashed incarnation had in flight are still delivered
+   * (docs/simulator.md §3). At each crash the simulator's own stream decides, once for all of that
+   * incarnation's messages: delivered, as TCP delivers bytes written before a process died, or
+   * dropped, as a machine crash or a connection reset loses them. Messages to a crashed incarnation
+   * are always dropped. 0 drops them all and draws nothing (the model before this knob existed).
+   * Default DEFAULT_CRASH_DELIVERY.
+   */
+  readonly crashDelivery?: number;
 }
+
+/** The key of one incarnation of one node in the set of incarnations whose in-flight messages live on. */
+const incarnationKey = (index: number, incarnation: number) => `${index}/${incarnation}`;
 
 /** A simulated machine: a stable address and id, and the incarnation of the process now running. */
 export class SimNode<M extends MessageBase, T extends TimerTagBase> {
@@ -201,8 +220,14 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly nodeRngRoot: Prng;
   private readonly nonceRng: Prng;
   private readonly buggifyRng: Prng;
+  private readonly crashRng: Prng;
+  private readonly crashDelivery: number;
+  /** Crashed incarnations whose in-flight messages are still delivered (incarnationKey). */
+  private readonly deliveredAfterCrash = new Set<string>();
   private readonly buggifyConfig: BuggifyConfig;
   private readonly buggifySites = new Map<string, boolean>();
+  /** Sites that returned true at least once (docs/simulator.md §4). */
+  private readonly firedSites = new Set<string>();
   private readonly queue = new EventQueue<SimEvent>();
   private readonly timers = new TimerTable<SimEvent>();
   private readonly byAddr = new Map<string, number>();
@@ -215,6 +240,8 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly afterEventObservers: SimObserver<M, T>[] = [];
   private readonly eventInvariants: { name: string; check: InvariantCheck }[] = [];
   private stopped = false;
+  /** True while run() dispatches events (it then catches InvariantViolation itself). */
+  private running = false;
 
   constructor(config: SimConfig) {
     this.seed = config.seed;
@@ -226,6 +253,10 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     this.nonceRng = this.root.split("nonces");
     this.buggifyRng = this.root.split("buggify");
     this.buggifyConfig = { enabled: false, siteProbability: 0.25, fireProbability: 0.05, ...config.buggify };
+    this.crashRng = this.root.split("crash-delivery");
+    this.crashDelivery = config.crashDelivery ?? DEFAULT_CRASH_DELIVERY;
+    if (!(this.crashDelivery >= 0 && this.crashDelivery <= 1))
+      throw new RangeError(`crashDelivery must be a probability in [0, 1], got ${this.crashDelivery}`);
   }
 
   // ---- building the system -------------------------------------------------------------------
@@ -247,13 +278,17 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   }
 
   /**
-   * Crash now: the process is gone, its timers die, and messages in flight to or from this incarnation
-   * are dropped (its connections reset), so nothing reaches or leaves a crashed node.
+   * Crash now: the process is gone, its timers die, messages in flight to this incarnation are dropped,
+   * and those it sent are still delivered or dropped, all of them, as one draw of the simulator's own
+   * stream decides (crashDelivery, docs/simulator.md §3).
    */
   crash(index: number): void {
     const node = this.nodeAt(index);
     if (!node.alive) return;
     for (const o of this.observers) o.onCrash?.(node);
+    const incarnation = this.incarnations[index] as number;
+    if (this.crashDelivery > 0 && this.crashRng.next() < this.crashDelivery)
+      this.deliveredAfterCrash.add(incarnationKey(index, incarnation));
     this.alive[index] = 0;
     this.processes[index] = null;
     this.incarnations[index] = (this.incarnations[index] as number) + 1;
@@ -377,8 +412,26 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     return this.stopped;
   }
 
-  /** Processes events up to and including `untilMs`; the clock then reads `untilMs` (unless stopped). */
+  /**
+   * Processes events up to and including `untilMs`; the clock then reads `untilMs` (unless stopped).
+   * A protocol assertion that breaks in any handler (delivery, timer, scenario action) is recorded as a
+   * violation and stops the run (docs/simulator.md §5); any other exception is a bug and propagates.
+   */
   run(untilMs: number, onProgress?: (nowMs: number) => void): void {
+    this.running = true;
+    try {
+      this.loop(untilMs, onProgress);
+    } catch (error) {
+      if (!(error instanceof InvariantViolation)) throw error;
+      this.recordAssertion(error);
+    } finally {
+      this.running = false;
+    }
+    if (!this.stopped) this.nowMs = Math.max(this.nowMs, untilMs);
+    onProgress?.(this.nowMs);
+  }
+
+  private loop(untilMs: number, onProgress?: (nowMs: number) => void): void {
     const queue = this.queue;
     const progressEvery = 1 << 16;
     let sinceProgress = 0;
@@ -393,8 +446,14 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
         onProgress(this.nowMs);
       }
     }
-    if (!this.stopped) this.nowMs = Math.max(this.nowMs, untilMs);
-    onProgress?.(this.nowMs);
+  }
+
+  /** A broken protocol assertion: one violation named after its rule, and the run stops. */
+  private recordAssertion(error: InvariantViolation): void {
+    const prefix = `${error.rule}: `;
+    const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    this.violations.push({ invariant: error.rule, atMs: this.nowMs, message });
+    this.stopped = true;
   }
 
   get pendingEvents(): number {
@@ -461,12 +520,19 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
       active = this.root.split(`buggify:${site}`, null).next() < config.siteProbability;
       this.buggifySites.set(site, active);
     }
-    return active && this.buggifyRng.next() < config.fireProbability;
+    if (!active || this.buggifyRng.next() >= config.fireProbability) return false;
+    this.firedSites.add(site);
+    return true;
   }
 
   /** Sites the seed switched on so far (for reports). */
   activeBuggifySites(): string[] {
     return [...this.buggifySites].filter(([, on]) => on).map(([site]) => site);
+  }
+
+  /** Sites the seed switched on that actually fired, sorted (docs/simulator.md §4). */
+  firedBuggifySites(): string[] {
+    return [...this.firedSites].sort();
   }
 
   emit(index: number, event: TraceEvent): void {
@@ -483,10 +549,20 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     node.ref = ref;
     const key = this.nodeRngRoot.split(node.index).childKey(incarnation);
     const env = new SimEnv(this, ref, incarnation, key);
-    const process = node.factory(env);
-    this.processes[node.index] = process;
+    const started = node.factory(env);
+    this.processes[node.index] = started;
     for (const o of this.observers) o.onStart?.(node);
-    process.start();
+    if (this.running) {
+      started.start();
+      return;
+    }
+    // Started by scenario code outside run() (the first nodes of a build): catch here.
+    try {
+      started.start();
+    } catch (error) {
+      if (!(error instanceof InvariantViolation)) throw error;
+      this.recordAssertion(error);
+    }
   }
 
   private growNodeArrays(): void {
@@ -533,7 +609,10 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
       this.drop(event.from, `sim:${dest}`, msg, "dest-down");
       return;
     }
-    if (this.alive[event.from] !== 1 || this.incarnations[event.from] !== event.fromIncarnation) {
+    if (
+      (this.alive[event.from] !== 1 || this.incarnations[event.from] !== event.fromIncarnation) &&
+      !this.deliveredAfterCrash.has(incarnationKey(event.from, event.fromIncarnation))
+    ) {
       this.drop(event.from, `sim:${dest}`, msg, "src-down");
       return;
     }

@@ -19,7 +19,3 @@ export const scenarios: readonly Scenario[] = [
   tx,
   merge,
 ];
-
-export function findScenario(name: string): Scenario | undefined {
-  return scenarios.find((s) => s.name === name);
-}

@@ -2,12 +2,13 @@
 // built by joins, settles, then `--clients` clients run single-key operations on `--keys` keys during
 // `--duration` seconds of churn; after the quiet phase every key's history is checked for
 // linearizability and every acknowledged write must still be held by a majority of its replicas.
+import { checkReplication } from "../../store/replicas.js";
 import { parseLatency } from "../engine/latency.js";
-import { kvWorkload } from "../kv-workload.js";
+import { type KvWorkloadMetrics, kvWorkload } from "../kv-workload.js";
 import { parseCount, parseLatencyFlag, parseProbability, parseRates } from "../params.js";
-import { runRing } from "../ring-harness.js";
+import { type RingMetrics, runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";
-import type { Metrics, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import { type Scenario, type ScenarioOutcome, type ScenarioParams, simBase } from "../scenario.js";
 import { ringRunConfig } from "./ring.js";
 
 // The fault and replication flags `sim kv` and `sim tx` share.
@@ -35,12 +36,23 @@ export const latencyOption = {
   parse: parseLatencyFlag,
 } as const;
 
+/** --f: a count, and a power of two in [1, 64] as symmetric replication needs (docs/replication.md §1). */
+function parseReplication(raw: string): number {
+  const f = parseCount("f", 1, 64)(raw);
+  try {
+    checkReplication(f);
+  } catch (error) {
+    throw new RangeError(`--f: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return f;
+}
+
 export const replicationOption = {
   name: "f",
   arg: "f",
   describe: "replication degree (a power of two)",
   default: 4,
-  parse: parseCount("f", 1, 64),
+  parse: parseReplication,
 } as const;
 
 export const kvOptions = [
@@ -64,13 +76,17 @@ export const kvOptions = [
   replicationOption,
 ] as const;
 
+/** What `sim kv` prints (docs/metrics.md §4): the workload's figures and a few of the ring's. */
+export type KvMetrics = KvWorkloadMetrics &
+  Pick<RingMetrics, "liveNodes" | "perfect" | "convergedAtSec" | "messages" | "messagesByType">;
+
 export function runKv(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
   const replication = Number(params.f);
   const protocol = selfmanRing({ store: { replication } });
   const run = runRing(
     protocol,
     {
-      seed: params.seed,
+      ...simBase(params),
       network: { latency: parseLatency(String(params.latency)), loss: Number(params.loss) },
     },
     ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
@@ -99,28 +115,28 @@ export function runKv(params: ScenarioParams, progress: (f: number) => void): Sc
       atMs: run.sim.nowMs,
       message: "a key's history is not linearizable",
     });
-  const shown = [
-    "ops",
-    "okOps",
-    "failedOps",
-    "lostAcknowledgedWrites",
-    "linearizable",
-    "keysBeyondTolerance",
-    "availability",
-    "opLatencyP50Ms",
-    "opLatencyP99Ms",
-    "liveNodes",
-    "perfect",
-    "convergedAtSec",
-    "messages",
-    "messagesByType",
-  ];
-  const metrics: Metrics = Object.fromEntries(shown.map((name) => [name, m[name] ?? null]));
+  const metrics: KvMetrics = {
+    ops: m.ops,
+    okOps: m.okOps,
+    failedOps: m.failedOps,
+    lostAcknowledgedWrites: m.lostAcknowledgedWrites,
+    linearizable: m.linearizable,
+    keysBeyondTolerance: m.keysBeyondTolerance,
+    availability: m.availability,
+    opLatencyP50Ms: m.opLatencyP50Ms,
+    opLatencyP99Ms: m.opLatencyP99Ms,
+    liveNodes: m.liveNodes,
+    perfect: m.perfect,
+    convergedAtSec: m.convergedAtSec,
+    messages: m.messages,
+    messagesByType: m.messagesByType,
+  };
   return {
     metrics,
     violations,
     events: run.sim.stats.events,
     traceHash: run.sim.trace.hex(),
+    buggifySites: run.sim.firedBuggifySites(),
     constants: { ...protocol.constants, settleSec: 30, quietSec: 60 },
   };
 }

@@ -14,12 +14,24 @@ import { DEFAULT_OVERLAY, type MergeAlgorithm } from "../../overlay/config.js";
 import { parseLatency } from "../engine/latency.js";
 import type { Violation } from "../engine/simulator.js";
 import { TraceHash } from "../engine/trace-hash.js";
-import { MERGE_CHART_FILE, MERGE_TABLE_FILE, type MergeSizeRow, writeMergeReport } from "../merge-report.js";
-import { type MergePhaseConfig, type MergeSplit, mergePhaseMs, mergeWorkload } from "../merge-workload.js";
+import { MERGE_CHART_FILE, MERGE_TABLE_FILE, type MergeSizeRow, mergeReportFiles } from "../merge-report.js";
+import {
+  type MergePhaseConfig,
+  type MergePhaseMetrics,
+  type MergeSplit,
+  mergePhaseMs,
+  mergeWorkload,
+} from "../merge-workload.js";
 import { parseCount, parseLatencyFlag, parseNumber } from "../params.js";
-import { type RingRunConfig, runRing } from "../ring-harness.js";
+import { type RingMetrics, type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
-import type { Metrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 
 const SETTLE_MS = 30_000;
 const QUIET_MS = 1000;
@@ -181,6 +193,19 @@ export const merge: Scenario = {
   run: runMerge,
 };
 
+/** What one `sim merge` run prints (docs/metrics.md §5): the merge phase's figures and a few ring ones. */
+export type MergeMetrics = Pick<
+  RingMetrics,
+  "liveNodes" | "i1Holds" | "branches" | "fingersLive" | "fingerAccuracy"
+> &
+  MergePhaseMetrics;
+
+/** What a sweep (--sizes, or --algorithm simple,gossip) prints: one row per run. */
+export type MergeSweepMetrics = {
+  readonly rows: readonly MergeSizeRow[];
+  readonly allPerfect: boolean;
+};
+
 function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome {
   const algorithms = parseAlgorithms(String(params.algorithm)).split(",") as MergeAlgorithm[];
   const sizes = params.sizes === "" ? [params.nodes] : String(params.sizes).split(",").map(Number);
@@ -194,16 +219,19 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
     }
   }
   const rows = runs.map((r) => r.row);
-  if (out !== null) writeMergeReport(out, rows);
+  const files = out === null ? [] : mergeReportFiles(rows);
   const [only] = runs;
-  if (runs.length === 1 && only !== undefined) return only.outcome;
+  if (runs.length === 1 && only !== undefined) return { ...only.outcome, files };
   const hash = new TraceHash();
   for (const r of runs) hash.mixString(r.outcome.traceHash);
+  const metrics: MergeSweepMetrics = { rows, allPerfect: rows.every((r) => r.perfect) };
   return {
-    metrics: { rows, allPerfect: rows.every((r) => r.perfect) },
+    metrics,
     violations: runs.flatMap((r) => r.outcome.violations),
     events: runs.reduce((n, r) => n + r.outcome.events, 0),
     traceHash: hash.hex(),
+    buggifySites: [...new Set(runs.flatMap((r) => r.outcome.buggifySites ?? []))].sort(),
+    files,
     constants: { ...only?.outcome.constants, mergeAlgorithm: algorithms.join(",") },
   };
 }
@@ -256,43 +284,45 @@ function runOnce(
     buildRings: split === "separate" ? Number(params.rings) : 1,
   };
   const simConfig = {
-    seed: params.seed,
+    ...simBase(params),
     idBits: Number(params.idBits),
     network: { latency: parseLatency(String(params.latency)) },
   };
   const run = runRing(protocol, simConfig, config, progress, () => {}, mergeWorkload(phase));
   const all = run.metrics();
-  const metrics: Metrics = {
-    ...pick(all, ["liveNodes", "i1Holds", "branches", "fingersLive", "fingerAccuracy"]),
-    ...pick(all, [
-      "splitPerfectRings",
-      "splitProblem",
-      "perfect",
-      "mergeTimeSec",
-      "mergeRounds",
-      "settledSec",
-      "ringUidSettledSec",
-      "messages",
-      "mergeMessages",
-      "lookupsAfter",
-      "lookupFailuresAfter",
-      "inconsistentLookupsAfter",
-      "windingsAtHeal",
-      "windingsAtEnd",
-      "staleSuccListsAtEnd",
-      "churnCrashes",
-      "churnJoins",
-    ]),
+  const metrics: MergeMetrics = {
+    liveNodes: all.liveNodes,
+    i1Holds: all.i1Holds,
+    branches: all.branches,
+    fingersLive: all.fingersLive,
+    fingerAccuracy: all.fingerAccuracy,
+    splitPerfectRings: all.splitPerfectRings,
+    splitProblem: all.splitProblem,
+    perfect: all.perfect,
+    mergeTimeSec: all.mergeTimeSec,
+    mergeRounds: all.mergeRounds,
+    settledSec: all.settledSec,
+    ringUidSettledSec: all.ringUidSettledSec,
+    messages: all.messages,
+    mergeMessages: all.mergeMessages,
+    lookupsAfter: all.lookupsAfter,
+    lookupFailuresAfter: all.lookupFailuresAfter,
+    inconsistentLookupsAfter: all.inconsistentLookupsAfter,
+    windingsAtHeal: all.windingsAtHeal,
+    windingsAtEnd: all.windingsAtEnd,
+    staleSuccListsAtEnd: all.staleSuccListsAtEnd,
+    churnCrashes: all.churnCrashes,
+    churnJoins: all.churnJoins,
   };
   const row: MergeSizeRow = {
     nodes,
     algorithm,
-    perfect: metrics.perfect === true,
-    mergeRounds: typeof metrics.mergeRounds === "number" ? metrics.mergeRounds : null,
-    mergeTimeSec: typeof metrics.mergeTimeSec === "number" ? metrics.mergeTimeSec : null,
-    messages: typeof metrics.messages === "number" ? metrics.messages : null,
-    mergeMessages: Number(metrics.mergeMessages ?? 0),
-    lookupFailuresAfter: Number(metrics.lookupFailuresAfter ?? 0),
+    perfect: metrics.perfect,
+    mergeRounds: metrics.mergeRounds,
+    mergeTimeSec: metrics.mergeTimeSec,
+    messages: metrics.messages,
+    mergeMessages: metrics.mergeMessages,
+    lookupFailuresAfter: metrics.lookupFailuresAfter,
   };
   const notMerged: Violation[] = [];
   if (metrics.perfect !== true || metrics.settledSec === null)
@@ -312,6 +342,7 @@ function runOnce(
     violations: [...run.sim.violations, ...notMerged],
     events: run.sim.stats.events,
     traceHash: run.sim.trace.hex(),
+    buggifySites: run.sim.firedBuggifySites(),
     constants: {
       ...protocol.constants,
       settleSec: SETTLE_MS / 1000,
@@ -320,13 +351,4 @@ function runOnce(
     },
   };
   return { outcome, row };
-}
-
-function pick(metrics: Metrics, names: readonly string[]): Metrics {
-  const out: Metrics = {};
-  for (const name of names) {
-    const value = metrics[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
 }

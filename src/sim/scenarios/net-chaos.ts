@@ -2,13 +2,20 @@
 // max-gossip.ts) under loss, duplication, jittered latency, partitions into two groups, asymmetric link
 // cuts, and node crashes with restarts; then a quiet phase (faults stop, links heal, nodes restart)
 // in which gossip must converge. Checkers: gossip safety; the network model's promises (nothing crosses
-// a partition or a cut, nothing reaches or leaves a crashed node); convergence at the end.
+// a partition or a cut, nothing reaches a crashed node and a crashed node sends nothing); convergence at
+// the end.
 import type { NodeRef } from "../../core/node-ref.js";
 import { type GossipMessage, type GossipTimer, MaxGossip } from "../components/max-gossip.js";
 import { parseLatency } from "../engine/latency.js";
 import { Simulator } from "../engine/simulator.js";
 import { parseCount, parseLatencyFlag, parseNumber, parseProbability } from "../params.js";
-import type { Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 
 const QUIET_SEC = 60;
 const ROUND_MS = 500;
@@ -63,7 +70,13 @@ export const netChaos: Scenario = {
       default: 8,
       parse: parseCount("cuts"),
     },
-    { name: "buggify", describe: "enable BUGGIFY fault sites", default: false },
+    {
+      name: "plantedAssertAt",
+      arg: "sec",
+      describe: "plant a process (node 0) that breaks the assertion 'gossip: value never decreases' at SEC",
+      default: null,
+      parse: parseNumber("planted-assert-at", 0),
+    },
     {
       name: "plantedBug",
       describe: "plant a bug in the gossip component (to see the checkers fire)",
@@ -73,26 +86,44 @@ export const netChaos: Scenario = {
   run: runNetChaos,
 };
 
+/** What `sim net-chaos` prints (docs/metrics.md §6). */
+export type NetChaosMetrics = {
+  readonly messages: number;
+  readonly delivered: number;
+  readonly droppedLoss: number;
+  readonly droppedPartition: number;
+  readonly droppedCut: number;
+  readonly droppedDestDown: number;
+  readonly duplicated: number;
+  readonly crashes: number;
+  readonly restarts: number;
+  readonly partitions: number;
+  readonly valuesOriginated: number;
+  readonly maxValue: number;
+  readonly convergedAtSec: number | null;
+  readonly messagesPerNodePerSec: number;
+};
+
 function runNetChaos(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome {
   const measureMs = params.duration * 1000;
   const endMs = measureMs + QUIET_SEC * 1000;
   const sim: ChaosSim = new Simulator({
-    seed: params.seed,
+    ...simBase(params),
     network: {
       latency: parseLatency(String(params.latency)),
       loss: Number(params.loss),
       duplicate: Number(params.duplicate),
     },
-    buggify: { enabled: params.buggify === true },
   });
   const peers: NodeRef[] = [];
   const gossip: MaxGossip[] = [];
   const config = { roundMs: ROUND_MS, originateProbability: 0.02, plantedBug: params.plantedBug === true };
+  const plantedAssertAtMs = params.plantedAssertAt === null ? null : Number(params.plantedAssertAt) * 1000;
   for (let i = 0; i < params.nodes; i++) {
     sim.addNode((env) => {
-      const process = new MaxGossip(env, peers, config);
-      gossip[i] = process;
-      return process;
+      const gossiper = new MaxGossip(env, peers, i === 0 ? { ...config, plantedAssertAtMs } : config);
+      gossip[i] = gossiper;
+      return gossiper;
     });
   }
   for (const node of sim.nodes) peers.push(node.ref);
@@ -120,28 +151,29 @@ function runNetChaos(params: ScenarioParams, context: ScenarioContext): Scenario
   }
 
   const dropped = sim.stats.dropped;
+  const metrics: NetChaosMetrics = {
+    messages: sim.stats.sent,
+    delivered: sim.stats.delivered,
+    droppedLoss: dropped.loss,
+    droppedPartition: dropped.partition,
+    droppedCut: dropped.cut,
+    droppedDestDown: dropped["dest-down"],
+    duplicated: sim.stats.duplicated,
+    crashes: sim.stats.crashes,
+    restarts: sim.stats.restarts,
+    partitions: faults.partitions,
+    valuesOriginated: issued.count,
+    maxValue: issued.max.value,
+    convergedAtSec:
+      convergedAtMs === null ? null : Number((((convergedAtMs as number) - measureMs) / 1000).toFixed(1)),
+    messagesPerNodePerSec: Number((sim.stats.sent / params.nodes / (endMs / 1000)).toFixed(2)),
+  };
   return {
-    metrics: {
-      messages: sim.stats.sent,
-      delivered: sim.stats.delivered,
-      droppedLoss: dropped.loss,
-      droppedPartition: dropped.partition,
-      droppedCut: dropped.cut,
-      droppedDestDown: dropped["dest-down"],
-      duplicated: sim.stats.duplicated,
-      crashes: sim.stats.crashes,
-      restarts: sim.stats.restarts,
-      partitions: faults.partitions,
-      valuesOriginated: issued.count,
-      maxValue: issued.max.value,
-      convergedAtSec:
-        convergedAtMs === null ? null : Number((((convergedAtMs as number) - measureMs) / 1000).toFixed(1)),
-      messagesPerNodePerSec: Number((sim.stats.sent / params.nodes / (endMs / 1000)).toFixed(2)),
-      buggifySites: sim.activeBuggifySites().join(",") || null,
-    },
+    metrics,
     violations: sim.violations,
     events: sim.stats.events,
     traceHash: sim.trace.hex(),
+    buggifySites: sim.firedBuggifySites(),
     constants: {
       quietSec: QUIET_SEC,
       roundMs: ROUND_MS,

@@ -3,23 +3,38 @@
 // maintenance messages vs N (B3), and Chord's inconsistent lookups vs how many joins happen per
 // stabilisation, next to the relaxed ring's under the same churn (B4). Prints a table; --out DIR
 // also writes SVG plots.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import type { MessageBase, TimerTagBase } from "../../core/message.js";
 import { chordRing } from "../chord-protocol.js";
+import type { Simulator, Violation } from "../engine/simulator.js";
 import { TraceHash } from "../engine/trace-hash.js";
 import { type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
-import type { ParamValue, Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type OutputFile,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 import { lineChart } from "../svg-chart.js";
 
 /** The runs of one ppl08 invocation: their events add up, their trace hashes chain. */
 class RunLog {
   events = 0;
+  readonly violations: Violation[] = [];
   private readonly hash = new TraceHash();
+  private readonly fired = new Set<string>();
 
-  add(run: { sim: { stats: { events: number }; trace: TraceHash } }): void {
+  add(run: { sim: Simulator<MessageBase, TimerTagBase> }): void {
     this.events += run.sim.stats.events;
     this.hash.mixString(run.sim.trace.hex());
+    this.violations.push(...run.sim.violations);
+    for (const site of run.sim.firedBuggifySites()) this.fired.add(site);
+  }
+
+  get buggifySites(): string[] {
+    return [...this.fired].sort();
   }
 
   get traceHash(): string {
@@ -31,7 +46,33 @@ const CONNECTIVITIES = [0.9, 0.95, 1] as const;
 const JOINS_PER_STABILIZE = [4, 5, 6, 7, 8] as const;
 const JOIN_GAP_MS = 100;
 
-type Row = Record<string, ParamValue>;
+/** One ring built at one size and connectivity (B1–B3). */
+type BranchRow = {
+  readonly nodes: number;
+  readonly connectivity: number;
+  readonly branches: number;
+  readonly branchesPerNode: number;
+  readonly branchSizeMean: number | null;
+  readonly branchSizeOverAllNodes: number;
+  readonly ringMessages: number;
+  readonly hintMessages: number;
+};
+
+/** Chord at one stabilisation rate, next to the relaxed ring under the same churn (B4). */
+type ChordRow = {
+  readonly joinsPerStabilize: number;
+  readonly chordInconsistentLookups: number;
+  readonly chordLookups: number;
+  readonly chordRingMessages: number;
+  readonly relaxedInconsistentLookups: number;
+  readonly relaxedRingMessages: number;
+};
+
+/** What `sim ppl08` prints (docs/relaxed-ring.md §8). */
+export type Ppl08Metrics = {
+  readonly branchesVsN: readonly BranchRow[];
+  readonly chordVsStabilization: readonly ChordRow[];
+};
 
 function sizesFor(maxNodes: number): number[] {
   return [...new Set([Math.round(maxNodes / 4), Math.round(maxNodes / 2), maxNodes].filter((n) => n >= 4))];
@@ -63,23 +104,23 @@ function churnRun(nodes: number, durationSec: number): RingRunConfig {
   };
 }
 
-function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[] {
-  const rows: Row[] = [];
+function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): BranchRow[] {
+  const rows: BranchRow[] = [];
   for (const nodes of sizesFor(params.nodes)) {
     for (const c of CONNECTIVITIES) {
-      const run = runRing(relaxedRing(), { seed: params.seed }, buildOnly(nodes, c));
+      const run = runRing(relaxedRing(), simBase(params), buildOnly(nodes, c));
       log.add(run);
       const m = run.metrics();
-      const branchNodes = (m.branches as number) * ((m.branchSizeMean as number | null) ?? 0);
+      const branchNodes = m.branches * (m.branchSizeMean ?? 0);
       rows.push({
         nodes,
         connectivity: c,
-        branches: m.branches as number,
-        branchesPerNode: Number(((m.branches as number) / nodes).toFixed(4)),
-        branchSizeMean: m.branchSizeMean as number | null,
+        branches: m.branches,
+        branchesPerNode: Number((m.branches / nodes).toFixed(4)),
+        branchSizeMean: m.branchSizeMean,
         branchSizeOverAllNodes: Number((branchNodes / nodes).toFixed(4)),
-        ringMessages: m.ringMessages as number,
-        hintMessages: (m.messagesByType as Record<string, number>).hint ?? 0,
+        ringMessages: m.ringMessages,
+        hintMessages: m.messagesByType.hint ?? 0,
       });
       tick();
     }
@@ -87,41 +128,39 @@ function branchRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[
   return rows;
 }
 
-function chordRows(params: ScenarioParams, log: RunLog, tick: () => void): Row[] {
-  const rows: Row[] = [];
+function chordRows(params: ScenarioParams, log: RunLog, tick: () => void): ChordRow[] {
+  const rows: ChordRow[] = [];
   const nodes = params.nodes;
-  const relaxedRun = runRing(relaxedRing(), { seed: params.seed }, churnRun(nodes, params.duration));
+  const relaxedRun = runRing(relaxedRing(), simBase(params), churnRun(nodes, params.duration));
   log.add(relaxedRun);
   const relaxed = relaxedRun.metrics();
   tick();
   for (const s of JOINS_PER_STABILIZE) {
     const chord = chordRing({ stabilizeMs: s * JOIN_GAP_MS });
-    const chordRun = runRing(chord, { seed: params.seed }, churnRun(nodes, params.duration));
+    const chordRun = runRing(chord, simBase(params), churnRun(nodes, params.duration));
     log.add(chordRun);
     const m = chordRun.metrics();
     rows.push({
       joinsPerStabilize: s,
-      chordInconsistentLookups: m.inconsistentLookups as number,
-      chordLookups: m.lookups as number,
-      chordRingMessages: m.ringMessages as number,
-      relaxedInconsistentLookups: relaxed.inconsistentLookups as number,
-      relaxedRingMessages: relaxed.ringMessages as number,
+      chordInconsistentLookups: m.inconsistentLookups,
+      chordLookups: m.lookups,
+      chordRingMessages: m.ringMessages,
+      relaxedInconsistentLookups: relaxed.inconsistentLookups,
+      relaxedRingMessages: relaxed.ringMessages,
     });
     tick();
   }
   return rows;
 }
 
-function writePlots(dir: string, branches: readonly Row[], chord: readonly Row[]): void {
-  mkdirSync(dir, { recursive: true });
-  const byC = (field: string) =>
+/** The B1–B4 plots, as files for the CLI to write into `--out`. */
+function plots(branches: readonly BranchRow[], chord: readonly ChordRow[]): OutputFile[] {
+  const byC = (field: "branches" | "branchSizeMean" | "ringMessages") =>
     CONNECTIVITIES.map((c) => ({
       name: `c = ${c}`,
-      points: branches
-        .filter((r) => r.connectivity === c)
-        .map((r) => [Number(r.nodes), Number(r[field] ?? 0)] as const),
+      points: branches.filter((r) => r.connectivity === c).map((r) => [r.nodes, r[field] ?? 0] as const),
     }));
-  const plots: [string, string, string, ReturnType<typeof byC>][] = [
+  const charts: [string, string, string, ReturnType<typeof byC>][] = [
     ["b1-branches.svg", "B1 branches vs N", "branches", byC("branches")],
     ["b2-branch-size.svg", "B2 mean branch size vs N", "nodes per branch", byC("branchSizeMean")],
     [
@@ -131,31 +170,29 @@ function writePlots(dir: string, branches: readonly Row[], chord: readonly Row[]
       byC("ringMessages"),
     ],
   ];
-  for (const [file, title, yLabel, series] of plots) {
-    writeFileSync(join(dir, file), lineChart({ title, xLabel: "nodes N", yLabel, series }));
-  }
-  writeFileSync(
-    join(dir, "b4-chord-inconsistency.svg"),
-    lineChart({
+  const files: OutputFile[] = charts.map(([name, title, yLabel, series]) => ({
+    name,
+    text: lineChart({ title, xLabel: "nodes N", yLabel, series }),
+  }));
+  files.push({
+    name: "b4-chord-inconsistency.svg",
+    text: lineChart({
       title: "B4 inconsistent lookups vs joins per stabilisation",
       xLabel: "joins per Chord stabilisation",
       yLabel: "inconsistent lookups",
       series: [
         {
           name: "Chord",
-          points: chord.map(
-            (r) => [Number(r.joinsPerStabilize), Number(r.chordInconsistentLookups)] as const,
-          ),
+          points: chord.map((r) => [r.joinsPerStabilize, r.chordInconsistentLookups] as const),
         },
         {
           name: "relaxed ring",
-          points: chord.map(
-            (r) => [Number(r.joinsPerStabilize), Number(r.relaxedInconsistentLookups)] as const,
-          ),
+          points: chord.map((r) => [r.joinsPerStabilize, r.relaxedInconsistentLookups] as const),
         },
       ],
     }),
-  );
+  });
+  return files;
 }
 
 function runPpl08(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome {
@@ -165,12 +202,15 @@ function runPpl08(params: ScenarioParams, context: ScenarioContext): ScenarioOut
   const log = new RunLog();
   const branches = branchRows(params, log, tick);
   const chord = chordRows(params, log, tick);
-  if (typeof params.out === "string" && params.out !== "") writePlots(params.out, branches, chord);
+  const files = typeof params.out === "string" && params.out !== "" ? plots(branches, chord) : [];
+  const metrics: Ppl08Metrics = { branchesVsN: branches, chordVsStabilization: chord };
   return {
-    metrics: { branchesVsN: branches, chordVsStabilization: chord },
-    violations: [],
+    metrics,
+    violations: log.violations,
     events: log.events,
     traceHash: log.traceHash,
+    buggifySites: log.buggifySites,
+    files,
     constants: {
       joinGapMs: JOIN_GAP_MS,
       connectivities: CONNECTIVITIES.join(","),

@@ -5,10 +5,18 @@
 // event. The claim: O(1) messages per event, whatever N.
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../../node/selfman-node.js";
 import { packr } from "../../wire/codec.js";
+import type { Simulator } from "../engine/simulator.js";
 import { parseCount } from "../params.js";
 import { type RingWorkload, runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";
-import type { MetricRow, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type CommonParams,
+  firedSites,
+  type Scenario,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 
 const MAINTENANCE = new Set(["handover", "handoverAck", "repairAsk", "repairReply"]);
 
@@ -26,12 +34,31 @@ interface Counted {
   bytes: number;
 }
 
+/** One ring size's cost per membership event (B8). */
+type MaintenanceRow = {
+  readonly nodes: number;
+  readonly keys: number;
+  readonly storedKeys: number;
+  readonly joins: number;
+  readonly leaves: number;
+  readonly messagesPerEvent: number;
+  readonly bytesPerEvent: number;
+  readonly liveNodes: number;
+};
+
+/** What `sim replica-maintenance` prints (docs/replication.md §7). */
+export type ReplicaMaintenanceMetrics = {
+  readonly rows: readonly MaintenanceRow[];
+  readonly messagesPerEventMin: number;
+  readonly messagesPerEventMax: number;
+};
+
 function measure(
   nodes: number,
-  seed: number,
+  common: CommonParams,
   keys: number,
   events: number,
-): { row: MetricRow; events: number; traceHash: string } {
+): { row: MaintenanceRow; events: number; traceHash: string; sim: Simulator<NodeMessage, NodeTimer> } {
   const counted: Counted = { messages: 0, bytes: 0 };
   let counting = false;
   let joins = 0;
@@ -74,7 +101,7 @@ function measure(
   };
   const run = runRing(
     selfmanRing(),
-    { seed },
+    simBase(common),
     {
       nodes,
       buildJoinGapMs: 5000 / nodes,
@@ -97,7 +124,7 @@ function measure(
     workload,
   );
   const perEvent = Math.max(1, joins + leaves);
-  const row = {
+  const row: MaintenanceRow = {
     nodes,
     keys,
     storedKeys: stored,
@@ -107,23 +134,25 @@ function measure(
     bytesPerEvent: Math.round(counted.bytes / perEvent),
     liveNodes: run.liveViews().length,
   };
-  return { row, events: run.sim.stats.events, traceHash: run.sim.trace.hex() };
+  return { row, events: run.sim.stats.events, traceHash: run.sim.trace.hex(), sim: run.sim };
 }
 
 export function runReplicaMaintenance(params: ScenarioParams): ScenarioOutcome {
   const sizes = String(params.sizes).split(",").map(Number);
-  const runs = sizes.map((n) => measure(n, params.seed, Number(params.keys), Number(params.events)));
+  const runs = sizes.map((n) => measure(n, params, Number(params.keys), Number(params.events)));
   const rows = runs.map((r) => r.row);
-  const perEvent = rows.map((r) => r.messagesPerEvent as number);
+  const perEvent = rows.map((r) => r.messagesPerEvent);
+  const metrics: ReplicaMaintenanceMetrics = {
+    rows,
+    messagesPerEventMin: Math.min(...perEvent),
+    messagesPerEventMax: Math.max(...perEvent),
+  };
   return {
-    metrics: {
-      rows,
-      messagesPerEventMin: Math.min(...perEvent),
-      messagesPerEventMax: Math.max(...perEvent),
-    },
-    violations: [],
+    metrics,
+    violations: runs.flatMap((r) => r.sim.violations),
     events: runs.reduce((n, r) => n + r.events, 0),
     traceHash: runs.map((r) => r.traceHash).join(""),
+    buggifySites: firedSites(runs.map((r) => r.sim)),
   };
 }
 

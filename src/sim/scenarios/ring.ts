@@ -5,9 +5,15 @@
 import { chordRing } from "../chord-protocol.js";
 import { parseLatency } from "../engine/latency.js";
 import { parseCount, parseLatencyFlag, parseNumber, parseProbability, parseRates } from "../params.js";
-import { type RingRunConfig, runRing } from "../ring-harness.js";
+import { type RingMetrics, type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
-import type { Scenario, ScenarioContext, ScenarioOutcome, ScenarioParams } from "../scenario.js";
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+  type ScenarioParams,
+  simBase,
+} from "../scenario.js";
 
 export const ringOptions = [
   { name: "k", arg: "k", describe: "finger arity", default: 16, parse: parseCount("k", 2, 1024) },
@@ -83,7 +89,7 @@ export function runRingScenario(
   overrides: Partial<RingRunConfig> = {},
 ): ScenarioOutcome {
   const simConfig = {
-    seed: params.seed,
+    ...simBase(params),
     idBits: Number(params.idBits),
     network: { latency: parseLatency(String(params.latency)), loss: Number(params.loss) },
   };
@@ -100,9 +106,17 @@ export function runRingScenario(
   return outcome(run.metrics(), run.sim, protocol.constants, config);
 }
 
+/** What `sim ring` and `sim join-storm` print: the ring figures (docs/metrics.md §3). */
+export type RingScenarioMetrics = RingMetrics;
+
 function outcome(
-  metrics: ReturnType<ReturnType<typeof runRing>["metrics"]>,
-  sim: { stats: { events: number }; trace: { hex(): string }; violations: ScenarioOutcome["violations"] },
+  metrics: RingScenarioMetrics,
+  sim: {
+    stats: { events: number };
+    trace: { hex(): string };
+    violations: ScenarioOutcome["violations"];
+    firedBuggifySites(): string[];
+  },
   constants: ScenarioOutcome["constants"],
   config: RingRunConfig,
 ): ScenarioOutcome {
@@ -111,6 +125,7 @@ function outcome(
     violations: sim.violations,
     events: sim.stats.events,
     traceHash: sim.trace.hex(),
+    buggifySites: sim.firedBuggifySites(),
     constants: {
       ...constants,
       settleSec: config.settleMs / 1000,

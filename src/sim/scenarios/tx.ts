@@ -4,10 +4,10 @@
 // be serializable and no committed append may be missing from the stores.
 import { parseLatency } from "../engine/latency.js";
 import { parseCount, parseNumber, parseProbability } from "../params.js";
-import { runRing } from "../ring-harness.js";
+import { type RingMetrics, runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";
-import type { Metrics, Scenario, ScenarioOutcome, ScenarioParams } from "../scenario.js";
-import { txWorkload } from "../tx-workload.js";
+import { type Scenario, type ScenarioOutcome, type ScenarioParams, simBase } from "../scenario.js";
+import { type TxWorkloadMetrics, txWorkload } from "../tx-workload.js";
 import { churnOption, latencyOption, lossOption, replicationOption } from "./kv.js";
 import { ringRunConfig } from "./ring.js";
 
@@ -53,6 +53,10 @@ export const txOptions = [
   replicationOption,
 ] as const;
 
+/** What `sim tx` prints (docs/metrics.md §4): the workload's figures and a few of the ring's. */
+export type TxMetrics = TxWorkloadMetrics &
+  Pick<RingMetrics, "liveNodes" | "perfect" | "convergedAtSec" | "messages" | "messagesByType">;
+
 export function runTx(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
   const replication = Number(params.f);
   const protocol = selfmanRing({ store: { replication } });
@@ -64,7 +68,7 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
       : Number(params.partitionMs);
   const run = runRing(
     protocol,
-    { seed: params.seed, network: { latency, loss: Number(params.loss) } },
+    { ...simBase(params), network: { latency, loss: Number(params.loss) } },
     ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
     progress,
     () => {},
@@ -91,37 +95,37 @@ export function runTx(params: ScenarioParams, progress: (f: number) => void): Sc
     });
   if (m.lostCommits !== 0)
     violations.push({ invariant: "no lost commit", atMs: run.sim.nowMs, message: `${m.lostCommits} lost` });
-  const shown = [
-    "txs",
-    "committed",
-    "aborted",
-    "failed",
-    "serializable",
-    "anomalies",
-    "anomalyKinds",
-    "lostCommits",
-    "locksLeft",
-    "keysBeyondTolerance",
-    "excusedAnomalies",
-    "commitDelays",
-    "commitLatencyP50Ms",
-    "commitLatencyP99Ms",
-    "abortRate",
-    "tmCrashes",
-    "partitions",
-    "partitionsSplitRings",
-    "liveNodes",
-    "perfect",
-    "convergedAtSec",
-    "messages",
-    "messagesByType",
-  ];
-  const metrics: Metrics = Object.fromEntries(shown.map((name) => [name, m[name] ?? null]));
+  const metrics: TxMetrics = {
+    txs: m.txs,
+    committed: m.committed,
+    aborted: m.aborted,
+    failed: m.failed,
+    serializable: m.serializable,
+    anomalies: m.anomalies,
+    anomalyKinds: m.anomalyKinds,
+    lostCommits: m.lostCommits,
+    locksLeft: m.locksLeft,
+    keysBeyondTolerance: m.keysBeyondTolerance,
+    excusedAnomalies: m.excusedAnomalies,
+    commitDelays: m.commitDelays,
+    commitLatencyP50Ms: m.commitLatencyP50Ms,
+    commitLatencyP99Ms: m.commitLatencyP99Ms,
+    abortRate: m.abortRate,
+    tmCrashes: m.tmCrashes,
+    partitions: m.partitions,
+    partitionsSplitRings: m.partitionsSplitRings,
+    liveNodes: m.liveNodes,
+    perfect: m.perfect,
+    convergedAtSec: m.convergedAtSec,
+    messages: m.messages,
+    messagesByType: m.messagesByType,
+  };
   return {
     metrics,
     violations,
     events: run.sim.stats.events,
     traceHash: run.sim.trace.hex(),
+    buggifySites: run.sim.firedBuggifySites(),
     constants: { ...protocol.constants, settleSec: 30, quietSec: 60, partitionMs },
   };
 }
