@@ -5,7 +5,6 @@
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { ringShape } from "../overlay/ring-shape.js";
 import type { RingView } from "../overlay/ring-view.js";
-import type { Prng } from "../sim/engine/prng.js";
 import type { RingMembers } from "./ring-members.js";
 
 /** Null if I1 holds over the live members, else the first counterexample. */
@@ -51,7 +50,7 @@ export function fingerCorrectness(
   ids: IdSpace,
   members: RingMembers,
   k: number,
-  rng: Prng,
+  rng: { int(bound: number): number },
   sample = 200,
 ): FingerCorrectness {
   const views = members.views();

@@ -5,9 +5,6 @@
 // of two and three rings (§5.5) are found and repaired, and stay loops with the check off; with 1% of
 // the nodes crashing or joining during the merge it still ends in one perfect ring.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { NodeRef } from "../../src/core/node-ref.js";
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../../src/overlay/config.js";
@@ -286,39 +283,32 @@ describe("sim merge", () => {
     assert.equal(run.metrics.lookupFailuresAfter, 0);
   });
 
-  it("--sizes with --algorithm simple,gossip runs a sweep; --out writes its table and SVG", () => {
-    const dir = mkdtempSync(join(tmpdir(), "selfman-merge-"));
-    try {
-      const run = runScenario(
-        merge,
-        resolveParams(merge, {
-          seed: 2,
-          sizes: "32,64",
-          algorithm: "simple,gossip",
-          duration: 60,
-          split: "separate",
-          out: dir,
-        }),
-      );
-      assert.ok(run.ok, JSON.stringify(run.violations));
-      const rows = run.metrics.rows as readonly Record<string, unknown>[];
-      assert.deepEqual(
-        rows.map((r) => [r.nodes, r.algorithm, r.perfect]),
-        [
-          [32, "simple", true],
-          [32, "gossip", true],
-          [64, "simple", true],
-          [64, "gossip", true],
-        ],
-      );
-      const table = readFileSync(join(dir, "merge-rounds.md"), "utf8");
-      assert.equal(table.trim().split("\n").length, 2 + rows.length);
-      assert.ok(existsSync(join(dir, "merge-rounds.svg")));
-      const svg = readFileSync(join(dir, "merge-rounds.svg"), "utf8");
-      assert.ok(svg.startsWith("<svg") && svg.trimEnd().endsWith("</svg>") && svg.includes("gossip"));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it("--sizes with --algorithm simple,gossip runs a sweep and reports its table and SVG", () => {
+    const run = runScenario(
+      merge,
+      resolveParams(merge, {
+        seed: 2,
+        sizes: "32,64",
+        algorithm: "simple,gossip",
+        duration: 60,
+        split: "separate",
+      }),
+    );
+    assert.ok(run.ok, JSON.stringify(run.violations));
+    const rows = run.metrics.rows as readonly Record<string, unknown>[];
+    assert.deepEqual(
+      rows.map((r) => [r.nodes, r.algorithm, r.perfect]),
+      [
+        [32, "simple", true],
+        [32, "gossip", true],
+        [64, "simple", true],
+        [64, "gossip", true],
+      ],
+    );
+    const file = (name: string) => run.files.find((f) => f.name === name)?.text ?? "";
+    assert.equal(file("merge-rounds.md").trim().split("\n").length, 2 + rows.length);
+    const svg = file("merge-rounds.svg");
+    assert.ok(svg.startsWith("<svg") && svg.trimEnd().endsWith("</svg>") && svg.includes("gossip"));
   });
 
   it("refuses an unknown --algorithm", () => {
