@@ -292,6 +292,7 @@ describe("sim merge", () => {
         algorithm: "simple,gossip",
         duration: 60,
         split: "separate",
+        out: "merge-report", // the folder the CLI would write the files into; the scenario only returns them
       }),
     );
     assert.ok(run.ok, JSON.stringify(run.violations));
