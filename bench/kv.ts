@@ -1,8 +1,8 @@
 // `selfman bench kv`: a local cluster of node processes over TLS; every node runs single-key operations
 // (read = get, write = put, incr) on `keys` keys, `concurrency` at a time, after the keys are written
 // once and a warm-up; operations/s and per-operation latency percentiles as the calling node sees them
-// (METRICS.md §1, §7). No baseline runs in the same process: for calibration, Scalaris did 3.7–7.1k
-// quorum reads/s across 4 VMs over TCP on this machine (issue 5).
+// (docs/metrics.md §1, §7). No baseline runs in the same process: for calibration, Scalaris did 3.7–7.1k
+// quorum reads/s across 4 VMs over TCP on this machine (docs/register.md §6).
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/runtime/admin-client.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";

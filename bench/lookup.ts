@@ -1,7 +1,7 @@
-// `selfman bench lookup`: a local cluster of node processes over TLS; every node runs lookups of random
-// ids through the overlay, `concurrency` at a time, after a warm-up; lookups/s and per-lookup latency
-// percentiles as the looking-up node sees them. Next to it, the transport's one-way messages/s and a
-// bare TLS socket's, measured in the same run (benchTransport). METRICS.md §1, §7.
+// `selfman bench lookup`: a local cluster of node processes over TLS; every node runs lookups of random ids
+// through the overlay, `concurrency` at a time, after a warm-up; lookups/s and per-lookup latency percentiles
+// as the looking-up node sees them. Next to it, the transport's one-way messages/s and a bare TLS socket's,
+// measured in the same run (benchTransport). docs/metrics.md §1, §7; figures: docs/live-runtime.md §6.
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/runtime/admin-client.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";

@@ -1,7 +1,7 @@
 // `selfman bench sim-core`: the bare scheduler and network model with a trivial ping component.
 // Every ping goes through the full network model (latency draw, loss check, partition check); only
 // the event loop's wall time counts. The baseline, measured in the same run, is a bare heap loop
-// (push/pop of the same number of events, no network, no handlers): METRICS.md §6, §7.
+// (push/pop of the same number of events, no network, no handlers): docs/metrics.md §6, §7.
 import type { Env, Process } from "../src/core/env.js";
 import type { Msg } from "../src/core/message.js";
 import type { NodeRef } from "../src/core/node-ref.js";

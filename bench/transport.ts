@@ -1,5 +1,5 @@
 // One-way message throughput of the live transport over TLS on loopback, next to a bare TLS socket
-// measured in the same run (METRICS.md §7): the baseline sends the same frames with the same per-turn
+// measured in the same run (docs/metrics.md §7): the baseline sends the same frames with the same per-turn
 // write coalescing, but without the codec (one frame encoded once) and without validation (frames
 // are only counted). Both ends live in this process, for both, so each pays both sides' CPU. After a
 // warm-up, each is measured ROUNDS times, alternately, and the best run counts (the machine is noisy).

@@ -1,10 +1,10 @@
-// `selfman bench tx`: a local cluster of node processes over TLS; every node runs transactions,
-// `concurrency` at a time, each retried on conflict — `increment` adds 1 to one of `keys` counters,
-// `transfer` moves 1 between two of `keys` accounts (each starts with 1000). Commits/s, abort rate
-// (aborted attempts / attempts) and latency percentiles of committed transactions as the calling
-// node sees them (METRICS.md §1, §7). `transfer` then reads every account in one transaction and
-// checks that the total is unchanged; `increment` checks that the counters add up to the commits.
-// For calibration, Scalaris did 750–1,060 increments/s at 4.5–15 ms across 4 VMs on this machine.
+// `selfman bench tx`: a local cluster of node processes over TLS; every node runs transactions, `concurrency`
+// at a time, each retried on conflict — `increment` adds 1 to one of `keys` counters, `transfer` moves 1
+// between two of `keys` accounts (each starts with 1000). Commits/s, abort rate (aborted attempts / attempts)
+// and latency percentiles of committed transactions as the calling node sees them (docs/metrics.md §1, §7).
+// `transfer` then reads every account in one transaction and checks that the total is unchanged; `increment`
+// checks that the counters add up to the commits. For calibration, Scalaris did 750–1,060 increments/s at
+// 4.5–15 ms across 4 VMs on this machine (docs/transactions.md §10).
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/runtime/admin-client.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";

@@ -1,6 +1,6 @@
 // A survey of a live ring (what `selfman ring` and the status page show): every node's /status read
 // over its admin port, and the same global checks the simulator runs — is it a perfect ring over the
-// nodes that answer, what is the core ring, which branches hang off it (METRICS.md §3). Each answer is
+// nodes that answer, what is the core ring, which branches hang off it (docs/metrics.md §3). Each answer is
 // parsed as a NodeStatus (runtime/node-status.ts); a node that answers something else is reported as
 // malformed, with the field that was wrong, not read.
 import type { NodeRef } from "../core/node-ref.js";
@@ -16,7 +16,7 @@ export interface SurveyedNode extends NodeStatus {
 }
 
 export interface RingSurvey {
-  /** The nodes that answered form one cycle in id order, each pred the previous (METRICS.md §3). */
+  /** The nodes that answered form one cycle in id order, each pred the previous (docs/metrics.md §3). */
   readonly perfect: boolean;
   /** Why not, if not. */
   readonly problem: string | null;
@@ -24,8 +24,8 @@ export interface RingSurvey {
   readonly branches: number;
   readonly branchSizeMean: number | null;
   /**
-   * In a perfect ring, the nodes (names) whose successor list is not the next members in ring order:
-   * the list crash recovery walks (§2.5). Right after a merge or a crash it takes a few seconds.
+   * In a perfect ring, the nodes (names) whose successor list is not the next members in ring order: the list
+   * crash recovery walks (docs/relaxed-ring.md §5.5). Right after a merge or a crash it takes a few seconds.
    */
   readonly staleSuccLists: readonly string[];
   /** Admin addresses that did not answer (down, or not started). */

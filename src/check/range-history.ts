@@ -1,4 +1,4 @@
-// Lookup consistency over recorded range histories (METRICS.md §3, "maxResponsiblePerKey"), for runs
+// Lookup consistency over recorded range histories (docs/metrics.md §3, "maxResponsiblePerKey"), for runs
 // the simulator cannot see inside: each live node reports when its range (pred, self] changed, on
 // one clock; this finds every instant at which two nodes' ranges overlapped, and how long the ranges
 // of a given node stayed without owner. Each node's history ends when it died (`until`).

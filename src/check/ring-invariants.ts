@@ -1,7 +1,7 @@
-// End-of-run ring checkers (METRICS.md §3, issue 3): I1 — every live member is in the same ring as
-// its successor (its successor is a live member, and following successors reaches the core) — and
-// finger correctness — every finger is a live member, and sampled nodes hold, for each ideal id of
-// their table, the true first live member at or after it. They read RingViews and the global view.
+// End-of-run ring checkers (docs/metrics.md §3, docs/relaxed-ring.md §7.1): I1 — every live member is in the
+// same ring as its successor (its successor is a live member, and following successors reaches the core) —
+// and finger correctness — every finger is a live member, and sampled nodes hold, for each ideal id of their
+// table, the true first live member at or after it. They read RingViews and the global view.
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { ringShape } from "../overlay/ring-shape.js";
 import type { RingView } from "../overlay/ring-view.js";
@@ -36,7 +36,10 @@ function firstAtOrAfter(sortedIds: readonly RingId[], id: RingId): RingId | unde
   return sortedIds[lo] ?? sortedIds[0];
 }
 
-/** Ideal ids self + j·N/k^ℓ down to the node's own successor (§3); beyond it the finger is succ. */
+/**
+ * Ideal ids self + j·N/k^ℓ down to the node's own successor (docs/routing.md §3.1); beyond it the finger is
+ * succ.
+ */
 function idealIds(ids: IdSpace, view: RingView, k: number): RingId[] {
   const out: RingId[] = [];
   const reach = view.succ === null ? 0n : ids.dist(view.self.id, view.succ.id);

@@ -1,4 +1,4 @@
-// The simulator's global view of a ring (METRICS.md §3): the live ring members sorted by id, kept up
+// The simulator's global view of a ring (docs/metrics.md §3): the live ring members sorted by id, kept up
 // to date from the nodes' `joined`/`range-changed` events and crashes, so the checkers can ask "who
 // considers itself responsible for k" without scanning every node. Observes only; changes nothing.
 import type { IdSpace, RingId } from "../core/id-space.js";
@@ -87,7 +87,9 @@ export class RingMembers {
     return view.pred !== null && view.isMember && this.ids.inOC(key, view.pred.id, view.self.id);
   }
 
-  /** Whether `ref` is the one and only member responsible for `key` (a consistent answer, METRICS.md §3). */
+  /**
+   * Whether `ref` is the one and only member responsible for `key` (a consistent answer, docs/metrics.md §3).
+   */
   isSoleOwner(key: RingId, ref: NodeRef): boolean {
     const owners = this.responsibleFor(key);
     return owners.length === 1 && owners[0]?.self.addr === ref.addr;

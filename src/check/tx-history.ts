@@ -1,5 +1,5 @@
 // An Elle-style checker of list-append transaction histories (Kingsbury & Alvaro, VLDB 2020; Adya's
-// anomalies): issue 6's checker (algorithms.md §7 history checking). Reads reveal each key's version
+// anomalies): how `sim tx` judges its histories (docs/transactions.md §7). Reads reveal each key's version
 // order; from it come ww/wr/rw dependencies, whose cycles are G0, G1c, G-single or G2. Do not break:
 // a history a serial store can produce must never be flagged, and the work must stay near-linear.
 
@@ -57,13 +57,18 @@ type EdgeKindName = keyof typeof EdgeKind;
 const EDGE_KIND_NAMES: readonly EdgeKindName[] = ["ww", "wr", "rw"];
 const ANY_EDGE = EdgeKind.ww | EdgeKind.wr | EdgeKind.rw;
 
-/** Where an appended value came from: the tx (index into the history) and whether it was that tx's last append to the key. */
+/**
+ * Where an appended value came from: the tx (index into the history) and whether it was that tx's last append
+ * to the key.
+ */
 interface AppendSite {
   readonly tx: number;
   readonly lastInTx: boolean;
 }
 
-/** A list some committed tx (or the final read, reader null) saw, with the part that came from outside the tx. */
+/**
+ * A list some committed tx (or the final read, reader null) saw, with the part that came from outside the tx.
+ */
 interface Observation {
   readonly reader: number | null;
   readonly key: string;
@@ -153,7 +158,10 @@ function formatList(list: readonly number[]): string {
 
 type AppendIndex = Map<string, Map<number, AppendSite>>;
 
-/** Every append of every tx (aborted ones too, for G1a), by key and value; a second append of a value is duplicate-append. */
+/**
+ * Every append of every tx (aborted ones too, for G1a), by key and value; a second append of a value is
+ * duplicate-append.
+ */
 function indexAppends(history: readonly TxRecord[], log: AnomalyLog): AppendIndex {
   const sites: AppendIndex = new Map();
   history.forEach((tx, index) => {
@@ -252,7 +260,9 @@ function describeReader(reader: number | null, log: AnomalyLog): string {
   return reader === null ? "the final read" : `T${log.idOf(reader)}`;
 }
 
-/** No value twice, and every value appended by some tx; reported as duplicate-append or incompatible-order. */
+/**
+ * No value twice, and every value appended by some tx; reported as duplicate-append or incompatible-order.
+ */
 function wellFormed(read: RecordedRead, sites: AppendIndex, log: AnomalyLog): boolean {
   const who = describeReader(read.reader, log);
   const readers = read.reader === null ? [] : [read.reader];
@@ -314,7 +324,9 @@ function reportIntermediateRead(
 interface VersionOrder {
   /** The key's values in the order they were appended. */
   readonly values: readonly number[];
-  /** Reads that are prefixes of `values` and consistent within their tx: only these yield wr/rw dependencies. */
+  /**
+   * Reads that are prefixes of `values` and consistent within their tx: only these yield wr/rw dependencies.
+   */
   readonly consistent: readonly Observation[];
 }
 
@@ -614,7 +626,10 @@ function reportClassifiedCycles(
   return found && !meter.exhausted;
 }
 
-/** Iterative Tarjan over `nodes`, following only edges `allowed` accepts; components of 2+ nodes, or null if out of budget. */
+/**
+ * Iterative Tarjan over `nodes`, following only edges `allowed` accepts; components of 2+ nodes, or null if
+ * out of budget.
+ */
 function stronglyConnected(
   nodes: readonly number[],
   graph: DependencyGraph,
@@ -724,7 +739,10 @@ function pathTo(parents: ReadonlyMap<number, number>, node: number): number[] {
   return path.reverse();
 }
 
-/** A shortest cycle through the first node of a strongly connected set, along edges within it of the kinds in `mask`. */
+/**
+ * A shortest cycle through the first node of a strongly connected set, along edges within it of the kinds in
+ * `mask`.
+ */
 function cycleThrough(
   nodes: readonly number[],
   graph: DependencyGraph,

@@ -51,11 +51,11 @@ export interface LockWorld {
 }
 
 /**
- * A replica's owner holds no lock of a transaction decided more than `boundMs` ago (docs/transactions.md
- * §6, §9): the decider sends `final` until it is applied, and an owner that still holds an old lock
- * asks the transaction's acceptors, which remember the decision. Only locks whose transaction has a
- * live acceptor are judged (with every acceptor gone nobody can tell the outcome), and only from the
- * time the network is whole again.
+ * A replica's owner holds no lock of a transaction decided more than `boundMs` ago: the decider sends `final`
+ * until it is applied (docs/transactions.md §5, C8), and an owner that still holds an old lock asks the
+ * transaction's acceptors, which remember the decision (docs/transactions.md §8, L1). Only locks whose
+ * transaction has a live acceptor are judged (with every acceptor gone nobody can tell the outcome), and only
+ * from the time the network is whole again.
  */
 export function lockHeldTooLong(
   decisions: TxDecisions,

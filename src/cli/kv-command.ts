@@ -1,5 +1,5 @@
 // `selfman get|put|delete|cas|incr|append|remove KEY [...]`: single-key operations against the live
-// cluster, linearizable (algorithms.md §7.10). A VALUE is JSON when it parses as JSON, otherwise the
+// cluster, linearizable (docs/register.md §2, §3). A VALUE is JSON when it parses as JSON, otherwise the
 // text itself: `put name Alice` stores "Alice", `put n 5` the number 5, `put l '[1,2]'` a list.
 import type { Command } from "commander";
 import { readClusterFile } from "../runtime/local-cluster.js";

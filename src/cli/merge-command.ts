@@ -1,7 +1,7 @@
-// `selfman merge --contact HOST:PORT`: ring merge's external kick-start (algorithms.md §5.2). After a
-// partition healed, or to join two rings that grew apart, tell one node of this cluster about a node
-// of the other ring; the rings then zip themselves together (§5.3/§5.4). A contact in the same ring
-// ends the attempt within a few messages, so asking is always safe.
+// `selfman merge --contact HOST:PORT`: ring merge's external kick-start (docs/ring-merge.md §2). After
+// a partition healed, or to join two rings that grew apart, tell one node of this cluster about a node
+// of the other ring; the rings then zip themselves together (docs/ring-merge.md §3, §4). A contact in
+// the same ring ends the attempt within a few messages, so asking is always safe.
 import type { Command } from "commander";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseAddressList } from "./flags.js";

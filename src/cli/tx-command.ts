@@ -1,7 +1,7 @@
-// `selfman tx --ops FILE.json`: a request list (Scalaris `req_list`: read, write, add_on_nr,
-// add_del_on_list, test_and_set, commit) run in one transaction on the live cluster, retried on
-// conflict (algorithms.md §7). FILE holds a JSON array of requests, or {"ops": [...]}; "-" reads stdin.
-// The list is checked here first, so a typo is named with its path before anything is sent.
+// `selfman tx --ops FILE.json`: a request list (Scalaris `req_list`: read, write, add_on_nr, add_del_on_list,
+// test_and_set, commit) run in one transaction on the live cluster, retried on conflict
+// (docs/transactions.md §1). FILE holds a JSON array of requests, or {"ops": [...]}; "-" reads stdin. The
+// list is checked here first, so a typo is named with its path before anything is sent.
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { validate } from "../core/schema.js";

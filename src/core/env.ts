@@ -1,4 +1,4 @@
-// The component contract (ARCHITECTURE.md §2): protocol code acts only through the Env it is given and
+// The component contract (docs/architecture.md §2): protocol code acts only through the Env it is given and
 // reacts only to the calls the runtime makes on its Process. Same code, two runtimes: the simulator
 // (virtual time, seeded randomness, simulated network) and the live runtime (real timers, TLS sockets).
 import type { MessageBase, TimerTagBase, TraceEvent } from "./message.js";

@@ -1,4 +1,4 @@
-// Ring identifiers and intervals on Z_N with N = 2^m (algorithms.md §0, §1).
+// Ring identifiers and intervals on Z_N with N = 2^m (docs/architecture.md §7).
 // These helpers are the only way code compares positions on the ring: a plain `<` on ids is wrong
 // wherever an interval wraps through 0. Ids are bigints everywhere, for every m.
 
@@ -7,7 +7,7 @@ export type RingId = bigint;
 
 export const DEFAULT_ID_BITS = 128;
 
-/** The identifier space Z_N, N = 2^m, with the interval arithmetic of algorithms.md §0. */
+/** The identifier space Z_N, N = 2^m, with the interval arithmetic of docs/architecture.md §7. */
 export class IdSpace {
   readonly m: number;
   readonly size: bigint;

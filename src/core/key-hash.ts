@@ -1,4 +1,4 @@
-// Key hashing onto the ring (algorithms.md §1): MD5 of the key, read as a 128-bit big-endian integer,
+// Key hashing onto the ring (docs/architecture.md §7): MD5 of the key, read as a 128-bit big-endian integer,
 // as Scalaris does, so replica placement is comparable. For m < 128 the top m bits are kept.
 // Pure JS (@noble/hashes): allowed in protocol code, which may not import node:crypto.
 import { md5 } from "@noble/hashes/legacy.js";

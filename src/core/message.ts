@@ -1,4 +1,4 @@
-// Message conventions (ARCHITECTURE.md §4): every message is a plain, JSON-like object with a `type`
+// Message conventions (docs/architecture.md §6): every message is a plain, JSON-like object with a `type`
 // discriminant, declared once per protocol as a TypeScript union. Payload fields are plain data only
 // (numbers, strings, bigints, booleans, null, arrays, plain objects, Uint8Array) so that the live
 // codec and the simulator's trace hash treat every message the same way. No classes, no functions.

@@ -47,7 +47,7 @@ export function incarnationKey(ref: { readonly addr: string; readonly nonce: num
   return `${ref.addr}#${ref.nonce}`;
 }
 
-/** A NodeRef as JSON-safe data (ids are decimal strings in JSON, METRICS.md §1). */
+/** A NodeRef as JSON-safe data (ids are decimal strings in JSON, docs/metrics.md §1). */
 export function refToJson(ref: NodeRef): { id: string; addr: string; nonce: number } {
   return { id: ref.id.toString(), addr: ref.addr, nonce: ref.nonce };
 }

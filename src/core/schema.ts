@@ -1,4 +1,4 @@
-// Validation of decoded input (ARCHITECTURE.md §4): every frame the live transport decodes passes a
+// Validation of decoded input (docs/architecture.md §6): every frame the live transport decodes passes a
 // schema before protocol code sees it. A schema either returns the value, checked to hold exactly the
 // fields it declares, or throws a SchemaError naming the path that failed. Small combinators, written
 // out so that a message's schema reads like its type.

@@ -1,5 +1,5 @@
-// The schema of every message a selfman node takes: the ring's, the store's and the transactions' kinds in one union
-// (what the live transport applies to each frame, ARCHITECTURE.md §4).
+// The schema of every message a selfman node takes: the ring's, the store's and the transactions' kinds
+// in one union (what the live transport applies to each frame, docs/architecture.md §6).
 import type { IdSpace } from "../core/id-space.js";
 import { type Schema, tagged } from "../core/schema.js";
 import { ringMessageVariants } from "../overlay/message-schema.js";

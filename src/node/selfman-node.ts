@@ -203,9 +203,9 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
     void id;
   }
 
-  // ---- the store API ------------------------------------------------------------------------------
+  // ---- the store API -------------------------------------------------------------------------------
 
-  /** A single-key operation, linearizable (§7.10); the callback runs once, in a later handler. */
+  /** A single-key operation, linearizable (docs/register.md); the callback runs once, in a later handler. */
   submit(key: string, op: KvOp, onDone: (result: KvResult) => void): void {
     this.kv.submit(key, op, onDone);
   }
@@ -218,7 +218,7 @@ export class SelfmanNode implements Process<NodeMessage, NodeTimer>, RingNodeApi
     this.submit(key, { kind: "put", value }, onDone);
   }
 
-  // ---- transactions (§7) --------------------------------------------------------------------------
+  // ---- transactions (docs/transactions.md) ---------------------------------------------------------
 
   /** A new transaction on this node (this node is its TM): read, write, then commit. */
   transaction(): Transaction {

@@ -1,7 +1,7 @@
 // A doubling back-off for a repair step that a node may take again and again on the same evidence
-// (the ring merge's detections from local marks, §5.3 and §5.5): the first try for a key runs at
-// once, each further try for the same key waits twice as long, and a new key starts over. Time is
-// passed in (sans-I/O); it remembers one key, the latest.
+// (the ring merge's detections from local marks, docs/ring-merge.md §7, M19): the first try for a
+// key runs at once, each further try for the same key waits twice as long, and a new key starts
+// over. Time is passed in (sans-I/O); it remembers one key, the latest.
 export class Backoff {
   private readonly baseMs: number;
   private readonly maxDoublings: number;

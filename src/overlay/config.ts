@@ -1,10 +1,11 @@
-// Overlay constants (METRICS.md §2 defaults), every bound named and configurable (STYLE.md).
+// Overlay constants (docs/metrics.md §2 defaults; docs/relaxed-ring.md §1.3), every bound named and
+// configurable (docs/architecture.md §10).
 // Scenarios echo the values they used in their JSON `params`.
 
 export interface FailureDetectorConfig {
   /** A ping round every this often. */
   readonly pingPeriodMs: number;
-  /** Initial pong timeout T0 (algorithms.md §4). */
+  /** Initial pong timeout T0 (docs/failure-detector.md §2.1). */
   readonly timeoutMs: number;
   /** Added to the timeout after each false suspicion (Δ). */
   readonly timeoutStepMs: number;
@@ -15,48 +16,58 @@ export interface FailureDetectorConfig {
 export interface OverlayConfig {
   /** The name a node gives the ring it starts (its uid is drawn at random). */
   readonly ringName: string;
-  /** Finger arity k (algorithms.md §3). */
+  /** Finger arity k (docs/routing.md §3.1). */
   readonly k: number;
   /** Successor-list length L. */
   readonly succListSize: number;
   readonly fd: FailureDetectorConfig;
   /** A joiner retries when no joinOk (or joinLater) came back within this. */
   readonly joinRetryMs: number;
-  /** Wait before adopting a predList member after the pred is suspected (§2.5, about 3× FD timeout). */
+  /** How long a suspected pred keeps its range before the takeover (docs/relaxed-ring.md §5.3, R9). */
   readonly predTakeoverMs: number;
-  /** Branch roots send hints this often (§2.7). */
+  /** Branch roots send hints this often (docs/relaxed-ring.md §6.2). */
   readonly hintPeriodMs: number;
-  /** A full finger refresh this often (§3); between refreshes, fingers heal from traffic. */
+  /** A full finger refresh this often (docs/routing.md §3.4, F4); between, fingers heal from traffic. */
   readonly fingerRefreshMs: number;
-  /** Each finger is pinged this often; its answer (its neighbours) corrects the table (§3). */
+  /**
+   * Each finger is probed this often; its neighbours in the answer correct the table (docs/routing.md §3.4).
+   */
   readonly fingerProbeMs: number;
   /** Neighbour check piggybacked on FD pongs: how often a node compares notes with its successor. */
   readonly ringCheckMs: number;
   /** A routed hop not acknowledged within this is re-sent through another peer. */
   readonly hopTimeoutMs: number;
-  /** A lookup with no answer within this counts as failed (METRICS.md §3: 10 s). */
+  /** A lookup with no answer within this counts as failed (docs/metrics.md §3: 10 s). */
   readonly lookupTimeoutMs: number;
-  /** Ring merge period γ (§5.1): at most one mlookup started from the detection queue per period. */
+  /**
+   * Ring merge period γ (docs/ring-merge.md §1): at most one mlookup started from the detection queue per
+   * period.
+   */
   readonly mergePeriodMs: number;
-  /** Passive-list members the FD no longer watches are pinged this often (§5.2, T_passive). */
+  /**
+   * Passive-list members the FD no longer watches are pinged this often (docs/ring-merge.md §2, T_passive).
+   */
   readonly passivePingMs: number;
-  /** Bound of the passive list (§5.1: about 2L); the oldest entry goes first. */
+  /** Bound of the passive list (docs/ring-merge.md §1: about 2L); the oldest entry goes first. */
   readonly passiveListSize: number;
   /** Bound of the detection queue; the oldest detection goes first. */
   readonly detectionQueueSize: number;
-  /** Ring unification (§5.3 simple, §5.4 gossip: random zipping points as well). */
+  /** Ring unification (docs/ring-merge.md §3 simple, §4 gossip). */
   readonly mergeAlgorithm: MergeAlgorithm;
-  /** Gossip fanout F (§5.4): random peers of mine each trymerge asks the sender to zip towards. */
+  /**
+   * Gossip fanout F (docs/ring-merge.md §4, M12): random peers of mine each trymerge asks the sender to zip
+   * towards.
+   */
   readonly mergeFanout: number;
-  /** Gossip: pending mlookups (mqueue, §5.4) started per γ; the rest wait. */
+  /** Gossip: pending mlookups (mqueue, docs/ring-merge.md §4, M13) started per γ; the rest wait. */
   readonly mergeQueueRate: number;
   /** Bound of the gossip mqueue; the oldest entry goes first. */
   readonly mergeQueueSize: number;
-  /** Loopy-ring check period T_loop (§5.5); 0 turns the check off (the default). */
+  /** Loopy-ring check period T_loop (docs/ring-merge.md §5); 0 turns the check off (the default). */
   readonly loopCheckMs: number;
 }
 
-/** Which ring unification a node runs (algorithms.md §5.3, §5.4). */
+/** Which ring unification a node runs (docs/ring-merge.md §3, §4). */
 export type MergeAlgorithm = "simple" | "gossip";
 
 export const DEFAULT_OVERLAY: OverlayConfig = {

@@ -1,9 +1,10 @@
-// The eventually perfect failure detector ◇P (algorithms.md §4): ping rounds to the monitored peers,
-// a suspicion when no answer comes within the timeout, `alive` when a suspected peer answers again —
-// and then the timeout grows by Δ (capped at Tmax), which is what makes it eventually accurate.
-// Suspicions are per link: a cut link looks exactly like a crash. Two economies (docs/protocols.md):
-// any message counts as a sign of life, so a peer heard within most of the last period is not pinged;
-// and a round first judges the pings of earlier rounds, so one timer per period drives everything.
+// The eventually perfect failure detector ◇P (docs/failure-detector.md §1, §2): ping rounds to the
+// monitored peers, a suspicion when no answer comes within the timeout, `alive` when a suspected peer
+// answers again — and then the timeout grows by Δ (capped at Tmax), which is what makes it eventually
+// accurate. Suspicions are per link: a cut link looks exactly like a crash. Two economies
+// (docs/failure-detector.md §2.4, D4 and D7): any message counts as a sign of life, so a peer heard
+// within most of the last period is not pinged; and a round first judges the pings of earlier
+// rounds, so one timer per period drives everything.
 // Sans-I/O: it owns no timer; its node calls round() every pingPeriodMs and passes what it hears in.
 import { invariant } from "../core/invariant.js";
 import type { NodeRef } from "../core/node-ref.js";

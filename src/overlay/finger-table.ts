@@ -1,8 +1,8 @@
-// k-ary fingers (algorithms.md §3, DKS): ideal ids self + j·N/k^ℓ; the finger for an ideal id is the
+// k-ary fingers (docs/routing.md §3.1, DKS): ideal ids self + j·N/k^ℓ; the finger for an ideal id is the
 // first known live peer at or after it. Each kept peer is the closest known one in its own ideal slot
 // [ideal(ℓ,j), next ideal), so the table holds about (k−1)·log_k(n) peers for n nodes. Beside each
 // finger we keep its predecessor and successor when we learn them, so routing can jump straight to a
-// key's owner (algorithms.md §3, "what reaches the bound").
+// key's owner (docs/routing.md §3.3; what it saves: §5).
 // Pure data structure: no Env, no messages.
 import type { IdSpace, RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
@@ -115,8 +115,8 @@ export class FingerTable {
 
   /**
    * Records what a peer told us its neighbours are (if it is one of our fingers), and offers them:
-   * a finger's new predecessor inside its slot is a better finger (correction on use, §3), so the
-   * table heals from ordinary traffic and needs a full refresh only rarely.
+   * a finger's new predecessor inside its slot is a better finger (docs/routing.md §3.2, F2), so
+   * the table heals from ordinary traffic and needs a full refresh only rarely.
    */
   learnNeighbours(
     ref: NodeRef,

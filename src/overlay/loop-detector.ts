@@ -1,10 +1,10 @@
-// Loopy-ring detection (algorithms.md §5.5, after Liben-Nowell et al.'s strong stabilization): every
-// T_loop a member looks its own id up starting at its successor, so the lookup cannot stop at me
-// early. In a ring that circles the id space once, it ends at me; if another node answers, a second
-// loop holds my id: that node goes onto the merge's detection queue, and the unification (§5.3/§5.4)
-// zips the loops together. Off when loopCheckMs is 0 (the default: a periodic timer on every node
-// would change every quiet ring's trace); the ring node also runs one check on demand when nobody
-// replaces its abandoned pred (the mark of a zip that a crash ended, §5.3).
+// Loopy-ring detection (docs/ring-merge.md §5, after Liben-Nowell et al.'s strong stabilization): every
+// T_loop a member looks its own id up starting at its successor, so the lookup cannot stop at me early. In a
+// ring that circles the id space once, it ends at me; if another node answers, a second loop holds my id:
+// that node goes onto the merge's detection queue, and the unification (docs/ring-merge.md §3, §4) zips the
+// loops together. Off when loopCheckMs is 0 (the default: a periodic timer on every node would change every
+// quiet ring's trace); the ring node also runs one check on demand when nobody replaces its abandoned pred
+// (the mark of a zip that a crash ended, docs/ring-merge.md §7, M18).
 import type { Env } from "../core/env.js";
 import type { RingId } from "../core/id-space.js";
 import { type NodeRef, samePeer as same } from "../core/node-ref.js";
@@ -19,7 +19,7 @@ export interface LoopCheckPosition {
   readonly isMember: boolean;
   /** Looks `key` up with the first hop to `first` (not resolved here). */
   lookupFrom(first: NodeRef, key: RingId, onDone: LookupCallback): void;
-  /** Another loop holds my id at `peer` (§5.5): treat it as a merge detection. */
+  /** Another loop holds my id at `peer` (docs/ring-merge.md §5, M14): treat it as a merge detection. */
   loopDetected(peer: NodeRef): void;
 }
 

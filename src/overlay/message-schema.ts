@@ -1,5 +1,5 @@
 // The schema of every relaxed-ring message (messages.ts), which the live transport applies to each
-// decoded frame before the node sees it (ARCHITECTURE.md §4). Keep it in step with RingMessage: the
+// decoded frame before the node sees it (docs/architecture.md §6). Keep it in step with RingMessage: the
 // `satisfies` below makes the compiler say when a message kind has no schema.
 import type { IdSpace } from "../core/id-space.js";
 import { nodeRefSchema } from "../core/node-ref.js";

@@ -1,10 +1,13 @@
-// The relaxed ring's messages and timer tags (algorithms.md §2.2, §3, §4, §5), declared once.
-// Names follow Beernet's; `route` carries the routed payloads (join, lookup, needFinger, mlookup).
+// The relaxed ring's messages and timer tags (docs/relaxed-ring.md §2; routing: docs/routing.md §1;
+// merge: docs/ring-merge.md §2–§4), declared once. Names follow Beernet's; `route` carries the routed
+// payloads (join, lookup, needFinger, mlookup).
 import type { RingId } from "../core/id-space.js";
 import type { Msg } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
 
-/** A ring's identity (algorithms.md §2.1): a join that names another ring is refused (badRingRef). */
+/**
+ * A ring's identity (docs/relaxed-ring.md §3.3, J3): a join that names another ring is refused (badRingRef).
+ */
 export interface RingRef {
   readonly name: string;
   readonly uid: number;
@@ -16,7 +19,10 @@ export type RoutedPayload =
   | { readonly kind: "join"; readonly ring: RingRef | null }
   | { readonly kind: "lookup"; readonly lookupId: number }
   | { readonly kind: "needFinger" }
-  /** Ring merge (§5.3): find the pair of my ring's nodes around `target`, a peer maybe in another ring. */
+  /**
+   * Ring merge (docs/ring-merge.md §3): find the pair of my ring's nodes around `target`, a peer maybe in
+   * another ring.
+   */
   | { readonly kind: "mlookup"; readonly target: NodeRef };
 
 /** What a node tells the neighbours it pings: its successor, and its predecessor unless it suspects it. */
@@ -26,9 +32,10 @@ export interface NeighbourPair {
 }
 
 /**
- * What pings and pongs carry: the neighbours, the sender's ring (after a merge the smaller uid wins,
- * §5.6), and a digest of the successor list the receiver should hold after the sender, if the sender
- * is its successor (succListDigest): a pred whose list differs asks for a fresh one.
+ * What pings and pongs carry (docs/relaxed-ring.md §6.3, N1): the neighbours, the sender's ring (after a
+ * merge the smaller uid wins, docs/ring-merge.md §6.1), and a digest of the successor list the receiver
+ * should hold after the sender, if the sender is its successor (succListDigest): a pred whose list differs
+ * asks for a fresh one.
  */
 export interface PingPayload extends NeighbourPair {
   readonly ring: RingRef | null;
@@ -45,14 +52,14 @@ export interface Neighbours extends NeighbourPair {
 export const NEIGHBOURS_SHARED = 3;
 
 export type RingMessage =
-  // failure detector (§4); both carry the sender's neighbours — its pred only while it trusts it —
-  // which the neighbour check reads
+  // failure detector (docs/failure-detector.md §2); both carry the sender's neighbours — its pred only while
+  // it trusts it — which the neighbour check reads
   | Msg<"ping", PingPayload>
   | Msg<"pong", PingPayload>
-  // finger probes (§3): a finger answers with its neighbours
+  // finger probes (docs/routing.md §3.4, F5): a finger answers with its neighbours
   | Msg<"probe">
   | Msg<"probeReply", Neighbours>
-  // routing (§2.4)
+  // routing (docs/routing.md §1, §4)
   | Msg<
       "route",
       { key: RingId; origin: NodeRef; hops: number; last: boolean; payload: RoutedPayload; hopId: number }
@@ -61,7 +68,7 @@ export type RingMessage =
   | Msg<"routeAck", { hopId: number } & Neighbours>
   | Msg<"lookupReply", { lookupId: number; key: RingId; responsible: NodeRef; hops: number }>
   | Msg<"newFinger", { key: RingId } & Neighbours>
-  // join (§2.3)
+  // join (docs/relaxed-ring.md §3)
   /**
    * "I took you as my pred; take `pred` as yours" — null when the answer is to a repeated join whose
    * first joinOk this node did not give (it cannot vouch for the joiner's pred: the joiner waits for
@@ -73,19 +80,20 @@ export type RingMessage =
   | Msg<"newSucc", { newSucc: NodeRef; oldSucc: NodeRef; succList: readonly NodeRef[] }>
   | Msg<"predNoMore">
   | Msg<"updSuccList", { succList: readonly NodeRef[]; ttl: number }>
-  // crash recovery and branch closing (§2.5, §2.7)
+  // crash recovery and branch closing (docs/relaxed-ring.md §5, §6)
   | Msg<"fix">
   | Msg<"fixOk", { succList: readonly NodeRef[] }>
   /** "Not me: try my pred `to` (or, if you cannot reach it, the pred before it, `alt`)." */
   | Msg<"redirect", { to: NodeRef; alt: NodeRef | null }>
   | Msg<"hint", { candidate: NodeRef }>
-  // graceful leave
+  // graceful leave (docs/relaxed-ring.md §4)
   | Msg<"leaving", { pred: NodeRef | null; succ: NodeRef | null; succList: readonly NodeRef[] }>
-  // ring merge (§5.2–§5.4): passive-list pings, and "you lie between cpred and csucc of my ring"
+  // ring merge (docs/ring-merge.md §2–§4): passive-list pings, and "you lie between cpred and csucc of
+  // my ring"
   | Msg<"passivePing">
   | Msg<"passivePong">
   | Msg<"trymerge", { cpred: NodeRef; csucc: NodeRef }>
-  /** Gossip (§5.4): "route an mlookup for `target` in your ring" (queued, one per γ). */
+  /** Gossip (docs/ring-merge.md §4): "route an mlookup for `target` in your ring" (queued, one per γ). */
   | Msg<"mlookupAsk", { target: NodeRef }>;
 
 export type RingTimer =

@@ -158,7 +158,7 @@ export class NeighbourCheck {
   /**
    * My pred's successor lies between my pred and me, yet has not fixed me: another chain of nodes is
    * interleaved here, the mark a ring merge leaves where its zipping front stopped (a front's mlookup
-   * was lost, or arrived after the pointers it was routed by had moved on, docs/ring-merge.md §3). It
+   * was lost, or arrived after the pointers it was routed by had moved on, docs/ring-merge.md §7, M17). It
    * is a detection: the merger zips from here again. In one ring this state is transient (a join's
    * newSucc on its way) and a false detection ends within a zip step or two.
    */

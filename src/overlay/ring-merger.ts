@@ -1,17 +1,18 @@
-// Ring merge after a network partition, simple ring unification (algorithms.md §5.1–§5.3, §5.6).
+// Ring merge after a network partition, simple ring unification (docs/ring-merge.md §1–§3, §6).
 // Detection: peers dropped on suspicion go to a bounded passive list; one that answers again with the
 // same nonce (a partition or a false suspicion, not a restart) is a detection, as are a foreign join
 // and mergeWith(contact). Every γ one detection starts an mlookup: routed in my ring to the node
 // responsible for the target's id, which sends the target `trymerge{cpred, csucc}` (the pair of my
 // ring around it). The target zips on both ways with mlookups in its own ring. Stop rule: an mlookup
 // that reaches its target itself ends there, so a false detection costs a few messages.
-// Adapted to the relaxed ring (§5.3 [D]): merge code never writes succ or pred. It only asks: `fix`
-// to a closer successor, `hint` naming me to a closer predecessor, and the usual acceptance rules
-// (I3, I4) decide. Differences from the paper: docs/protocols.md.
-// Gossip-based unification (§5.4, `mergeAlgorithm: "gossip"`): on a detection the detected peer is
-// also asked to zip towards me (`mlookupAsk{target: self}`), and each trymerge from m asks m to zip
-// towards F random peers of mine (fingers ∪ succList), opening zipping points at random positions.
-// Those asks wait in the mqueue, started at most mergeQueueRate per γ.
+// Adapted to the relaxed ring (docs/ring-merge.md §3, M9): merge code never writes succ or pred. It
+// only asks: `fix` to a closer successor, `hint` naming me to a closer predecessor, and the usual
+// acceptance rules (I3, I4) decide. Where it departs from the papers: the "Beyond the papers" notes
+// of docs/ring-merge.md §3 (M9, M10).
+// Gossip-based unification (docs/ring-merge.md §4, `mergeAlgorithm: "gossip"`): on a detection the
+// detected peer is also asked to zip towards me (`mlookupAsk{target: self}`), and each trymerge from m
+// asks m to zip towards F random peers of mine (fingers ∪ succList), opening zipping points at random
+// positions. Those asks wait in the mqueue, started at most mergeQueueRate per γ.
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import { invariant } from "../core/invariant.js";
@@ -41,7 +42,9 @@ export class RingMerger {
   private readonly passiveList = new Map<string, NodeRef>();
   /** Peers believed to be in another ring, oldest first. */
   private readonly detectionQueue: NodeRef[] = [];
-  /** Gossip (§5.4): targets other nodes asked me to route an mlookup for, oldest first. */
+  /**
+   * Gossip (docs/ring-merge.md §4, M13): targets other nodes asked me to route an mlookup for, oldest first.
+   */
   private readonly mergeQueue: NodeRef[] = [];
   private mergeRoundArmed = false;
   private passiveRoundArmed = false;
@@ -73,7 +76,7 @@ export class RingMerger {
     return this.detectionQueue;
   }
 
-  // ---- detection (§5.2) ---------------------------------------------------------------------
+  // ---- detection (docs/ring-merge.md §2) ---------------------------------------------------------
 
   /** The FD suspects `peer`: it leaves succList, fingers or pred, and joins the passive list. */
   onSuspected(peer: NodeRef): void {
@@ -105,7 +108,9 @@ export class RingMerger {
       this.armMergeRound();
   }
 
-  /** Gossip (§5.4): a peer, maybe in another ring, asks me to zip my ring towards `target`. */
+  /**
+   * Gossip (docs/ring-merge.md §4): a peer, maybe in another ring, asks me to zip my ring towards `target`.
+   */
   onMergeLookupAsk(target: NodeRef): void {
     if (!this.at.isMember) return;
     if (enqueue(this.mergeQueue, target, this.at.self, this.config.mergeQueueSize)) this.armMergeRound();
@@ -135,8 +140,9 @@ export class RingMerger {
   }
 
   /**
-   * Every γ: one detection starts an mlookup (§5.3); with gossip the detected peer is also asked to
-   * zip towards me (§5.4 step 1), and up to mergeQueueRate asks from the mqueue are started.
+   * Every γ: one detection starts an mlookup (docs/ring-merge.md §3, M6); with gossip the detected
+   * peer is also asked to zip towards me (M11), and up to mergeQueueRate asks from the mqueue are
+   * started (M13, docs/ring-merge.md §4).
    */
   private mergeRound(): void {
     this.mergeRoundArmed = false;
@@ -166,7 +172,7 @@ export class RingMerger {
     if (this.passiveList.size > 0) this.armPassiveRound();
   }
 
-  // ---- simple ring unification (§5.3) -------------------------------------------------------
+  // ---- simple ring unification (docs/ring-merge.md §3) -------------------------------------------
 
   /**
    * The mlookup for `target` reached me, responsible for `target.id` in my ring. If I am the target,
@@ -189,10 +195,10 @@ export class RingMerger {
   }
 
   /**
-   * `cpred` and `csucc`, adjacent in the sender's ring, enclose me. Zip on both ways in my own ring
-   * (mlookups for each of them), and ask each to be my neighbour if it is closer than mine: `fix`
-   * to csucc, `hint` (naming me) to cpred, which then fixes towards me if I am its closer successor.
-   * With gossip (§5.4 step 2), also ask the sender `from` to zip towards F random peers of mine.
+   * `cpred` and `csucc`, adjacent in the sender's ring, enclose me. Zip on both ways in my own ring (mlookups
+   * for each of them), and ask each to be my neighbour if it is closer than mine: `fix` to csucc, `hint`
+   * (naming me) to cpred, which then fixes towards me if I am its closer successor. With gossip
+   * (docs/ring-merge.md §4, M12), also ask the sender `from` to zip towards F random peers of mine.
    */
   onTryMerge(from: NodeRef, cpred: NodeRef, csucc: NodeRef): void {
     if (!this.at.isMember) return;
@@ -208,7 +214,10 @@ export class RingMerger {
     }
   }
 
-  /** Sends `mlookupAsk{r}` to `from` for F distinct random peers r of my fingers ∪ succList (§5.4). */
+  /**
+   * Sends `mlookupAsk{r}` to `from` for F distinct random peers r of my fingers ∪ succList
+   * (docs/ring-merge.md §4).
+   */
   private askForRandomZips(from: NodeRef): void {
     const pool = new Map<string, NodeRef>();
     for (const p of [...this.at.fingerPeers(), ...this.at.succList]) {

@@ -166,7 +166,8 @@ export class RingRecovery {
    * My pred is abandoned and no live peer in my predList could take its place: whoever should fix me
    * does not know me. In one ring that does not last (my pred's pred finds me in its succList); after
    * a crash in the middle of a merge it does, because that node's successor list holds the other
-   * ring's nodes (docs/ring-merge.md §3: the zip ended there, and the rest of both rings is not zipped).
+   * ring's nodes (docs/ring-merge.md §7, M18: the zip ended there, and the rest of both rings is not
+   * zipped).
    */
   private orphaned(): boolean {
     if (!this.at.predAbandoned() || same(this.at.succ, this.at.self)) return false;

@@ -1,4 +1,4 @@
-// Global ring-shape checkers (METRICS.md §3): the perfect-ring test, the core ring reached by
+// Global ring-shape checkers (docs/metrics.md §3): the perfect-ring test, the core ring reached by
 // following successor pointers, and the branches hanging off it. They read RingViews only.
 
 import { incarnationKey as refKey, sameNode } from "../core/node-ref.js";
@@ -25,8 +25,8 @@ export function perfectRingProblem(liveViews: readonly RingView[], alreadySorted
 }
 
 /**
- * How many times the successor cycle through the live members circles the id space (1 in a perfect
- * ring, 2 or more in a loopy one, §5.5); null if following successors from the smallest id does not
+ * How many times the successor cycle through the live members circles the id space (1 in a perfect ring, 2 or
+ * more in a loopy one, docs/ring-merge.md §5); null if following successors from the smallest id does not
  * come back to it through members only.
  */
 export function succCycleWindings(liveMembers: readonly RingView[]): number | null {
@@ -47,8 +47,8 @@ export function succCycleWindings(liveMembers: readonly RingView[]): number | nu
 }
 
 /**
- * Members whose successor list is not the next min(L, n−1) live members in id order (the list that
- * recovery walks, §2.5). Checked in a quiet, perfect ring, where every list should be exact.
+ * Members whose successor list is not the next min(L, n−1) live members in id order (the list that recovery
+ * walks, docs/relaxed-ring.md §5.5). Checked in a quiet, perfect ring, where every list should be exact.
  */
 export function staleSuccLists(sortedLiveViews: readonly RingView[], succListSize: number): RingView[] {
   const n = sortedLiveViews.length;

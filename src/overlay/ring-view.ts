@@ -1,6 +1,7 @@
 // What every ring protocol (the relaxed ring and the Chord baseline) shows the outside: the node API
-// (lookup, leave) and a read-only view for the global checkers and /status (ARCHITECTURE.md §2:
-// `inspect()`). Checkers judge both protocols through this one interface (METRICS.md §3).
+// (lookup, leave) and a read-only view for the global checkers and /status (`inspect()`, which
+// never changes state: docs/architecture.md §2). Checkers judge both protocols through this one
+// interface (docs/metrics.md §3).
 import type { RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
 import type { RingRef } from "./messages.js";
@@ -20,7 +21,10 @@ export interface RingView {
   readonly isMember: boolean;
   /** Peers kept for routing other than succ/pred: fingers (and what the protocol keeps beside them). */
   fingerRefs(): readonly NodeRef[];
-  /** Distinct peers kept for routing: fingers, their successors, succList (METRICS.md: routingTableMean). */
+  /**
+   * Distinct peers kept for routing: fingers, their successors, succList (docs/metrics.md §3:
+   * routingTableMean).
+   */
   routingTableSize(): number;
   /** Peers currently suspected by this node's failure detector. */
   suspected(): readonly NodeRef[];
@@ -35,6 +39,6 @@ export interface RingNodeApi extends RingView {
   join?(contact: NodeRef): void;
   /** Graceful leave: hand over, tell the neighbours, stop answering. */
   leave(): void;
-  /** Ring merge kick-start (algorithms.md §5.2): `contact` may be in another ring. */
+  /** Ring merge kick-start (docs/ring-merge.md §2): `contact` may be in another ring. */
   mergeWith?(contact: NodeRef): void;
 }

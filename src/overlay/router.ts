@@ -1,9 +1,10 @@
-// Routing and finger maintenance for a relaxed-ring node (algorithms.md §2.4, §3): greedy routing over
+// Routing and finger maintenance for a relaxed-ring node (docs/routing.md §1–§4): greedy routing over
 // k-ary fingers with a walk back into branches, hop acknowledgements and rerouting around silent
 // peers, lookups, the finger-refresh chain and probes that drop dead fingers; it also carries the
-// ring merge's mlookups (§5.3) to the node responsible for their target. The rule a reader must
-// not break: only the node that is itself responsible delivers (answers a lookup, takes a joiner);
-// everyone else forwards (§2.4). Differences from the paper: docs/protocols.md.
+// ring merge's mlookups (docs/ring-merge.md §3) to the node responsible for their target. The rule a
+// reader must not break: only the node that is itself responsible delivers (answers a lookup, takes a
+// joiner); everyone else forwards (docs/routing.md §1.4, RT1). Where it departs from the paper: the
+// "Beyond the paper" notes of docs/routing.md §1.4, §3.4 and §4.
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { invariant } from "../core/invariant.js";
@@ -25,18 +26,19 @@ export interface RoutingPosition {
   readonly isMember: boolean;
   /** Where a node that is no member yet sends what it routes (its join contact). */
   readonly joinContact: NodeRef | null;
-  /** Peers that may have me as successor (§2.1). */
+  /** Peers that may have me as successor (docs/relaxed-ring.md §1.1). */
   predListMembers(): Iterable<NodeRef>;
   /** What I tell a peer about my neighbours (pred only while I trust it). */
   neighbours(): Neighbours;
   /** A join reached me as the joiner's successor: accept it, or answer its repeat. */
   onJoinRequest(joiner: NodeRef, ring: RingRef | null): void;
   /**
-   * Whether `key` lies in the range of my suspected pred, which I am to take over (§2.5): nobody owns
-   * it until then, and a message for it should wait here rather than walk back round the ring.
+   * Whether `key` lies in the range of my suspected pred, which I am to take over: nobody owns it
+   * until then, and a message for it should wait here rather than walk back round the ring
+   * (docs/routing.md §1.4, RT7).
    */
   awaitsTakeoverOf(key: RingId): boolean;
-  /** A merge lookup (§5.3) reached me, responsible for `target.id`. */
+  /** A merge lookup (docs/ring-merge.md §3) reached me, responsible for `target.id`. */
   onMergeLookup(target: NodeRef): void;
 }
 
@@ -108,7 +110,10 @@ export class Router {
   private readonly unreachable = new Map<string, number>();
   /** Ideal ids the running refresh chain has still to look up, farthest first. */
   private fingerChain: RingId[] = [];
-  /** Probes awaiting an answer, by address: a finger silent for hopTimeoutMs is dropped (§3). */
+  /**
+   * Probes awaiting an answer, by address: a finger silent for hopTimeoutMs is dropped (docs/routing.md §3.4,
+   * F5).
+   */
   private readonly probesPending = new Map<string, { readonly peer: NodeRef; readonly sentAtMs: number }>();
   private probeCheckArmed = false;
   private lastFingerAuditMs = Number.NEGATIVE_INFINITY;
@@ -143,7 +148,9 @@ export class Router {
     this.route(key, this.at.self, 0, false, { kind: "lookup", lookupId });
   }
 
-  /** A lookup whose first hop is `first`, whatever this node holds (the loop check of §5.5). */
+  /**
+   * A lookup whose first hop is `first`, whatever this node holds (the loop check, docs/ring-merge.md §5).
+   */
   lookupFrom(first: NodeRef, key: RingId, onDone: LookupCallback): void {
     const lookupId = this.nextLookupId++;
     const timer = this.env.setTimer(this.config.lookupTimeoutMs, { type: "lookupTimeout", lookupId });
@@ -254,7 +261,7 @@ export class Router {
     this.unreachable.set(peer.addr, now + UNREACHABLE_MS);
   }
 
-  // ---- routing (§2.4) -------------------------------------------------------------------------
+  // ---- routing (docs/routing.md §1, §2) ----------------------------------------------------------
 
   private responsibleFor(key: RingId): boolean {
     const pred = this.at.pred;
@@ -312,7 +319,7 @@ export class Router {
     this.env.send(next.peer, { type: "route", key, origin, hops: hops + 1, last: next.last, payload, hopId });
   }
 
-  /** The next hop stayed silent: avoid it for a while and route around it (correction on use, §3). */
+  /** The next hop stayed silent: avoid it for a while and route around it (docs/routing.md §4, A3). */
   private onHopTimeout(hopId: number): void {
     const pending = this.pendingHops.get(hopId);
     if (pending === undefined) return;
@@ -324,9 +331,9 @@ export class Router {
   }
 
   /**
-   * The next hop for a key that is not mine. `last` marks a message sent to the peer believed to own
-   * the key; if that peer is not the owner, the key lies behind it (in a branch, or beyond a stale
-   * finger successor), and it walks back through its predList, one closer peer at a time (§2.4).
+   * The next hop for a key that is not mine. `last` marks a message sent to the peer believed to own the key;
+   * if that peer is not the owner, the key lies behind it (in a branch, or beyond a stale finger successor),
+   * and it walks back through its predList, one closer peer at a time (docs/routing.md §2, RT9).
    */
   private nextHop(
     key: RingId,
@@ -397,9 +404,11 @@ export class Router {
     pending.onDone(result);
   }
 
-  // ---- fingers (§3) ---------------------------------------------------------------------------
+  // ---- fingers (docs/routing.md §3) --------------------------------------------------------------
 
-  /** Refresh as a chain, farthest ideal id first; each answer triggers the next (§3). */
+  /**
+   * Refresh as a chain, farthest ideal id first; each answer triggers the next (docs/routing.md §3.4, F4).
+   */
   private startFingerRefresh(): void {
     const succ = this.at.succ;
     if (!this.at.isMember || succ === null) return;

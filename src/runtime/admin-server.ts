@@ -164,9 +164,9 @@ async function txRoute(node: LiveNode, req: http.IncomingMessage, res: http.Serv
 const mergeRequest = object({ contact: str(256, /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/) });
 
 /**
- * POST /merge {contact: "host:port"}: ring merge's external kick-start (algorithms.md §5.2). 202 once
- * the contact answered (the merge runs in the background; watch /status or `selfman ring`), 503 if
- * it did not answer.
+ * POST /merge {contact: "host:port"}: ring merge's external kick-start (docs/ring-merge.md §2). 202
+ * once the contact answered (the merge runs in the background; watch /status or `selfman ring`), 503
+ * if it did not answer.
  */
 async function mergeRoute(
   node: LiveNode,

@@ -1,4 +1,4 @@
-// The cluster's certificates (issue 4, DEPENDENCIES.md): a P-256 certificate authority per cluster
+// The cluster's certificates (docs/live-runtime.md §3): a P-256 certificate authority per cluster
 // and one certificate per member, named by the member's stable node name (not its ring id, which may
 // change). A cluster directory holds ca.crt, ca.key and certs/<name>.{crt,key}; keys are written
 // readable by their owner only. Only what this CA signed can connect to the cluster's nodes.

@@ -255,7 +255,7 @@ export class LiveNode {
   }
 
   /**
-   * Ring merge's external kick-start (algorithms.md §5.2): `addr` may be a node of another ring (an
+   * Ring merge's external kick-start (docs/ring-merge.md §2): `addr` may be a node of another ring (an
    * operator knows both sides of a healed partition). Resolves with the contact's ref once it answered;
    * the merge itself runs in the background (a contact in my own ring ends it within a few messages).
    */
@@ -265,7 +265,7 @@ export class LiveNode {
     return contact;
   }
 
-  /** A single-key operation through the store (linearizable, §7.10). */
+  /** A single-key operation through the store (linearizable, docs/register.md). */
   kv(key: string, op: KvOp): Promise<KvResult> {
     return new Promise((resolve) => {
       if (!this.env.turn(() => this.node.submit(key, op, resolve)))
@@ -274,8 +274,9 @@ export class LiveNode {
   }
 
   /**
-   * `fn` in a transaction on this node (it is the TM), committed; retried on conflict (§7.5).
-   * Rejects with a TxError: `conflict` after every retry, or `unavailable` / `timeout`.
+   * `fn` in a transaction on this node (it is the TM), committed; retried on conflict
+   * (docs/transactions.md §6). Rejects with a TxError: `conflict` after every retry, or `unavailable` /
+   * `timeout`.
    */
   transaction<T>(fn: (tx: AsyncTx) => Promise<T>, options: RetryOptions = DEFAULT_RETRY) {
     return runTransaction(this.transactions, fn, options);
@@ -307,8 +308,8 @@ export class LiveNode {
       succ: ref(ring.succ),
       succList: ring.succList.map(refToJson),
       predList: ring.predecessors.map(refToJson),
-      // A node whose predList holds more than its pred is the root of a branch (§2.1): those others
-      // have it as successor but are not its predecessor.
+      // A node whose predList holds more than its pred is the root of a branch (docs/relaxed-ring.md §6.1):
+      // those others have it as successor but are not its predecessor.
       branch: {
         root: ring.predecessors.some((p) => ring.pred === null || p.addr !== ring.pred.addr),
         members: ring.predecessors

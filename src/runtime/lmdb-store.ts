@@ -1,7 +1,8 @@
-// The durable StorePort of a live node (issue 5): lmdb under the data directory. Items are keyed by
-// the 16-byte replica id and the key, so a ring interval is one or two range scans. Every write is its
-// own synchronous transaction, committed before the handler returns — and so before the messages of
-// that handler are sent: a node killed at any point keeps every promise and write it answered for.
+// The durable StorePort of a live node (docs/replication.md §6, docs/architecture.md §5): lmdb under the data
+// directory. Items are keyed by the 16-byte replica id and the key, so a ring interval is one or two range
+// scans. Every write is its own synchronous transaction, committed before the handler returns — and so before
+// the messages of that handler are sent: a node killed at any point keeps every promise and write it answered
+// for.
 // Writes are not fsynced one by one (lmdb noSync): they survive a process crash, not a power cut.
 import { open, type RootDatabase } from "lmdb";
 import type { IdSpace, RingId } from "../core/id-space.js";

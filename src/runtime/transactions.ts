@@ -1,7 +1,8 @@
-// Transactions for live callers (docs/transactions.md §1): `transaction(async (tx) => ...)` runs the function on a
-// fresh transaction and commits what it read and wrote; a conflict (the commit aborted) runs it
-// again after a randomised, bounded back-off (algorithms.md §7.5: no waiting for locks, so livelock is
-// broken by the clients). The request-list form runs through the same loop. Errors are typed.
+// Transactions for live callers (docs/transactions.md §1): `transaction(async (tx) => ...)` runs the
+// function on a fresh transaction and commits what it read and wrote; a conflict (the commit aborted)
+// runs it again after a randomised, bounded back-off (docs/transactions.md §6: no participant waits for
+// a lock, so livelock is broken by the clients). The request-list form runs through the same loop.
+// Errors are typed (docs/architecture.md §9).
 import type { ErrorCode } from "../core/error-code.js";
 import type { Value } from "../store/item.js";
 import { type RequestListOutcome, runRequestList, type TxRequest } from "../tx/request-list.js";

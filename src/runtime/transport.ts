@@ -1,11 +1,12 @@
-// The live transport (docs/live-runtime.md §1–§2, docs/architecture.md §6): messages between node processes over TLS 1.3 with mutual
-// authentication (or plain TCP behind --insecure), as length-prefixed MessagePack frames. One outbound
-// connection per peer address, reused for every message to it; writes coalesced once per event-loop
-// turn; a bounded queue per peer (what does not fit is dropped and counted: the protocols tolerate
-// loss, a node must not run out of memory); reconnection with exponential back-off. Each connection
-// opens with a versioned handshake that binds the peer's ring reference to its certificate's name;
-// every later frame is attributed to that reference and must pass the message codec's schema check
-// (src/wire/message-codec.ts) before the node sees it. Nothing a peer sends can throw out of here: bad frames are dropped and counted.
+// The live transport (docs/live-runtime.md §1–§2, docs/architecture.md §6): messages between node processes
+// over TLS 1.3 with mutual authentication (or plain TCP behind --insecure), as length-prefixed MessagePack
+// frames. One outbound connection per peer address, reused for every message to it; writes coalesced once per
+// event-loop turn; a bounded queue per peer (what does not fit is dropped and counted: the protocols tolerate
+// loss, a node must not run out of memory); reconnection with exponential back-off. Each connection opens
+// with a versioned handshake that binds the peer's ring reference to its certificate's name; every later
+// frame is attributed to that reference and must pass the message codec's schema check
+// (src/wire/message-codec.ts) before the node sees it. Nothing a peer sends can throw out of here: bad frames
+// are dropped and counted.
 import net from "node:net";
 import tls from "node:tls";
 import type { MessageBase } from "../core/message.js";

@@ -1,4 +1,4 @@
-// The kv workload (METRICS.md §2, §4): clients, each attached to a ring member, issue single-key
+// The kv workload (docs/metrics.md §2, §4): clients, each attached to a ring member, issue single-key
 // operations one at a time — 40% get, 30% put, 15% compare-and-set, 15% increment over 20 keys by
 // default — and record every call and answer. At the end: is each key's history linearizable, was any
 // acknowledged write lost (read from the stores themselves, not through the system), and which keys

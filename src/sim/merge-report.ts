@@ -1,6 +1,6 @@
-// The report of a `sim merge` sweep (METRICS.md §5, issue 7): mergeRounds against N for each ring
-// unification (algorithms.md §5.3 simple, §5.4 gossip), as a Markdown table and an SVG line chart
-// with log2 N on the x axis, where a logarithmic merge is a straight line and the gossip bound
+// The report of a `sim merge` sweep (docs/metrics.md §5; the figures: docs/ring-merge.md §8.1): mergeRounds
+// against N for each ring unification (docs/ring-merge.md §3 simple, §4 gossip), as a Markdown table and an
+// SVG line chart with log2 N on the x axis, where a logarithmic merge is a straight line and the gossip bound
 // 4·log2 N is drawn for reference.
 import type { OutputFile, ParamValue } from "./scenario.js";
 import { lineChart, type Series } from "./svg-chart.js";

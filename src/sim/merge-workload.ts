@@ -1,16 +1,16 @@
-// The partition-and-merge phase of `sim merge` (algorithms.md §5, METRICS.md §5), run on a built ring
-// as a RingWorkload: split the nodes into R random groups for a while, check that each group became
-// a perfect ring of its own, heal, and time the merge until the live nodes form one perfect ring;
-// then count lookup failures in a window after it. With `split: "separate"` the R rings were built
-// apart (they never knew each other): the phase checks them, and one node of ring 0 is told
-// mergeWith(a member of ring r) for each other ring (§5.2's external kick-start), which is when the
-// clock starts; with `loopy` they are instead joined at their wraps into one loop (§5.5), which the
-// loop check must find. `churnNodes` crashes or joins (half each, by the seed) spread over the
-// first `churnWindowMs` of the merge; mergeTimeSec is the first perfect ring after the heal, and
-// settledSec the first one at or after the last churn event (equal without churn). `messages` is
-// every protocol message sent from the heal to the first perfect ring; `mergeMessages` the merge
-// protocol's own among them: routed mlookup hops, trymerge, the gossip's mlookupAsk, and the
-// passive list's pings and pongs (the fix, hint and fixOk they trigger are ring maintenance).
+// The partition-and-merge phase of `sim merge` (docs/ring-merge.md §8, docs/metrics.md §5), run on a built
+// ring as a RingWorkload: split the nodes into R random groups for a while, check that each group became a
+// perfect ring of its own, heal, and time the merge until the live nodes form one perfect ring; then count
+// lookup failures in a window after it. With `split: "separate"` the R rings were built apart (they never
+// knew each other): the phase checks them, and one node of ring 0 is told mergeWith(a member of ring r) for
+// each other ring (the external kick-start, docs/ring-merge.md §2), which is when the clock starts; with
+// `loopy` they are instead joined at their wraps into one loop (docs/ring-merge.md §5), which the loop check
+// must find. `churnNodes` crashes or joins (half each, by the seed) spread over the first `churnWindowMs` of
+// the merge; mergeTimeSec is the first perfect ring after the heal, and settledSec the first one at or after
+// the last churn event (equal without churn). `messages` is every protocol message sent from the heal to the
+// first perfect ring; `mergeMessages` the merge protocol's own among them: routed mlookup hops, trymerge, the
+// gossip's mlookupAsk, and the passive list's pings and pongs (the fix, hint and fixOk they trigger are ring
+// maintenance).
 import type { RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";
 import type { RingMessage, RingTimer } from "../overlay/messages.js";
@@ -29,7 +29,9 @@ export interface MergePhaseConfig {
   /** One ring split by a partition, or rings built apart (the harness's buildRings). */
   readonly split: MergeSplit;
   readonly partitionMs: number;
-  /** Separate rings only: join them into one loopy ring (§5.5) instead of calling mergeWith. */
+  /**
+   * Separate rings only: join them into one loopy ring (docs/ring-merge.md §5) instead of calling mergeWith.
+   */
   readonly loopy: boolean;
   /** The successor-list length, for the successor lists the loop is given. */
   readonly succListSize: number;
@@ -39,7 +41,7 @@ export interface MergePhaseConfig {
   readonly churnWindowMs: number;
   /** The merge must finish within this after the heal. */
   readonly mergeWindowMs: number;
-  /** Lookups are counted this long after the ring is perfect again (METRICS.md §5: 30 s). */
+  /** Lookups are counted this long after the ring is perfect again (docs/metrics.md §5: 30 s). */
   readonly lookupWindowMs: number;
   readonly lookupsPerSec: number;
   /** γ, for mergeRounds = mergeTimeSec / γ. */
@@ -254,7 +256,7 @@ class MergePhase implements RingWorkload<RingMessage, RingTimer, MergePhaseMetri
 
   /**
    * Counts the merge protocol's messages until the ring is perfect, and the lookups of the window after
-   * it whose answer did not come from the one member responsible for the key (METRICS.md §3; the
+   * it whose answer did not come from the one member responsible for the key (docs/metrics.md §3; the
    * nodes' own lookups, such as loop checks, are not judged).
    */
   private observeMerge(context: MergeContext): void {

@@ -1,4 +1,4 @@
-// The p-th percentile of an ascending list (nearest rank, METRICS.md §1), or null when it is empty:
+// The p-th percentile of an ascending list (nearest rank, docs/metrics.md §1), or null when it is empty:
 // the one definition every scenario and benchmark uses for p50/p99.
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;

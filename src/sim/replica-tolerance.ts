@@ -1,4 +1,4 @@
-// Which keys ever fell beyond the store's fault tolerance (METRICS.md §4): once a second, a key whose
+// Which keys ever fell beyond the store's fault tolerance (docs/metrics.md §4): once a second, a key whose
 // replica ids are not served by a majority of live, synced owners (in the global view) is marked. A
 // replica id counts as held when some member that considers itself its owner serves it: during a
 // partition each side has an owner for every id, and the one that kept its data still holds it.

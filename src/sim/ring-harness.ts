@@ -1,5 +1,5 @@
 // The ring experiment shared by `sim ring`, `sim join-storm`, `sim ppl08` and the convergence tests
-// (METRICS.md §2–§3): build a ring by joins, settle, measure (churn, lookups), go quiet, check. It owns
+// (docs/metrics.md §2–§3): build a ring by joins, settle, measure (churn, lookups), go quiet, check. It owns
 // the simulator, the global view (RingMembers) and every figure; protocols plug in via RingProtocol.
 
 import { type FingerCorrectness, fingerCorrectness, i1Problem } from "../check/ring-invariants.js";
@@ -50,7 +50,7 @@ export type RingRunMetrics<W extends Metrics> = Omit<RingMetrics, keyof W> & W;
 
 export interface RingRunConfig {
   readonly nodes: number;
-  /** Milliseconds between joins while building (METRICS.md: 100; join-storm spreads N over 5 s). */
+  /** Milliseconds between joins while building (docs/metrics.md §2: 100; join-storm spreads N over 5 s). */
   readonly buildJoinGapMs: number;
   readonly settleMs: number;
   readonly measureMs: number;
@@ -64,7 +64,7 @@ export interface RingRunConfig {
   readonly linkFlapsPerSec?: number;
   /**
    * Rings built apart (default 1): nodes 0..R−1 each start a ring of their own, and node i joins
-   * through a member of ring i mod R. Nothing links them until a merge (algorithms.md §5).
+   * through a member of ring i mod R. Nothing links them until a merge (docs/ring-merge.md §2).
    */
   readonly buildRings?: number;
 }
@@ -175,7 +175,7 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
   private readonly context: RingRunContext<M, T>;
   private readonly views: (RingProcess<M, T> | null)[] = [];
   private readonly lookups: LookupStats = { started: 0, failed: 0, answered: 0, inconsistent: 0, hops: [] };
-  /** Keys of the measure phase's lookups in flight: only their answers are judged (METRICS.md §3). */
+  /** Keys of the measure phase's lookups in flight: only their answers are judged (docs/metrics.md §3). */
   private readonly measuredKeys = new Set<RingId>();
   private readonly buildRings: number;
   private readonly buildEndMs: number;

@@ -1,6 +1,6 @@
 // How ring scenarios drive a ring protocol without knowing which one it is: the relaxed ring and the
 // Chord baseline both plug in here, so every ring figure is computed the same way for both
-// (METRICS.md §3), on the same seed and the same network.
+// (docs/metrics.md §3), on the same seed and the same network.
 import type { Env, Process } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import type { MessageBase, TimerTagBase } from "../core/message.js";

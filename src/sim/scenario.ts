@@ -1,7 +1,7 @@
-// What a simulator scenario is (ARCHITECTURE.md §7): code in src/sim/scenarios/, shared by the CLI
+// What a simulator scenario is (docs/simulator.md §7): code in src/sim/scenarios/, shared by the CLI
 // (`selfman sim <name>`), the tests and the benchmarks. A scenario declares its options once; the
 // runner turns them into CLI flags, echoes every value actually used in `params`, and rebuilds the
-// exact replay command from them (METRICS.md §1). Parameters are plain JSON values.
+// exact replay command from them (docs/simulator.md §6). Parameters are plain JSON values.
 import type { SimConfig, Violation } from "./engine/simulator.js";
 
 export type ParamValue = number | string | boolean | null;
@@ -18,7 +18,9 @@ export type MetricValue =
  */
 export type Metrics = Readonly<Record<string, MetricValue>>;
 
-/** One scenario flag, e.g. `{ name: "loss", arg: "p", describe: "...", default: 0, parse: parseProbability }`. */
+/**
+ * One scenario flag, e.g. `{ name: "loss", arg: "p", describe: "...", default: 0, parse: parseProbability }`.
+ */
 export interface ScenarioOption {
   /** camelCase key in params; the flag is its kebab-case form. */
   readonly name: string;

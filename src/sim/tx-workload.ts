@@ -1,13 +1,13 @@
-// The transaction workload (issue 6, METRICS.md §2): clients, each attached to a ring member, run
-// transactions one at a time over `keys` list-valued keys — each touches 1–3 keys, reading each and
-// appending a unique number to about half of them (read, then write the longer list). Every
-// transaction is recorded with its outcome: committed (ok), aborted (fail: it did not happen), or
-// unknown (info: a timeout, or its TM crashed). At the end the history is checked (Elle-style,
-// src/check/tx-history.ts) against the final lists read from the stores themselves; a committed
-// append missing there is a lost commit. Keys that ever fell beyond the store's tolerance (a majority
-// of their replicas not served) are reported, and anomalies that involve only such keys are excused
-// (replica-tolerance.ts). Optional faults: TM crashes at a random point of the commit, and network
-// partitions (long enough, by default, for each side to become a ring of its own and merge back, §5).
+// The transaction workload (docs/metrics.md §2): clients, each attached to a ring member, run transactions
+// one at a time over `keys` list-valued keys — each touches 1–3 keys, reading each and appending a unique
+// number to about half of them (read, then write the longer list). Every transaction is recorded with its
+// outcome: committed (ok), aborted (fail: it did not happen), or unknown (info: a timeout, or its TM
+// crashed). At the end the history is checked (Elle-style, src/check/tx-history.ts) against the final lists
+// read from the stores themselves; a committed append missing there is a lost commit. Keys that ever fell
+// beyond the store's tolerance (a majority of their replicas not served) are reported, and anomalies that
+// involve only such keys are excused (replica-tolerance.ts). Optional faults: TM crashes at a random point of
+// the commit, and network partitions (long enough, by default, for each side to become a ring of its own and
+// merge back, docs/ring-merge.md §6.3).
 import {
   type Anomaly,
   checkTxHistory,
@@ -52,7 +52,7 @@ export interface TxWorkloadConfig {
 
 /**
  * An owner asks a transaction's acceptors about a lock at most lockAgeMs + lockCheckMs after it first
- * sees it, and again every lockCheckMs (docs/transactions.md §9); four such periods leave room for a
+ * sees it, and again every lockCheckMs (docs/transactions.md §8, L1); four such periods leave room for a
  * lost answer and a hand-over that moves the lock in between.
  */
 export const LOCK_RELEASE_BOUND_MS = 4 * (DEFAULT_TX.lockAgeMs + DEFAULT_TX.lockCheckMs);

@@ -97,8 +97,8 @@ export class TxParticipant {
   }
 
   /**
-   * A first vote on an instance: abort from an unsynced replica, else the validation of docs/transactions.md
-   * §6, stored.
+   * A first vote on an instance: abort from an unsynced replica, else the validation of
+   * docs/transactions.md §6, stored (C4).
    */
   private validate(msg: Extract<TxMessage, { type: "txPrepare" }>): { vote: Vote; reason: string } {
     if (!this.replicas.serves(msg.replicaId)) return { vote: "abort", reason: "a replica is being repaired" };

@@ -1,4 +1,4 @@
-// The ring scenarios through the CLI: every metric METRICS.md §3 names is in the JSON, for both
+// The ring scenarios through the CLI: every metric docs/metrics.md §3 names is in the JSON, for both
 // protocols (sim ppl08 has its own test: test/sim/ppl08.test.ts).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

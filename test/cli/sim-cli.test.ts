@@ -1,4 +1,4 @@
-// The `selfman sim` and `selfman bench` contracts (METRICS.md §1), run as real processes.
+// The `selfman sim` and `selfman bench` contracts (docs/metrics.md §1), run as real processes.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -1,4 +1,4 @@
-// Interval arithmetic with wrap-around (algorithms.md §0), property-tested on small m against a
+// Interval arithmetic with wrap-around (docs/architecture.md §7), property-tested on small m against a
 // brute-force reference and on m = 128 against algebraic laws.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

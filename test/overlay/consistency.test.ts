@@ -1,4 +1,4 @@
-// Lookup consistency (algorithms.md §2.6): concurrent joins (Theorem 1) and crashes without
+// Lookup consistency (docs/relaxed-ring.md §7.2): concurrent joins (Theorem 1) and crashes without
 // partitions (Theorem 2) never give a key two responsible nodes in the relaxed ring, and only the
 // responsible node answers; the Chord baseline, on the same seeds and network, does answer wrongly.
 import assert from "node:assert/strict";

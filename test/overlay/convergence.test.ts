@@ -1,4 +1,4 @@
-// Self-stabilisation of the relaxed ring (algorithms.md §2.5, §2.7): over 200 seeds mixing joins,
+// Self-stabilisation of the relaxed ring (docs/relaxed-ring.md §7.3): over 200 seeds mixing joins,
 // graceful leaves, crashes, message loss, jittered latency and link flaps (false suspicions), once the
 // faults stop every run reaches a perfect ring, with no branch and no node left out and every successor
 // list exact, and lookups are answered by the one responsible node. Crashes follow the simulator's

@@ -1,5 +1,5 @@
-// The ◇P failure detector (algorithms.md §4): strong completeness (a silent peer is suspected one
-// round after its unanswered ping), no suspicion of a peer that answers, `alive` and a longer timeout
+// The ◇P failure detector (docs/failure-detector.md §1, §2): strong completeness (a silent peer is suspected
+// one round after its unanswered ping), no suspicion of a peer that answers, `alive` and a longer timeout
 // after a false suspicion, and no ping to a peer heard within the last half period.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

@@ -1,4 +1,4 @@
-// k-ary fingers (algorithms.md §3): the table keeps, per ideal slot, the closest known peer; routing
+// k-ary fingers (docs/routing.md §3): the table keeps, per ideal slot, the closest known peer; routing
 // never overshoots a key except to the key's owner, and owners are found from fingers' neighbours.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

@@ -1,5 +1,5 @@
-// Ring identity (algorithms.md §2.1): the first node names the ring; joiners adopt its ringRef; a
-// join that names another ring is refused with badRingRef and never admitted.
+// Ring identity (docs/relaxed-ring.md §3.3, J3; docs/ring-merge.md §6.1): the first node names the ring;
+// joiners adopt its ringRef; a join that names another ring is refused with badRingRef and never admitted.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeRef } from "../../src/core/node-ref.js";

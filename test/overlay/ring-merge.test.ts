@@ -1,9 +1,9 @@
-// Ring merge, simple and gossip ring unification (algorithms.md §5.2–§5.4, §5.6): two rings built
-// apart merge into one perfect ring after one mergeWith, and settle on the smaller ringRef uid; a
-// false detection (mergeWith a peer of my own ring) ends within a few messages and changes no pointer;
-// a small ring split by a partition heals back to one perfect ring; gossip takes fewer rounds; loops
-// of two and three rings (§5.5) are found and repaired, and stay loops with the check off; with 1% of
-// the nodes crashing or joining during the merge it still ends in one perfect ring.
+// Ring merge, simple and gossip ring unification (docs/ring-merge.md §2–§4, §6): two rings built apart merge
+// into one perfect ring after one mergeWith, and settle on the smaller ringRef uid; a false detection
+// (mergeWith a peer of my own ring) ends within a few messages and changes no pointer; a small ring split by
+// a partition heals back to one perfect ring; gossip takes fewer rounds; loops of two and three rings
+// (docs/ring-merge.md §5) are found and repaired, and stay loops with the check off; with 1% of the nodes
+// crashing or joining during the merge it still ends in one perfect ring.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeRef } from "../../src/core/node-ref.js";
@@ -111,7 +111,7 @@ describe("ring merge: simple ring unification", () => {
   });
 });
 
-describe("ring merge: gossip ring unification (§5.4, fanout 2)", () => {
+describe("ring merge: gossip ring unification (docs/ring-merge.md §4, fanout 2)", () => {
   it("merges two rings of 64 built apart into one perfect ring on several seeds", () => {
     for (const seed of [1, 2, 3, 9]) {
       const { sim, nodes, ring } = ringsApart(seed, 64, 2, GOSSIP);
@@ -153,7 +153,7 @@ describe("ring merge: gossip ring unification (§5.4, fanout 2)", () => {
   });
 });
 
-describe("ring merge: loopy rings (§5.5)", () => {
+describe("ring merge: loopy rings (docs/ring-merge.md §5)", () => {
   it("detects a ring that circles the id space twice and repairs it to one perfect ring", () => {
     for (const seed of [11, 12]) {
       const config: OverlayConfig = { ...GOSSIP, loopCheckMs: 5000 };
@@ -316,7 +316,7 @@ describe("sim merge", () => {
     assert.throws(() => resolveParams(merge, { algorithm: "chord" }), /expected simple or gossip/);
   });
 
-  it("gossip (§5.4) merges two rings of 256 built apart in fewer rounds than simple (§5.3)", () => {
+  it("gossip (docs/ring-merge.md §4) merges two rings of 256 built apart in fewer rounds than simple", () => {
     const rounds = (algorithm: string) => {
       const run = runScenario(
         merge,

@@ -1,7 +1,7 @@
-// Issue 4 with real processes on loopback: eight `selfman node` processes over mutual TLS form a
-// perfect ring; kill -9 of two non-adjacent nodes heals into a perfect ring of six, with no key ever
-// owned twice; SIGTERM makes a node leave with its keys owned again within one message exchange;
-// strangers without this cluster's certificate cannot connect; 10,000 fuzzed frames are dropped and
+// The live runtime with real processes on loopback (docs/live-runtime.md §6): eight `selfman node` processes
+// over mutual TLS form a perfect ring; kill -9 of two non-adjacent nodes heals into a perfect ring of six,
+// with no key ever owned twice; SIGTERM makes a node leave with its keys owned again within one message
+// exchange; strangers without this cluster's certificate cannot connect; 10,000 fuzzed frames are dropped and
 // counted while the node stays up and the ring stays perfect.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -36,7 +36,8 @@ const ids = new IdSpace();
 const fd = DEFAULT_OVERLAY.fd;
 /**
  * How long healing may take after a crash: the FD's detection bound (Tmax + one period), then the
- * predecessor-takeover delay (§2.5: a range is given up only after it), then one neighbour check.
+ * predecessor-takeover delay (docs/relaxed-ring.md §5.3: a range is given up only after it), then one
+ * neighbour check.
  */
 const HEAL_BOUND_MS =
   fd.timeoutMaxMs + fd.pingPeriodMs + DEFAULT_OVERLAY.predTakeoverMs + DEFAULT_OVERLAY.ringCheckMs;

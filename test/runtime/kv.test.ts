@@ -1,7 +1,7 @@
-// Issue 5 with real processes: an 8-node cluster takes 10,000 puts through POST /kv; after kill -9
-// of the node holding the most data (one replica of a key at most), every key reads its last value (reads may fail while the lost
-// replicas are repaired, but never answer anything else). And `selfman start` → put → stop → start
-// again: the value is there, read back from lmdb.
+// The replicated store with real processes (docs/replication.md §6): an 8-node cluster takes 10,000 puts
+// through POST /kv; after kill -9 of the node holding the most data (one replica of a key at most), every key
+// reads its last value (reads may fail while the lost replicas are repaired, but never answer anything else).
+// And `selfman start` → put → stop → start again: the value is there, read back from lmdb.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
@@ -67,7 +67,7 @@ describe("replicated storage on a live cluster", { concurrency: false }, () => {
 
     // The victim: the node with the most data among those holding at most one replica of any key —
     // a range of at most N/f (replica ids are N/f apart). A node with a larger range holds two of
-    // some keys' four replicas: losing it is beyond what f = 4 tolerates (docs/storage.md), and those
+    // some keys' four replicas: losing it is beyond what f = 4 tolerates (docs/replication.md §1), and those
     // keys would rightly stay unavailable rather than be rebuilt from the other half.
     const ring = await ringJson(dir);
     const rangeOf = (n: (typeof ring.nodes)[number]) =>

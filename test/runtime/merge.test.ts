@@ -1,6 +1,6 @@
-// Issue 7 with real processes: two local clusters that grew apart are two rings; `selfman merge`
+// Ring merge with real processes: two local clusters that grew apart are two rings; `selfman merge`
 // tells a node of one about a node of the other, and the two become one perfect ring by themselves
-// (algorithms.md §5.2–§5.3), and every key either side had stored reads its value again. Plain TCP: the two
+// (docs/ring-merge.md §2–§3), and every key either side had stored reads its value again. Plain TCP: the two
 // clusters have different certificate authorities, so they run with --insecure.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -59,7 +59,7 @@ describe("ring merge on live processes", { concurrency: false }, () => {
       for (let i = 0; i < KEYS; i++) {
         const admin = admins[i % admins.length] as string;
         // Eventually readable: right after the merge a replica that got the other ring's range may
-        // still answer "absent" until the hand-over lands (a known gap, docs/protocols.md §5).
+        // still answer "absent" until the hand-over lands (a known gap, docs/ring-merge.md §9).
         const got = await waitFor(`${side}-${i} readable`, 60_000, async () => {
           const r = await kv(admin, { op: "get", key: `${side}-${i}` });
           return r.status === 200 && r.answer.found === true ? r.answer : undefined;

@@ -1,4 +1,4 @@
-// Issue 7 with a real partition (algorithms.md §5 ring merge, §5.6 data after the merge): 8 TLS nodes in
+// Ring merge after a real partition (docs/ring-merge.md; §6.3 for the data after the merge): 8 TLS nodes in
 // two network namespaces; the link between them is cut, each side becomes a ring of its own, the link
 // comes back, they merge into one perfect ring whose successor lists are whole again, and every write
 // either side acknowledged reads its value.
@@ -34,7 +34,7 @@ const KEYS_PER_SIDE = 40;
 const MEMBER_TIMEOUT_MS = 30_000;
 /** Failure detection of the other side, then pred takeover (predTakeoverMs 6 s), with room. */
 const SPLIT_TIMEOUT_MS = 30_000;
-/** Passive-list pings (every 10 s, §5.2), then the zip (§5.3), with room. */
+/** Passive-list pings (every 10 s, docs/ring-merge.md §2), then the zip (§3), with room. */
 const MERGE_TIMEOUT_MS = 45_000;
 const READ_DEADLINE_MS = 60_000;
 /** A pred whose list differs from its successor's asks again at most every ringCheckMs (5 s). */
@@ -105,12 +105,11 @@ interface SideTally {
 }
 
 /**
- * While cut off, `side` puts KEYS_PER_SIDE keys of its own and reads every key written `earlier`,
- * all at once (an operation that lacks a majority fails only at its 10 s deadline). An operation may
- * fail cleanly; one that succeeds must have had a majority of the key's replicas on this side (§5.6:
- * a node that took a range over without its data does not serve it — with a key's replicas split
- * 2/2, neither side may answer), and a read must answer the acknowledged value. Acknowledged puts
- * are added to `acknowledged`.
+ * While cut off, `side` puts KEYS_PER_SIDE keys of its own and reads every key written `earlier`, all at once
+ * (an operation that lacks a majority fails only at its 10 s deadline). An operation may fail cleanly; one
+ * that succeeds must have had a majority of the key's replicas on this side (docs/ring-merge.md §6.3: a node
+ * that took a range over without its data does not serve it — with a key's replicas split 2/2, neither side
+ * may answer), and a read must answer the acknowledged value. Acknowledged puts are added to `acknowledged`.
  */
 async function operateCutOff(
   side: Side,

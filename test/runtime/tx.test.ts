@@ -1,6 +1,6 @@
-// Issue 6 with real processes: a 4-node cluster over TLS takes request lists through POST /tx and
-// `selfman tx --ops FILE`; bad lists get 400 naming the bad field, a failed test_and_set 409 with
-// nothing committed; and 800 concurrent transfers between 20 accounts, from every node at once,
+// Transactions with real processes (docs/transactions.md §1): a 4-node cluster over TLS takes request lists
+// through POST /tx and `selfman tx --ops FILE`; bad lists get 400 naming the bad field, a failed test_and_set
+// 409 with nothing committed; and 800 concurrent transfers between 20 accounts, from every node at once,
 // leave the total unchanged (the commits that conflict are retried; none is half applied).
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";

@@ -1,7 +1,7 @@
-// The replicated store in the simulator (issue 5): without faults every operation succeeds and every
-// key's history is linearizable; under churn and loss no acknowledged write is lost and histories stay
-// linearizable; and when a majority of a key's replicas is gone, operations on it fail with a clear
-// error — never a stale answer.
+// The replicated store in the simulator (docs/replication.md §7, docs/register.md §5.1): without faults every
+// operation succeeds and every key's history is linearizable; under churn and loss no acknowledged write is
+// lost and histories stay linearizable; and when a majority of a key's replicas is gone, operations on it
+// fail with a clear error — never a stale answer.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../../src/node/selfman-node.js";

@@ -1,4 +1,4 @@
-// The register's acceptor (src/store/register.ts, algorithms.md §7.10): a promise of round r refuses
+// The register's acceptor (src/store/register.ts, docs/register.md §1): a promise of round r refuses
 // every later write of a lower round; a write is taken only above the write held; the same write sent
 // twice is taken once; and what a replica reports never goes back to an older write.
 import assert from "node:assert/strict";

@@ -1,9 +1,9 @@
-// Durability in the simulator (issue 5): nodes keep their items on a "disk" (a memory store that
-// survives the process) and restart on it. After the whole cluster stops in place (what `cluster
-// down` does; to the others it looks like a crash) and starts again one node after another, every
-// acknowledged write reads back; a single node restarted on its disk rejoins and the cluster answers
-// as before. If instead every node *leaves* at once, data handed to nodes that were leaving too may
-// be out of reach, but no read ever answers anything but the last value.
+// Durability in the simulator (docs/replication.md §6): nodes keep their items on a "disk" (a memory store
+// that survives the process) and restart on it. After the whole cluster stops in place (what `cluster down`
+// does; to the others it looks like a crash) and starts again one node after another, every acknowledged
+// write reads back; a single node restarted on its disk rejoins and the cluster answers as before. If instead
+// every node *leaves* at once, data handed to nodes that were leaving too may be out of reach, but no read
+// ever answers anything but the last value.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RingId } from "../../src/core/id-space.js";

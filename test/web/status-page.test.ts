@@ -1,7 +1,7 @@
-// `npm start` end to end (issue 4): `selfman start` — exactly what `npm start` runs — brings up a local
-// cluster of 8 node processes and the status page; a real browser (Debian's chromium, driven by
-// playwright-core) sees all 8 nodes on the ring and the words "perfect ring"; Ctrl-C (SIGINT) stops
-// every node and the command exits 0. Without chromium the test says so loudly and skips.
+// `npm start` end to end (docs/live-runtime.md §5): `selfman start` — exactly what `npm start` runs — brings
+// up a local cluster of 8 node processes and the status page; a real browser (Debian's chromium, driven by
+// playwright-core) sees all 8 nodes on the ring and the words "perfect ring"; Ctrl-C (SIGINT) stops every
+// node and the command exits 0. Without chromium the test says so loudly and skips.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";

@@ -1,6 +1,7 @@
-// The Chord baseline's wire messages and timer tags (Stoica et al. 2001, METRICS.md §2), compared side by
-// side with the relaxed ring. Plain data only (message.ts): NodeRefs, bigints, numbers, booleans, arrays.
-// The FD messages are "ping"/"pong" like the relaxed ring's, so reports can leave them out of ring traffic.
+// The Chord baseline's wire messages and timer tags (Stoica et al. 2001; docs/relaxed-ring.md §9), compared
+// side by side with the relaxed ring. Plain data only (message.ts): NodeRefs, bigints, numbers, booleans,
+// arrays. The FD messages are "ping"/"pong" like the relaxed ring's, so reports can leave them out of ring
+// traffic.
 import type { RingId } from "../../core/id-space.js";
 import type { Msg } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";

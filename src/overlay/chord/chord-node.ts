@@ -1,7 +1,8 @@
-// The Chord baseline (Stoica et al. 2001) as a sans-I/O Process: recursive find_successor, stabilize and
-// notify, a successor list, fix_fingers, and the shared ◇P failure detector as check_predecessor.
-// Keep it plain Chord (the relaxed ring is measured against it); act only through env, and compare ring
-// positions only through ids.inOC/inOO/dist (a plain `<` is wrong where an interval wraps through 0).
+// The Chord baseline (Stoica et al. 2001; docs/relaxed-ring.md §9) as a sans-I/O Process: recursive
+// find_successor, stabilize and notify, a successor list, fix_fingers, and the shared ◇P failure detector as
+// check_predecessor. Keep it plain Chord (the relaxed ring is measured against it); act only through env, and
+// compare ring positions only through ids.inOC/inOO/dist (a plain `<` is wrong where an interval wraps
+// through 0).
 import type { Env, Process, TimerId } from "../../core/env.js";
 import type { IdSpace, RingId } from "../../core/id-space.js";
 import { incarnationKey, type NodeRef, sameNode } from "../../core/node-ref.js";
@@ -24,7 +25,10 @@ export type ChordConfig = OverlayConfig & {
   readonly fixFingerMs: number;
 };
 
-/** METRICS.md §2: the relaxed ring's succList and failure detector, stabilize 1 s, one fix_finger per 0.5 s. */
+/**
+ * docs/metrics.md §2: the relaxed ring's succList and failure detector, stabilize 1 s, one fix_finger per 0.5
+ * s.
+ */
 export const DEFAULT_CHORD: ChordConfig = { ...DEFAULT_OVERLAY, stabilizeMs: 1000, fixFingerMs: 500 };
 
 /** What a find_successor started here is for. */

@@ -1,4 +1,4 @@
-// The simulated network (ARCHITECTURE.md §3): per-link latency distributions plus jitter, loss,
+// The simulated network (docs/simulator.md §2): per-link latency distributions plus jitter, loss,
 // duplication, asymmetric link cuts, partitions into groups and a pairwise connectivity filter.
 // Decisions draw from the network's own seeded stream. Links are FIFO unless `fifo` is off (then
 // jitter reorders). The simulator asks `blocked` both when a message is sent and when it arrives, so

@@ -1,4 +1,4 @@
-// The deterministic discrete-event simulator (ARCHITECTURE.md §3): a virtual clock, one queue of
+// The deterministic discrete-event simulator (docs/simulator.md §1): a virtual clock, one queue of
 // message deliveries, timers and scenario actions ordered by (time, seq), a seeded network model, node
 // crash and restart, fault hooks (BUGGIFY), observers and invariant checkers over the whole system.
 // One seed decides everything. Never read wall time or Math.random here: a run must replay exactly.

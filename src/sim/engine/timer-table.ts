@@ -1,4 +1,4 @@
-// The simulator's pending timers, by id, so a timer can be cancelled (ARCHITECTURE.md §3). A TimerId
+// The simulator's pending timers, by id, so a timer can be cancelled (docs/simulator.md §1). A TimerId
 // is a slot and that slot's generation (id = generation·SLOTS + slot): slots are reused without a hash
 // map on the hot path, and a stale id never reaches the newer timer in its slot. Id 0 is never issued,
 // because protocol code uses 0 for "no timer".

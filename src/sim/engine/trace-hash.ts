@@ -1,6 +1,6 @@
-// The trace hash (METRICS.md §6): a 64-bit running hash over every delivered or dropped message, every
-// timer that fires and every random draw. Same seed ⇒ same hash, in any process; one changed draw
-// changes it. Two 32-bit lanes with multiply–rotate mixing: fast, not cryptographic.
+// The trace hash (docs/metrics.md §6, docs/simulator.md §6): a 64-bit running hash over every delivered or
+// dropped message, every timer that fires and every random draw. Same seed ⇒ same hash, in any process; one
+// changed draw changes it. Two 32-bit lanes with multiply–rotate mixing: fast, not cryptographic.
 
 const floatView = new Float64Array(1);
 const floatWords = new Uint32Array(floatView.buffer);

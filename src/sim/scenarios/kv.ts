@@ -1,7 +1,8 @@
-// `selfman sim kv`: the replicated store under churn and loss (issue 5, METRICS.md §2, §4). A ring is
-// built by joins, settles, then `--clients` clients run single-key operations on `--keys` keys during
-// `--duration` seconds of churn; after the quiet phase every key's history is checked for
-// linearizability and every acknowledged write must still be held by a majority of its replicas.
+// `selfman sim kv`: the replicated store under churn and loss (docs/metrics.md §2, §4; figures:
+// docs/replication.md §7). A ring is built by joins, settles, then `--clients` clients run single-key
+// operations on `--keys` keys during `--duration` seconds of churn; after the quiet phase every key's history
+// is checked for linearizability and every acknowledged write must still be held by a majority of its
+// replicas.
 import { checkReplication } from "../../store/replicas.js";
 import { parseLatency } from "../engine/latency.js";
 import { type KvWorkloadMetrics, kvWorkload } from "../kv-workload.js";

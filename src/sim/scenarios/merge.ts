@@ -1,14 +1,14 @@
-// `selfman sim merge`: ring merge after a network partition (algorithms.md §5, METRICS.md §5). Build
-// one ring by joins, settle, partition the nodes into --rings random groups for --partition-sec
-// (each group must become a perfect ring of its own: splitPerfectRings says so), heal, and time the
-// merge back to one perfect ring (mergeTimeSec, mergeRounds = mergeTimeSec / γ), with the messages
-// sent until then (and the merge protocol's own among them) and the lookup failures in the 30 s
-// after. --algorithm simple (§5.3) or gossip (§5.4, --fanout F random zipping points per trymerge,
-// --queue-rate mlookups per γ). --sizes and --algorithm simple,gossip make a sweep (one row per
-// run); --out DIR writes a table and an SVG of mergeRounds vs N (merge-report.ts). --loopy joins rings built apart into one loop (§5.5)
-// for the loop check to find; --merge-churn P crashes or joins P·N nodes during the merge. A run that
-// does not end in one perfect ring within --duration, with every successor list exact when it ends,
-// is a violation (the seed's replay is printed).
+// `selfman sim merge`: ring merge after a network partition (docs/ring-merge.md §8, docs/metrics.md §5).
+// Build one ring by joins, settle, partition the nodes into --rings random groups for --partition-sec (each
+// group must become a perfect ring of its own: splitPerfectRings says so), heal, and time the merge back to
+// one perfect ring (mergeTimeSec, mergeRounds = mergeTimeSec / γ), with the messages sent until then (and the
+// merge protocol's own among them) and the lookup failures in the 30 s after. --algorithm simple
+// (docs/ring-merge.md §3) or gossip (§4, --fanout F random zipping points per trymerge, --queue-rate mlookups
+// per γ). --sizes and --algorithm simple,gossip make a sweep (one row per run); --out DIR writes a table and
+// an SVG of mergeRounds vs N (merge-report.ts). --loopy joins rings built apart into one loop
+// (docs/ring-merge.md §5) for the loop check to find; --merge-churn P crashes or joins P·N nodes during the
+// merge. A run that does not end in one perfect ring within --duration, with every successor list exact when
+// it ends, is a violation (the seed's replay is printed).
 
 import { DEFAULT_OVERLAY, type MergeAlgorithm } from "../../overlay/config.js";
 import { parseLatency } from "../engine/latency.js";
@@ -75,7 +75,7 @@ function splitOf(params: ScenarioParams): MergeSplit {
   return split;
 }
 
-/** Default T_loop with --loopy: without a loop check nothing finds the loop (§5.5). */
+/** Default T_loop with --loopy: without a loop check nothing finds the loop (docs/ring-merge.md §5). */
 const LOOPY_CHECK_SEC = 10;
 
 export const merge: Scenario = {
@@ -107,14 +107,13 @@ export const merge: Scenario = {
     },
     {
       name: "loopy",
-      describe:
-        "build R rings apart and join them at their wraps into one loopy ring (§5.5) instead of mergeWith",
+      describe: "build R rings apart and join them at their wraps into one loopy ring instead of mergeWith",
       default: false,
     },
     {
       name: "loopCheckSec",
       arg: "sec",
-      describe: `loopy-ring check period T_loop (§5.5); default off, ${LOOPY_CHECK_SEC} with --loopy; 0 turns it off`,
+      describe: `loopy-ring check period T_loop; default off, ${LOOPY_CHECK_SEC} with --loopy; 0: off`,
       default: null,
       parse: parseNumber("loop-check-sec", 0),
     },
@@ -135,7 +134,7 @@ export const merge: Scenario = {
     {
       name: "algorithm",
       arg: "name",
-      describe: "ring unification: simple (§5.3) or gossip (§5.4); simple,gossip runs both",
+      describe: "ring unification: simple or gossip (docs/ring-merge.md §3, §4); simple,gossip runs both",
       default: "simple",
       parse: parseAlgorithms,
     },
@@ -156,14 +155,14 @@ export const merge: Scenario = {
     {
       name: "fanout",
       arg: "F",
-      describe: "gossip: random zipping points each trymerge opens (§5.4)",
+      describe: "gossip: random zipping points each trymerge opens (docs/ring-merge.md §4)",
       default: DEFAULT_OVERLAY.mergeFanout,
       parse: parseCount("fanout", 1, 16),
     },
     {
       name: "queueRate",
       arg: "n",
-      describe: "gossip: mlookups started from the mqueue per γ (§5.4: 1)",
+      describe: "gossip: mlookups started from the mqueue per γ (docs/ring-merge.md §4: 1)",
       default: DEFAULT_OVERLAY.mergeQueueRate,
       parse: parseCount("queue-rate", 1, 1024),
     },

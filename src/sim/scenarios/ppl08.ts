@@ -1,4 +1,4 @@
-// `selfman sim ppl08`: the relaxed-ring paper's experiments (PPL 2008; algorithms.md §2.8, §9 B1–B4)
+// `selfman sim ppl08`: the relaxed-ring paper's experiments (PPL 2008; docs/relaxed-ring.md §8, B1–B4)
 // on this simulator: branches and branch size vs N at connectivity 0.9/0.95/1.0 (B1, B2), ring
 // maintenance messages vs N (B3), and Chord's inconsistent lookups vs how many joins happen per
 // stabilisation, next to the relaxed ring's under the same churn (B4). Prints a table; --out DIR

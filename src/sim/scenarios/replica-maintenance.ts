@@ -1,8 +1,8 @@
-// `selfman sim replica-maintenance` (algorithms.md §9 B8, METRICS.md §7): what symmetric replication
-// costs per membership event. For each ring size it builds a ring of full nodes, stores `--keys` keys,
-// then runs joins and graceful leaves one at a time and counts every message that carries items or
-// repair digests (hand-overs and their acks, repair asks and replies), and their encoded bytes, per
-// event. The claim: O(1) messages per event, whatever N.
+// `selfman sim replica-maintenance` (docs/replication.md §7, B8; docs/metrics.md §7): what symmetric
+// replication costs per membership event. For each ring size it builds a ring of full nodes, stores `--keys`
+// keys, then runs joins and graceful leaves one at a time and counts every message that carries items or
+// repair digests (hand-overs and their acks, repair asks and replies), and their encoded bytes, per event.
+// The claim: O(1) messages per event, whatever N.
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../../node/selfman-node.js";
 import { packr } from "../../wire/codec.js";
 import type { Simulator } from "../engine/simulator.js";

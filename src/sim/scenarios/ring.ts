@@ -1,5 +1,5 @@
 // `selfman sim ring`: build a ring by joins (one per 100 ms), settle 30 s, measure --duration s with
-// optional churn and 10 lookups/s, then 60 s quiet; figures as METRICS.md §3 defines them.
+// optional churn and 10 lookups/s, then 60 s quiet; figures as docs/metrics.md §3 defines them.
 // `--protocol chord` runs the Chord baseline on the same seed and network.
 
 import { chordRing } from "../chord-protocol.js";

@@ -1,7 +1,7 @@
-// `selfman sim tx`: Paxos Commit under churn, loss, TM crashes and partitions (issue 6, METRICS.md
-// §2). A ring is built by joins and settles; `--clients` clients run list-append transactions over
-// `--keys` keys during `--duration` seconds of faults; after the quiet phase the whole history must
-// be serializable and no committed append may be missing from the stores.
+// `selfman sim tx`: Paxos Commit under churn, loss, TM crashes and partitions (docs/transactions.md §10,
+// docs/metrics.md §2). A ring is built by joins and settles; `--clients` clients run list-append transactions
+// over `--keys` keys during `--duration` seconds of faults; after the quiet phase the whole history must be
+// serializable and no committed append may be missing from the stores.
 import { parseLatency } from "../engine/latency.js";
 import { parseCount, parseNumber, parseProbability } from "../params.js";
 import { type RingMetrics, runRing } from "../ring-harness.js";
@@ -46,7 +46,7 @@ export const txOptions = [
   {
     name: "partitionMs",
     arg: "ms",
-    describe: "how long each partition lasts (default: a third of --partition-every, METRICS.md §2)",
+    describe: "how long each partition lasts (default: a third of --partition-every, docs/metrics.md §2)",
     default: null,
     parse: parseNumber("partition-ms", 0),
   },

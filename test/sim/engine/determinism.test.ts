@@ -1,4 +1,4 @@
-// One seed decides everything (METRICS.md §6): the same seed gives the same trace hash, in this
+// One seed decides everything (docs/simulator.md §6): the same seed gives the same trace hash, in this
 // process and in a fresh one; different seeds give different hashes. Swept over 20 seeds of a
 // scenario with loss, duplication, partitions, cut links and crash/restart, with BUGGIFY on.
 import assert from "node:assert/strict";
