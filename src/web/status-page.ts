@@ -1,6 +1,6 @@
-// The status page: one HTML page that draws the live ring — every node at its id's angle, an arrow to its
-// successor, suspects in red — and says whether it is a perfect ring. It polls /api/ring, which surveys the
-// nodes' admin ports. No external assets.
+// The status page (docs/live-runtime.md §5.1): one HTML page that draws the live ring — every node at
+// its id's angle, an arrow to its successor, suspects in red — and says whether it is a perfect ring. It
+// polls /api/ring, which surveys the nodes' admin ports. No external assets.
 import http from "node:http";
 import { surveyRing } from "../api/ring-survey.js";
 
