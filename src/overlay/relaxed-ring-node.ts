@@ -71,6 +71,11 @@ export class RelaxedRingNode
 {
   readonly self: NodeRef;
   private predecessor: NodeRef | null = null;
+  /**
+   * I became a member with no pred (my successor could not vouch for one: joinOk{pred: null}, J13):
+   * the first pred I take is told to the layers above as `joined`, for my successor handed me my range.
+   */
+  private joinedWithoutPred = false;
   private successor: NodeRef | null = null;
   private successors: readonly NodeRef[] = [];
   /** The ring this node is in (null until it joins one). */
@@ -501,6 +506,7 @@ export class RelaxedRingNode
   }
 
   private becameMember(): void {
+    this.joinedWithoutPred = this.predecessor === null;
     this.env.emit({ type: "joined" });
     this.changedRange();
     this.env.setTimer(this.config.hintPeriodMs * (0.5 + this.env.random()), { type: "hint" });
@@ -538,6 +544,9 @@ export class RelaxedRingNode
     );
     this.predSuspectedAtMs = null;
     this.predecessor = pred;
+    const told =
+      this.joinedWithoutPred && old === null && pred !== null && cause === "fix" ? "joined" : cause;
+    this.joinedWithoutPred = false;
     if (pred !== null && !same(pred, this.self)) {
       this.predList.set(pred.addr, pred);
       this.fd.monitor(pred);
@@ -545,7 +554,7 @@ export class RelaxedRingNode
       // Handed a pred my FD already suspects (it reports a crash only once): start the takeover clock.
       if (this.fd.isSuspected(pred)) this.predSuspected(pred);
     }
-    this.hooks.onPredChange?.(old, pred, cause);
+    this.hooks.onPredChange?.(old, pred, told);
     // The first node's range is announced once it is a member (becameMember).
     if (cause !== "first") this.changedRange();
   }

@@ -7,6 +7,7 @@ import type { NodeRef } from "../../src/core/node-ref.js";
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../../src/overlay/config.js";
 import type { PingPayload, RingMessage, RingRef, RingTimer } from "../../src/overlay/messages.js";
 import { RelaxedRingNode } from "../../src/overlay/relaxed-ring-node.js";
+import type { RingHooks } from "../../src/overlay/ring-hooks.js";
 import { RecordingEnv } from "../helpers/recording-env.js";
 
 export const ids = new IdSpace(8);
@@ -31,13 +32,21 @@ export interface NodeOptions {
   readonly contact?: NodeRef | null;
   readonly wished?: RingRef | null;
   readonly nonce?: number;
+  readonly hooks?: RingHooks;
 }
 
 /** A started node at `self`: the ring's first node without a contact, else a joiner. */
 export function startNode(self: number, options: NodeOptions = {}): OneNode {
   const env: RingEnv = new RecordingEnv(ref(self, options.nonce ?? 1));
   const config = { ...DEFAULT_OVERLAY, ...options.config };
-  const node = new RelaxedRingNode(env, config, ids, options.contact ?? null, options.wished ?? null);
+  const node = new RelaxedRingNode(
+    env,
+    config,
+    ids,
+    options.contact ?? null,
+    options.wished ?? null,
+    options.hooks ?? {},
+  );
   node.start();
   return { env, node };
 }

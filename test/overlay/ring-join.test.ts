@@ -111,6 +111,27 @@ describe("relaxed ring: join (docs/relaxed-ring.md §3)", () => {
     assert.equal(node.owns(60n), true);
   });
 
+  it("the first pred of a member that joined without one is told to the store as joined: its successor handed it its range", () => {
+    const causes: [number | null, number | null, string][] = [];
+    const { node } = startNode(70, {
+      contact: ref(200),
+      hooks: { onPredChange: (old, pred, cause) => causes.push([at(old), at(pred), cause]) },
+    });
+    node.onMessage(ref(100), {
+      type: "joinOk",
+      pred: null,
+      succ: ref(100),
+      succList: refs([150]),
+      ring: RING,
+    });
+    node.onMessage(ref(55), { type: "fix" });
+    node.onMessage(ref(60), { type: "fix" });
+    assert.deepEqual(causes, [
+      [null, 55, "joined"],
+      [55, 60, "fix"],
+    ]);
+  });
+
   it("a join that names another ring is refused with badRingRef and is a merge detection", () => {
     const { env, node } = member(100, 50, [150]);
     node.onMessage(ref(70), joinRoute(70, { name: RING.name, uid: RING.uid + 1 }));
