@@ -381,7 +381,7 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
       leaving.leave();
       members.remove(leaving);
       this.lastFaultMs = Math.max(this.lastFaultMs, sim.nowMs);
-      sim.after(1000, () => sim.crash(node.index));
+      sim.after(1000, () => sim.exit(node.index));
     });
   }
 

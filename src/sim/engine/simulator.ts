@@ -142,6 +142,8 @@ export interface SimStats {
   duplicated: number;
   timersFired: number;
   crashes: number;
+  /** Processes that exited on their own (exit), not counted as crashes. */
+  stops: number;
   restarts: number;
   /** Messages sent, by message type (a mutable cell per type: one map lookup per send). */
   readonly sentByType: Map<string, { count: number }>;
@@ -207,6 +209,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     duplicated: 0,
     timersFired: 0,
     crashes: 0,
+    stops: 0,
     restarts: 0,
     sentByType: new Map(),
   };
@@ -283,16 +286,30 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
    * stream decides (crashDelivery, docs/simulator.md §3).
    */
   crash(index: number): void {
+    this.halt(index, null);
+  }
+
+  /**
+   * The process exits on its own (after a graceful leave): like a crash, but what it sent before it
+   * exited is still delivered — an exiting process's sockets flush — and the seed draws nothing.
+   */
+  exit(index: number): void {
+    this.halt(index, true);
+  }
+
+  /** Ends the running incarnation; its in-flight messages are delivered if `deliver`, else as the seed says. */
+  private halt(index: number, deliver: boolean | null): void {
     const node = this.nodeAt(index);
     if (!node.alive) return;
     for (const o of this.observers) o.onCrash?.(node);
     const incarnation = this.incarnations[index] as number;
-    if (this.crashDelivery > 0 && this.crashRng.next() < this.crashDelivery)
-      this.deliveredAfterCrash.add(incarnationKey(index, incarnation));
+    const delivered = deliver ?? (this.crashDelivery > 0 && this.crashRng.next() < this.crashDelivery);
+    if (delivered) this.deliveredAfterCrash.add(incarnationKey(index, incarnation));
     this.alive[index] = 0;
     this.processes[index] = null;
     this.incarnations[index] = (this.incarnations[index] as number) + 1;
-    this.stats.crashes++;
+    if (deliver === null) this.stats.crashes++;
+    else this.stats.stops++;
     this.trace.mix(0xc4a5);
     this.trace.mix(index);
   }

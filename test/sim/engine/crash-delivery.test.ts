@@ -81,4 +81,21 @@ describe("in-flight messages of a crashed incarnation", () => {
     }
     assert.throws(() => new Simulator({ seed: 1, crashDelivery: 1.5 }), /crashDelivery/);
   });
+
+  it("a process that exits on its own (after a graceful leave) delivers all it sent, and the seed draws nothing", () => {
+    for (const seed of SEEDS.slice(0, 20)) {
+      const hashes = [0, 1].map((p) => {
+        const ctx = world(seed, p);
+        sendProbes(ctx, 0, 1, 20, 2);
+        sendProbes(ctx, 2, 0, 20, 2);
+        ctx.sim.at(50, () => ctx.sim.exit(0));
+        ctx.sim.run(1000);
+        assert.equal(ctx.probe(1).received.length, 20, `seed ${seed}: all it sent`);
+        assert.equal(ctx.sim.stats.dropped["dest-down"], 20, `seed ${seed}: messages to it are lost`);
+        assert.deepEqual([ctx.sim.stats.crashes, ctx.sim.stats.stops], [0, 1]);
+        return ctx.sim.trace.hex();
+      });
+      assert.equal(hashes[0], hashes[1], `seed ${seed}: no draw`);
+    }
+  });
 });
