@@ -1,8 +1,7 @@
 // The import-layer rules (docs/architecture.md §1) as a pure checker: given source files (path and
-// text), every relative import — static `import`, `import type`, `export … from`, `import "x"` and
-// dynamic `import("literal")` — is checked against the allow-list below. Package and node: imports
-// are the lint's business (biome.json, lint/), not this one's. The TypeScript scanner finds the
-// imports, so ones inside comments or strings do not count.
+// text), every relative import — in each form `importsOf` lists — is checked against the allow-list
+// below. Package and node: imports are the lint's business (biome.json, lint/), not this one's. The
+// TypeScript parser finds the imports (an AST walk), so ones inside comments or strings do not count.
 import path from "node:path";
 import ts from "typescript";
 
@@ -61,26 +60,63 @@ function placeOf(repoPath: string): string {
   return parts[0] === ".." ? "outside the repository" : (parts[0] ?? repoPath);
 }
 
-/** The 1-based line of each character offset's line start, found by binary search. */
-function lineAt(lineStarts: readonly number[], pos: number): number {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((lineStarts[mid] as number) <= pos) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
+/** How TypeScript should parse a file, from its extension (.tsx and the JavaScript ones differ). */
+function scriptKindOf(fileName: string): ts.ScriptKind {
+  if (fileName.endsWith(".tsx")) return ts.ScriptKind.TSX;
+  if (fileName.endsWith(".jsx")) return ts.ScriptKind.JSX;
+  if (/\.[mc]?js$/.test(fileName)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
 }
 
-/** The relative specifiers `text` imports, each with the (1-based) line it is on. */
-export function importsOf(text: string): { specifier: string; line: number }[] {
-  const lineStarts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  return ts
-    .preProcessFile(text, true, true)
-    .importedFiles.filter((f) => f.fileName.startsWith("./") || f.fileName.startsWith("../"))
-    .map((f) => ({ specifier: f.fileName, line: lineAt(lineStarts, f.pos) }));
+/** The text of a string literal (or a template without substitutions), else null. */
+function literalText(node: ts.Node | undefined): string | null {
+  if (node === undefined) return null;
+  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) ? node.text : null;
+}
+
+/**
+ * Every module specifier `node` names as an import, if any: `import … from "x"` (type-only too),
+ * `import "x"`, `export … from "x"` (`export *`, `export * as ns`, `export type` too),
+ * `import x = require("x")`, an import type `import("x")` in a type position, a dynamic
+ * `import("x")` and a `require("x")` call.
+ */
+function specifierOf(node: ts.Node): ts.Node | undefined {
+  if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) return node.moduleSpecifier;
+  if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+    return node.moduleReference.expression;
+  }
+  if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) return node.argument.literal;
+  if (ts.isCallExpression(node)) {
+    const callee = node.expression;
+    const isImport = callee.kind === ts.SyntaxKind.ImportKeyword;
+    const isRequire = ts.isIdentifier(callee) && callee.text === "require";
+    if ((isImport || isRequire) && node.arguments.length >= 1) return node.arguments[0];
+  }
+  return undefined;
+}
+
+/**
+ * The relative specifiers `text` imports, each with the (1-based) line its specifier is on, in source
+ * order. The file is parsed (as `fileName`'s extension says), so imports in comments and strings do not
+ * count.
+ */
+export function importsOf(text: string, fileName = "file.ts"): { specifier: string; line: number }[] {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKindOf(fileName));
+  const found: { specifier: string; line: number }[] = [];
+  const visit = (node: ts.Node): void => {
+    const spec = specifierOf(node);
+    const specifier = literalText(spec);
+    if (
+      spec !== undefined &&
+      specifier !== null &&
+      (specifier.startsWith("./") || specifier.startsWith("../"))
+    ) {
+      found.push({ specifier, line: source.getLineAndCharacterOfPosition(spec.getStart(source)).line + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
 }
 
 /** Every import of `files` that the allow-list does not allow, in file order. */
@@ -90,7 +126,7 @@ export function checkLayers(files: readonly SourceFile[]): Violation[] {
     const from = layerOf(file.path);
     if (from === null) continue;
     const allowed = ALLOWED[from];
-    for (const { specifier, line } of importsOf(file.text)) {
+    for (const { specifier, line } of importsOf(file.text, file.path)) {
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(file.path), specifier));
       const to = layerOf(target) ?? placeOf(target);
       if (to === from) continue;
