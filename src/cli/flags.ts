@@ -1,10 +1,11 @@
 // Flag parsers shared by the live commands (node, cluster, ring, lookup, start): each validates and
-// throws with what was expected, and commanderParser turns that into commander's usage error, so a
-// bad flag prints one clear line and exits 1 (non-negotiable 5).
+// throws with what was expected, and commanderParser turns that into commander's usage error, so bad
+// input never crashes a node: a bad flag prints one line saying what was expected, then where the
+// usage is (`see selfman <command> --help`, main.ts), and exits 1.
 import { InvalidArgumentError } from "commander";
 import { NODE_NAME } from "../runtime/cluster-certificates.js";
 
-/** Adapts a throwing parser to commander's error type, so bad flags print usage and exit 1. */
+/** Adapts a throwing parser to commander's error type, so a bad flag prints its error and exits 1. */
 export function commanderParser<V>(parse: (raw: string) => V): (raw: string) => V {
   return (raw) => {
     try {

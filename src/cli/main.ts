@@ -1,7 +1,8 @@
 // The `selfman` command line (commander). Subcommands live in files of their own; this file wires
-// them and turns thrown errors into one clear line on stderr and a non-zero exit. It does not run by
-// itself: bin/selfman, the composition root, calls main() with the commands that live outside src/
-// (the benchmarks: src never imports bench/, docs/architecture.md §1).
+// them and turns thrown errors into one clear line on stderr and a non-zero exit (a usage error: that
+// line, then `see selfman <command> --help`). It does not run by itself: bin/selfman, the composition
+// root, calls main() with the commands that live outside src/ (the benchmarks: src never imports
+// bench/, docs/architecture.md §1).
 import { Command, CommanderError } from "commander";
 import { addClusterCommand } from "./cluster-command.js";
 import { addKvCommands } from "./kv-command.js";
@@ -19,7 +20,6 @@ export type AddCommand = (program: Command) => void;
 export function buildProgram(extraCommands: readonly AddCommand[] = []): Command {
   const program = new Command("selfman")
     .description("A self-managing distributed system: relaxed-ring overlay, replicated storage, transactions")
-    .showHelpAfterError()
     .exitOverride();
   addStartCommand(program);
   addNodeCommand(program);
@@ -30,7 +30,17 @@ export function buildProgram(extraCommands: readonly AddCommand[] = []): Command
   addTxCommand(program);
   addSimCommand(program);
   for (const add of extraCommands) add(program);
+  pointToHelp(program, "selfman");
   return program;
+}
+
+/**
+ * A usage error (a bad flag, a missing argument, an unknown command) prints commander's one line, then
+ * `see selfman <command> --help` rather than the whole usage.
+ */
+function pointToHelp(command: Command, path: string): void {
+  command.showHelpAfterError(`see ${path} --help`);
+  for (const sub of command.commands) pointToHelp(sub, `${path} ${sub.name()}`);
 }
 
 /** Runs the command line `argv` (process.argv's shape); resolves with the exit code. */

@@ -47,7 +47,7 @@ export function addNodeCommand(program: Command): void {
       "a member to join through (omit to start a new ring)",
       commanderParser(parseAddress("join")),
     )
-    .requiredOption("--data-dir <dir>", "where the node keeps its name, ring id (and later its data)")
+    .requiredOption("--data-dir <dir>", "where the node keeps its name, ring id and data (node.json, store/)")
     .option("--cluster-dir <dir>", "the cluster's certificates (selfman cluster init)", ".selfman")
     .option(
       "--name <name>",

@@ -1,5 +1,5 @@
 // Parsers for scenario and bench flags: each validates and throws a RangeError that says what was
-// expected, so bad input never reaches a simulation (non-negotiable 5).
+// expected, so bad input never reaches a simulation: every flag is validated, with a clear error.
 import { parseLatency } from "./engine/latency.js";
 
 export function parseCount(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (raw: string) => number {
