@@ -162,6 +162,30 @@ describe("docs citations", () => {
     );
   });
 
+  it("every benchmark label (B1, B8, …) used in src, bench, test, docs or README is a row of docs/metrics.md §7.1", () => {
+    const metrics = readFileSync(join(root, "docs/metrics.md"), "utf8");
+    const list = metrics.slice(metrics.indexOf("### 7.1 "));
+    const defined = new Set([...list.matchAll(/^\| (B\d+) \|/gm)].map((m) => m[1]));
+    assert.ok(defined.size >= 8, `only ${[...defined].join(", ")} defined: is the scan broken?`);
+    const texts = [
+      ...filesUnder(join(root, "src"), /\.ts$/),
+      ...filesUnder(join(root, "bench"), /\.ts$/),
+      ...filesUnder(join(root, "test"), /\.ts$/),
+      ...filesUnder(join(root, "docs"), /\.md$/),
+      join(root, "README.md"),
+    ];
+    const undefinedLabels = texts.flatMap((path) =>
+      readFileSync(path, "utf8")
+        .split("\n")
+        .flatMap((line, i) =>
+          [...line.matchAll(/\bB\d{1,2}\b/g)]
+            .filter((m) => !defined.has(m[0]))
+            .map((m) => `${relative(root, path)}:${i + 1}: ${m[0]}`),
+        ),
+    );
+    assert.deepEqual(undefinedLabels, []);
+  });
+
   it("catches a link or a backticked path to a missing file; skips web links, anchors, templates, code blocks", () => {
     const page = [
       "See [the ring](relaxed-ring.md#3-join) and [gone](gone.md), [web](https://example.org/x.md), [top](#1).",

@@ -1,8 +1,8 @@
-// `selfman sim ppl08`: the relaxed-ring paper's experiments (PPL 2008; docs/relaxed-ring.md §8, B1–B4)
-// on this simulator: branches and branch size vs N at connectivity 0.9/0.95/1.0 (B1, B2), ring
-// maintenance messages vs N (B3), and Chord's inconsistent lookups vs how many joins happen per
-// stabilisation, next to the relaxed ring's under the same churn (B4). Prints a table; --out DIR
-// also writes SVG plots.
+// `selfman sim ppl08`: the relaxed-ring paper's experiments (PPL 2008; benchmarks B1–B4 of
+// docs/metrics.md §7.1, figures in docs/relaxed-ring.md §8) on this simulator: branches and branch size
+// vs N at connectivity 0.9/0.95/1.0 (B1, B2), ring maintenance messages vs N (B3), and Chord's
+// inconsistent lookups vs how many joins happen per stabilisation, next to the relaxed ring's under the
+// same churn (B4). Prints a table; --out DIR also writes SVG plots.
 import type { MessageBase, TimerTagBase } from "../../core/message.js";
 import { chordRing } from "../chord-protocol.js";
 import type { Simulator, Violation } from "../engine/simulator.js";

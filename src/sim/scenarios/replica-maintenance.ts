@@ -1,8 +1,8 @@
-// `selfman sim replica-maintenance` (docs/replication.md §7, B8; docs/metrics.md §7): what symmetric
-// replication costs per membership event. For each ring size it builds a ring of full nodes, stores `--keys`
-// keys, then runs joins and graceful leaves one at a time and counts every message that carries items or
-// repair digests (hand-overs and their acks, repair asks and replies), and their encoded bytes, per event.
-// The claim: O(1) messages per event, whatever N.
+// `selfman sim replica-maintenance` (benchmark B8 of docs/metrics.md §7.1; figures in
+// docs/replication.md §7): what symmetric replication costs per membership event. For each ring size it
+// builds a ring of full nodes, stores `--keys` keys, then runs joins and graceful leaves one at a time and
+// counts every message that carries items or repair digests (hand-overs and their acks, repair asks and
+// replies), and their encoded bytes, per event. The claim: O(1) messages per event, whatever N.
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../../node/selfman-node.js";
 import { packr } from "../../wire/codec.js";
 import type { Simulator } from "../engine/simulator.js";
@@ -158,7 +158,7 @@ export function runReplicaMaintenance(params: ScenarioParams): ScenarioOutcome {
 
 export const replicaMaintenance: Scenario = {
   name: "replica-maintenance",
-  summary: "messages and bytes of replica maintenance per join or leave, for several ring sizes (B8)",
+  summary: "messages and bytes of replica maintenance per join or leave, for several ring sizes",
   defaults: { nodes: 100, duration: 0 },
   options: [
     { name: "sizes", arg: "N,N,...", describe: "ring sizes", default: "100,1000,10000", parse: parseSizes },
