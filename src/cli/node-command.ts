@@ -124,7 +124,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     logger,
     onFailStop: () => process.exit(FAIL_STOP_EXIT_CODE),
   });
-  plantViolationOnSignal(node);
+  plantViolationOnSignal(node, logger);
   const server = await startAdminServer(node, admin.host, admin.port, [loadRoutes(node)]);
   logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
   let stopping = false;
