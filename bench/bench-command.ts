@@ -1,12 +1,15 @@
 // `selfman bench <workload>`: benchmarks that print one JSON object (docs/metrics.md §1, §7). Speed is
 // measured here, never asserted in tests. bin/selfman, the composition root, registers this command
-// into the CLI of src/cli/main.ts: src never imports bench/ (docs/architecture.md §1).
-import { mkdtemp } from "node:fs/promises";
+// into the CLI of src/cli/main.ts: src never imports bench/ (docs/architecture.md §1). A live benchmark
+// runs its cluster in a temp directory; SIGINT or SIGTERM stops that cluster (docs/live-runtime.md §5).
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { commanderParser } from "../src/cli/flags.js";
 import { toJsonLine } from "../src/cli/sim-command.js";
+import { stopOnSignal } from "../src/cli/stop-on-signal.js";
+import { clusterDown } from "../src/runtime/local-cluster.js";
 import { parseCount, parseProbability, parseSeed } from "../src/sim/params.js";
 import { table } from "../src/sim/report.js";
 import { benchKv, type KvBenchResult } from "./kv.js";
@@ -84,18 +87,22 @@ function addLookupBench(bench: Command): void {
       basePort: number;
       json?: boolean;
     }) => {
-      const result = await benchLookup(
-        {
-          nodes: opts.nodes,
-          lookupsPerNode: opts.lookups,
-          concurrency: opts.concurrency,
-          transportMessages: opts.messages,
-          basePort: opts.basePort,
-          dir: await benchDir(),
-        },
-        logProgress,
+      await onLocalCluster(
+        (dir, signal) =>
+          benchLookup(
+            {
+              nodes: opts.nodes,
+              lookupsPerNode: opts.lookups,
+              concurrency: opts.concurrency,
+              transportMessages: opts.messages,
+              basePort: opts.basePort,
+              dir,
+            },
+            logProgress,
+            signal,
+          ),
+        (result) => print(opts.json === true, result, lookupTable),
       );
-      print(opts.json === true, result, lookupTable);
     },
   );
 }
@@ -129,19 +136,23 @@ function addKvBench(bench: Command): void {
       basePort: number;
       json?: boolean;
     }) => {
-      const result = await benchKv(
-        {
-          nodes: opts.nodes,
-          workload: opts.workload,
-          opsPerNode: opts.ops,
-          concurrency: opts.concurrency,
-          keys: opts.keys,
-          basePort: opts.basePort,
-          dir: await benchDir(),
-        },
-        logProgress,
+      await onLocalCluster(
+        (dir, signal) =>
+          benchKv(
+            {
+              nodes: opts.nodes,
+              workload: opts.workload,
+              opsPerNode: opts.ops,
+              concurrency: opts.concurrency,
+              keys: opts.keys,
+              basePort: opts.basePort,
+              dir,
+            },
+            logProgress,
+            signal,
+          ),
+        (result) => print(opts.json === true, result, kvTable),
       );
-      print(opts.json === true, result, kvTable);
     },
   );
 }
@@ -180,20 +191,26 @@ function addTxBench(bench: Command): void {
       basePort: number;
       json?: boolean;
     }) => {
-      const result = await benchTx(
-        {
-          nodes: opts.nodes,
-          workload: opts.workload,
-          txsPerNode: opts.txs,
-          concurrency: opts.concurrency,
-          keys: opts.keys,
-          basePort: opts.basePort,
-          dir: await benchDir(),
+      await onLocalCluster(
+        (dir, signal) =>
+          benchTx(
+            {
+              nodes: opts.nodes,
+              workload: opts.workload,
+              txsPerNode: opts.txs,
+              concurrency: opts.concurrency,
+              keys: opts.keys,
+              basePort: opts.basePort,
+              dir,
+            },
+            logProgress,
+            signal,
+          ),
+        (result) => {
+          if (!result.metrics.totalsMatch) process.exitCode = 1;
+          print(opts.json === true, result, txTable);
         },
-        logProgress,
       );
-      if (!result.metrics.totalsMatch) process.exitCode = 1;
-      print(opts.json === true, result, txTable);
     },
   );
 }
@@ -212,9 +229,40 @@ function liveOptions(command: Command, defaultBasePort: number): Command {
     .option("--json", "print exactly one JSON line on stdout");
 }
 
-/** A fresh directory for the benchmark's cluster (the benchmark removes it when done). */
-function benchDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), "selfman-bench-"));
+/**
+ * Runs a benchmark on a local cluster in a fresh temp directory (the benchmark removes it when done)
+ * and hands its result to `report`. SIGINT or SIGTERM, caught from before the first node starts, stops
+ * it: a start-up in progress is aborted (the nodes already started are stopped), a cluster already up
+ * is stopped (the batches in flight fail with it), the directory is removed, nothing is reported, and
+ * the command exits 130 (143 for SIGTERM).
+ */
+async function onLocalCluster<R>(
+  run: (dir: string, signal: AbortSignal) => Promise<R>,
+  report: (result: R) => void,
+): Promise<void> {
+  const stop = stopOnSignal();
+  try {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "selfman-bench-"));
+    const stopped = stop.requested.then(async (signal) => {
+      logProgress(`${signal}: stopping the benchmark's cluster …`);
+      await clusterDown(dir);
+    });
+    let done: { readonly result: R } | null = null;
+    try {
+      done = { result: await run(dir, stop.signal) };
+    } catch (error) {
+      if (stop.received === null) throw error;
+    }
+    if (done === null || stop.received !== null) {
+      await stopped;
+      await rm(dir, { recursive: true, force: true });
+      process.exitCode = stop.exitCode;
+      return;
+    }
+    report(done.result);
+  } finally {
+    stop.dispose();
+  }
 }
 
 function logProgress(line: string): void {

@@ -53,9 +53,13 @@ function batches(
   );
 }
 
-export async function benchKv(params: KvBenchParams, log: (line: string) => void): Promise<KvBenchResult> {
+export async function benchKv(
+  params: KvBenchParams,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<KvBenchResult> {
   try {
-    const admins = await perfectCluster(params, log);
+    const admins = await perfectCluster(params, log, signal);
     log(`writing ${params.keys} keys, warming up …`);
     await batches(admins.slice(0, 1), "write", params.keys * 2, 16, params.keys);
     await batches(admins, params.workload, 500, params.concurrency, params.keys);

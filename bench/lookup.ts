@@ -52,9 +52,10 @@ async function batches(admins: readonly string[], count: number, concurrency: nu
 export async function benchLookup(
   params: LookupBenchParams,
   log: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<LookupBenchResult> {
   try {
-    const admins = await perfectCluster(params, log);
+    const admins = await perfectCluster(params, log, signal);
     log("warming up …");
     await batches(admins, Math.min(500, params.lookupsPerNode), params.concurrency);
     log(`measuring ${params.nodes * params.lookupsPerNode} lookups …`);
@@ -64,6 +65,7 @@ export async function benchLookup(
     const latencies = measured.flatMap((b) => b.latenciesMs).sort((a, b) => a - b);
     const failed = measured.reduce((n, b) => n + b.failed, 0);
     await clusterDown(params.dir);
+    signal?.throwIfAborted();
     log(`measuring the transport with ${params.transportMessages} messages …`);
     const transport = await benchTransport(params.dir, params.transportMessages, params.basePort + 300);
     return {

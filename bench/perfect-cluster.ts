@@ -1,11 +1,13 @@
 // What every live benchmark starts with: a local cluster of node processes over TLS, waited on until
-// its ring is perfect (at most 30 s). The caller stops it with clusterDown.
+// its ring is perfect (at most 30 s). The caller stops it with clusterDown. Aborting `signal` (SIGINT
+// or SIGTERM, bench-command.ts) stops the nodes already started and rejects.
 import { surveyRing } from "../src/api/ring-survey.js";
 import { clusterUp } from "../src/runtime/local-cluster.js";
 
 export async function perfectCluster(
   params: { readonly dir: string; readonly nodes: number; readonly basePort: number },
   log: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<string[]> {
   log(`starting ${params.nodes} nodes …`);
   const cluster = await clusterUp({
@@ -13,10 +15,12 @@ export async function perfectCluster(
     nodes: params.nodes,
     basePort: params.basePort,
     insecure: false,
+    ...(signal === undefined ? {} : { signal }),
   });
   const admins = cluster.nodes.map((n) => n.admin);
   const deadline = Date.now() + 30_000;
   while (!(await surveyRing(admins)).perfect) {
+    signal?.throwIfAborted();
     if (Date.now() > deadline) throw new Error("the cluster did not form a perfect ring within 30 s");
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

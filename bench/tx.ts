@@ -72,9 +72,13 @@ async function total(admin: string, params: TxBenchParams): Promise<number> {
   return results.reduce((sum, r) => sum + (typeof r.value === "number" ? r.value : 0), 0);
 }
 
-export async function benchTx(params: TxBenchParams, log: (line: string) => void): Promise<TxBenchResult> {
+export async function benchTx(
+  params: TxBenchParams,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<TxBenchResult> {
   try {
-    const admins = await perfectCluster(params, log);
+    const admins = await perfectCluster(params, log, signal);
     const first = admins[0] as string;
     if (params.workload === "transfer") {
       log(`opening ${params.keys} accounts of ${INITIAL_BALANCE} …`);

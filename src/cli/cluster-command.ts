@@ -1,4 +1,5 @@
-// `selfman cluster init|up|down`: a cluster's certificates, and a local cluster of node processes.
+// `selfman cluster init|up|down`: a cluster's certificates, and a local cluster of node processes
+// (docs/live-runtime.md §5). A Ctrl-C during `up` stops the nodes it has started.
 import type { Command } from "commander";
 import { initClusterDir } from "../runtime/cluster-certificates.js";
 import { CLIENT_NAME, clusterDown, clusterUp, nodeName } from "../runtime/local-cluster.js";
@@ -6,6 +7,7 @@ import { parseCount } from "../sim/params.js";
 import { grid } from "../sim/report.js";
 import { commanderParser } from "./flags.js";
 import { toJsonLine } from "./sim-command.js";
+import { stopOnSignal } from "./stop-on-signal.js";
 
 export const DEFAULT_DIR = ".selfman";
 export const DEFAULT_BASE_PORT = 7000;
@@ -45,13 +47,25 @@ export function addClusterCommand(program: Command): void {
     .option("--json", "print the cluster as one JSON line")
     .action(
       async (flags: { nodes: number; basePort: number; dir: string; insecure?: boolean; json?: boolean }) => {
-        const file = await clusterUp({
-          dir: flags.dir,
-          nodes: flags.nodes,
-          basePort: flags.basePort,
-          insecure: flags.insecure === true,
-          onNode: (node) => process.stderr.write(`  ${node.name} is a ring member (${node.listen})\n`),
-        });
+        const stop = stopOnSignal();
+        let file: Awaited<ReturnType<typeof clusterUp>>;
+        try {
+          file = await clusterUp({
+            dir: flags.dir,
+            nodes: flags.nodes,
+            basePort: flags.basePort,
+            insecure: flags.insecure === true,
+            onNode: (node) => process.stderr.write(`  ${node.name} is a ring member (${node.listen})\n`),
+            signal: stop.signal,
+          });
+        } catch (error) {
+          if (!stop.signal.aborted) throw error;
+          process.stderr.write(`selfman: ${stop.received} during start-up: the nodes started are stopped\n`);
+          process.exitCode = stop.exitCode;
+          return;
+        } finally {
+          stop.dispose();
+        }
         if (flags.json === true) {
           process.stdout.write(`${toJsonLine(file)}\n`);
           return;

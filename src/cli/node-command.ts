@@ -3,7 +3,8 @@
 // admin port; on SIGTERM or SIGINT it leaves gracefully (hands over, tells its neighbours) and exits 0,
 // on SIGUSR2 it stops in place (the whole cluster is stopping: its data stays for the next start). On
 // a broken invariant it stops at once and exits 70 (fail-stop, runtime/fail-stop.ts); with
-// --supervise it runs under a supervisor that restarts it then (runtime/node-supervisor.ts).
+// --supervise it runs under a supervisor that restarts it then (runtime/node-supervisor.ts), and stops
+// in place if that supervisor dies (docs/live-runtime.md §4).
 import path from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
@@ -13,7 +14,7 @@ import { FAIL_STOP_EXIT_CODE, plantViolationOnSignal } from "../runtime/fail-sto
 import { LiveNode } from "../runtime/live-node.js";
 import { loadRoutes } from "../runtime/load-routes.js";
 import { createLogger } from "../runtime/logger.js";
-import { DEFAULT_RESTART, superviseNode } from "../runtime/node-supervisor.js";
+import { DEFAULT_RESTART, onSupervisorGone, superviseNode } from "../runtime/node-supervisor.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
 
 interface NodeFlags {
@@ -112,6 +113,13 @@ async function supervise(flags: NodeFlags, name: string, admin: Address, logger:
 }
 
 async function runNode(flags: NodeFlags, name: string, admin: Address, logger: Logger): Promise<void> {
+  // A supervisor that dies (even by kill -9) must not leave its node holding the ports: before the node
+  // serves, exit at once; after, stop in place like SIGUSR2 (below).
+  let supervisorGone: () => void = () => {
+    logger.warn("the supervisor is gone: exiting before serving");
+    process.exit(1);
+  };
+  onSupervisorGone(() => supervisorGone());
   const tls = flags.insecure === true ? null : await loadMemberTls(flags.clusterDir, name);
   if (tls === null) logger.warn("--insecure: plain TCP, no authentication; for local experiments only");
   const node = await LiveNode.start({
@@ -124,7 +132,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     logger,
     onFailStop: () => process.exit(FAIL_STOP_EXIT_CODE),
   });
-  plantViolationOnSignal(node);
+  plantViolationOnSignal(node, logger);
   const server = await startAdminServer(node, admin.host, admin.port, [loadRoutes(node)]);
   logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
   let stopping = false;
@@ -148,4 +156,8 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
   process.on("SIGTERM", () => shutdown("SIGTERM", "leave"));
   process.on("SIGINT", () => shutdown("SIGINT", "leave"));
   process.on("SIGUSR2", () => shutdown("SIGUSR2", "stop"));
+  supervisorGone = () => {
+    logger.warn("the supervisor is gone: nobody would restart this node, so it stops in place");
+    shutdown("supervisor gone", "stop");
+  };
 }

@@ -1,10 +1,11 @@
 // The Env of a node in a real process (docs/architecture.md §2, docs/live-runtime.md §4): real
 // monotonic time, real timers, crypto randomness, sending through the live transport. Handlers run one
 // at a time on Node's event loop, which is what makes them atomic. Every entry into protocol code is
-// one turn (turn()): its sends are held until the handler returns — after its store writes, which are
-// synchronous (docs/architecture.md §5) — and then handed to the transport in order. A turn that
-// breaks an invariant sends nothing: the env stops and says so (fail-stop, docs/architecture.md §8);
-// any other error is the caller's to log and count, and the node goes on.
+// one turn (turn()): its sends and trace events are held until the handler returns — after its store
+// writes, which are synchronous (docs/architecture.md §5) — and then released in order. A turn that
+// breaks an invariant sends and emits nothing: the env stops and says so (fail-stop,
+// docs/architecture.md §8); any other error is reported once through onHandlerError, whatever the entry
+// (docs/live-runtime.md §4), and the node goes on.
 import { randomBytes } from "node:crypto";
 import type { Env, Process, TimerId } from "../core/env.js";
 import { InvariantViolation } from "../core/invariant.js";
@@ -13,9 +14,13 @@ import type { NodeRef } from "../core/node-ref.js";
 
 export interface LiveEnvHooks<M extends MessageBase> {
   send(to: NodeRef, msg: M): void;
+  /** A trace event, released with the turn's sends (never one of a turn that broke an invariant). */
   emit(event: TraceEvent): void;
-  /** A timer handler threw something other than an InvariantViolation. */
-  onTimerError(tag: TimerTagBase, error: unknown): void;
+  /**
+   * A turn threw something other than an InvariantViolation — a message, a timer or a local call
+   * alike: the one place such errors are logged and counted. What the turn sent before it went out.
+   */
+  onHandlerError(entry: string, error: unknown): void;
   /**
    * A turn broke an invariant: its messages were dropped and the env has stopped (no timer fires, no
    * send goes out, no turn runs). The node must stop.
@@ -23,10 +28,10 @@ export interface LiveEnvHooks<M extends MessageBase> {
   onInvariantViolation(violation: InvariantViolation): void;
 }
 
-interface Held<M> {
-  readonly to: NodeRef;
-  readonly msg: M;
-}
+/** What a turn sends and emits, held until it returns, in the order it happened. */
+type Held<M> =
+  | { readonly kind: "send"; readonly to: NodeRef; readonly msg: M }
+  | { readonly kind: "emit"; readonly event: TraceEvent };
 
 export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements Env<M, T> {
   readonly self: NodeRef;
@@ -35,7 +40,7 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
   private nextTimerId = 1;
   private process: Process<M, T> | null = null;
   private stopped = false;
-  /** The sends of the turn that runs now; null between turns (a send then goes at once). */
+  /** The sends and events of the turn that runs now; null between turns (they then go at once). */
   private outbox: Held<M>[] | null = null;
   private randomPool = Buffer.alloc(0);
   private randomAt = 0;
@@ -51,14 +56,16 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
   }
 
   /**
-   * Runs `handler` as one turn of protocol code. Its sends are held until it returns, then sent in
-   * order. If it throws an InvariantViolation, nothing it sent goes out, the env stops and
-   * onInvariantViolation is called (turn() then returns normally). Any other error: what it sent
-   * before throwing goes out and the error is rethrown. A turn inside a turn (protocol code calling
-   * back into a caller that enters again) is part of the outer one. After a stop, nothing runs.
-   * Returns whether the handler ran without breaking an invariant.
+   * Runs `handler` as one turn of protocol code, `entry` naming it for the logs ("message ping",
+   * "timer fd-tick", "call kv"). Its sends and trace events are held until it returns, then released
+   * in order. If it throws an InvariantViolation, nothing it sent or emitted goes out, the env stops
+   * and onInvariantViolation is called (turn() then returns normally). Any other error: what it sent
+   * and emitted before throwing goes out, onHandlerError is called, and the error is rethrown so a
+   * caller waiting on the call can fail it. A turn inside a turn (protocol code calling back into a
+   * caller that enters again) is part of the outer one. After a stop, nothing runs. Returns whether
+   * the handler ran without breaking an invariant.
    */
-  turn(handler: () => void): boolean {
+  turn(entry: string, handler: () => void): boolean {
     if (this.stopped) return false;
     if (this.outbox !== null) {
       handler();
@@ -76,6 +83,7 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
         return false;
       }
       this.release(outbox);
+      this.hooks.onHandlerError(entry, error);
       throw error;
     }
     this.outbox = null;
@@ -84,8 +92,11 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
   }
 
   private release(outbox: readonly Held<M>[]): void {
-    if (this.stopped) return;
-    for (const { to, msg } of outbox) this.hooks.send(to, msg);
+    for (const held of outbox) {
+      if (this.stopped) return;
+      if (held.kind === "send") this.hooks.send(held.to, held.msg);
+      else this.hooks.emit(held.event);
+    }
   }
 
   now(): number {
@@ -94,7 +105,7 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
 
   send(to: NodeRef, msg: M): void {
     if (this.stopped) return;
-    if (this.outbox !== null) this.outbox.push({ to, msg });
+    if (this.outbox !== null) this.outbox.push({ kind: "send", to, msg });
     else this.hooks.send(to, msg);
   }
 
@@ -107,9 +118,9 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
         const process = this.process;
         if (this.stopped || process === null) return;
         try {
-          this.turn(() => process.onTimer(tag, id));
-        } catch (error) {
-          this.hooks.onTimerError(tag, error);
+          this.turn(`timer ${tag.type}`, () => process.onTimer(tag, id));
+        } catch {
+          // reported by the turn (onHandlerError); a timer has no caller to tell
         }
       },
       Math.max(0, afterMs),
@@ -141,7 +152,9 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
   }
 
   emit(event: TraceEvent): void {
-    this.hooks.emit(event);
+    if (this.stopped) return;
+    if (this.outbox !== null) this.outbox.push({ kind: "emit", event });
+    else this.hooks.emit(event);
   }
 
   /** Cancels every timer; the process gets no more calls and nothing more is sent. */

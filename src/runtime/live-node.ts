@@ -1,6 +1,7 @@
 // One selfman node in a real process (docs/live-runtime.md §4): the SelfmanNode of src/node, unchanged,
 // on a LiveEnv and the TLS transport. Every entry into protocol code — a message, a timer, a local
-// call — is one LiveEnv turn, so a broken invariant anywhere stops the node (fail-stop.ts). It keeps
+// call — is one LiveEnv turn, so a broken invariant anywhere stops the node (fail-stop.ts), and any
+// other error is logged and counted in one place (handlerError). It keeps
 // its name and ring id in its data directory (a restart rejoins with the same id and a new nonce),
 // records its range changes with wall-clock times (what the live tests check for overlaps), and
 // leaves gracefully on request. The admin server and the CLI read it through status() and metrics().
@@ -35,6 +36,7 @@ import {
   type TxGate,
 } from "./transactions.js";
 import { DEFAULT_TRANSPORT, type TlsMaterial, Transport } from "./transport.js";
+import { DropReason } from "./transport-stats.js";
 
 /** How long `mergeWith` waits for the contact to answer the handshake. */
 const MERGE_CONTACT_TIMEOUT_MS = 10_000;
@@ -108,7 +110,7 @@ export class LiveNode {
   /** Transactions on this node, each entry into protocol code one turn. */
   private readonly transactions: TxGate = {
     begin: () => this.node.transaction(),
-    enter: (call) => this.env.turn(call),
+    enter: (call) => this.env.turn("call tx", call),
   };
   /** Test-only (plantViolation): the next message turn breaks a rule after its handler ran. */
   private violationPlanted = false;
@@ -130,7 +132,7 @@ export class LiveNode {
     this.env = new LiveEnv<NodeMessage, NodeTimer>(self, {
       send: (to, msg) => this.transport.send(to, msg),
       emit: (event) => this.onEvent(event.type),
-      onTimerError: (tag, error) => this.logger.error({ timer: tag.type, err: error }, "timer handler threw"),
+      onHandlerError: (entry, error) => this.handlerError(entry, error),
       onInvariantViolation: (violation) => this.failStop(violation, options.onFailStop),
     });
     this.node = new SelfmanNode(
@@ -183,23 +185,37 @@ export class LiveNode {
       throw error;
     }
     const started = node;
-    started.env.turn(() => started.node.start());
+    started.env.turn("call start", () => started.node.start());
     options.logger.info({ id: id.toString(), addr: self.addr, join: options.join }, "started");
     return node;
   }
 
   /** One message from a peer, as one turn. */
   private onMessage(from: NodeRef, msg: NodeMessage): void {
-    this.env.turn(() => {
-      this.node.onMessage(from, msg);
-      if (this.violationPlanted) {
-        this.violationPlanted = false;
-        throw new InvariantViolation(
-          "planted",
-          `a test broke the ${msg.type} turn on purpose (plantViolation)`,
-        );
-      }
-    });
+    try {
+      this.env.turn(`message ${msg.type}`, () => {
+        this.node.onMessage(from, msg);
+        if (this.violationPlanted) {
+          this.violationPlanted = false;
+          throw new InvariantViolation(
+            "planted",
+            `a test broke the ${msg.type} turn on purpose (plantViolation)`,
+          );
+        }
+      });
+    } catch {
+      // reported by the turn (handlerError); the sender is not told, the node goes on
+    }
+  }
+
+  /**
+   * Any error but a broken invariant, from a message, a timer or a local call (docs/live-runtime.md
+   * §4): logged and counted as `handler-error` (the drop counts of /status and /metrics), and the node
+   * goes on. A local call's caller also gets the error.
+   */
+  private handlerError(entry: string, error: unknown): void {
+    this.transport.stats.drop(DropReason.handlerError);
+    this.logger.error({ entry, err: error }, "handler threw");
   }
 
   /**
@@ -250,7 +266,8 @@ export class LiveNode {
     const started = performance.now();
     return new Promise((resolve) => {
       const done = (result: LookupResult) => resolve({ result, latencyMs: performance.now() - started });
-      if (!this.env.turn(() => this.ring.lookup(id, done))) done({ ok: false, reason: "left" });
+      if (!this.env.turn("call lookup", () => this.ring.lookup(id, done)))
+        done({ ok: false, reason: "left" });
     });
   }
 
@@ -261,14 +278,14 @@ export class LiveNode {
    */
   async mergeWith(addr: string): Promise<NodeRef> {
     const contact = await this.transport.resolve(addr, MERGE_CONTACT_TIMEOUT_MS);
-    this.env.turn(() => this.node.mergeWith(contact));
+    this.env.turn("call merge", () => this.node.mergeWith(contact));
     return contact;
   }
 
   /** A single-key operation through the store (linearizable, docs/register.md). */
   kv(key: string, op: KvOp): Promise<KvResult> {
     return new Promise((resolve) => {
-      if (!this.env.turn(() => this.node.submit(key, op, resolve)))
+      if (!this.env.turn("call kv", () => this.node.submit(key, op, resolve)))
         resolve({ ok: false, code: "unavailable", message: "the node has stopped" });
     });
   }
@@ -381,7 +398,7 @@ export class LiveNode {
    */
   async leave(flushTimeoutMs = 1000): Promise<void> {
     if (this.stopped) return;
-    this.env.turn(() => this.node.leave());
+    this.env.turn("call leave", () => this.node.leave());
     await this.transport.flushAll(flushTimeoutMs);
     await this.stop();
   }

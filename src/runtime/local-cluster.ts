@@ -4,8 +4,10 @@
 // joining through node-1 and becoming a ring member before the next starts. Each runs under its own
 // supervisor (`selfman node --supervise`, node-supervisor.ts), which restarts it after a fail-stop —
 // node-1 then rejoins through node-2. DIR/cluster.json says what runs where, for `down`, `ring`, `lookup`.
+// A supervisor leads a process group of its own, which its node joins: `down` signals that group,
+// never a recorded node pid, which a restart makes stale and the OS may give to another process.
 import { type ChildProcess, spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,14 +19,22 @@ const SELFMAN_BIN = fileURLToPath(new URL("../../bin/selfman", import.meta.url))
 /** A node must become a ring member within this, or `up` fails and says where its log is. */
 const MEMBER_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** After SIGKILL: how long `down` waits for the groups to be gone (their ports free) before it returns. */
+const KILL_TIMEOUT_MS = 5_000;
 /** The certificate tools like the fuzzing test and `selfman bench` use to talk to the nodes. */
 export const CLIENT_NAME = "client";
 
 export interface ClusterNode {
   readonly name: string;
-  /** The node process as it first started (a restart after a fail-stop gets a new one). */
+  /**
+   * The node process as it first started: for people and tests reading the file. A restart after a
+   * fail-stop gets a new one (the node's /status says which), so `down` never signals this pid.
+   */
   readonly pid: number;
-  /** Its supervisor: what `down` signals; it passes the signal on and exits after the node. */
+  /**
+   * Its supervisor, which leads the process group the node runs in: `down` signals that group. The
+   * group outlives the supervisor as long as the node runs.
+   */
   readonly supervisorPid: number;
   readonly listen: string;
   readonly admin: string;
@@ -46,6 +56,11 @@ export interface ClusterUpOptions {
   readonly insecure: boolean;
   /** Called as each node becomes a member (progress for the CLI). */
   readonly onNode?: (node: ClusterNode) => void;
+  /**
+   * Aborting it (a Ctrl-C during start-up) stops the nodes already started, removes cluster.json, and
+   * makes clusterUp reject with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const clusterFile = (dir: string) => path.join(dir, "cluster.json");
@@ -63,6 +78,45 @@ export function isRunning(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Whether the process group `pgid` — a supervisor and its node — still has a process in it. A group
+ * outlives its leader (a node whose supervisor died is still in it), and POSIX gives its id to no new
+ * process while any member lives. So if the leader's pid names a running process that is not ours (on
+ * Linux, /proc says its command line does not name selfman), that pid was reused after our group
+ * ended, and the group found is someone else's: not up. A group we may not signal is not ours either.
+ */
+export function isGroupRunning(pgid: number): boolean {
+  if (!(pgid > 0)) return false;
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false; // ESRCH: no such group; EPERM: someone else's
+  }
+  return leaderMayBeOurs(pgid);
+}
+
+/** False only if /proc shows `pid` running a command that is not selfman (a zombie shows none). */
+function leaderMayBeOurs(pid: number): boolean {
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return true; // the leader is gone (its group lives on), or no /proc to ask
+  }
+  return cmdline === "" || cmdline.includes("selfman");
+}
+
+/** Sends `signal` to every process of group `pgid` if it is still one of ours; false if it was gone. */
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  if (!isGroupRunning(pgid)) return false;
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // it ended in between
   }
 }
 
@@ -110,16 +164,18 @@ export function spawnNode(args: {
 
 /**
  * Waits until the node at `admin` says it is a ring member, and returns its status; fails early if
- * its process exits, or with the last error if the deadline passes.
+ * its process exits or `signal` is aborted, or with the last error if the deadline passes.
  */
 export async function waitForMember(
   admin: string,
   child: ChildProcess | null,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<NodeStatus> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (child !== null && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
     const status = await fetchNodeStatus(admin, 1000).catch((error: unknown) => {
       last = error instanceof Error ? error.message : String(error);
@@ -132,9 +188,9 @@ export async function waitForMember(
   throw new Error(`not a ring member within ${timeoutMs} ms (${last})`);
 }
 
-/** Whether the node or its supervisor still runs. */
+/** Whether the node or its supervisor still runs: their process group (never the recorded node pid). */
 function isUp(node: ClusterNode): boolean {
-  return isRunning(node.pid) || isRunning(node.supervisorPid);
+  return isGroupRunning(node.supervisorPid);
 }
 
 export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile> {
@@ -150,6 +206,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
   const file = (): ClusterFile => ({ dir: path.resolve(dir), basePort, insecure, nodes: started });
   try {
     for (let i = 1; i <= count; i++) {
+      options.signal?.throwIfAborted();
       const name = nodeName(i);
       const dataDir = path.join(dir, "nodes", name);
       await mkdir(dataDir, { recursive: true });
@@ -170,11 +227,14 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
       const supervisorPid = child.pid ?? -1;
       started.push({ ...node, pid: -1, supervisorPid });
       await writeFile(clusterFile(dir), `${JSON.stringify(file(), null, 2)}\n`);
-      const status = await waitForMember(node.admin, child, MEMBER_TIMEOUT_MS).catch((error: unknown) => {
-        throw new Error(
-          `${name} did not start (see ${node.log}): ${error instanceof Error ? error.message : error}`,
-        );
-      });
+      const status = await waitForMember(node.admin, child, MEMBER_TIMEOUT_MS, options.signal).catch(
+        (error: unknown) => {
+          if (options.signal?.aborted === true) throw error;
+          throw new Error(
+            `${name} did not start (see ${node.log}): ${error instanceof Error ? error.message : error}`,
+          );
+        },
+      );
       const entry: ClusterNode = { ...node, pid: status.pid, supervisorPid };
       started[started.length - 1] = entry;
       await writeFile(clusterFile(dir), `${JSON.stringify(file(), null, 2)}\n`);
@@ -188,41 +248,27 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
   return file();
 }
 
-/** Sends `signal` to the node's supervisor (which passes it on), or to the node if it runs alone. */
-function signalNode(node: ClusterNode, signal: NodeJS.Signals): void {
-  try {
-    if (isRunning(node.supervisorPid)) process.kill(node.supervisorPid, signal);
-    else if (isRunning(node.pid)) process.kill(node.pid, signal);
-  } catch {
-    // it exited in between
+/** Polls until no node's group runs, or `timeoutMs` passed; whether they are all gone. */
+async function waitUntilDown(nodes: readonly ClusterNode[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (nodes.some(isUp)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** SIGKILL to the node and its supervisor: the supervisor's whole process group. */
-function killNode(node: ClusterNode): void {
-  const targets = [
-    isRunning(node.supervisorPid) ? -node.supervisorPid : 0,
-    isRunning(node.pid) ? node.pid : 0,
-  ];
-  for (const target of targets) {
-    try {
-      if (target !== 0) process.kill(target, "SIGKILL");
-    } catch {
-      // gone already
-    }
-  }
+  return true;
 }
 
 /**
- * SIGUSR2 to every node — stop in place: the whole cluster is going down, so nobody hands its data
- * around; each keeps its ranges on disk for the next start — then SIGKILL to those still there after
- * STOP_TIMEOUT_MS.
+ * SIGUSR2 to every node's process group — stop in place: the whole cluster is going down, so nobody
+ * hands its data around; each keeps its ranges on disk for the next start. The node gets it whether
+ * or not its supervisor still runs (the supervisor passes it on too; a node stops once). Then SIGKILL
+ * to the groups still there after STOP_TIMEOUT_MS, and a wait until they are gone.
  */
 export async function stopNodes(nodes: readonly ClusterNode[]): Promise<void> {
-  for (const node of nodes) signalNode(node, "SIGUSR2");
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (nodes.some(isUp) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  for (const node of nodes) if (isUp(node)) killNode(node);
+  for (const node of nodes) signalGroup(node.supervisorPid, "SIGUSR2");
+  if (await waitUntilDown(nodes, STOP_TIMEOUT_MS)) return;
+  for (const node of nodes) signalGroup(node.supervisorPid, "SIGKILL");
+  await waitUntilDown(nodes, KILL_TIMEOUT_MS);
 }
 
 /** Stops the cluster in `dir`; its data stays. Returns how many node processes were running. */

@@ -4,6 +4,8 @@
 // each quick fail-stop in a row, up to a bound, giving up after too many. Any other exit (0 after a
 // leave or a stop in place, an error, a kill -9) ends the supervisor too, with the same outcome: a
 // crash stays a crash. SIGTERM, SIGINT and SIGUSR2 are passed to the child; the supervisor exits after it.
+// The child has an IPC channel to the supervisor and stops in place when it closes (onSupervisorGone):
+// a supervisor that dies without passing anything on (kill -9) leaves no node holding its ports.
 import { type ChildProcess, spawn } from "node:child_process";
 import os from "node:os";
 import type { Logger } from "pino";
@@ -74,7 +76,8 @@ export function superviseNode(node: SupervisedNode, policy: RestartPolicy, logge
     };
     const start = (args: readonly string[]) => {
       const startedAt = Date.now();
-      const running = spawn(node.command, args, { stdio: "inherit" });
+      // The IPC channel is not for messages: it closes when the supervisor ends, however it ends.
+      const running = spawn(node.command, args, { stdio: ["inherit", "inherit", "inherit", "ipc"] });
       child = running;
       logger.info({ nodePid: running.pid }, "node process started");
       running.once("error", (error) => {
@@ -108,4 +111,21 @@ export function superviseNode(node: SupervisedNode, policy: RestartPolicy, logge
     };
     start(node.args);
   });
+}
+
+/**
+ * In a node process run by a supervisor (spawned with an IPC channel): calls `onGone` once, when the
+ * supervisor is gone — the channel closes as its process ends, kill -9 included — or at once if it is
+ * gone already. Returns false, and never calls `onGone`, in a node that runs without a supervisor.
+ */
+export function onSupervisorGone(onGone: () => void): boolean {
+  if (process.channel === undefined) return false;
+  if (!process.connected) {
+    onGone();
+    return true;
+  }
+  process.once("disconnect", onGone);
+  // The channel alone does not keep the node running: its servers do, until it stops.
+  process.channel.unref();
+  return true;
 }

@@ -1,6 +1,7 @@
 // Fail-stop on a broken invariant (src/runtime/fail-stop.ts): a turn of protocol code that throws
-// InvariantViolation sends none of its messages and stops the node — for a message, a timer or a
-// local call alike — while any other error lets the node go on. With real processes: a node that hits
+// InvariantViolation sends none of its messages and emits none of its trace events (so no range change
+// of it reaches /ranges), and stops the node — for a message, a timer or a local call alike — while any
+// other error is reported once, whatever the entry, and lets the node go on. With real processes: a node that hits
 // a planted violation logs the rule as fatal and exits 70, and its supervisor restarts it from its
 // data directory, back in a perfect ring under a new pid (node-1, which started the ring, rejoins
 // through node-2); a node killed with -9 is a crash, and stays down. Waiting is polling an observable
@@ -24,16 +25,25 @@ type TestTimer = Msg<"tick">;
 const a: NodeRef = { id: 1n, addr: "127.0.0.1:1", nonce: 1 };
 const b: NodeRef = { id: 2n, addr: "127.0.0.1:2", nonce: 2 };
 
-/** A LiveEnv whose sends, timer errors and violations are recorded. */
+/** A LiveEnv whose sends, trace events, handler errors and violations are recorded. */
 function recordingEnv() {
   const sent: { to: string; n: number }[] = [];
+  /** Sends and events as they were released, in order: "send 1", "emit range-changed". */
+  const released: string[] = [];
   const violations: InvariantViolation[] = [];
-  const timerErrors: unknown[] = [];
+  const handlerErrors: { entry: string; error: unknown }[] = [];
   let onViolation = () => {};
+  let onHandlerError = () => {};
   const env = new LiveEnv<TestMsg, TestTimer>(a, {
-    send: (to, msg) => sent.push({ to: to.addr, n: msg.n }),
-    emit: () => {},
-    onTimerError: (_tag, error) => timerErrors.push(error),
+    send: (to, msg) => {
+      sent.push({ to: to.addr, n: msg.n });
+      released.push(`send ${msg.n}`);
+    },
+    emit: (event) => released.push(`emit ${event.type}`),
+    onHandlerError: (entry, error) => {
+      handlerErrors.push({ entry, error });
+      onHandlerError();
+    },
     onInvariantViolation: (violation) => {
       violations.push(violation);
       onViolation();
@@ -42,7 +52,10 @@ function recordingEnv() {
   const violated = new Promise<void>((resolve) => {
     onViolation = resolve;
   });
-  return { env, sent, violations, timerErrors, violated };
+  const handlerFailed = new Promise<void>((resolve) => {
+    onHandlerError = resolve;
+  });
+  return { env, sent, released, violations, handlerErrors, violated, handlerFailed };
 }
 
 /** Rejects after `ms`: a deadline for a promise the test waits on. */
@@ -57,7 +70,7 @@ describe("fail-stop in a live turn", () => {
     const { env, sent, violations } = recordingEnv();
     env.bind({ start: () => {}, onMessage: () => {}, onTimer: () => {} });
     env.setTimer(60_000, { type: "tick" });
-    const ran = env.turn(() => {
+    const ran = env.turn("test", () => {
       env.send(b, { type: "hello", n: 1 });
       env.send(b, { type: "hello", n: 2 });
       throw new InvariantViolation("I3", "pred outside (pred, self]");
@@ -73,7 +86,7 @@ describe("fail-stop in a live turn", () => {
     env.send(b, { type: "hello", n: 3 });
     let later = false;
     assert.equal(
-      env.turn(() => {
+      env.turn("test", () => {
         later = true;
       }),
       false,
@@ -82,11 +95,34 @@ describe("fail-stop in a live turn", () => {
     assert.equal(later, false, "no turn runs after a fail-stop");
   });
 
-  it("a turn that throws anything else sends what it sent, and the caller gets the error", () => {
-    const { env, sent, violations } = recordingEnv();
+  it("a turn that breaks an invariant emits nothing: its range change never reaches /ranges", () => {
+    const { env, released } = recordingEnv();
+    env.turn("test", () => {
+      env.emit({ type: "range-changed" });
+      env.send(b, { type: "hello", n: 1 });
+      env.emit({ type: "lookup-answer" });
+    });
+    assert.deepEqual(
+      released,
+      ["emit range-changed", "send 1", "emit lookup-answer"],
+      "a good turn's events and sends go out when it returns, in order",
+    );
+    released.length = 0;
+    env.turn("test", () => {
+      env.emit({ type: "range-changed" });
+      assert.deepEqual(released, [], "held while the turn runs");
+      throw new InvariantViolation("I2", "pred and succ disagree");
+    });
+    assert.deepEqual(released, [], "the failing turn's event was dropped with its sends");
+    env.emit({ type: "range-changed" });
+    assert.deepEqual(released, [], "and nothing is emitted after the stop");
+  });
+
+  it("a turn that throws anything else sends what it sent, is reported once, and the caller gets the error", () => {
+    const { env, sent, released, violations, handlerErrors } = recordingEnv();
     assert.throws(
       () =>
-        env.turn(() => {
+        env.turn("test", () => {
           env.send(b, { type: "hello", n: 1 });
           throw new TypeError("a plain bug");
         }),
@@ -94,8 +130,28 @@ describe("fail-stop in a live turn", () => {
     );
     assert.deepEqual(sent, [{ to: b.addr, n: 1 }]);
     assert.deepEqual(violations, []);
+    assert.deepEqual(
+      handlerErrors.map((h) => [h.entry, h.error instanceof TypeError]),
+      [["test", true]],
+    );
+    assert.throws(
+      () =>
+        env.turn("call kv", () => {
+          env.emit({ type: "range-changed" });
+          env.turn("inner", () => {
+            throw new RangeError("a bug in a nested entry");
+          });
+        }),
+      RangeError,
+    );
+    assert.deepEqual(
+      handlerErrors.map((h) => h.entry),
+      ["test", "call kv"],
+      "a nested turn's error is the outer turn's, reported once",
+    );
+    assert.deepEqual(released.at(-1), "emit range-changed", "what it emitted went out");
     assert.equal(
-      env.turn(() => env.send(b, { type: "hello", n: 2 })),
+      env.turn("test", () => env.send(b, { type: "hello", n: 2 })),
       true,
       "the node goes on",
     );
@@ -104,19 +160,19 @@ describe("fail-stop in a live turn", () => {
 
   it("sends wait for the end of the turn; a turn inside a turn is part of it", () => {
     const { env, sent, violations } = recordingEnv();
-    env.turn(() => {
+    env.turn("test", () => {
       env.send(b, { type: "hello", n: 1 });
       assert.deepEqual(sent, [], "held while the turn runs");
-      env.turn(() => env.send(b, { type: "hello", n: 2 }));
+      env.turn("test", () => env.send(b, { type: "hello", n: 2 }));
       assert.deepEqual(sent, [], "the inner turn's sends are the outer turn's");
     });
     assert.deepEqual(
       sent.map((s) => s.n),
       [1, 2],
     );
-    env.turn(() => {
+    env.turn("test", () => {
       env.send(b, { type: "hello", n: 3 });
-      env.turn(() => {
+      env.turn("test", () => {
         throw new InvariantViolation("acceptor: no accept below promise", "round 3 < 5");
       });
     });
@@ -128,8 +184,29 @@ describe("fail-stop in a live turn", () => {
     assert.equal(violations[0]?.rule, "acceptor: no accept below promise");
   });
 
+  it("a timer handler that throws anything else is reported the same way, and the env goes on", async () => {
+    const { env, sent, violations, handlerErrors, handlerFailed } = recordingEnv();
+    env.bind({
+      start: () => {},
+      onMessage: () => {},
+      onTimer: () => {
+        env.send(b, { type: "hello", n: 8 });
+        throw new TypeError("a plain bug in a timer");
+      },
+    });
+    env.setTimer(0, { type: "tick" });
+    await Promise.race([handlerFailed, deadline(5000, "the timer's error")]);
+    assert.deepEqual(
+      handlerErrors.map((h) => h.entry),
+      ["timer tick"],
+    );
+    assert.deepEqual(sent, [{ to: b.addr, n: 8 }]);
+    assert.deepEqual(violations, []);
+    assert.equal(env.isStopped, false);
+  });
+
   it("a timer handler that breaks an invariant fail-stops the same way", async () => {
-    const { env, sent, violations, timerErrors, violated } = recordingEnv();
+    const { env, sent, violations, handlerErrors, violated } = recordingEnv();
     env.bind({
       start: () => {},
       onMessage: () => {},
@@ -142,7 +219,7 @@ describe("fail-stop in a live turn", () => {
     await Promise.race([violated, deadline(5000, "the timer's violation")]);
     assert.deepEqual(sent, []);
     assert.equal(violations[0]?.rule, "I1");
-    assert.deepEqual(timerErrors, [], "a violation is not logged as a mere handler error");
+    assert.deepEqual(handlerErrors, [], "a violation is not logged as a mere handler error");
   });
 });
 
@@ -214,6 +291,10 @@ describe("a node process that breaks an invariant", { concurrency: false }, () =
       const fatal = lines.filter((l) => l.level === 60 && l.pid === before.pid);
       assert.equal(fatal.length, 1, "one fatal line from the old process");
       assert.equal(fatal[0]?.rule, "planted");
+      assert.ok(
+        lines.some((l) => l.level === 40 && l.pid === before.pid && l[PLANT_VIOLATION_ENV] === "1"),
+        "the node said at start, as a warning, that the test-only switch is on",
+      );
       const restart = lines.find((l) => l.role === "supervisor" && l.exitCode === FAIL_STOP_EXIT_CODE);
       assert.ok(restart !== undefined, "the supervisor saw exit code 70 and restarted the node");
     });
