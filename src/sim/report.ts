@@ -1,6 +1,7 @@
 // Human-readable output of a scenario run: a summary table for the terminal (the JSON envelope is
 // for machines). Plain text, aligned, no colours, so it reads the same in a log file.
 import type { ScenarioReport } from "./run-scenario.js";
+import type { MetricRow, MetricValue } from "./scenario.js";
 
 function formatValue(value: unknown): string {
   if (value === null || value === undefined) return "–";
@@ -28,11 +29,12 @@ export function grid(rows: readonly Readonly<Record<string, unknown>>[]): string
 export function summary(report: ScenarioReport): string {
   const head = `${report.scenario} · seed ${report.seed} · ${report.ok ? "all invariants held" : "INVARIANT VIOLATED"}`;
   const entries = Object.entries(report.metrics);
-  const scalars = entries.filter(([, v]) => !Array.isArray(v));
-  const grids = entries.filter(([, v]) => Array.isArray(v)) as [
-    string,
-    Readonly<Record<string, unknown>>[],
-  ][];
+  const isGrid = (v: MetricValue): v is readonly MetricRow[] =>
+    Array.isArray(v) && v.length > 0 && v.every((row) => typeof row === "object" && row !== null);
+  const scalars = entries
+    .filter(([, v]) => !isGrid(v))
+    .map(([k, v]): [string, unknown] => [k, Array.isArray(v) ? v.join(", ") || "–" : v]);
+  const grids = entries.flatMap(([k, v]): [string, readonly MetricRow[]][] => (isGrid(v) ? [[k, v]] : []));
   const metrics = [table(scalars), ...grids.map(([name, rows]) => `\n${name}\n${grid(rows)}`)].join("\n");
   const run = table([
     ["events", report.events],
