@@ -4,11 +4,12 @@
 // peeks without a promise: if a majority agrees on one write, that is the answer (no disk write anywhere);
 // otherwise it reads with a round and writes the newest value back before answering. A refused round is
 // retried above what was seen, after a randomised back-off. An operation that cannot reach a majority of
-// serving replicas by its deadline fails with a clear error; it never answers from fewer. Every write carries
-// a random id that the item remembers: a retry that finds its own id in the newest value was applied already,
-// and is not applied twice (its answers had been lost, or a read wrote it back). Must not break: the error
-// code an operation ends with is carried from where its last attempt failed (Problem), never read back out of
-// a message.
+// serving replicas by its deadline fails with a clear error; it never answers from fewer. Every new state an
+// operation writes carries a random id of its own that the item remembers: a retry that finds one of its ids
+// in the newest value was applied already, is not applied twice, and answers with the state of the attempt
+// that took effect, which need not be the last (docs/register.md §3, W5–W7). Must not break: the error code
+// an operation ends with is carried from where its last attempt failed (Problem), never read back out of a
+// message; an operation that wrote never answers from a state that does not outbid its writes (W6).
 import type { Env } from "../core/env.js";
 import type { ErrorCode } from "../core/error-code.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
@@ -79,6 +80,10 @@ const NO_ANSWER: Problem = { code: "timeout", why: "no answer" };
 const TOO_SLOW: Problem = { code: "timeout", why: "no majority answered in time" };
 const LOCKED: Problem = { code: "timeout", why: "a transaction holds the key" };
 const OUTVOTED: Problem = { code: "timeout", why: "a higher round got there first" };
+const FORGOTTEN: Problem = {
+  code: "timeout",
+  why: `an earlier attempt may have taken effect ${WRITERS_KEPT} or more writes ago, too long to tell`,
+};
 const NOT_SERVING: Problem = {
   code: "unavailable",
   why: "fewer than a majority of the replicas are serving",
@@ -104,9 +109,13 @@ interface Operation {
     writers: readonly number[];
     result: KvResult;
   } | null;
-  /** This operation's write id, and its answer if it ever wrote (for a retry that finds it applied). */
-  readonly writeId: number;
-  writtenResult: KvResult | null;
+  /** The write id of the first new state this operation writes, drawn when it is submitted (W5). */
+  readonly firstWriteId: number;
+  /**
+   * Every new state an attempt of this operation sent, by its write id: its version and the answer it
+   * gives. At most one of them can take effect, and it need not be the last (W5).
+   */
+  readonly writes: Map<number, { readonly version: number; readonly result: KvResult }>;
   /** Why the last attempt failed (for the final error). */
   lastProblem: Problem;
   seen: Round;
@@ -157,8 +166,8 @@ export class KvProposer {
       pending: null,
       lastProblem: NO_ANSWER,
       seen: ROUND_ZERO,
-      writeId: Math.floor(this.env.random() * 2 ** 52),
-      writtenResult: null,
+      firstWriteId: this.newWriteId(),
+      writes: new Map(),
     };
     this.ops.set(id, operation);
     this.startAttempt(id);
@@ -199,11 +208,7 @@ export class KvProposer {
     const operation = this.ops.get(id);
     if (operation === undefined) return;
     if (this.env.now() - operation.startedMs >= this.config.deadlineMs) {
-      this.finish(id, {
-        ok: false,
-        code: operation.lastProblem.code,
-        message: `${operation.op.kind} ${JSON.stringify(operation.key)}: ${operation.lastProblem.why}`,
-      });
+      this.finish(id, failure(operation, operation.lastProblem));
       return;
     }
     operation.attempt++;
@@ -221,6 +226,11 @@ export class KvProposer {
   /** A round above every round this node has seen: for a transaction's commit (tx-coordinator.ts). */
   nextRound(): Round {
     return this.newRound(ROUND_ZERO);
+  }
+
+  /** A random write id (docs/register.md §3, W5). */
+  private newWriteId(): number {
+    return Math.floor(this.env.random() * 2 ** 52);
   }
 
   private newRound(seen: Round): Round {
@@ -284,14 +294,21 @@ export class KvProposer {
     const states = oks.map((r) => r.item ?? ABSENT);
     const newest = states.reduce((a, b) => (compareRounds(b.writeRound, a.writeRound) > 0 ? b : a));
     const agreed = states.every((s) => compareRounds(s.writeRound, newest.writeRound) === 0);
-    const written = operation.writtenResult;
-    // An earlier attempt's write took effect if it is in the newest value's history: then only make
-    // sure that value is on a majority (write it back unless the quorum agrees) and answer as then.
-    const appliedBefore = written !== null && newest.writers.includes(operation.writeId);
-    const outcome = appliedBefore ? { write: null, result: written } : this.apply(operation.op, newest);
+    // An earlier attempt's write took effect if its id is in the newest value's history: then only make
+    // sure that value is on a majority (write it back unless the quorum agrees) and answer as that
+    // attempt would have — with the state it wrote, not a later attempt's (W5).
+    const applied = appliedWrite(operation, newest);
+    if (applied === null && mayBeForgotten(operation, newest)) {
+      // Applying it again could count it twice, answering "not applied" could deny it: unknown (W7).
+      this.finish(id, failure(operation, FORGOTTEN));
+      return;
+    }
+    const outcome = applied !== null ? { write: null, result: applied } : this.apply(operation.op, newest);
     if (outcome.write === null) {
-      // Nothing to write: answer now if a majority agrees, else write the newest back first.
-      if (agreed) {
+      // Nothing to write: answer now if a majority agrees, else write the newest back first. So too
+      // when an earlier attempt sent a state that is not in the newest: written back with this round on
+      // a majority, the newest outbids it, so it can never take effect after the answer (W6).
+      if (agreed && (applied !== null || operation.writes.size === 0)) {
         this.finish(id, outcome.result);
         return;
       }
@@ -303,9 +320,11 @@ export class KvProposer {
       }
       operation.pending = { ...newest, result: outcome.result };
     } else {
-      const writers = [...newest.writers, operation.writeId].slice(-WRITERS_KEPT);
+      // A fresh id per new state: the attempt that took effect is then known by its id (W5).
+      const writeId = operation.writes.size === 0 ? operation.firstWriteId : this.newWriteId();
+      const writers = [...newest.writers, writeId].slice(-WRITERS_KEPT);
       operation.pending = { ...outcome.write, writers, result: outcome.result };
-      operation.writtenResult = outcome.result;
+      operation.writes.set(writeId, { version: outcome.write.version, result: outcome.result });
     }
     operation.phase = "write";
     this.sendPhase(id, operation);
@@ -378,6 +397,40 @@ export class KvProposer {
     this.roundCounter = Math.max(this.roundCounter, operation.seen.counter);
     operation.onDone(result);
   }
+}
+
+/**
+ * The answer of the attempt whose write the newest state descends from, or null (docs/register.md §3,
+ * W5). At most one attempt's id can be in a state's history: a later attempt writes a new state only
+ * when its read found no earlier one's, and builds on what it read.
+ */
+function appliedWrite(operation: Operation, newest: ItemState): KvResult | null {
+  for (const writer of newest.writers) {
+    const write = operation.writes.get(writer);
+    if (write !== undefined) return write.result;
+  }
+  return null;
+}
+
+/**
+ * Whether one of this operation's states could be in the newest's history with its id pushed out of the
+ * last WRITERS_KEPT writers (docs/register.md §3, W7). Along a history each write adds one to the version
+ * and appends one id (a transaction's commit adds one to the version and keeps the ids), so a state
+ * fewer than WRITERS_KEPT versions back still has its id in the newest's writers.
+ */
+function mayBeForgotten(operation: Operation, newest: ItemState): boolean {
+  for (const write of operation.writes.values())
+    if (newest.version - write.version >= WRITERS_KEPT) return true;
+  return false;
+}
+
+/** The failure an operation ends with after `problem`. */
+function failure(operation: Operation, problem: Problem): KvResult {
+  return {
+    ok: false,
+    code: problem.code,
+    message: `${operation.op.kind} ${JSON.stringify(operation.key)}: ${problem.why}`,
+  };
 }
 
 /** The value a write phase writes: set before the phase starts, so never missing. */

@@ -151,18 +151,20 @@ describe("continuous store invariants", () => {
       4,
       20_000,
       planted(kv(), 5000, (ctx) => {
-        // A buggy write that keeps the version: every replica of key-0 gets a new value, same version.
-        for (const id of replicaIds(ctx.sim.ids, 4, "key-0")) {
-          const copy = ownerCopy(ctx, id, "key-0");
-          if (copy === null) continue;
-          const round = { counter: copy.item.writeRound.counter + 1000, proposer: 0 };
-          copy.node.port.put({ ...copy.item, value: -42, writeRound: round, readRound: round });
-        }
+        // A buggy write that keeps the version: every replica of every key gets a new value, same
+        // version. (Every key, so that some key is read before its next write moves it on.)
+        for (const key of ["key-0", "key-1", "key-2", "key-3", "key-4"])
+          for (const id of replicaIds(ctx.sim.ids, 4, key)) {
+            const copy = ownerCopy(ctx, id, key);
+            if (copy === null) continue;
+            const round = { counter: copy.item.writeRound.counter + 1000, proposer: 0 };
+            copy.node.port.put({ ...copy.item, value: -42, writeRound: round, readRound: round });
+          }
         plantedAtMs = ctx.sim.nowMs;
       }),
     );
     const v = firstViolation(result.sim.violations, ONE_STATE_PER_VERSION, plantedAtMs);
-    assert.match(v.message, /key "key-0" version \d+: answered as .* and as \[true,-42\]/);
+    assert.match(v.message, /key "key-\d" version \d+: answered as .* and as \[true,-42\]/);
   });
 });
 

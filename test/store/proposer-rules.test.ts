@@ -5,7 +5,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RingId } from "../../src/core/id-space.js";
 import type { NodeRef } from "../../src/core/node-ref.js";
-import { emptyItem, ROUND_ZERO, type StoredItem, type Value } from "../../src/store/item.js";
+import {
+  compareRounds,
+  emptyItem,
+  ROUND_ZERO,
+  type Round,
+  type StoredItem,
+  type Value,
+  WRITERS_KEPT,
+} from "../../src/store/item.js";
 import { type KvOp, KvProposer, type KvResult } from "../../src/store/kv-proposer.js";
 import { acceptRead, acceptWrite, seenRound, stateOf } from "../../src/store/register.js";
 import type { ReplyStatus } from "../../src/store/store-messages.js";
@@ -103,10 +111,58 @@ function rig() {
     deliver();
   };
   const phases = () => seen.map((m) => m.type);
-  return { env, ring, proposer, replicas, results, seen, deliver, submit, runUntilAnswer, phases };
+  /** Delivers the requests sent so far to the replicas `to` lets through (the others are lost), once. */
+  const step = (to: (index: number) => boolean) => {
+    for (const { to: node, msg } of env.drain()) {
+      if (msg.type !== "regPeek" && msg.type !== "regRead" && msg.type !== "regWrite") continue;
+      const index = replicas.findIndex((rep) => rep.node.addr === node.addr);
+      const replica = replicas[index];
+      if (replica === undefined || !to(index)) continue;
+      seen.push(msg);
+      const reply = replica.answer(msg);
+      if (reply !== null) proposer.onMessage(replica.node, reply);
+    }
+  };
+  /** Runs time to the next attempt (past the longest back-off of the first few). */
+  const nextAttempt = () => env.advance(500, proposer);
+  return {
+    env,
+    ring,
+    proposer,
+    replicas,
+    results,
+    seen,
+    deliver,
+    submit,
+    runUntilAnswer,
+    phases,
+    step,
+    nextAttempt,
+  };
 }
 
 const okValue = (r: KvResult | undefined): Value | undefined => (r?.ok === true ? r.value : undefined);
+const everyone = () => true;
+
+/** Another proposer's promise of `r` at a replica (the real acceptor). */
+function promise(rep: Replica, r: Round): void {
+  rep.item = acceptRead(rep.item, r).item;
+}
+
+/** Another proposer's write at a replica (the real acceptor). */
+function write(rep: Replica, r: Round, value: Value, version: number, writers: readonly number[]): void {
+  rep.item = acceptWrite(rep.item, r, value, version, false, writers).item;
+}
+
+/** What a read phase over `reps` takes as the newest state (the highest write round). */
+function newestOf(reps: readonly Replica[]): StoredItem | undefined {
+  return reps
+    .map((rep) => rep.item)
+    .reduce<StoredItem | undefined>(
+      (a, b) => (a === undefined || compareRounds(b.writeRound, a.writeRound) > 0 ? b : a),
+      undefined,
+    );
+}
 
 describe("the register's proposer", () => {
   it("a write reads a majority with a round, then writes the result to a majority with the same round", () => {
@@ -219,6 +275,82 @@ describe("the register's proposer", () => {
     r.runUntilAnswer(5000);
     assert.deepEqual(r.results, [{ ok: true, value: 1, found: true, applied: true, version: 1 }]);
     for (const rep of r.replicas) assert.equal(rep.item.value, 1, "counted once");
+  });
+
+  it("W5: a retry answers with the state of the attempt that took effect, not the last attempt's", () => {
+    const r = rig();
+    const [a, b, c, d] = r.replicas;
+    assert.ok(a !== undefined && b !== undefined && c !== undefined && d !== undefined);
+    for (const rep of r.replicas) rep.item = written(key, rep.replicaId, 5, 1, round(0, 9));
+    r.submit({ kind: "incr", by: 1 });
+    r.step(everyone); // attempt 1 reads 5 from all four
+    for (const rep of [b, c, d]) promise(rep, round(5, 9)); // another proposer promises higher
+    r.step(everyone); // attempt 1 writes 6 (version 2): only the first replica takes it
+    write(b, round(5, 9), 10, 2, [1, 999]); // the other proposer writes 10 on one replica, no more
+    r.nextAttempt();
+    r.step((i) => i !== 0); // attempt 2 reads 10 from the other three
+    assert.ok(
+      sentMsgs(r.env, "regWrite").some((m) => m.value === 11 && m.version === 3),
+      "attempt 2 sends 11 (version 3)",
+    );
+    for (const rep of r.replicas) promise(rep, round(7, 9)); // a third proposer promises higher still
+    r.step(everyone); // attempt 2's write is refused everywhere
+    // The third proposer read the first, third and fourth replica: the newest is attempt 1's 6, which
+    // it writes back — the increment took effect as 5 -> 6.
+    for (const rep of [a, c, d]) write(rep, round(7, 9), 6, 2, a.item.writers);
+    r.nextAttempt();
+    r.runUntilAnswer(5000);
+    assert.deepEqual(r.results, [{ ok: true, value: 6, found: true, applied: true, version: 2 }]);
+    for (const rep of [a, c, d]) assert.equal(rep.item.value, 6, "counted once");
+  });
+
+  it("W6: an attempt that writes nothing still writes back when an earlier attempt wrote", () => {
+    const r = rig();
+    const [a, b, c, d] = r.replicas;
+    assert.ok(a !== undefined && b !== undefined && c !== undefined && d !== undefined);
+    // The first replica holds "x" (version 2), written there alone; the others hold "s" (version 1).
+    a.item = written(key, a.replicaId, "x", 2, round(0, 9));
+    for (const rep of [b, c, d]) rep.item = written(key, rep.replicaId, "s", 1, round(0, 5));
+    r.submit({ kind: "cas", expected: "x", value: "y" });
+    r.step(everyone); // attempt 1 reads "x" as the newest: the cas swaps
+    for (const rep of [b, c, d]) promise(rep, round(5, 9));
+    r.step(everyone); // attempt 1 writes "y": only the first replica takes it
+    assert.equal(a.item.value, "y");
+    r.nextAttempt();
+    r.step((i) => i !== 0); // attempt 2 reads "s" from the other three, who agree: the cas does not swap
+    r.step((i) => i !== 0); // (the write-back, if any)
+    assert.deepEqual(r.results, [{ ok: true, value: "s", found: true, applied: false, version: 1 }]);
+    // Answered "not swapped", so "y" must never take effect: every majority's newest is "s".
+    for (const majority of [
+      [a, b, c],
+      [a, b, d],
+      [a, c, d],
+      [b, c, d],
+    ])
+      assert.equal(newestOf(majority)?.value, "s", "a later read phase finds the answered state");
+  });
+
+  it("W7: a retry that cannot tell whether its write took effect long ago fails with timeout", () => {
+    const r = rig();
+    const [a, b, c, d] = r.replicas;
+    assert.ok(a !== undefined && b !== undefined && c !== undefined && d !== undefined);
+    for (const rep of r.replicas) rep.item = written(key, rep.replicaId, "o", 1, round(0, 9));
+    r.submit({ kind: "put", value: "p" });
+    r.step(everyone);
+    for (const rep of [b, c, d]) promise(rep, round(5, 9));
+    r.step(everyone); // attempt 1 writes "p" (version 2): only the first replica takes it
+    // Others take "p" up and write 64 times on top of it: its id is pushed out of the writers kept.
+    let writers = a.item.writers;
+    for (let i = 0; i < WRITERS_KEPT; i++) writers = [...writers, 1000 + i].slice(-WRITERS_KEPT);
+    for (const rep of r.replicas) write(rep, round(6, 9), "q", 2 + WRITERS_KEPT, writers);
+    r.nextAttempt();
+    r.runUntilAnswer(5000);
+    const [result] = r.results;
+    assert.ok(result !== undefined && !result.ok, "not answered as applied, nor as not applied");
+    assert.equal(result.code, "timeout");
+    const again = r.seen.filter((m) => m.type === "regWrite" && m.version > 2);
+    assert.deepEqual(again, [], "not written a second time");
+    for (const rep of r.replicas) assert.equal(rep.item.value, "q");
   });
 
   it("incr of a value that is not a number fails with invalid-argument and writes nothing", () => {
