@@ -4,6 +4,7 @@
 // Do not weaken a rule to make a run pass: each is a promise of the protocol, not a tuning knob.
 import type { NodeRef } from "../core/node-ref.js";
 import type { StoredItem } from "../store/item.js";
+import { majorityOf } from "../tx/tx-config.js";
 
 /** Named as the violation a run reports. */
 export const ONE_DECISION = "tx: one decision per transaction";
@@ -48,14 +49,18 @@ export interface LockWorld {
   readonly wholeSinceMs: number;
   /** Whether this incarnation of a node is alive (a transaction's acceptors answer lock holders). */
   isAlive(ref: NodeRef): boolean;
+  /** Whether this live incarnation knows how transaction `tid` ended (it answers an ask with `final`). */
+  knowsOutcome(ref: NodeRef, tid: string): boolean;
 }
 
 /**
- * A replica's owner holds no lock of a transaction decided more than `boundMs` ago: the decider sends `final`
- * until it is applied (docs/transactions.md §5, C8), and an owner that still holds an old lock asks the
- * transaction's acceptors, which remember the decision (docs/transactions.md §8, L1). Only locks whose
- * transaction has a live acceptor are judged (with every acceptor gone nobody can tell the outcome), and only
- * from the time the network is whole again.
+ * A replica's owner holds no lock of a transaction decided more than `boundMs` ago while its outcome can still
+ * be found: the decider sends `final` until it is applied (docs/transactions.md §5, C8), and an owner that
+ * still holds an old lock asks the transaction's acceptors (docs/transactions.md §8, L1), which answer with the
+ * outcome if one of them knows it, or lead a ballot that finds it again if a majority of them is alive (K5).
+ * So a lock is judged only while a majority of its acceptors is alive or a live one knows the outcome: with a
+ * majority gone and no survivor told, nobody can tell the outcome, and the lock stays by design
+ * (docs/transactions.md §11). It is judged only from the time the network is whole again.
  */
 export function lockHeldTooLong(
   decisions: TxDecisions,
@@ -69,9 +74,15 @@ export function lockHeldTooLong(
       const decidedAt = decisions.decidedAt(lock.tid);
       if (decidedAt === undefined) continue;
       const heldMs = world.nowMs - Math.max(decidedAt, world.wholeSinceMs);
-      if (heldMs <= boundMs || !lock.acceptors.some((a) => world.isAlive(a))) continue;
+      if (heldMs <= boundMs || !outcomeFindable(world, lock.tid, lock.acceptors)) continue;
       return `node ${node} holds a ${lock.kind} lock of ${lock.tid} on ${JSON.stringify(item.key)} (replica ${item.replicaId}), decided at ${decidedAt} ms`;
     }
   }
   return null;
+}
+
+/** A majority of the acceptors alive, or a live one that knows the outcome. */
+function outcomeFindable(world: LockWorld, tid: string, acceptors: readonly NodeRef[]): boolean {
+  const alive = acceptors.filter((a) => world.isAlive(a));
+  return alive.length >= majorityOf(acceptors.length) || alive.some((a) => world.knowsOutcome(a, tid));
 }

@@ -108,6 +108,12 @@ export function watchTransactions(ctx: Ctx, lockBoundMs: number): TxWatch {
       const node = sim.nodeByAddr(ref.addr);
       return node?.alive === true && node.ref.nonce === ref.nonce;
     },
+    knowsOutcome: (ref: NodeRef, tid: string) => {
+      const node = sim.nodeByAddr(ref.addr);
+      if (node === undefined || !node.alive || node.ref.nonce !== ref.nonce) return false;
+      const running = ctx.processOf(node.index) as SelfmanNode | null;
+      return running !== null && running.tm.outcomeOf(tid) !== null;
+    },
   };
   sim.addInvariant(
     LOCKS_RELEASED,

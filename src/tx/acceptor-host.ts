@@ -64,10 +64,19 @@ export class AcceptorHost {
     for (const index of [...tx.acceptor.bundles.keys()]) this.flush(tx, index);
   }
 
-  /** Phase 1: promise the leader's ballot if it is above every promise made, and say what was accepted. */
+  /**
+   * Phase 1: promise the leader's ballot if it is above every promise made, and say what was accepted. An
+   * acceptor that knows the decision tells it instead: a leader that missed it (its `txDecided` lost) may
+   * otherwise lead on while the acceptors that know it crash, and be left unable to answer a locked
+   * replica's ask (docs/transactions.md §8, K7).
+   */
   onBallot(from: NodeRef, msg: Extract<TxMessage, { type: "txBallot" }>): void {
     const tx = this.table.asAcceptor(msg.tid, msg.acceptors, msg.keys, this.self(), this.env.now());
     if (tx === null) return;
+    if (tx.decision !== null) {
+      this.env.send(from, { type: "txDecided", tid: tx.tid, commit: tx.decision });
+      return;
+    }
     for (const index of tx.mine) {
       const state = tx.acceptor.states.get(index) ?? FRESH_ACCEPTOR;
       const next = promise(state, msg.ballot);

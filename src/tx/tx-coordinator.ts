@@ -80,6 +80,11 @@ export class TxCoordinator {
     return this.table.inFlight;
   }
 
+  /** How `tid` ended, as this node knows it (null: undecided, or unknown here); for checkers. */
+  outcomeOf(tid: string): boolean | null {
+    return this.table.get(tid)?.decision ?? null;
+  }
+
   /** Commits `log` (docs/transactions.md §5); `onDone` runs once, in a later handler. */
   commit(log: readonly TxEntry[], onDone: (outcome: TxOutcome) => void): void {
     this.tm.commit(log, onDone);

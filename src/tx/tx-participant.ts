@@ -33,6 +33,8 @@ export class TxParticipant {
   private readonly applied = new Set<string>();
   /** The (tid, replica) aborts applied here, to check that no replica applies both outcomes. Bounded. */
   private readonly aborted = new Set<string>();
+  /** The (tid, replica) whose outcome reached this replica, lock or not: a later prepare locks nothing. Bounded. */
+  private readonly decided = new Set<string>();
   /** When this node first saw each held lock (tid → ms), for the lock check. */
   private readonly lockSeen = new Map<string, number>();
 
@@ -79,6 +81,10 @@ export class TxParticipant {
     const instance = msg.item * this.config.replication + msg.replica;
     const slot = `${msg.tid}/${instance}`;
     const remembered = this.votes.get(slot);
+    // A first prepare after the outcome (it was delayed, or routed late): the transaction is decided, so no
+    // vote can matter, and a lock taken now would wait for a final already delivered (docs/transactions.md
+    // §5, C4).
+    if (remembered === undefined && this.decided.has(outcomeSlot(msg.tid, msg.replicaId))) return;
     const { vote, reason } = remembered === undefined ? this.validate(msg) : { vote: remembered, reason: "" };
     if (remembered === undefined) this.remember(slot, vote);
     const ballot0: TxMessage = {
@@ -126,6 +132,8 @@ export class TxParticipant {
    * Applies an outcome. The answer says whether this replica now holds it: a commit counts towards
    * the client's majority only where the transaction's lock was (or was applied before) — a replica
    * that never prepared, or whose data is still on its way (hand-over, repair), is no copy of it.
+   * An unsynced replica that holds the lock applies it like any other: the lock is its own vote, and
+   * only a final or an acceptor's answer releases it (docs/transactions.md §5, C9).
    */
   private onFinal(from: NodeRef, msg: Extract<TxMessage, { type: "txFinal" }>): void {
     if (!this.owns(msg.key, msg.replicaId)) {
@@ -133,21 +141,24 @@ export class TxParticipant {
         this.env.send(from, { type: "txMisrouted", tid: msg.tid, item: msg.item, replica: msg.replica });
       return;
     }
-    if (!this.replicas.serves(msg.replicaId)) return; // unsynced: the decider sends it again
-    const slot = `${msg.tid}/${msg.replicaId.toString(36)}`;
+    const item = this.port.get(msg.replicaId, msg.key);
+    const locked = item?.locks.some((l) => l.tid === msg.tid) === true;
+    // Unsynced and no lock here: its lock may still be on its way, so the decider sends the final again.
+    if (!locked && !this.replicas.serves(msg.replicaId)) return;
+    const slot = outcomeSlot(msg.tid, msg.replicaId);
     invariant(
       !(msg.commit ? this.aborted : this.applied).has(slot),
       "TP: one outcome per transaction at a replica",
       () =>
         `${msg.key}: ${msg.tid} got ${msg.commit ? "commit" : "abort"} after the other outcome was applied`,
     );
-    const item = this.port.get(msg.replicaId, msg.key);
     let holds = !msg.commit || this.applied.has(slot);
-    if (item?.locks.some((l) => l.tid === msg.tid)) {
+    if (locked && item !== undefined) {
       this.port.put(msg.commit ? commit(item, msg.tid) : abort(item, msg.tid));
       holds = true;
       this.rememberApplied(msg.commit ? this.applied : this.aborted, slot);
     }
+    this.rememberApplied(this.decided, slot);
     if (msg.item >= 0)
       this.env.send(from, { type: "txApplied", tid: msg.tid, item: msg.item, replica: msg.replica, holds });
   }
@@ -186,4 +197,9 @@ export class TxParticipant {
         this.env.send(acceptor, { type: "txAsk", tid: lock.tid, key: item.key, replicaId: item.replicaId });
     }
   }
+}
+
+/** One replica's slot of a transaction, for the outcomes it heard. */
+function outcomeSlot(tid: string, replicaId: RingId): string {
+  return `${tid}/${replicaId.toString(36)}`;
 }

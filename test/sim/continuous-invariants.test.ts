@@ -10,6 +10,7 @@ import {
   ROUNDS_NEVER_BACK,
 } from "../../src/check/store-invariants.js";
 import { LOCKS_RELEASED, ONE_DECISION } from "../../src/check/tx-invariants.js";
+import type { NodeRef } from "../../src/core/node-ref.js";
 import type { NodeMessage, NodeTimer, SelfmanNode } from "../../src/node/selfman-node.js";
 import type { Violation } from "../../src/sim/engine/simulator.js";
 import { kvWorkload } from "../../src/sim/kv-workload.js";
@@ -73,10 +74,11 @@ function run<W extends Metrics>(
   seed: number,
   measureMs: number,
   workload: RingWorkload<NodeMessage, NodeTimer, W>,
+  crashDelivery?: number,
 ) {
   return runRing(
     selfmanRing(),
-    { seed },
+    crashDelivery === undefined ? { seed } : { seed, crashDelivery },
     ring(measureMs),
     () => {},
     () => {},
@@ -237,5 +239,46 @@ describe("continuous transaction invariants", () => {
     assert.ok(stuckSinceMs > 0, "a lock was planted");
     const v = firstViolation(result.sim.violations, LOCKS_RELEASED, stuckSinceMs + boundMs - 1000);
     assert.match(v.message, /holds a read lock of .* decided at [\d.]+ ms/);
+  });
+
+  it(`"${LOCKS_RELEASED}" does not judge a lock whose outcome no live node can tell`, () => {
+    // The decider crashes as it decides, its `txDecided` and `txFinal` dying with it, and a second acceptor
+    // crashes with it: the two left never heard the outcome and cannot find it (a ballot needs three), so
+    // the locks stay by design (docs/transactions.md §11) and the check must not count them.
+    const acceptorsOf = new Map<string, readonly NodeRef[]>();
+    let blocked: string | null = null;
+    const result = run(
+      6,
+      60_000,
+      planted(tx(15_000), 0, (ctx) => {
+        ctx.sim.observe({
+          onSend: (from, _to, msg) => {
+            if (msg.type === "txInit") acceptorsOf.set(msg.tid, msg.acceptors);
+            if (blocked !== null || msg.type !== "txFinal" || !msg.commit) return;
+            const other = acceptorsOf.get(msg.tid)?.find((a) => a.addr !== from.addr);
+            if (other === undefined) return;
+            blocked = msg.tid;
+            ctx.sim.after(0, () => {
+              ctx.sim.crash(from.index);
+              const second = ctx.sim.nodeByAddr(other.addr);
+              if (second !== undefined) ctx.sim.crash(second.index);
+            });
+          },
+        });
+      }),
+      0, // a crash drops everything its node had in flight
+    );
+    assert.ok(blocked !== null, "a decider was crashed");
+    const left = result.sim.nodes.flatMap((n) => {
+      const node = result.sim.processOf(n.index) as SelfmanNode | null;
+      return node === null
+        ? []
+        : node.port.range(0n, 0n).flatMap((i) => i.locks.filter((l) => l.tid === blocked));
+    });
+    assert.ok(left.length > 0, "its locks are still held at the end");
+    assert.deepEqual(
+      result.sim.violations.filter((v) => v.invariant === LOCKS_RELEASED),
+      [],
+    );
   });
 });

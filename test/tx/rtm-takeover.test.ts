@@ -124,6 +124,35 @@ describe("rTM takeover (docs/transactions.md §8)", () => {
     assert.equal(r.env.sentOf("txBallot").length, 0);
   });
 
+  it("an acceptor that knows the outcome answers a leader's ballot with it, not a promise", () => {
+    const r = rtm(2);
+    r.deliver({ type: "txDecided", tid: TID, commit: false });
+    r.deliver(
+      { type: "txBallot", tid: TID, ballot: 2, keys: ["a"], acceptors: acceptorsOf(0) },
+      node(4), // rTM 1 missed the decision
+    );
+    assert.equal(r.env.sentOf("txPromise").length, 0);
+    assert.deepEqual(
+      r.env.sentOf("txDecided").map((s) => [s.to.addr, s.msg.commit]),
+      [["node:4", false]],
+    );
+  });
+
+  it("a leader told the outcome in answer to its ballot stops leading and answers asks with it", () => {
+    const r = rtm(2);
+    r.env.advance(r.takeoverMs, r.process);
+    assert.equal(r.env.sentOf("txBallot").length, F);
+    r.deliver({ type: "txDecided", tid: TID, commit: true }, node(12));
+    r.env.drain();
+    r.env.advance(10 * r.takeoverMs, r.process);
+    assert.equal(r.env.sentOf("txBallot").length, 0, "decided: no further ballot");
+    r.deliver({ type: "txAsk", tid: TID, key: "a", replicaId: 77n }, node(6));
+    assert.deepEqual(
+      r.env.sentOf("txFinal").map((s) => [s.to.addr, s.msg.commit]),
+      [["node:6", true]],
+    );
+  });
+
   it("an acceptor that knows the outcome answers a locked replica's ask with final", () => {
     const r = rtm(2);
     r.deliver({ type: "txDecided", tid: TID, commit: false });

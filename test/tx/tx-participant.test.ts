@@ -243,13 +243,59 @@ describe("a TP applies the outcome (docs/transactions.md §5, §6)", () => {
     );
   });
 
-  it("a replica still being repaired applies no final: the decider sends it again", () => {
+  it("a replica still being repaired that lacks the lock applies no final: the decider sends it again", () => {
+    const p = participant();
+    p.serving.synced = false;
+    p.final("t1", true);
+    assert.equal(p.env.sentOf("txApplied").length, 0, "its lock may still be on its way");
+  });
+
+  it("a replica still being repaired that holds the lock applies the final", () => {
     const p = participant();
     p.prepare("t1", write(KEY, 0, "x"));
     p.serving.synced = false;
     p.final("t1", true);
-    assert.equal(p.env.sentOf("txApplied").length, 0);
-    assert.equal(p.item()?.locks.length, 1, "the lock stays until the final comes again");
+    assert.equal(p.item()?.value, "x");
+    assert.equal(p.item()?.version, 1);
+    assert.deepEqual(p.item()?.locks, [], "only a final or an acceptor's answer releases it");
+    assert.deepEqual(
+      p.env.sentOf("txApplied").map((s) => s.msg.holds),
+      [true],
+    );
+  });
+
+  it("an unsynced replica's lock is released by an acceptor's answer to its ask", () => {
+    const p = participant();
+    p.prepare("t1", read(KEY, 0));
+    p.serving.synced = false;
+    p.tp.onMessage(node(4), {
+      type: "txFinal",
+      tid: "t1",
+      commit: false,
+      item: -1,
+      replica: -1,
+      key: KEY,
+      replicaId: REPLICA_ID,
+    });
+    assert.deepEqual(p.item()?.locks, []);
+    assert.equal(p.env.sentOf("txApplied").length, 0, "an answer to an ask is not acknowledged");
+  });
+
+  it("a prepare that arrives after the replica heard the outcome takes no lock and sends no vote", () => {
+    const p = participant();
+    p.final("t1", true); // the final overtook the prepare: nothing held, nothing applied
+    p.prepare("t1", write(KEY, 0, "x"));
+    assert.equal(p.item()?.locks.length ?? 0, 0, "no final would ever release it");
+    assert.equal(p.voteOf("t1"), undefined);
+  });
+
+  it("a prepare sent again after the outcome still gets the vote given before, and locks nothing", () => {
+    const p = participant();
+    p.prepare("t1", write(KEY, 0, "x"));
+    p.final("t1", false);
+    p.prepare("t1", write(KEY, 0, "x"));
+    assert.deepEqual(p.voteOf("t1"), { vote: "prepared", reason: "" });
+    assert.deepEqual(p.item()?.locks, []);
   });
 
   it("a lock held longer than lockAgeMs makes the replica ask the transaction's acceptors", () => {
