@@ -17,13 +17,16 @@ export interface NeighbourFacts {
   predAbandoned(): boolean;
   /** The live predList member closest after `peer` and before me, if any. */
   closestLivePredListMemberAfter(peer: NodeRef): NodeRef | null;
+  /** The live neighbour (predList member, succ or successor-list peer) closest after `peer` and before me. */
+  closestLiveNeighbourAfter(peer: NodeRef): NodeRef | null;
 }
 
 /**
  * I3: the ring's first node takes itself; a joiner is taken only inside (pred, self] (the join was
  * routed to me, responsible for its id); a joinOk's pred only inside (pred, self) or as my first; a
- * fixer only inside (pred, self), or by a lone node or one with no pred, or — once my pred is
- * abandoned (suspected for predTakeoverMs) — with no live predList member between it and me; a
+ * fixer only inside (pred, self), or by a lone node, or by one with no pred when no live neighbour it
+ * knows lies between the fixer and it (R15), or — once my pred is abandoned (suspected for
+ * predTakeoverMs) — with no live predList member between it and me; a
  * leaving pred names its own; a node is its own pred (alone) only when it is its own successor and
  * its pred is unknown or suspected; and a lone node that links up again forgets itself as pred.
  */
@@ -44,7 +47,9 @@ export function predChangeAllowed(
     case "fix":
       return (
         next !== null &&
-        (old === null || same(old, self) || ids.inOO(next.id, old.id, self.id) || takesOver(at, next))
+        (same(old, self) ||
+          (old === null ? at.closestLiveNeighbourAfter(next) === null : ids.inOO(next.id, old.id, self.id)) ||
+          takesOver(at, next))
       );
     case "leave":
       return true;

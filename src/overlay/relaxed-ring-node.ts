@@ -155,6 +155,7 @@ export class RelaxedRingNode
       isSuspected: (peer) => this.fd.isSuspected(peer),
       predAbandoned: () => this.predAbandoned(),
       closestLivePredListMemberAfter: (peer) => this.closestLivePredListMemberAfter(peer),
+      closestLiveNeighbourAfter: (peer) => this.closestLiveNeighbourAfter(peer),
     };
   }
 
@@ -301,6 +302,23 @@ export class RelaxedRingNode
     let best: NodeRef | null = null;
     for (const p of this.predList.values()) {
       if (same(p, peer) || this.fd.isSuspected(p) || !this.ids.inOO(p.id, peer.id, this.self.id)) continue;
+      if (best === null || this.ids.dist(peer.id, p.id) < this.ids.dist(peer.id, best.id)) best = p;
+    }
+    return best;
+  }
+
+  /**
+   * The live peer I know as a neighbour — a predList member, my succ, or a successor-list peer —
+   * closest after `peer` and before me: a node with no pred must not take a fixer from behind it
+   * (docs/relaxed-ring.md §5.6, R15), since that peer owns part of the range the fixer would give me.
+   */
+  closestLiveNeighbourAfter(peer: NodeRef): NodeRef | null {
+    const succ = this.successor;
+    const known = [...this.predList.values(), ...this.successors, ...(succ === null ? [] : [succ])];
+    let best: NodeRef | null = null;
+    for (const p of known) {
+      if (same(p, peer) || same(p, this.self) || this.fd.isSuspected(p)) continue;
+      if (!this.ids.inOO(p.id, peer.id, this.self.id)) continue;
       if (best === null || this.ids.dist(peer.id, p.id) < this.ids.dist(peer.id, best.id)) best = p;
     }
     return best;

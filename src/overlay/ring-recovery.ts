@@ -35,6 +35,8 @@ export interface RecoveryPosition {
   predAbandoned(): boolean;
   /** The live predList member closest after `peer` and before me, if any. */
   closestLivePredListMemberAfter(peer: NodeRef): NodeRef | null;
+  /** The live neighbour (predList member, succ or successor-list peer) closest after `peer` and before me. */
+  closestLiveNeighbourAfter(peer: NodeRef): NodeRef | null;
 }
 
 /** The routing services recovery uses. */
@@ -253,14 +255,20 @@ export class RingRecovery {
     const pred = this.at.pred;
     // A fixer between my pred and me only shrinks my range, which never makes two owners.
     const shrinks =
-      pred === null ||
       same(pred, from) ||
       same(pred, this.at.self) ||
-      this.ids.inOO(from.id, pred.id, this.at.self.id);
+      (pred !== null && this.ids.inOO(from.id, pred.id, this.at.self.id));
     if (!shrinks) {
       // One from behind my pred grows it: only once the pred is abandoned, and only if no live
-      // predList member sits between the fixer and me (it may own part of that range).
-      const between = this.at.predAbandoned() ? this.at.closestLivePredListMemberAfter(from) : pred;
+      // predList member sits between the fixer and me (it may own part of that range). With no pred
+      // (J13, L2, R12) my range grows from nothing to (fixer, self]: no live neighbour I know may sit
+      // in it, a predList member behind me or a successor-list peer the fixer would wrap over (R15).
+      const between =
+        pred === null
+          ? this.at.closestLiveNeighbourAfter(from)
+          : this.at.predAbandoned()
+            ? this.at.closestLivePredListMemberAfter(from)
+            : pred;
       if (between !== null) {
         invariant(
           !same(between, from) && !same(between, this.at.self),

@@ -9,6 +9,7 @@ import {
   member,
   type OneNode,
   positions,
+  RING,
   ref,
   refs,
   sentTo,
@@ -115,6 +116,46 @@ describe("relaxed ring: failure recovery (docs/relaxed-ring.md §5)", () => {
     const hints = one.env.sentOf("hint").map((s) => [Number(s.to.id), Number(s.msg.candidate.id)]);
     assert.deepEqual(hints, [[40, 100]]);
     assert.equal(at(one.node.pred), 50);
+  });
+
+  it("R15: a node with no pred redirects a fixer that would wrap its range over its successor or a successor-list peer", () => {
+    // 70 joined without a pred (J13): it owns nothing, its successor is 100, then 150.
+    const { env, node } = startNode(70, { contact: ref(200) });
+    node.onMessage(ref(100), {
+      type: "joinOk",
+      pred: null,
+      succ: ref(100),
+      succList: refs([150]),
+      ring: RING,
+    });
+    env.drain();
+    node.onMessage(ref(90), { type: "fix" }); // (90, 70] would hold 100
+    node.onMessage(ref(120), { type: "fix" }); // (120, 70] would hold 150
+    assert.deepEqual(redirects({ env, node }), [
+      { to: 90, target: 100, alt: null },
+      { to: 120, target: 150, alt: null },
+    ]);
+    assert.equal(node.pred, null);
+    assert.equal(node.owns(80n), false, "still owns nothing");
+    assert.deepEqual(sentTo(env, "fixOk"), []);
+    env.drain();
+    node.onMessage(ref(200), { type: "fix" }); // far away, but nobody I know lies in (200, 70)
+    assert.equal(at(node.pred), 200);
+    assert.deepEqual(sentTo(env, "fixOk"), [200]);
+  });
+
+  it("R15: a node with no pred redirects a fixer from behind a live predList member to it", () => {
+    const one = member(100, 50, [150]);
+    one.node.onMessage(ref(30), { type: "fix" }); // 30 joins predList, redirected to 50 for now
+    one.node.onMessage(ref(50), { type: "leaving", pred: null, succ: ref(100), succList: refs([150]) });
+    assert.equal(one.node.pred, null, "my pred left without one (L2)");
+    one.env.drain();
+    one.node.onMessage(ref(10), { type: "fix" }); // far behind 30, which may own part of (10, 30]
+    assert.deepEqual(redirects(one), [{ to: 10, target: 30, alt: null }]);
+    assert.equal(one.node.pred, null);
+    one.node.onMessage(ref(30), { type: "fix" });
+    assert.equal(at(one.node.pred), 30, "nobody live between 30 and me: it is taken");
+    assert.deepEqual(sentTo(one.env, "fixOk"), [30]);
   });
 
   it("a fixOk from beyond my successor is stale and ignored", () => {
