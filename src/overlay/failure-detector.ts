@@ -49,7 +49,9 @@ export class FailureDetector {
   suspicions = 0;
   falseSuspicions = 0;
 
+  /** Throws a RangeError for a configuration outside D2's bounds (docs/failure-detector.md §2.4). */
   constructor(config: FailureDetectorConfig, events: FailureDetectorEvents) {
+    validateFailureDetectorConfig(config);
     this.config = config;
     this.events = events;
     this.timeout = config.timeoutMs;
@@ -161,14 +163,26 @@ export class FailureDetector {
       this.suspectedNow--;
       invariant(this.suspectedNow >= 0, "FD", () => "more suspicions lifted than raised");
       this.falseSuspicions++;
+      // Stays in [T0, Tmax] (D2): the constructor checked T0 <= Tmax and Δ >= 0.
       this.timeout = Math.min(this.timeout + this.config.timeoutStepMs, this.config.timeoutMaxMs);
-      const { timeoutMs: t0, timeoutMaxMs: tMax } = this.config;
-      invariant(
-        this.timeout >= t0 && this.timeout <= tMax,
-        "FD timeout",
-        () => `${this.timeout} ms outside [T0 ${t0}, Tmax ${tMax}]`,
-      );
       this.events.alive(peer);
     }
   }
+}
+
+/**
+ * D2's bounds on a configuration: a positive period and T0, Δ >= 0 and T0 <= Tmax, so the timeout
+ * starts at T0 and only grows towards Tmax. Checked once, at construction, instead of at each raise.
+ */
+function validateFailureDetectorConfig(config: FailureDetectorConfig): void {
+  const { pingPeriodMs, timeoutMs, timeoutStepMs, timeoutMaxMs } = config;
+  const bad = (what: string): never => {
+    throw new RangeError(
+      `failure detector: ${what} (period ${pingPeriodMs} ms, T0 ${timeoutMs} ms, Δ ${timeoutStepMs} ms, Tmax ${timeoutMaxMs} ms)`,
+    );
+  };
+  if (!(Number.isFinite(pingPeriodMs) && pingPeriodMs > 0)) bad("the ping period must be a positive number");
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) bad("T0 must be a positive number");
+  if (!(Number.isFinite(timeoutStepMs) && timeoutStepMs >= 0)) bad("Δ must be 0 or more");
+  if (!(Number.isFinite(timeoutMaxMs) && timeoutMaxMs >= timeoutMs)) bad("Tmax must be at least T0");
 }

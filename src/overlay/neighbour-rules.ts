@@ -26,8 +26,8 @@ export interface NeighbourFacts {
  * routed to me, responsible for its id); a joinOk's pred only inside (pred, self) or as my first; a
  * fixer only inside (pred, self), or by a lone node, or by one with no pred when no live neighbour it
  * knows lies between the fixer and it (R15), or — once my pred is abandoned (suspected for
- * predTakeoverMs) — with no live predList member between it and me; a
- * leaving pred names its own; a node is its own pred (alone) only when it is its own successor and
+ * predTakeoverMs) — with no live predList member between it and me; a leaving pred hands me its
+ * range (and makes me my own pred only if it was my successor too); a node is its own pred (alone) only when it is its own successor and
  * its pred is unknown or suspected; and a lone node that links up again forgets itself as pred.
  */
 export function predChangeAllowed(
@@ -52,7 +52,9 @@ export function predChangeAllowed(
           takesOver(at, next))
       );
     case "leave":
-      return true;
+      // L2: my pred left and named its own (null: none). I take its range; I become my own pred only
+      // if the leaver was my successor too (we two were the ring), else the whole ring would be mine.
+      return old !== null && !same(old, self) && (!same(next, self) || same(at.succ, old));
     case "alone":
       return same(next, self) && same(at.succ, self) && (old === null || at.isSuspected(old));
     case "unknown":
@@ -69,7 +71,7 @@ function takesOver(at: NeighbourFacts, fixer: NodeRef): boolean {
  * I4: the first node takes itself; a joinOk's succ is taken as the first one or inside (self, succ);
  * a newSucc inside (self, succ) or by a lone node; a lone node takes a fixer; a fixOk comes from
  * inside (self, succ), or from anyone once my succ is suspected or I am alone; a redirect's fallback
- * lies inside (self, succ); a leaving successor names its own. (Linking towards a candidate during
+ * lies inside (self, succ); a leaving successor (a real one, not me) names its own. (Linking towards a candidate during
  * recovery, and being one's own successor, have their own checks at the node.)
  */
 export function succChangeAllowed(
@@ -95,6 +97,7 @@ export function succChangeAllowed(
     case "fallback":
       return closer;
     case "leave":
-      return true;
+      // L3: only a real successor leaves me; it names its own successor, or me when it had none.
+      return old !== null && !same(old, self);
   }
 }

@@ -7,7 +7,6 @@
 // "Beyond the paper" notes of docs/routing.md §1.4, §3.4 and §4.
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
-import { invariant } from "../core/invariant.js";
 import { type NodeRef, samePeer as same } from "../core/node-ref.js";
 import type { OverlayConfig } from "./config.js";
 import type { FailureDetector } from "./failure-detector.js";
@@ -315,7 +314,6 @@ export class Router {
       const timer = this.env.setTimer(this.config.hopTimeoutMs, { type: "hopTimeout", hopId });
       this.pendingHops.set(hopId, { peer: next.peer, key, origin, hops, payload, timer });
     }
-    invariant(hops + 1 <= MAX_ROUTE_HOPS, "hop bound", () => `a hop ${hops + 1} > ${MAX_ROUTE_HOPS}`);
     this.env.send(next.peer, { type: "route", key, origin, hops: hops + 1, last: next.last, payload, hopId });
   }
 
@@ -370,9 +368,9 @@ export class Router {
     return usable(succ) ? { peer: succ, last: false } : null;
   }
 
+  /** Only route() calls it, for a key in my (pred, self] (I2, docs/relaxed-ring.md §7.1). */
   private deliver(key: RingId, origin: NodeRef, hops: number, payload: RoutedPayload): void {
     const self = this.at.self;
-    invariant(this.responsibleFor(key), "I2", () => `${payload.kind} for ${key} delivered outside my range`);
     switch (payload.kind) {
       case "join":
         this.at.onJoinRequest(origin, payload.ring);

@@ -93,19 +93,18 @@ export function emptyItem(key: string, replicaId: RingId): StoredItem {
  */
 export function mergeItems(mine: StoredItem | undefined, theirs: StoredItem): StoredItem {
   if (mine === undefined) return { ...theirs, locks: liveLocks(theirs.locks, theirs.version) };
+  invariant(
+    mine.key === theirs.key && mine.replicaId === theirs.replicaId,
+    "replication: a merge joins two copies of one replica's item",
+    () => `${mine.key} at ${mine.replicaId} merged with ${theirs.key} at ${theirs.replicaId}`,
+  );
+  // The higher write round wins and the promise is the higher of both: neither goes back.
   const newer = compareRounds(theirs.writeRound, mine.writeRound) > 0 ? theirs : mine;
-  const merged = {
+  return {
     ...newer,
     readRound: maxRound(mine.readRound, theirs.readRound),
     locks: liveLocks(mine.locks, newer.version),
   };
-  invariant(
-    compareRounds(merged.writeRound, mine.writeRound) >= 0 &&
-      compareRounds(merged.readRound, mine.readRound) >= 0,
-    "replication: a merge never replaces a write or a promise by an older one",
-    () => `${mine.key} at ${mine.replicaId}: merged rounds below the replica's`,
-  );
-  return merged;
 }
 
 /**

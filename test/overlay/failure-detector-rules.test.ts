@@ -75,6 +75,21 @@ describe("failure detector (docs/failure-detector.md)", () => {
     assert.equal(fd.falseSuspicions, 5);
   });
 
+  it("D2: a configuration outside [T0, Tmax], or with a negative Δ or no period, is refused at construction", () => {
+    const refused = (config: FailureDetectorConfig, words: RegExp) =>
+      assert.throws(
+        () => detector(config),
+        (e: unknown) => e instanceof RangeError && words.test(e.message),
+      );
+    refused({ ...FD, timeoutMs: 1000, timeoutMaxMs: 600 }, /Tmax must be at least T0/);
+    refused({ ...FD, timeoutStepMs: -1 }, /Δ must be 0 or more/);
+    refused({ ...FD, timeoutMs: 0 }, /T0 must be a positive number/);
+    refused({ ...FD, pingPeriodMs: Number.NaN }, /ping period must be a positive number/);
+    const { fd } = detector({ ...FD, timeoutMs: 700, timeoutStepMs: 0, timeoutMaxMs: 700 });
+    falseSuspicion(fd, peer(1), 0);
+    assert.equal(fd.timeoutMs, 700, "T0 = Tmax is allowed: the timeout never moves");
+  });
+
   it("a different nonce at a watched address is a crash of the old incarnation", () => {
     const { fd, events } = detector();
     const old = peer(1, 1);

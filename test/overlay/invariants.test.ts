@@ -7,13 +7,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { InvariantViolation } from "../../src/core/invariant.js";
 import type { NodeRef } from "../../src/core/node-ref.js";
-import { DEFAULT_OVERLAY } from "../../src/overlay/config.js";
-import { FailureDetector } from "../../src/overlay/failure-detector.js";
-import type { RingMessage, RingTimer } from "../../src/overlay/messages.js";
 import { RelaxedRingNode } from "../../src/overlay/relaxed-ring-node.js";
-import { RingMerger } from "../../src/overlay/ring-merger.js";
-import { RecordingEnv } from "../helpers/recording-env.js";
-import { ids, member, RING, ref, refs } from "./one-node.js";
+import { member, RING, ref, refs } from "./one-node.js";
 
 function violates(rule: string, action: () => void): void {
   assert.throws(action, (e: unknown) => e instanceof InvariantViolation && e.rule === rule);
@@ -58,32 +53,19 @@ describe("overlay assertions fire on a planted violation", () => {
     );
   });
 
-  it("FD timeout: a configuration whose Tmax lies below T0 is caught at the first false suspicion", () => {
-    const fd = new FailureDetector(
-      { ...DEFAULT_OVERLAY.fd, timeoutMs: 1000, timeoutMaxMs: 600 },
-      { crash() {}, alive() {}, ping() {} },
+  it("I3: a leaving pred makes me my own pred only if it was my successor too", () => {
+    // 50 leaves naming me as its pred while my successor is 150: the whole ring would be mine.
+    const { node } = member(100, 50, [150]);
+    violates("I3", () =>
+      node.onMessage(ref(50), { type: "leaving", pred: ref(100), succ: ref(100), succList: [] }),
     );
-    const p = ref(7);
-    fd.monitor(p);
-    fd.round(0);
-    fd.round(5000);
-    violates("FD timeout", () => fd.heard(p, 5001));
   });
 
-  it("trymerge: only the node responsible for the target's id tells it the pair around it", () => {
-    const env = new RecordingEnv<RingMessage, RingTimer>(ref(100));
-    const fd = new FailureDetector(DEFAULT_OVERLAY.fd, { crash() {}, alive() {}, ping() {} });
-    const merger = new RingMerger(env, DEFAULT_OVERLAY, ids, fd, {
-      self: ref(100),
-      pred: ref(50),
-      succ: ref(150),
-      isMember: true,
-      succList: refs([150]),
-      fingerPeers: () => [],
-      routeMergeLookup() {},
-    });
-    violates("trymerge", () => merger.onMergeLookupDelivered(ref(120, 4)));
-    assert.deepEqual(env.sent, []);
+  it("I3: the two nodes of a ring: my pred and successor leaves, and I own the whole ring", () => {
+    const { node } = member(100, 50, [50]);
+    node.onMessage(ref(50), { type: "leaving", pred: ref(100), succ: ref(100), succList: [] });
+    assert.equal(node.owns(7n), true);
+    assert.equal(node.owns(77n), true);
   });
 });
 
