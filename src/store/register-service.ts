@@ -59,7 +59,7 @@ export class RegisterService {
       msg.type === "regRead"
         ? acceptRead(item, msg.round)
         : acceptWrite(item, msg.round, msg.value, msg.version, msg.tombstone, msg.writers);
-    checkAcceptor(item, msg.type, msg.round, answer);
+    checkRegisterStep(item, msg.type, msg.round, answer);
     if (answer.item !== item) this.port.put(answer.item);
     this.reply(from, msg, answer.ok ? "ok" : answer.locked ? "locked" : "nack", answer.item);
   }
@@ -97,7 +97,7 @@ const showRound = (r: Round): string => `${r.counter}.${r.proposer}`;
  * round and > the write round held. (The version may fall: a higher round may overwrite a write that never
  * reached a majority, with the version its proposer's majority read — what never goes back is the round.)
  */
-function checkAcceptor(
+export function checkRegisterStep(
   before: StoredItem,
   kind: "regRead" | "regWrite",
   round: Round,

@@ -187,19 +187,28 @@ describe("fault hooks (docs/transactions.md §9)", () => {
     );
   });
 
-  it("tx.takeover.early: an rTM that suspects a live TM at once still proposes the votes its acceptors accepted", () => {
+  it("tx.takeover.early: an rTM that takes over from a live TM keeps the commit the TM decided, though one promise lacks the votes", () => {
+    // The TM decides commit on the fast path: acceptors 0, 1 and 2 accepted every prepared vote at ballot 0.
+    const tm = withHook(0, "none");
+    const { tid } = commitOn(tm);
+    for (const i of [0, 1, 2]) tm.deliver(acceptedFast(tid, i, allInstances(1, "prepared")));
+    const tmDecision = tm.env.sentOf("txFinal").map((s) => s.msg.commit);
+    assert.deepEqual(tmDecision, [true, true, true, true]);
+    const init = tm.env.sentOf("txInit").find((s) => s.msg.index === 2)?.msg;
+    assert.ok(init !== undefined);
+    // Acceptor 2's rTM suspects the live TM at once and leads ballot 3.
     const r = withHook(8, "tx.takeover.early");
-    r.deliver(
-      { type: "txInit", tid: "1000.1", index: 2, acceptors: acceptorsOf(0), log: LOG, round: ROUND },
-      node(0),
-    );
+    r.deliver(init, node(0));
     r.env.advance(2 * CONFIG.electMs, r.process);
     assert.equal(r.env.sentOf("txBallot").length, F, "after index·electMs only");
-    for (const index of [0, 1, 3])
+    // A majority promises; acceptor 3, which never got the votes, answers first and holds nothing.
+    // Any majority meets the fast majority {0, 1, 2}: the leader must find the chosen votes and keep them.
+    r.deliver({ type: "txPromise", tid, index: 3, ballot: 3, ok: true, promised: 3, accepted: [] }, node(12));
+    for (const index of [0, 1])
       r.deliver(
         {
           type: "txPromise",
-          tid: "1000.1",
+          tid,
           index,
           ballot: 3,
           ok: true,
@@ -208,9 +217,14 @@ describe("fault hooks (docs/transactions.md §9)", () => {
         },
         node(4 * index),
       );
+    const proposal = r.env.sentOf("txAccept")[0]?.msg.votes.map((v) => v.vote);
+    assert.deepEqual(proposal, ["prepared", "prepared", "prepared", "prepared"]);
+    for (const index of [0, 1, 3])
+      r.deliver({ type: "txAccepted", tid, index, ballot: 3, votes: [] }, node(4 * index));
     assert.deepEqual(
-      r.env.sentOf("txAccept")[0]?.msg.votes.map((v) => v.vote),
-      ["prepared", "prepared", "prepared", "prepared"],
+      r.env.sentOf("txFinal").map((s) => s.msg.commit),
+      tmDecision,
+      "the early rTM decides what the TM decided",
     );
   });
 
@@ -257,8 +271,10 @@ describe("fault hooks (docs/transactions.md §9)", () => {
     const r = withHook(8, "none");
     r.deliver(init, node(0));
     r.env.advance(CONFIG.takeoverMs + 2 * CONFIG.electMs, r.process);
-    // acceptors 0-2 accepted every TP's prepared vote at ballot 0: their promises say so
-    for (const index of [0, 1, 2])
+    // The promises of acceptors 3, 1 and 2, in that order: 3 never accepted the votes, 1 and 2 did (the
+    // decision was lost, not the fast accepts). The rTM must recover the commit from the two that hold it.
+    r.deliver({ type: "txPromise", tid, index: 3, ballot: 3, ok: true, promised: 3, accepted: [] }, node(12));
+    for (const index of [1, 2])
       r.deliver(
         {
           type: "txPromise",
@@ -271,13 +287,13 @@ describe("fault hooks (docs/transactions.md §9)", () => {
         },
         node(4 * index),
       );
-    for (const index of [0, 1, 2])
+    for (const index of [1, 2, 3])
       r.deliver({ type: "txAccepted", tid, index, ballot: 3, votes: [] }, node(4 * index));
-    const finals = r.env.sentOf("txFinal");
-    assert.equal(finals.length, F);
-    assert.ok(
-      finals.every((s) => s.msg.commit),
-      "the rTM decides commit, as the TM did",
+    assert.deepEqual(
+      r.env.sentOf("txFinal").map((s) => s.msg.commit),
+      tm.env.sentOf("txFinal").map((s) => s.msg.commit),
+      "the rTM decides what the TM decided",
     );
+    assert.equal(r.env.sentOf("txFinal").length, F);
   });
 });
