@@ -209,9 +209,9 @@ export class LiveNode {
   }
 
   /**
-   * Any error but a broken invariant, from a message, a timer or a local call (docs/live-runtime.md
-   * §4): logged and counted as `handler-error` (the drop counts of /status and /metrics), and the node
-   * goes on. A local call's caller also gets the error.
+   * Any error but a broken invariant, from a message, a timer or a local call
+   * (docs/live-runtime.md §4): logged and counted as `handler-error` (the drop counts of /status and
+   * /metrics), and the node goes on. A local call's caller also gets the error.
    */
   private handlerError(entry: string, error: unknown): void {
     this.transport.stats.drop(DropReason.handlerError);

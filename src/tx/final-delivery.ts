@@ -1,7 +1,9 @@
 // The decider's delivery of `final` (docs/transactions.md §5, §9): to every replica of every item,
 // resent every finalResendMs to those that have not answered `txApplied`, finalAttempts times; a
 // replica still locked after that asks the acceptors itself. A commit's client hears once a majority
-// of every item's replicas holds it (read-your-writes).
+// of every item's replicas holds it (read-your-writes). Must not break: finals go only after the decision
+// and carry it; a commit's client hears no sooner than a majority of every item's replicas holds it, or
+// than the delivery ends (every replica answered, or the attempts ran out).
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import { replicaIds } from "../store/replicas.js";

@@ -1,6 +1,8 @@
 // Sending to the owner of a replica id (docs/transactions.md §5): `txPrepare` and `txFinal` go straight
 // to the owner the read phase cached, else through the overlay's lookup; a TP that no longer owns the
-// id answers `txMisrouted` and the sender forgets that owner. Acceptors are addressed by index.
+// id answers `txMisrouted` and the sender forgets that owner. Acceptors are addressed by index. Must not
+// break: a cached owner is only a shortcut — the receiving TP's own ownership check decides, and a
+// `txMisrouted` makes the sender forget that owner; it is never taken as an answer.
 import type { Env } from "../core/env.js";
 import type { RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";

@@ -1,7 +1,9 @@
 // The TM (docs/transactions.md §2, §5): the node a client commits through. It is acceptor 0; it finds
 // its rTMs, sends `txPrepare` to every replica of every item and `txInit` (the log) to the rTMs at
 // once, and when its voting period ends undecided it leads a ballot of its own over every instance.
-// The learner, the decider and the final delivery finish the commit; the client hears once.
+// The learner, the decider and the final delivery finish the commit; the client hears once. Must not
+// break: the TM decides only through the learner and the decider, and an acceptor that gets a vote before
+// `txInit` must still count it (prepares leave first, in the same step).
 import type { Env } from "../core/env.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
 import type { NodeRef } from "../core/node-ref.js";

@@ -1,6 +1,8 @@
 // Taking a transaction's decision at this node (docs/transactions.md §5, §8): the learner's verdict, or
 // "commit" for an empty log, is recorded once, told to the other acceptors (`txDecided`, so they stop
-// their takeover timers), answered to the client if it is an abort, and delivered to the replicas.
+// their takeover timers), answered to the client if it is an abort, and delivered to the replicas. Must
+// not break: a transaction is decided once, from a majority of accepted votes, and another acceptor's
+// `txDecided` never changes it.
 import type { Env } from "../core/env.js";
 import { invariant } from "../core/invariant.js";
 import type { ClientAnswers } from "./client-answer.js";

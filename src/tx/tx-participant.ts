@@ -82,8 +82,8 @@ export class TxParticipant {
     const slot = `${msg.tid}/${instance}`;
     const remembered = this.votes.get(slot);
     // A first prepare after the outcome (it was delayed, or routed late): the transaction is decided, so no
-    // vote can matter, and a lock taken now would wait for a final already delivered (docs/transactions.md
-    // §5, C4).
+    // vote can matter, and a lock taken now would wait for a final already delivered
+    // (docs/transactions.md §5, C4).
     if (remembered === undefined && this.decided.has(outcomeSlot(msg.tid, msg.replicaId))) return;
     const { vote, reason } = remembered === undefined ? this.validate(msg) : { vote: remembered, reason: "" };
     if (remembered === undefined) this.remember(slot, vote);

@@ -1,6 +1,8 @@
 // What one node keeps per transaction it takes part in as TM, rTM or acceptor (docs/transactions.md §3),
 // one part per role: the acceptor host's Paxos state, the learner's counts, the ballot leader's round,
-// the decider's delivery of `final`, the client's pending answer. A role writes only its own part.
+// the decider's delivery of `final`, the client's pending answer. A role writes its own part, but the
+// acceptor host notes a TP's abort reason in the client's and the learner counts the leader's accepts.
+// Must not break: `decision` is written by the decider only, and once (it asserts so).
 import type { NodeRef } from "../core/node-ref.js";
 import { sameNode } from "../core/node-ref.js";
 import type { Round } from "../store/item.js";

@@ -1,6 +1,8 @@
 // The transactions one node takes part in as TM, rTM or acceptor (docs/transactions.md §3), by tid: made
 // by the TM's commit or on an acceptor's first contact, and forgotten keepDecidedMs after they end (a
 // replica that asks later about a forgotten one finds it again through another acceptor, or leads).
+// Must not break: forgotten only after keepDecidedMs idle (from the decision, else from the start), and
+// its acceptor promises go with it, so that bound stays far above a transaction's deadline.
 import type { NodeRef } from "../core/node-ref.js";
 import { indexesOf, newTxState, type TxState } from "./tx-state.js";
 
