@@ -12,7 +12,7 @@ export interface KvOutput {
 }
 
 /** A key's state: its value, or undefined when absent. */
-export type KvState = Value | undefined;
+type KvState = Value | undefined;
 
 function matches(output: KvOutput | undefined, state: KvState): boolean {
   if (output === undefined) return true;

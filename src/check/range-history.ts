@@ -17,7 +17,7 @@ export interface RangeHistory {
   readonly untilMs: number;
 }
 
-export interface Overlap {
+interface Overlap {
   readonly atMs: number;
   readonly nodes: readonly [string, string];
 }

@@ -6,7 +6,7 @@ import type { NodeRef } from "../core/node-ref.js";
 import type { RingView } from "../overlay/ring-view.js";
 
 /** How far past the first member at or after a key we look for ranges that reach back over it. */
-export const OVERLAP_SCAN = 32;
+const OVERLAP_SCAN = 32;
 
 export class RingMembers {
   private readonly ids: IdSpace;

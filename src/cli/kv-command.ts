@@ -14,7 +14,7 @@ export interface ClusterFlags {
 }
 type Flags = ClusterFlags;
 
-export function parseValue(raw: string): unknown {
+function parseValue(raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {

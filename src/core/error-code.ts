@@ -2,6 +2,6 @@
 // the CLI (docs/architecture.md, "Errors"). A code says what the caller may do next: retry (conflict,
 // timeout, unavailable) or fix the request (invalid-argument).
 
-export const ERROR_CODES = ["conflict", "unavailable", "timeout", "invalid-argument"] as const;
+const ERROR_CODES = ["conflict", "unavailable", "timeout", "invalid-argument"] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -5,7 +5,7 @@
 /** A position on the identifier ring, in [0, 2^m). */
 export type RingId = bigint;
 
-export const DEFAULT_ID_BITS = 128;
+const DEFAULT_ID_BITS = 128;
 
 /** The identifier space Z_N, N = 2^m, with the interval arithmetic of docs/architecture.md §7. */
 export class IdSpace {

@@ -43,7 +43,7 @@ export class SchemaError extends Error {
 /** Checks `value` and returns the clean value, or throws SchemaError. */
 export type Schema<T> = (value: unknown) => T;
 
-export type Infer<S> = S extends Schema<infer T> ? T : never;
+type Infer<S> = S extends Schema<infer T> ? T : never;
 
 /** Runs `schema` on a decoded input named `root` (the name starts the error's path). */
 export function validate<T>(schema: Schema<T>, value: unknown, root: string): T {
@@ -138,7 +138,7 @@ type Shape = Record<string, Schema<unknown>>;
 type ObjectOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
 
 /** An object schema that also shows its shape (so a tagged union can extend it). */
-export interface ObjectSchema<S extends Shape> extends Schema<ObjectOf<S>> {
+interface ObjectSchema<S extends Shape> extends Schema<ObjectOf<S>> {
   readonly shape: S;
 }
 

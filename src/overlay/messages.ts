@@ -26,7 +26,7 @@ export type RoutedPayload =
   | { readonly kind: "mlookup"; readonly target: NodeRef };
 
 /** What a node tells the neighbours it pings: its successor, and its predecessor unless it suspects it. */
-export interface NeighbourPair {
+interface NeighbourPair {
   readonly pred: NodeRef | null;
   readonly succ: NodeRef | null;
 }

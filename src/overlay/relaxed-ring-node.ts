@@ -51,7 +51,7 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
 const FD_ROUND: RingTimer = { type: "fdRound" };
 
 /** The neighbours a pathological ring gives a node (rewireForSimulation). */
-export interface ForcedNeighbours {
+interface ForcedNeighbours {
   readonly pred: NodeRef;
   readonly succ: NodeRef;
   readonly succList: readonly NodeRef[];

@@ -40,14 +40,14 @@ export interface RecoveryPosition {
 }
 
 /** The routing services recovery uses. */
-export interface RecoveryRouting {
+interface RecoveryRouting {
   usable(peer: NodeRef): boolean;
   markUnreachable(peer: NodeRef): void;
   lookupFrom(first: NodeRef, key: RingId, onDone: LookupCallback): void;
 }
 
 /** What recovery tells the ring merge (docs/ring-merge.md §2) and the loop detector (§5). */
-export interface RecoveryMergeHooks {
+interface RecoveryMergeHooks {
   onSuspected(peer: NodeRef): void;
   onHeardAgain(peer: NodeRef): void;
   checkLoopNow(): void;

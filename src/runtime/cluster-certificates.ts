@@ -20,7 +20,7 @@ const VALID_YEARS = 10;
 /** A member name: what certificates carry and what logs and /status show. */
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export interface ClusterCa {
+interface ClusterCa {
   readonly cert: x509.X509Certificate;
   readonly keys: CryptoKeyPair;
 }
@@ -51,7 +51,7 @@ async function importKeyPair(privatePem: string, cert: x509.X509Certificate): Pr
   return { privateKey, publicKey };
 }
 
-export async function createCa(clusterName: string): Promise<ClusterCa> {
+async function createCa(clusterName: string): Promise<ClusterCa> {
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
@@ -69,7 +69,7 @@ export async function createCa(clusterName: string): Promise<ClusterCa> {
 }
 
 /** A member certificate signed by `ca`, for both ends of TLS (server and client authentication). */
-export async function issueMemberCertificate(
+async function issueMemberCertificate(
   ca: ClusterCa,
   name: string,
 ): Promise<{ certPem: string; keyPem: string }> {

@@ -12,7 +12,7 @@ import { InvariantViolation } from "../core/invariant.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../core/message.js";
 import type { NodeRef } from "../core/node-ref.js";
 
-export interface LiveEnvHooks<M extends MessageBase> {
+interface LiveEnvHooks<M extends MessageBase> {
   send(to: NodeRef, msg: M): void;
   /** A trace event, released with the turn's sends (never one of a turn that broke an invariant). */
   emit(event: TraceEvent): void;

@@ -41,7 +41,7 @@ import { DropReason } from "./transport-stats.js";
 /** How long `mergeWith` waits for the contact to answer the handshake. */
 const MERGE_CONTACT_TIMEOUT_MS = 10_000;
 
-export interface LiveNodeOptions {
+interface LiveNodeOptions {
   readonly name: string;
   readonly host: string;
   readonly port: number;
@@ -60,7 +60,7 @@ export interface LiveNodeOptions {
 }
 
 /** One change of this node's range, as the range-history endpoint reports it. */
-export interface RangeChange {
+interface RangeChange {
   /** Wall-clock milliseconds (Date.now), comparable between processes on one machine. */
   readonly atMs: number;
   /** The range is (pred, self]; null pred: responsible for nothing. */

@@ -8,7 +8,7 @@ import type { LiveNode } from "./live-node.js";
 import { DEFAULT_RETRY, TxError } from "./transactions.js";
 
 /** What one batch reports: how many ran, how many failed, and the latencies (ms) of the others. */
-export interface LoadBatch {
+interface LoadBatch {
   readonly count: number;
   readonly failed: number;
   readonly wallMs: number;
@@ -16,7 +16,7 @@ export interface LoadBatch {
 }
 
 /** A transaction batch adds how many committed and the attempts it took (retries included). */
-export interface TxLoadBatch extends LoadBatch {
+interface TxLoadBatch extends LoadBatch {
   readonly committed: number;
   readonly attempts: number;
 }

@@ -49,7 +49,7 @@ export interface ClusterFile {
   readonly nodes: readonly ClusterNode[];
 }
 
-export interface ClusterUpOptions {
+interface ClusterUpOptions {
   readonly dir: string;
   readonly nodes: number;
   readonly basePort: number;
@@ -128,7 +128,7 @@ export function nodeName(i: number): string {
  * Starts one node under its supervisor, detached (the supervisor leads a process group of its own),
  * their output appended to the node's log file.
  */
-export function spawnNode(args: {
+function spawnNode(args: {
   name: string;
   listen: string;
   admin: string;
@@ -264,7 +264,7 @@ async function waitUntilDown(nodes: readonly ClusterNode[], timeoutMs: number): 
  * or not its supervisor still runs (the supervisor passes it on too; a node stops once). Then SIGKILL
  * to the groups still there after STOP_TIMEOUT_MS, and a wait until they are gone.
  */
-export async function stopNodes(nodes: readonly ClusterNode[]): Promise<void> {
+async function stopNodes(nodes: readonly ClusterNode[]): Promise<void> {
   for (const node of nodes) signalGroup(node.supervisorPid, "SIGUSR2");
   if (await waitUntilDown(nodes, STOP_TIMEOUT_MS)) return;
   for (const node of nodes) signalGroup(node.supervisorPid, "SIGKILL");

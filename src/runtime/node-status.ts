@@ -102,7 +102,7 @@ const decimalId = str(80, /^[0-9]+$/);
 const refStatus: Schema<RefStatus> = object({ id: decimalId, addr: str(300), nonce: uint() });
 const refs = array(refStatus, MAX_LIST);
 
-export const nodeStatusSchema: Schema<NodeStatus> = object({
+const nodeStatusSchema: Schema<NodeStatus> = object({
   name: str(128),
   id: decimalId,
   addr: str(300),

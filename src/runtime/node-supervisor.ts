@@ -11,7 +11,7 @@ import os from "node:os";
 import type { Logger } from "pino";
 import { FAIL_STOP_EXIT_CODE } from "./fail-stop.js";
 
-export interface RestartPolicy {
+interface RestartPolicy {
   /** The wait before the first restart of a run of fail-stops; each further one doubles it. */
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
@@ -34,7 +34,7 @@ export function restartDelayMs(policy: RestartPolicy, n: number): number | null 
   return Math.min(policy.backoffMaxMs, policy.backoffMinMs * 2 ** n);
 }
 
-export interface SupervisedNode {
+interface SupervisedNode {
   /** The executable (node) and its arguments for the first start... */
   readonly command: string;
   readonly args: readonly string[];

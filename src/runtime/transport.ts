@@ -30,7 +30,7 @@ export interface TlsMaterial {
   readonly key: string;
 }
 
-export interface TransportConfig {
+interface TransportConfig {
   readonly host: string;
   readonly port: number;
   /** TLS material, or null for plain TCP (only behind an explicit --insecure). */
@@ -54,7 +54,7 @@ export const DEFAULT_TRANSPORT: Omit<TransportConfig, "host" | "port" | "tls"> =
   idleCloseMs: 300_000,
 };
 
-export interface TransportEvents<M> {
+interface TransportEvents<M> {
   /** A validated message from an authenticated peer. May throw: the transport counts it and goes on. */
   onMessage(from: NodeRef, msg: M): void;
   /** Something worth a log line (a refused connection, a handler error). */
@@ -97,7 +97,7 @@ class PeerLink {
 }
 
 /** host:port → [host, port]; IPv6 literals come bracketed. */
-export function splitAddress(addr: string): { host: string; port: number } {
+function splitAddress(addr: string): { host: string; port: number } {
   const at = addr.lastIndexOf(":");
   const host = addr.slice(0, at).replace(/^\[(.*)\]$/, "$1");
   return { host, port: Number(addr.slice(at + 1)) };

@@ -15,7 +15,7 @@ import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 
-export interface KvWorkloadConfig {
+interface KvWorkloadConfig {
   readonly clients: number;
   readonly keys: number;
   /** Replication degree of the store (to find each key's replicas in the global view). */

@@ -34,7 +34,7 @@ const COLUMNS: readonly (keyof MergeSizeRow)[] = [
   "lookupFailuresAfter",
 ];
 
-export function mergeTable(rows: readonly MergeSizeRow[]): string {
+function mergeTable(rows: readonly MergeSizeRow[]): string {
   const lines = [
     `| ${COLUMNS.join(" | ")} | 4·log2 N |`,
     `|${COLUMNS.map(() => "---").join("|")}|---|`,
@@ -46,7 +46,7 @@ export function mergeTable(rows: readonly MergeSizeRow[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function mergeChart(rows: readonly MergeSizeRow[]): string {
+function mergeChart(rows: readonly MergeSizeRow[]): string {
   const algorithms = [...new Set(rows.map((r) => r.algorithm))];
   const sizes = [...new Set(rows.map((r) => r.nodes))].sort((a, b) => a - b);
   const series: Series[] = algorithms.map((algorithm) => ({

@@ -43,10 +43,10 @@ export type RingMetrics = {
 };
 
 /** No workload figures (a run without a workload, or one that adds none). */
-export type NoMetrics = Readonly<Record<never, never>>;
+type NoMetrics = Readonly<Record<never, never>>;
 
 /** The ring figures with a workload's on top (a workload's figure replaces a ring one of its name). */
-export type RingRunMetrics<W extends Metrics> = Omit<RingMetrics, keyof W> & W;
+type RingRunMetrics<W extends Metrics> = Omit<RingMetrics, keyof W> & W;
 
 export interface RingRunConfig {
   readonly nodes: number;
@@ -98,7 +98,7 @@ export interface RingWorkload<M extends MessageBase, T extends TimerTagBase, W e
   metrics(context: RingRunContext<M, T>): W;
 }
 
-export interface RingRun<M extends MessageBase, T extends TimerTagBase, W extends Metrics = NoMetrics> {
+interface RingRun<M extends MessageBase, T extends TimerTagBase, W extends Metrics = NoMetrics> {
   readonly sim: Simulator<M, T>;
   readonly members: RingMembers;
   liveViews(): RingView[];

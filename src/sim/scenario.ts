@@ -21,7 +21,7 @@ export type Metrics = Readonly<Record<string, MetricValue>>;
 /**
  * One scenario flag, e.g. `{ name: "loss", arg: "p", describe: "...", default: 0, parse: parseProbability }`.
  */
-export interface ScenarioOption {
+interface ScenarioOption {
   /** camelCase key in params; the flag is its kebab-case form. */
   readonly name: string;
   /** Placeholder shown in help; omitted for a boolean switch. */

@@ -26,7 +26,7 @@ import { percentile } from "./percentile.js";
 import { clientNode, ownerOf, ReplicaTolerance } from "./replica-tolerance.js";
 import type { RingRunContext, RingWorkload } from "./ring-harness.js";
 
-export interface TxWorkloadConfig {
+interface TxWorkloadConfig {
   readonly clients: number;
   readonly keys: number;
   readonly replication: number;
@@ -55,7 +55,7 @@ export interface TxWorkloadConfig {
  * sees it, and again every lockCheckMs (docs/transactions.md §8, L1); four such periods leave room for a
  * lost answer and a hand-over that moves the lock in between.
  */
-export const LOCK_RELEASE_BOUND_MS = 4 * (DEFAULT_TX.lockAgeMs + DEFAULT_TX.lockCheckMs);
+const LOCK_RELEASE_BOUND_MS = 4 * (DEFAULT_TX.lockAgeMs + DEFAULT_TX.lockCheckMs);
 
 type Ctx = RingRunContext<NodeMessage, NodeTimer>;
 

@@ -18,7 +18,7 @@ type MessageOf<T extends StoreMessage["type"]> = Extract<StoreMessage, { type: T
 
 const ANTI_ENTROPY: StoreTimer = { type: "antiEntropy" };
 
-export interface AntiEntropyConfig {
+interface AntiEntropyConfig {
   readonly replication: number;
   /** Round period (0: off). */
   readonly antiEntropyMs: number;

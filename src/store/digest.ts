@@ -9,13 +9,13 @@ import type { Interval } from "./ring-intervals.js";
 export const DIGEST_BUCKETS = 16;
 
 /** FNV-1a over the UTF-16 code units of `text`. */
-export function fnv(text: string, h = 0x811c9dc5): number {
+function fnv(text: string, h = 0x811c9dc5): number {
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
 /** What a bucket hashes of one item: its key and the round of the write it holds. */
-export function itemHash(item: StoredItem): number {
+function itemHash(item: StoredItem): number {
   return fnv(`${item.key}#${item.writeRound.counter}.${item.writeRound.proposer}`);
 }
 

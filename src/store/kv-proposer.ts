@@ -34,7 +34,7 @@ export type KvOp =
  * How a single-key operation fails (docs/register.md §5). Never `conflict`: a refused round is retried
  * above what was seen until the deadline, which then ends it with `timeout`.
  */
-export type KvFailure = Exclude<ErrorCode, "conflict">;
+type KvFailure = Exclude<ErrorCode, "conflict">;
 
 /**
  * `value`: the key's value after the operation (before it, for a cas that did not swap; null when

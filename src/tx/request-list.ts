@@ -26,7 +26,7 @@ export type TxRequest =
   | { readonly op: "commit" };
 
 /** What one request gave: ok (with the value it read or wrote), or why it failed. */
-export type TxRequestResult =
+type TxRequestResult =
   | { readonly ok: true; readonly value?: Value; readonly found?: boolean }
   | {
       readonly ok: false;

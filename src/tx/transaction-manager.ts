@@ -27,7 +27,7 @@ export interface RoundSource {
 }
 
 /** The TM's collaborators: the roles it hands a commit on to. */
-export interface TmRoles {
+interface TmRoles {
   readonly table: TxTable;
   readonly sequence: TxSequence;
   readonly discovery: RtmDiscovery;

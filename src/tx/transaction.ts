@@ -17,7 +17,7 @@ export type TxReadResult =
     };
 
 /** What a transaction needs of its node. */
-export interface TxHost {
+interface TxHost {
   submit(key: string, op: KvOp, onDone: (result: KvResult) => void): void;
   commitLog(log: readonly TxEntry[], onDone: (outcome: TxOutcome) => void): void;
 }

@@ -11,7 +11,7 @@ import type { TxState } from "./tx-state.js";
 import type { TxTable } from "./tx-table.js";
 
 /** An item's state from its instances' decisions: prepared, aborted, or not yet known. */
-export type ItemVerdict = "prepared" | "abort" | "open";
+type ItemVerdict = "prepared" | "abort" | "open";
 
 /** Item `item`'s verdict: prepared by `majority` prepared instances, aborted by f − majority + 1 aborts. */
 export function itemVerdict(

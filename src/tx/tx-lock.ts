@@ -19,7 +19,7 @@ export interface TxEntry {
 
 export type Vote = "prepared" | "abort";
 
-export interface Prepared {
+interface Prepared {
   readonly item: StoredItem;
   readonly vote: Vote;
   /** Why the vote is abort (for the client's error), "" when prepared. */

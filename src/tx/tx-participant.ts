@@ -16,7 +16,7 @@ import { abort, commit, prepare, type Vote } from "./tx-lock.js";
 import type { TxMessage, TxTimer } from "./tx-messages.js";
 
 /** Which replica ids this node serves with complete data (the replica store decides). */
-export interface ServingCheck {
+interface ServingCheck {
   serves(id: RingId): boolean;
 }
 

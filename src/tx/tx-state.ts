@@ -12,7 +12,7 @@ import type { AcceptedVote } from "./tx-messages.js";
 import type { TxOutcome } from "./tx-outcome.js";
 
 /** The acceptor host's part: one Paxos acceptor per acceptor index of this node (docs/transactions.md §8). */
-export interface AcceptorPart {
+interface AcceptorPart {
   readonly states: Map<number, AcceptorState>;
   /** Ballot-0 acceptances not yet sent to the TM, per acceptor index of mine. */
   readonly bundles: Map<number, AcceptedVote[]>;
@@ -23,7 +23,7 @@ export interface AcceptorPart {
  * The learner's part (docs/transactions.md §5): ballot-0 acceptances counted per instance and vote, and what
  * was decided.
  */
-export interface LearnerPart {
+interface LearnerPart {
   /** Per `instance/vote`, the acceptor indexes that accepted it with ballot 0. */
   readonly fast: Map<string, Set<number>>;
   /** Per instance, the vote a majority of acceptors accepted (never changed once set). */
@@ -33,7 +33,7 @@ export interface LearnerPart {
 /**
  * The ballot leader's part (docs/transactions.md §8): its ballot, the promises and acceptances heard for it.
  */
-export interface LeaderPart {
+interface LeaderPart {
   ballot: number;
   /** The highest promise an acceptor refused us with: the next ballot goes above it. */
   highestSeen: number;
@@ -48,14 +48,14 @@ export interface LeaderPart {
  * The decider's part (docs/transactions.md §5): the instances that answered `final`, and those that hold its
  * outcome.
  */
-export interface DeliveryPart {
+interface DeliveryPart {
   readonly applied: Set<number>;
   readonly holding: Set<number>;
   delivering: boolean;
 }
 
 /** The TM's client (docs/transactions.md §1): who waits for the outcome, and why an abort happened. */
-export interface ClientPart {
+interface ClientPart {
   onDone: ((outcome: TxOutcome) => void) | null;
   readonly conflicts: Set<string>;
   reason: string;

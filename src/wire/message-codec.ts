@@ -10,7 +10,7 @@ import type { NodeMessage } from "../node/selfman-node.js";
 import { decode, encode } from "./codec.js";
 
 /** Why a payload is not a message: not MessagePack, or MessagePack its schema refused. */
-export type WireProblem = "bad-msgpack" | "bad-shape";
+type WireProblem = "bad-msgpack" | "bad-shape";
 
 export type Checked<M> =
   | { readonly ok: true; readonly msg: M }

@@ -13,14 +13,14 @@ export type FindSuccessor = Msg<
 >;
 
 /** The answer, sent straight to the origin by the node that found the key in (itself, succ]. */
-export type Found = Msg<"found", { reqId: number; key: RingId; responsible: NodeRef; hops: number }>;
+type Found = Msg<"found", { reqId: number; key: RingId; responsible: NodeRef; hops: number }>;
 
 /** stabilize: ask the successor for its predecessor and successor list. */
-export type GetPred = Msg<"getPred">;
+type GetPred = Msg<"getPred">;
 export type PredIs = Msg<"predIs", { pred: NodeRef | null; succList: readonly NodeRef[] }>;
 
 /** "I might be your predecessor." */
-export type Notify = Msg<"notify">;
+type Notify = Msg<"notify">;
 
 /** Graceful leave, to the predecessor: "your successor is now `succ`". */
 export type LeaveToPred = Msg<"leaveToPred", { succ: NodeRef; succList: readonly NodeRef[] }>;
@@ -29,7 +29,7 @@ export type LeaveToSucc = Msg<"leaveToSucc", { pred: NodeRef | null }>;
 
 /** Failure detector (check_predecessor and successor liveness). */
 export type Ping = Msg<"ping">;
-export type Pong = Msg<"pong">;
+type Pong = Msg<"pong">;
 
 export type ChordMessage =
   | FindSuccessor

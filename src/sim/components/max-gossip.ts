@@ -11,7 +11,7 @@ import type { NodeRef } from "../../core/node-ref.js";
 export type GossipMessage = Msg<"push", { value: number }> | Msg<"pull", { value: number }>;
 export type GossipTimer = Msg<"round">;
 
-export interface MaxGossipConfig {
+interface MaxGossipConfig {
   readonly roundMs: number;
   /** Probability per round that this node originates a new, larger value. */
   readonly originateProbability: number;

@@ -18,7 +18,7 @@ export interface NetworkConfig {
   readonly fifo: boolean;
 }
 
-export const DEFAULT_NETWORK: NetworkConfig = {
+const DEFAULT_NETWORK: NetworkConfig = {
   latency: { kind: "constant", ms: 10 },
   jitterMs: 0,
   loss: 0,
@@ -31,7 +31,7 @@ export type DropReason = "loss" | "cut" | "partition" | "filter" | "dest-down" |
 /** Node indices below this; a directed link is the number from·LINK_STRIDE + to. */
 const LINK_STRIDE = 2 ** 26;
 
-export type LinkFilter = (a: number, b: number) => boolean;
+type LinkFilter = (a: number, b: number) => boolean;
 
 export class Network {
   private config: NetworkConfig;

@@ -48,7 +48,7 @@ class SimEvent {
   }
 }
 
-export interface BuggifyConfig {
+interface BuggifyConfig {
   readonly enabled: boolean;
   /** Probability that a given fault site is active in this run. */
   readonly siteProbability: number;
@@ -114,7 +114,7 @@ export class SimNode<M extends MessageBase, T extends TimerTagBase> {
   }
 }
 
-export interface SimObserver<M extends MessageBase, T extends TimerTagBase> {
+interface SimObserver<M extends MessageBase, T extends TimerTagBase> {
   onSend?(from: SimNode<M, T>, to: NodeRef, msg: M): void;
   onDeliver?(from: number, to: SimNode<M, T>, msg: M, sentAtMs: number): void;
   onDrop?(from: number, to: string, msg: M, reason: DropReason): void;
@@ -132,9 +132,9 @@ export interface Violation {
   readonly message: string;
 }
 
-export type InvariantCheck = () => string | null;
+type InvariantCheck = () => string | null;
 
-export interface SimStats {
+interface SimStats {
   events: number;
   sent: number;
   delivered: number;

@@ -56,7 +56,7 @@ export const replicationOption = {
   parse: parseReplication,
 } as const;
 
-export const kvOptions = [
+const kvOptions = [
   {
     name: "clients",
     arg: "n",
@@ -78,10 +78,10 @@ export const kvOptions = [
 ] as const;
 
 /** What `sim kv` prints (docs/metrics.md §4): the workload's figures and a few of the ring's. */
-export type KvMetrics = KvWorkloadMetrics &
+type KvMetrics = KvWorkloadMetrics &
   Pick<RingMetrics, "liveNodes" | "perfect" | "convergedAtSec" | "messages" | "messagesByType">;
 
-export function runKv(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
+function runKv(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
   const replication = Number(params.f);
   const protocol = selfmanRing({ store: { replication } });
   const run = runRing(

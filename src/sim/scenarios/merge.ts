@@ -193,14 +193,14 @@ export const merge: Scenario = {
 };
 
 /** What one `sim merge` run prints (docs/metrics.md §5): the merge phase's figures and a few ring ones. */
-export type MergeMetrics = Pick<
+type MergeMetrics = Pick<
   RingMetrics,
   "liveNodes" | "i1Holds" | "branches" | "fingersLive" | "fingerAccuracy"
 > &
   MergePhaseMetrics;
 
 /** What a sweep (--sizes, or --algorithm simple,gossip) prints: one row per run. */
-export type MergeSweepMetrics = {
+type MergeSweepMetrics = {
   readonly rows: readonly MergeSizeRow[];
   readonly allPerfect: boolean;
 };

@@ -87,7 +87,7 @@ export const netChaos: Scenario = {
 };
 
 /** What `sim net-chaos` prints (docs/metrics.md §6). */
-export type NetChaosMetrics = {
+type NetChaosMetrics = {
   readonly messages: number;
   readonly delivered: number;
   readonly droppedLoss: number;

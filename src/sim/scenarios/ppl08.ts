@@ -69,7 +69,7 @@ type ChordRow = {
 };
 
 /** What `sim ppl08` prints (docs/relaxed-ring.md §8). */
-export type Ppl08Metrics = {
+type Ppl08Metrics = {
   readonly branchesVsN: readonly BranchRow[];
   readonly chordVsStabilization: readonly ChordRow[];
 };

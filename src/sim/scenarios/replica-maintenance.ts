@@ -47,7 +47,7 @@ type MaintenanceRow = {
 };
 
 /** What `sim replica-maintenance` prints (docs/replication.md §7). */
-export type ReplicaMaintenanceMetrics = {
+type ReplicaMaintenanceMetrics = {
   readonly rows: readonly MaintenanceRow[];
   readonly messagesPerEventMin: number;
   readonly messagesPerEventMax: number;
@@ -137,7 +137,7 @@ function measure(
   return { row, events: run.sim.stats.events, traceHash: run.sim.trace.hex(), sim: run.sim };
 }
 
-export function runReplicaMaintenance(params: ScenarioParams): ScenarioOutcome {
+function runReplicaMaintenance(params: ScenarioParams): ScenarioOutcome {
   const sizes = String(params.sizes).split(",").map(Number);
   const runs = sizes.map((n) => measure(n, params, Number(params.keys), Number(params.events)));
   const rows = runs.map((r) => r.row);

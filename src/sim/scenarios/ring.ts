@@ -107,7 +107,7 @@ export function runRingScenario(
 }
 
 /** What `sim ring` and `sim join-storm` print: the ring figures (docs/metrics.md §3). */
-export type RingScenarioMetrics = RingMetrics;
+type RingScenarioMetrics = RingMetrics;
 
 function outcome(
   metrics: RingScenarioMetrics,

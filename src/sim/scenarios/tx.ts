@@ -11,7 +11,7 @@ import { type TxWorkloadMetrics, txWorkload } from "../tx-workload.js";
 import { churnOption, latencyOption, lossOption, replicationOption } from "./kv.js";
 import { ringRunConfig } from "./ring.js";
 
-export const txOptions = [
+const txOptions = [
   {
     name: "clients",
     arg: "n",
@@ -54,10 +54,10 @@ export const txOptions = [
 ] as const;
 
 /** What `sim tx` prints (docs/metrics.md §4): the workload's figures and a few of the ring's. */
-export type TxMetrics = TxWorkloadMetrics &
+type TxMetrics = TxWorkloadMetrics &
   Pick<RingMetrics, "liveNodes" | "perfect" | "convergedAtSec" | "messages" | "messagesByType">;
 
-export function runTx(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
+function runTx(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
   const replication = Number(params.f);
   const protocol = selfmanRing({ store: { replication } });
   const latency = parseLatency(String(params.latency));
