@@ -24,8 +24,8 @@ export interface Gap {
    */
   readonly source: NodeRef | null;
   /**
-   * For a repair gap, the repair that reads it: only that repair's answers settle it (docs/replication.md
-   * §4, U8). Null for a hand-over gap.
+   * For a repair gap, the repair that reads it: only that repair's answers settle it (U8 of
+   * docs/replication.md §4). Null for a hand-over gap.
    */
   readonly repair: number | null;
 }
