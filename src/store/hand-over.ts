@@ -234,7 +234,7 @@ export class HandOver {
       this.received.push({ transfer: msg.transfer, from, parts: [range], gaps: msg.gaps });
       if (this.received.length > RECEIVED_MAX) this.received.shift();
     }
-    const awaited = fresh.flatMap((part) => this.sync.settleHandover(part));
+    const awaited = fresh.flatMap((part) => this.sync.settleHandover(part, from));
     // Where the sender's own data was incomplete (it was repairing, or awaiting a hand-over), I repair.
     for (const gap of msg.gaps)
       for (const part of awaited.flatMap((a) => intersect(this.ids, a.range, gap)))
@@ -295,7 +295,7 @@ export class HandOver {
    * unsynced — and the claim is not recorded until the repairs replace the wait.
    */
   onWait(range: Interval): void {
-    const waiting = this.sync.settleHandover(range);
+    const waiting = this.sync.settleHandover(range, null);
     if (waiting.length === 0) return;
     // Should the awaited hand-over still come (it was only slow), it settles the repair.
     for (const part of waiting) this.repair.start(part.range, part.source);

@@ -79,13 +79,6 @@ export class UnsyncedRanges {
     return this.gaps.flatMap((g) => intersect(this.ids, g.range, range));
   }
 
-  /** The parts of `range` still waiting for a hand-over, with whom each is due from. */
-  awaitingHandover(range: Interval): Gap[] {
-    return this.gaps
-      .filter((g) => g.kind === "handover")
-      .flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
-  }
-
   /**
    * What a repair reply must flag as untrusted in `part`: every unsynced piece, except — after a
    * restart — a piece under repair inside the restored claim, whose items are complete
@@ -144,22 +137,28 @@ export class UnsyncedRanges {
   }
 
   /**
-   * The hand-over parts of `range` are no longer waited for (the hand-over came, or the wait gave up);
-   * returns them. Repair gaps stay (see settleRelayed). Records nothing: the caller starts what replaces
-   * the wait first, then records.
+   * The hand-over parts of `range` are no longer waited for: `from` handed them over (only the parts
+   * awaited from that incarnation — a hand-over from another node, say one sent before the range went to
+   * an owner that took writes and handed it back, settles nothing; H12), or, with `from` null, the wait
+   * gave up. Returns them. Repair gaps stay (see settleRelayed). Records nothing: the caller starts what
+   * replaces the wait first, then records.
    */
-  settleHandover(range: Interval): Gap[] {
-    const awaited = this.awaitingHandover(range);
+  settleHandover(range: Interval, from: NodeRef | null): Gap[] {
+    const settles = (g: Gap) => g.kind === "handover" && (from === null || samePeer(g.source, from));
+    const awaited = this.gaps
+      .filter(settles)
+      .flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
     this.gaps = this.gaps.flatMap((g) =>
-      g.kind === "handover" ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r)) : [g],
+      settles(g) ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r)) : [g],
     );
     return awaited;
   }
 
   /**
    * `source` handed over `range` complete: the repair gaps there that wait for its data — from this
-   * incarnation of it — are settled (a hand-over passed on late, docs/replication.md §3). Nobody served those ids in between — the source
-   * had given them away, and this node abstained — so the data is as complete as when the source sent it.
+   * incarnation of it — are settled (a hand-over passed on late, docs/replication.md §3). Nobody served
+   * those ids in between — the source had given them away, and this node abstained — so the data is as
+   * complete as when the source sent it.
    * Records nothing.
    */
   settleRelayed(range: Interval, source: NodeRef): void {

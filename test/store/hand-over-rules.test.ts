@@ -295,6 +295,21 @@ describe("hand-over: the receiver", () => {
     assert.equal(rig.store.serves(50n), false);
   });
 
+  it("a hand-over settles only a wait for its own sender", () => {
+    const rig = new StoreRig(S, J, SUCC);
+    rig.predChange(P, "leave"); // J leaves: (40, 100] awaited from J, whose hand-over is delayed
+    const X = ref(70);
+    rig.predChange(X, "joiner"); // (40, 70] goes on to X, incomplete...
+    const toX = handovers(rig).at(-1);
+    assert.ok(toX !== undefined);
+    rig.deliver(X, ack(toX));
+    rig.predChange(P, "leave"); // ...which, once complete, took writes and leaves again
+    rig.deliver(J, handover(1, 40, 100, [])); // J's hand-over, from before X's writes, arrives at last
+    assert.deepEqual(rig.unsynced(), [[40, 70]], "J's data settles the wait for J, not the wait for X");
+    rig.deliver(X, handover(1, 40, 70, []));
+    assert.deepEqual(rig.unsynced(), []);
+  });
+
   it("a late hand-over from a restarted sender does not settle the repair its old incarnation caused", () => {
     const rig = new StoreRig(J, null, S, { members: [ref(170), ref(230), ref(20)] });
     rig.predChange(P, "joined");

@@ -42,7 +42,9 @@ describe("unsynced ranges", () => {
     const { sync } = rig();
     sync.awaitHandover(iv(40, 100), ref(250));
     sync.addRepair(iv(100, 150), 1, null);
-    const settled = sync.settleHandover(iv(40, 150));
+    assert.deepEqual(sync.settleHandover(iv(40, 150), ref(9)), [], "nor does a hand-over from another node");
+    assert.deepEqual(sync.settleHandover(iv(40, 150), ref(250, 2)), [], "or another incarnation");
+    const settled = sync.settleHandover(iv(40, 150), ref(250));
     assert.deepEqual(
       settled.map((g) => g.range),
       [iv(40, 100)],
