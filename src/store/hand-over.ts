@@ -2,11 +2,12 @@
 // pred) it sends the items it lost to the new owner, resends until acknowledged, and deletes them only after
 // the ack; a graceful leaver sends everything to its successor. The receiver keeps the range unsynced until
 // the items arrive, and repairs it if they do not within handoverWaitMs. Must not break: the sender keeps its
-// copy until the ack, and the receiver repairs whatever the sender itself had incomplete (the `gaps`).
+// copy until the ack, the receiver repairs whatever the sender itself had incomplete (the `gaps`), and a
+// hand-over received counts only for what has not been handed on since it came (H12).
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import { invariant } from "../core/invariant.js";
-import type { NodeRef } from "../core/node-ref.js";
+import { type NodeRef, samePeer } from "../core/node-ref.js";
 import { mergeItems } from "./item.js";
 import type { RangeRepair } from "./repair.js";
 import type { RingAccess } from "./ring-access.js";
@@ -37,11 +38,16 @@ interface Transfer {
   readonly gaps: readonly Interval[];
 }
 
-/** A hand-over received: its range, the parts of it its sender had incomplete, and the sender. */
+/**
+ * A hand-over received: the sender (the incarnation) and its transfer id, the parts of its range not handed
+ * on since it came (H12: only those may stand in for a hand-over expected later, or be settled by a resend),
+ * and the parts its sender had incomplete.
+ */
 interface Received {
-  readonly range: Interval;
+  readonly transfer: number;
+  readonly from: NodeRef;
+  parts: Interval[];
   readonly gaps: readonly Interval[];
-  readonly from: string;
 }
 
 /** Parts I handed over incomplete (acknowledged), to pass on if their data reaches me late. */
@@ -97,6 +103,7 @@ export class HandOver {
   send(range: Interval, to: NodeRef): void {
     for (const [id, t] of this.transfers)
       if (intersect(this.ids, t.range, range).length > 0) this.transfers.delete(id);
+    this.lost(range);
     this.passedOn = this.passedOn.filter((p) => {
       p.parts = p.parts.flatMap((part) => subtract(this.ids, part, range));
       return p.parts.length > 0;
@@ -174,21 +181,33 @@ export class HandOver {
 
   // ---- receiving ----------------------------------------------------------------------------------
 
+  /**
+   * `range` is no longer mine (handed on, or my pred is gone): a hand-over received for it no longer
+   * vouches for it. Were the range to come back, its new owner meanwhile may have taken writes there; only
+   * a hand-over from that owner, or a repair, makes it complete again (H12).
+   */
+  lost(range: Interval): void {
+    for (const got of this.received) got.parts = got.parts.flatMap((p) => subtract(this.ids, p, range));
+  }
+
   /** A hand-over of `range` is due from `source`; until it arrives the range is unsynced. */
   expect(range: Interval, source: NodeRef | null): void {
     let missing = [range];
     for (const got of this.received) {
-      missing = missing.flatMap((m) => subtract(this.ids, m, got.range));
+      missing = missing.flatMap((m) =>
+        got.parts.reduce((rest, p) => rest.flatMap((r) => subtract(this.ids, r, p)), [m]),
+      );
       // What the sender had incomplete, I must repair (or take from it, should it pass the data on late).
       for (const gap of got.gaps)
-        for (const part of intersect(this.ids, gap, range)) this.repair.start(part, got.from);
+        for (const part of got.parts.flatMap((p) => intersect(this.ids, gap, p)))
+          for (const mine of intersect(this.ids, part, range)) this.repair.start(mine, got.from);
     }
     for (const part of missing) {
       if (source === null || this.config.replication <= 1) {
         this.repair.start(part);
         continue;
       }
-      this.sync.add(part, "handover", source.addr);
+      this.sync.awaitHandover(part, source);
       this.env.setTimer(this.waitMs(), { type: "handoverWait", from: part.from, to: part.to });
     }
   }
@@ -207,18 +226,25 @@ export class HandOver {
     for (const item of msg.items) this.port.put(mergeItems(this.port.get(item.replicaId, item.key), item));
     const range: Interval = { from: msg.from, to: msg.to };
     this.acknowledge(from, msg.transfer);
-    this.received.push({ range, gaps: msg.gaps, from: from.addr });
-    if (this.received.length > RECEIVED_MAX) this.received.shift();
-    const awaited = this.sync.settleHandover(range);
+    // A resend of a transfer taken before vouches only for what I have not handed on since (H12): the
+    // owner I gave a part to may have taken writes there that this copy lacks.
+    const seen = this.received.find((r) => r.transfer === msg.transfer && samePeer(r.from, from));
+    const fresh = seen === undefined ? [range] : seen.parts;
+    if (seen === undefined) {
+      this.received.push({ transfer: msg.transfer, from, parts: [range], gaps: msg.gaps });
+      if (this.received.length > RECEIVED_MAX) this.received.shift();
+    }
+    const awaited = fresh.flatMap((part) => this.sync.settleHandover(part, from));
     // Where the sender's own data was incomplete (it was repairing, or awaiting a hand-over), I repair.
     for (const gap of msg.gaps)
       for (const part of awaited.flatMap((a) => intersect(this.ids, a.range, gap)))
-        this.repair.start(part, from.addr);
+        this.repair.start(part, from);
     const complete = msg.gaps.reduce<Interval[]>(
       (parts, gap) => parts.flatMap((p) => subtract(this.ids, p, gap)),
-      [range],
+      fresh,
     );
-    for (const part of complete) this.sync.settleRelayed(part, from.addr);
+    for (const part of complete) this.sync.settleRelayed(part, from);
+    this.repair.dropSettled();
     this.passOnLate(complete);
     this.sync.recordIfSynced();
   }
@@ -269,7 +295,7 @@ export class HandOver {
    * unsynced — and the claim is not recorded until the repairs replace the wait.
    */
   onWait(range: Interval): void {
-    const waiting = this.sync.settleHandover(range);
+    const waiting = this.sync.settleHandover(range, null);
     if (waiting.length === 0) return;
     // Should the awaited hand-over still come (it was only slow), it settles the repair.
     for (const part of waiting) this.repair.start(part.range, part.source);

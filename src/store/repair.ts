@@ -3,7 +3,8 @@
 // owner by owner (repairAsk, repairReply), merges what it gets, and marks a part synced once enough classes
 // answered it from trusted sources; the rest is asked again every repairRetryMs. It also answers other
 // nodes' asks. Must not break: a part is marked synced only where a majority of all f replicas (⌊f/2⌋+1
-// other classes) answered it from data their senders knew complete.
+// other classes) answered it from data their senders knew complete, and a repair settles only its own parts
+// (U8) and stops once none is left (U9).
 import type { Env } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import { invariant } from "../core/invariant.js";
@@ -12,7 +13,7 @@ import { mergeItems, type StoredItem } from "./item.js";
 import { classOffset, fewestTrusted, type RepairClass, settledParts, unsettled } from "./repair-coverage.js";
 import { shiftRange } from "./replicas.js";
 import type { RingAccess } from "./ring-access.js";
-import { type Interval, intersect } from "./ring-intervals.js";
+import type { Interval } from "./ring-intervals.js";
 import { majorityOf, type StoreCounters } from "./store-config.js";
 import type { StoreMessage, StoreTimer } from "./store-messages.js";
 import type { StorePort } from "./store-port.js";
@@ -74,9 +75,9 @@ export class RangeRepair {
 
   /**
    * `range` is unsynced from now until enough classes answered it — or, if `source` is given, until that
-   * node hands it over complete after all (see UnsyncedRanges.settleRelayed).
+   * node (that incarnation) hands it over complete after all (see UnsyncedRanges.settleRelayed).
    */
-  start(range: Interval, source: string | null = null): void {
+  start(range: Interval, source: NodeRef | null = null): void {
     if (range.from === range.to) {
       // The whole ring (a lone restarted node): two halves, so that every class range has two ends.
       const half = this.ids.add(range.from, this.ids.size / 2n);
@@ -85,12 +86,13 @@ export class RangeRepair {
       return;
     }
     const f = this.config.replication;
-    this.sync.add(range, "repair", source);
     if (f <= 1) {
-      this.sync.markSynced(range);
+      // One replica: there is no other class to read; what the node holds is all there is.
+      this.sync.recordIfSynced();
       return;
     }
     const id = this.newId();
+    this.sync.addRepair(range, id, source);
     const classes: RepairClass[] = [];
     for (let shift = 1; shift < f; shift++) {
       const shifted = shiftRange(this.ids, f, range.from, range.to, shift);
@@ -194,13 +196,20 @@ export class RangeRepair {
 
   /**
    * The parts of the repaired range that enough classes have answered from trusted sources are synced
-   * now, with the items read; the rest waits (retried by the timer). Where a majority of a key's
-   * replicas lost their data, this waits for ever: such a key answers with a clear error, never with
-   * what might be a stale value.
+   * now, with the items read — only where this repair's own gaps still are (U8): a part handed away, or
+   * settled by a late hand-over, or awaiting a hand-over added since, is not this repair's to settle. The
+   * rest waits (retried by the timer). Where a majority of a key's replicas lost their data, this waits for
+   * ever: such a key answers with a clear error, never with what might be a stale value.
    */
   private finishIfDone(repair: Repair): void {
+    if (!this.sync.hasRepair(repair.id)) {
+      this.drop(repair.id); // settled otherwise, or handed away (U9)
+      return;
+    }
     const bad = unsettled(this.ids, this.config.replication, repair.range, repair.classes, this.needed());
-    const settled = settledParts(this.ids, repair.range, bad);
+    const settled = settledParts(this.ids, repair.range, bad).flatMap((p) =>
+      this.sync.repairing(repair.id, p),
+    );
     if (settled.length === 0) return;
     for (const item of repair.items.values()) {
       if (
@@ -217,11 +226,19 @@ export class RangeRepair {
         "replication: a repaired part is synced only after a majority of its replica classes answered",
         () => `(${part.from}, ${part.to}] synced with ${trusted} trusted classes, ${this.needed()} needed`,
       );
-      this.sync.markSynced(part);
+      this.sync.markRepaired(part, repair.id);
     }
-    if (bad.length > 0) return;
+    if (this.sync.hasRepair(repair.id)) return;
     this.drop(repair.id);
     this.counters.repairsDone++;
+  }
+
+  /**
+   * Drops every repair none of whose parts is left unsynced (U9): a late hand-over settled them, or the
+   * range went to another node. Their asks are forgotten, so a late reply changes nothing.
+   */
+  dropSettled(): void {
+    for (const id of [...this.repairs.keys()]) if (!this.sync.hasRepair(id)) this.drop(id);
   }
 
   /** The retry timer: re-reads classes read from doubt, asks again what is unread. */
@@ -229,11 +246,8 @@ export class RangeRepair {
     this.takeLateReplies(repairId);
     const repair = this.repairs.get(repairId);
     if (repair === undefined) return;
-    // Given up if the range is no longer mine at all.
-    const pred = this.ring.pred;
-    const mine =
-      pred === null ? [] : intersect(this.ids, repair.range, { from: pred.id, to: this.ring.self.id });
-    if (mine.length === 0) {
+    // Given up if nothing of it is left to settle: the range is no longer mine, or was settled otherwise.
+    if (!this.sync.hasRepair(repairId)) {
       this.drop(repairId);
       return;
     }

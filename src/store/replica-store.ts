@@ -74,7 +74,11 @@ export class ReplicaStore {
   onPredChange(old: NodeRef | null, pred: NodeRef | null, cause: PredChangeCause): void {
     const self = this.ring.self.id;
     if (pred === null) {
+      // Nothing is mine: what was mine must be handed to me again before I trust it (H12), and a repair
+      // has nothing left to settle (U9).
+      if (old !== null) this.handover.lost({ from: old.id, to: self });
       this.sync.clear();
+      this.repair.dropSettled();
       return;
     }
     const now: Interval = { from: pred.id, to: self };
@@ -96,6 +100,7 @@ export class ReplicaStore {
       this.handover.send({ from: before.from, to: pred.id }, pred);
     const gained = before === null ? [now] : subtract(this.ids, now, before);
     this.sync.clip(now);
+    this.repair.dropSettled(); // a repair whose parts all went to the new pred stops (U9)
     for (const range of gained) {
       if (cause === "leave" && old !== null) this.handover.expect(range, old);
       else this.repair.start(range);

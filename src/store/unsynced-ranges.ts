@@ -1,9 +1,11 @@
 // A node's unsynced ranges and its recorded claim (docs/replication.md §4, §6): the parts of its range whose
 // data is not known to be complete — waiting for a hand-over, or being repaired — and the range recorded on
-// disk as complete. Must not break: the node serves no id in an unsynced part, and the claim is recorded only
-// when nothing is unsynced and shrunk before items are deleted, so the disk never claims more than it holds.
+// disk as complete. Must not break: the node serves no id in an unsynced part, a repair settles only the parts
+// it was started for, and the claim is recorded only when nothing is unsynced and shrunk before items are
+// deleted, so the disk never claims more than it holds.
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { invariant } from "../core/invariant.js";
+import { type NodeRef, samePeer } from "../core/node-ref.js";
 import type { RingAccess } from "./ring-access.js";
 import { type Interval, intersect, subtract } from "./ring-intervals.js";
 import type { StorePort } from "./store-port.js";
@@ -15,15 +17,21 @@ export interface Gap {
   readonly range: Interval;
   readonly kind: GapKind;
   /**
-   * The node whose hand-over settles this part: for a hand-over gap, the one it is due from; for a repair
-   * gap, one that passed the part on incomplete (or whose hand-over was waited for in vain) and may still
-   * pass the data on late (docs/replication.md §3). Null: only the repair settles it.
+   * The node (the incarnation: address and nonce) whose hand-over settles this part: for a hand-over gap,
+   * the one it is due from; for a repair gap, one that passed the part on incomplete (or whose hand-over was
+   * waited for in vain) and may still pass the data on late (docs/replication.md §3). Null: only the repair
+   * settles it.
    */
-  readonly source: string | null;
+  readonly source: NodeRef | null;
+  /**
+   * For a repair gap, the repair that reads it: only that repair's answers settle it (U8 of
+   * docs/replication.md §4). Null for a hand-over gap.
+   */
+  readonly repair: number | null;
 }
 
 /** A part of a gap: the same gap, narrowed to `range`. */
-const narrowed = (g: Gap, range: Interval): Gap => ({ range, kind: g.kind, source: g.source });
+const narrowed = (g: Gap, range: Interval): Gap => ({ ...g, range });
 
 const show = (iv: Interval | null): string => (iv === null ? "none" : `(${iv.from}, ${iv.to}]`);
 
@@ -71,13 +79,6 @@ export class UnsyncedRanges {
     return this.gaps.flatMap((g) => intersect(this.ids, g.range, range));
   }
 
-  /** The parts of `range` still waiting for a hand-over, with whom each is due from. */
-  awaitingHandover(range: Interval): Gap[] {
-    return this.gaps
-      .filter((g) => g.kind === "handover")
-      .flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
-  }
-
   /**
    * What a repair reply must flag as untrusted in `part`: every unsynced piece, except — after a
    * restart — a piece under repair inside the restored claim, whose items are complete
@@ -98,8 +99,24 @@ export class UnsyncedRanges {
     this.gaps = [];
   }
 
-  add(range: Interval, kind: GapKind, source: string | null): void {
-    this.gaps.push({ range, kind, source });
+  /** `range` awaits a hand-over from `source`. */
+  awaitHandover(range: Interval, source: NodeRef): void {
+    this.gaps.push({ range, kind: "handover", source, repair: null });
+  }
+
+  /** `range` is read by repair `repair` (and settled by it, or by a complete hand-over from `source`). */
+  addRepair(range: Interval, repair: number, source: NodeRef | null): void {
+    this.gaps.push({ range, kind: "repair", source, repair });
+  }
+
+  /** The parts of `range` that repair `repair` still has to settle. */
+  repairing(repair: number, range: Interval): Interval[] {
+    return this.gaps.flatMap((g) => (g.repair === repair ? intersect(this.ids, g.range, range) : []));
+  }
+
+  /** Whether repair `repair` has any part left to settle (none: settled otherwise, or handed away). */
+  hasRepair(repair: number): boolean {
+    return this.gaps.some((g) => g.repair === repair);
   }
 
   /** Keeps only the unsynced parts inside `range` (my range now). */
@@ -107,34 +124,46 @@ export class UnsyncedRanges {
     this.gaps = this.gaps.flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
   }
 
-  /** `range` is complete now, whatever it waited for; records the claim if nothing is unsynced any more. */
-  markSynced(range: Interval): void {
-    this.gaps = this.gaps.flatMap((g) => subtract(this.ids, g.range, range).map((r) => narrowed(g, r)));
+  /**
+   * Repair `repair` settled `range`: its own parts there are complete now; a hand-over awaited there, or
+   * another repair's part, stays unsynced (docs/replication.md §4, U8). Records the claim if nothing is
+   * unsynced any more.
+   */
+  markRepaired(range: Interval, repair: number): void {
+    this.gaps = this.gaps.flatMap((g) =>
+      g.repair === repair ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r)) : [g],
+    );
     this.recordIfSynced();
   }
 
   /**
-   * The hand-over parts of `range` are no longer waited for (the hand-over came, or the wait gave up);
-   * returns them. Repair gaps stay (see settleRelayed). Records nothing: the caller starts what replaces
-   * the wait first, then records.
+   * The hand-over parts of `range` are no longer waited for: `from` handed them over (only the parts
+   * awaited from that incarnation — a hand-over from another node, say one sent before the range went to
+   * an owner that took writes and handed it back, settles nothing; H12), or, with `from` null, the wait
+   * gave up. Returns them. Repair gaps stay (see settleRelayed). Records nothing: the caller starts what
+   * replaces the wait first, then records.
    */
-  settleHandover(range: Interval): Gap[] {
-    const awaited = this.awaitingHandover(range);
+  settleHandover(range: Interval, from: NodeRef | null): Gap[] {
+    const settles = (g: Gap) => g.kind === "handover" && (from === null || samePeer(g.source, from));
+    const awaited = this.gaps
+      .filter(settles)
+      .flatMap((g) => intersect(this.ids, g.range, range).map((r) => narrowed(g, r)));
     this.gaps = this.gaps.flatMap((g) =>
-      g.kind === "handover" ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r)) : [g],
+      settles(g) ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r)) : [g],
     );
     return awaited;
   }
 
   /**
-   * `source` handed over `range` complete: the repair gaps there that wait for its data are settled (a
-   * hand-over passed on late, docs/replication.md §3). Nobody served those ids in between — the source
-   * had given them away, and this node abstained — so the data is as complete as when the source sent it.
+   * `source` handed over `range` complete: the repair gaps there that wait for its data — from this
+   * incarnation of it — are settled (a hand-over passed on late, docs/replication.md §3). Nobody served
+   * those ids in between — the source had given them away, and this node abstained — so the data is as
+   * complete as when the source sent it.
    * Records nothing.
    */
-  settleRelayed(range: Interval, source: string): void {
+  settleRelayed(range: Interval, source: NodeRef): void {
     this.gaps = this.gaps.flatMap((g) =>
-      g.kind === "repair" && g.source === source
+      g.kind === "repair" && samePeer(g.source, source)
         ? subtract(this.ids, g.range, range).map((r) => narrowed(g, r))
         : [g],
     );

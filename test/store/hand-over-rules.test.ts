@@ -2,11 +2,12 @@
 // ReplicaStore on a scripted ring; the test is the joiner, the leaver and the network.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { HANDOVER_ATTEMPTS } from "../../src/store/store-config.js";
+import { DEFAULT_STORE, HANDOVER_ATTEMPTS } from "../../src/store/store-config.js";
 import { handover, iv, type MessageOf, ref, StoreRig, sentMsgs } from "./rig.js";
 
 const WAIT_MS = 5000;
 const RESEND_MS = WAIT_MS / (HANDOVER_ATTEMPTS + 1);
+const REPAIR_RETRY_MS = DEFAULT_STORE.repairRetryMs;
 const P = ref(40);
 const S = ref(200);
 const J = ref(100);
@@ -219,6 +220,17 @@ describe("hand-over: the receiver", () => {
     assert.deepEqual(rig.unsynced(), []);
   });
 
+  it("a repair settled by its late hand-over stops asking", () => {
+    const rig = new StoreRig(J, null, S, { members: [ref(170), ref(230), ref(20)] });
+    rig.predChange(P, "joined");
+    rig.advance(WAIT_MS); // the wait runs out: repaired, unless S's hand-over comes after all
+    const asked = sentMsgs(rig.env, "repairAsk").length;
+    rig.deliver(S, handover(1, 40, 100, []));
+    assert.deepEqual(rig.unsynced(), []);
+    rig.advance(REPAIR_RETRY_MS * 3);
+    assert.equal(sentMsgs(rig.env, "repairAsk").length, asked, "nothing left to repair, nothing asked");
+  });
+
   it("a hand-over wait that runs out leaves a repair running in the same range unsynced", () => {
     const rig = new StoreRig(J, null, S, { members: [ref(170), ref(230), ref(20)] });
     rig.predChange(P, "joined"); // awaits (40, 100] from S
@@ -249,6 +261,63 @@ describe("hand-over: the receiver", () => {
     assert.deepEqual(rig.unsynced(), [[40, 70]], "another node's hand-over does not settle it");
     rig.deliver(S, handover(2, 40, 100, []));
     assert.deepEqual(rig.unsynced(), [], "the passed-on data from S does");
+  });
+
+  it("a hand-over received counts only until its range is handed on: a range that comes back waits again", () => {
+    const rig = new StoreRig(S, J, SUCC);
+    rig.predChange(P, "leave"); // J leaves: (40, 100] comes to S
+    rig.deliver(J, handover(1, 40, 100, []));
+    assert.deepEqual(rig.unsynced(), []);
+    const X = ref(70);
+    rig.predChange(X, "joiner"); // (40, 70] goes to X, which takes writes there...
+    const toX = handovers(rig).at(-1);
+    assert.ok(toX !== undefined);
+    rig.deliver(X, ack(toX));
+    rig.predChange(P, "leave"); // ...and leaves: (40, 70] comes back
+    assert.deepEqual(rig.unsynced(), [[40, 70]], "J's old hand-over does not stand in for X's");
+    assert.equal(rig.store.serves(50n), false);
+    rig.deliver(X, handover(1, 40, 70, []));
+    assert.deepEqual(rig.unsynced(), []);
+  });
+
+  it("a resend of a hand-over taken before counts only for what was not handed on since", () => {
+    const rig = new StoreRig(S, J, SUCC);
+    rig.predChange(P, "leave");
+    rig.deliver(J, handover(1, 40, 100, [])); // its ack was lost: J resends
+    const X = ref(70);
+    rig.predChange(X, "joiner");
+    const toX = handovers(rig).at(-1);
+    assert.ok(toX !== undefined);
+    rig.deliver(X, ack(toX));
+    rig.predChange(P, "leave"); // X leaves: (40, 70] awaits X's hand-over
+    rig.deliver(J, handover(1, 40, 100, [])); // J's resend, from before X's writes
+    assert.deepEqual(rig.unsynced(), [[40, 70]], "the resend does not settle the wait for X");
+    assert.equal(rig.store.serves(50n), false);
+  });
+
+  it("a hand-over settles only a wait for its own sender", () => {
+    const rig = new StoreRig(S, J, SUCC);
+    rig.predChange(P, "leave"); // J leaves: (40, 100] awaited from J, whose hand-over is delayed
+    const X = ref(70);
+    rig.predChange(X, "joiner"); // (40, 70] goes on to X, incomplete...
+    const toX = handovers(rig).at(-1);
+    assert.ok(toX !== undefined);
+    rig.deliver(X, ack(toX));
+    rig.predChange(P, "leave"); // ...which, once complete, took writes and leaves again
+    rig.deliver(J, handover(1, 40, 100, [])); // J's hand-over, from before X's writes, arrives at last
+    assert.deepEqual(rig.unsynced(), [[40, 70]], "J's data settles the wait for J, not the wait for X");
+    rig.deliver(X, handover(1, 40, 70, []));
+    assert.deepEqual(rig.unsynced(), []);
+  });
+
+  it("a late hand-over from a restarted sender does not settle the repair its old incarnation caused", () => {
+    const rig = new StoreRig(J, null, S, { members: [ref(170), ref(230), ref(20)] });
+    rig.predChange(P, "joined");
+    rig.advance(WAIT_MS); // S (nonce 1) never handed over: repaired
+    rig.deliver(ref(200, 2), handover(1, 40, 100, []));
+    assert.deepEqual(rig.unsynced(), [[40, 100]], "S restarted: another incarnation, whose data may differ");
+    rig.deliver(S, handover(1, 40, 100, []));
+    assert.deepEqual(rig.unsynced(), [], "the old incarnation's late hand-over does");
   });
 
   it("the receiver of a leaver's range waits for the leaver's hand-over", () => {

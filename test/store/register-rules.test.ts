@@ -140,7 +140,7 @@ describe("the register at a replica", () => {
 
   it("an unsynced replica does not answer for that range", () => {
     const r = rig();
-    r.sync.add(iv(40, 100), "repair", null);
+    r.sync.addRepair(iv(40, 100), 1, null);
     for (const reply of [r.peek(), r.read(round(3)), r.write(round(3), 1)]) {
       assert.equal(reply.status, "abstain");
       assert.equal(reply.item, null);

@@ -6,7 +6,18 @@ import { describe, it } from "node:test";
 import type { StoredItem } from "../../src/store/item.js";
 import type { Interval } from "../../src/store/ring-intervals.js";
 import { DEFAULT_STORE } from "../../src/store/store-config.js";
-import { ids, iv, type MessageOf, newPort, ref, round, StoreRig, sentMsgs, written } from "./rig.js";
+import {
+  handover,
+  ids,
+  iv,
+  type MessageOf,
+  newPort,
+  ref,
+  round,
+  StoreRig,
+  sentMsgs,
+  written,
+} from "./rig.js";
 
 const RETRY_MS = DEFAULT_STORE.repairRetryMs;
 const S = ref(200);
@@ -229,5 +240,60 @@ describe("repair: answering an ask", () => {
     const asked = asks(rig).length;
     rig.deliver(CLASS_OWNERS[0] ?? SUCC, reply);
     assert.equal(asks(rig).length, asked, "the duplicate did not advance the class again");
+  });
+});
+
+describe("repair: a repair settles only its own parts", () => {
+  it("a hand-over awaited later inside a repair's range stays unsynced when the repair settles", () => {
+    const rig = grown(); // repairing (40, 100]
+    const X = ref(70);
+    rig.predChange(X, "joiner"); // (40, 70] goes to X...
+    const [toX] = sentMsgs(rig.env, "handover");
+    assert.ok(toX !== undefined);
+    rig.deliver(X, { type: "handoverAck", transfer: toX.transfer });
+    rig.predChange(ref(40), "leave"); // ...which leaves again: (40, 70] awaits X's hand-over
+    assert.deepEqual(rig.unsynced(), [
+      [70, 100],
+      [40, 70],
+    ]);
+    answer(rig, 1);
+    answer(rig, 2);
+    answer(rig, 3);
+    assert.deepEqual(rig.unsynced(), [[40, 70]], "the repair settled its own part, not X's hand-over");
+    assert.equal(rig.store.serves(50n), false, "X's writes have not arrived: (40, 70] is not served");
+    assert.equal(rig.claim(), null);
+    rig.deliver(X, handover(1, 40, 70, []));
+    assert.deepEqual(rig.unsynced(), []);
+  });
+
+  it("answers read before the range was handed away do not settle the repair of its return", () => {
+    const rig = grown();
+    const old = asks(rig).map((s) => ({ to: s.to, msg: s.msg }));
+    rig.predChange(ref(100), "joiner"); // (40, 100] goes to a joiner, which takes writes...
+    rig.predChange(ref(40), "fix"); // ...and crashes: (40, 100] is repaired afresh
+    assert.deepEqual(rig.unsynced(), [[40, 100]]);
+    for (const { to, msg } of old)
+      rig.deliver(to, {
+        type: "repairReply",
+        repair: msg.repair,
+        from: msg.from,
+        covered: msg.to,
+        items: [],
+        gaps: [],
+      });
+    assert.deepEqual(rig.unsynced(), [[40, 100]], "the stale answers count for nothing");
+    answer(rig, 1);
+    answer(rig, 2);
+    answer(rig, 3);
+    assert.deepEqual(rig.unsynced(), [], "the fresh repair settles it");
+  });
+
+  it("a repair whose range was handed away whole stops at once", () => {
+    const rig = grown();
+    rig.predChange(ref(100), "joiner"); // all of (40, 100] goes to a joiner
+    const before = asks(rig).length;
+    answer(rig, 1, { covered: 130 }); // an answer in flight does not lead to the next owner
+    rig.advance(RETRY_MS * 3);
+    assert.equal(asks(rig).length, before);
   });
 });

@@ -16,7 +16,7 @@ function rig() {
 describe("unsynced ranges", () => {
   it("a node serves an id only if it owns it and no unsynced part holds it", () => {
     const { sync } = rig();
-    sync.add(iv(40, 100), "repair", null);
+    sync.addRepair(iv(40, 100), 1, null);
     assert.equal(sync.serves(60n), false, "unsynced");
     assert.equal(sync.serves(150n), true);
     assert.equal(sync.serves(220n), false, "not owned");
@@ -24,10 +24,10 @@ describe("unsynced ranges", () => {
 
   it("the claim is recorded only when nothing is unsynced", () => {
     const { sync, claim } = rig();
-    sync.add(iv(40, 100), "handover", "n250");
+    sync.addRepair(iv(40, 100), 1, null);
     sync.recordIfSynced();
     assert.equal(claim(), null);
-    sync.markSynced(iv(40, 100));
+    sync.markRepaired(iv(40, 100), 1);
     assert.deepEqual(claim(), iv(40, 200));
   });
 
@@ -40,9 +40,11 @@ describe("unsynced ranges", () => {
 
   it("a hand-over settles only the parts waiting for a hand-over; a repair there stays", () => {
     const { sync } = rig();
-    sync.add(iv(40, 100), "handover", "n250");
-    sync.add(iv(100, 150), "repair", null);
-    const settled = sync.settleHandover(iv(40, 150));
+    sync.awaitHandover(iv(40, 100), ref(250));
+    sync.addRepair(iv(100, 150), 1, null);
+    assert.deepEqual(sync.settleHandover(iv(40, 150), ref(9)), [], "nor does a hand-over from another node");
+    assert.deepEqual(sync.settleHandover(iv(40, 150), ref(250, 2)), [], "or another incarnation");
+    const settled = sync.settleHandover(iv(40, 150), ref(250));
     assert.deepEqual(
       settled.map((g) => g.range),
       [iv(40, 100)],
@@ -52,19 +54,33 @@ describe("unsynced ranges", () => {
 
   it("a late hand-over settles only repair parts waiting for its sender", () => {
     const { sync } = rig();
-    sync.add(iv(40, 100), "repair", "n250");
-    sync.add(iv(100, 150), "repair", null);
-    sync.settleRelayed(iv(40, 150), "n9");
+    sync.addRepair(iv(40, 100), 1, ref(250));
+    sync.addRepair(iv(100, 150), 2, null);
+    sync.settleRelayed(iv(40, 150), ref(9));
     assert.equal(sync.ranges.length, 2, "another sender settles nothing");
-    sync.settleRelayed(iv(40, 150), "n250");
+    sync.settleRelayed(iv(40, 150), ref(250, 2));
+    assert.equal(sync.ranges.length, 2, "nor another incarnation of the same address (it restarted)");
+    sync.settleRelayed(iv(40, 150), ref(250));
     assert.deepEqual(sync.ranges, [iv(100, 150)]);
+  });
+
+  it("a repair settles only its own parts: a hand-over awaited there, or another repair's part, stays", () => {
+    const { sync, claim } = rig();
+    sync.addRepair(iv(40, 100), 1, null);
+    sync.awaitHandover(iv(100, 150), ref(250));
+    sync.addRepair(iv(150, 180), 2, null);
+    sync.markRepaired(iv(40, 200), 1);
+    assert.deepEqual(sync.ranges, [iv(100, 150), iv(150, 180)]);
+    assert.equal(sync.hasRepair(1), false);
+    assert.deepEqual(sync.repairing(2, iv(40, 200)), [iv(150, 180)]);
+    assert.equal(claim(), null);
   });
 
   it("after a restart, repair parts inside the restored claim are trusted; hand-over parts never", () => {
     const ring = new ScriptedRing(ref(200), ref(40), ref(250));
     const sync = new UnsyncedRanges(ids, newPort({ items: [], range: iv(40, 120) }), ring);
-    sync.add(iv(40, 100), "repair", null);
-    sync.add(iv(100, 200), "handover", "n250");
+    sync.addRepair(iv(40, 100), 1, null);
+    sync.awaitHandover(iv(100, 200), ref(250));
     assert.deepEqual(sync.untrustedIn(iv(40, 200)), [iv(100, 200)]);
   });
 });
