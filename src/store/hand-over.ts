@@ -190,10 +190,15 @@ export class HandOver {
     for (const got of this.received) got.parts = got.parts.flatMap((p) => subtract(this.ids, p, range));
   }
 
-  /** A hand-over of `range` is due from `source`; until it arrives the range is unsynced. */
+  /**
+   * A hand-over of `range` is due from `source`; until it arrives the range is unsynced. One that came
+   * early counts only if `source` sent it (H7, H12): another sender's, received while the range was not
+   * mine, lacks what `source` took meanwhile.
+   */
   expect(range: Interval, source: NodeRef | null): void {
     let missing = [range];
     for (const got of this.received) {
+      if (source === null || !samePeer(got.from, source)) continue;
       missing = missing.flatMap((m) =>
         got.parts.reduce((rest, p) => rest.flatMap((r) => subtract(this.ids, r, p)), [m]),
       );

@@ -292,7 +292,7 @@ export class KvProposer {
       return;
     }
     const states = oks.map((r) => r.item ?? ABSENT);
-    const newest = states.reduce((a, b) => (compareRounds(b.writeRound, a.writeRound) > 0 ? b : a));
+    const newest = newestOf(states);
     const agreed = states.every((s) => compareRounds(s.writeRound, newest.writeRound) === 0);
     // An earlier attempt's write took effect if its id is in the newest value's history: then only make
     // sure that value is on a majority (write it back unless the quorum agrees) and answer as that
@@ -318,7 +318,7 @@ export class KvProposer {
         this.sendPhase(id, operation);
         return;
       }
-      operation.pending = { ...newest, result: outcome.result };
+      operation.pending = { ...newest, writers: newest.writers.slice(-WRITERS_KEPT), result: outcome.result };
     } else {
       // A fresh id per new state: the attempt that took effect is then known by its id (W5).
       const writeId = operation.writes.size === 0 ? operation.firstWriteId : this.newWriteId();
@@ -422,6 +422,21 @@ function mayBeForgotten(operation: Operation, newest: ItemState): boolean {
   for (const write of operation.writes.values())
     if (newest.version - write.version >= WRITERS_KEPT) return true;
   return false;
+}
+
+/**
+ * The state with the highest write round, with the writer ids of every copy of it read, more than
+ * WRITERS_KEPT perhaps (docs/register.md §3, W5). Copies of one write round hold one value and version but may differ in ids: a transaction's
+ * commit keeps each replica's own, and a replica that lagged behind the state the transaction read lacks
+ * the ids of that state's writes.
+ */
+function newestOf(states: readonly ItemState[]): ItemState {
+  const newest = states.reduce((a, b) => (compareRounds(b.writeRound, a.writeRound) > 0 ? b : a));
+  const writers = [...newest.writers];
+  for (const state of states)
+    if (compareRounds(state.writeRound, newest.writeRound) === 0)
+      for (const writer of state.writers) if (!writers.includes(writer)) writers.push(writer);
+  return writers.length === newest.writers.length ? newest : { ...newest, writers };
 }
 
 /** The failure an operation ends with after `problem`. */

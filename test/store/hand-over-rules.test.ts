@@ -310,6 +310,17 @@ describe("hand-over: the receiver", () => {
     assert.deepEqual(rig.unsynced(), []);
   });
 
+  it("a hand-over that came early from another sender does not stand in for the one awaited", () => {
+    const X = ref(70);
+    const rig = new StoreRig(S, X, SUCC);
+    rig.deliver(J, handover(1, 40, 100, [])); // J's, while (40, 70] is X's, which takes writes there
+    rig.predChange(P, "leave"); // X leaves: (40, 70] comes to S
+    assert.deepEqual(rig.unsynced(), [[40, 70]], "awaited from X, whose writes J's copy lacks");
+    assert.equal(rig.store.serves(50n), false);
+    rig.deliver(X, handover(1, 40, 70, []));
+    assert.deepEqual(rig.unsynced(), []);
+  });
+
   it("a late hand-over from a restarted sender does not settle the repair its old incarnation caused", () => {
     const rig = new StoreRig(J, null, S, { members: [ref(170), ref(230), ref(20)] });
     rig.predChange(P, "joined");

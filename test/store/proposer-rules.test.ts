@@ -304,6 +304,26 @@ describe("the register's proposer", () => {
     for (const rep of [a, c, d]) assert.equal(rep.item.value, 6, "counted once");
   });
 
+  it("W5: a retry finds its id in any copy of the newest state, though a transaction's commit kept another copy's ids", () => {
+    const r = rig();
+    const [a, b, c, d] = r.replicas;
+    assert.ok(a !== undefined && b !== undefined && c !== undefined && d !== undefined);
+    for (const rep of r.replicas) rep.item = written(key, rep.replicaId, 5, 1, round(0, 9));
+    r.submit({ kind: "incr", by: 1 });
+    r.step(everyone); // attempt 1 reads 5 from all four
+    const sent = sentMsgs(r.env, "regWrite").at(-1);
+    assert.ok(sent !== undefined && sent.value === 6);
+    r.step(() => false); // its write is lost on the way...
+    for (const rep of [b, c, d]) write(rep, sent.round, 6, 2, sent.writers); // ...but for three replicas' copies
+    // A transaction that read 6 (version 2) commits 100 (version 3) on all four. Its commit keeps each
+    // replica's own ids, so the first replica, which lagged behind, holds version 3 without the incr's id.
+    for (const rep of r.replicas) write(rep, round(50, 9), 100, 3, rep.item.writers);
+    r.nextAttempt();
+    r.runUntilAnswer(5000); // the first replica answers first
+    assert.deepEqual(r.results, [{ ok: true, value: 6, found: true, applied: true, version: 2 }]);
+    for (const rep of r.replicas) assert.equal(rep.item.value, 100, "counted once");
+  });
+
   it("W6: an attempt that writes nothing still writes back when an earlier attempt wrote", () => {
     const r = rig();
     const [a, b, c, d] = r.replicas;
