@@ -20,6 +20,17 @@ function filesUnder(dir: string, ext: RegExp): string[] {
   return out;
 }
 
+/** Every text a reader of the repository meets: the sources, benchmarks and tests, the docs and README. */
+function repositoryTexts(): string[] {
+  return [
+    ...filesUnder(join(root, "src"), /\.ts$/),
+    ...filesUnder(join(root, "bench"), /\.ts$/),
+    ...filesUnder(join(root, "test"), /\.ts$/),
+    ...filesUnder(join(root, "docs"), /\.md$/),
+    join(root, "README.md"),
+  ];
+}
+
 /** The numbered headings of a docs page: "## 3. Join" gives "3", "### 3.2 Retries" gives "3.2". */
 export function headingNumbers(markdown: string): Set<string> {
   const numbers = new Set<string>();
@@ -167,13 +178,7 @@ describe("docs citations", () => {
     const list = metrics.slice(metrics.indexOf("### 7.1 "));
     const defined = new Set([...list.matchAll(/^\| (B\d+) \|/gm)].map((m) => m[1]));
     assert.ok(defined.size >= 8, `only ${[...defined].join(", ")} defined: is the scan broken?`);
-    const texts = [
-      ...filesUnder(join(root, "src"), /\.ts$/),
-      ...filesUnder(join(root, "bench"), /\.ts$/),
-      ...filesUnder(join(root, "test"), /\.ts$/),
-      ...filesUnder(join(root, "docs"), /\.md$/),
-      join(root, "README.md"),
-    ];
+    const texts = repositoryTexts();
     const undefinedLabels = texts.flatMap((path) =>
       readFileSync(path, "utf8")
         .split("\n")
@@ -238,13 +243,7 @@ describe("docs citations", () => {
   });
 
   it("nothing in src, bench, test, docs or README points outside the repository (a tracker, a shared folder, a list kept elsewhere)", () => {
-    const texts = [
-      ...filesUnder(join(root, "src"), /\.ts$/),
-      ...filesUnder(join(root, "bench"), /\.ts$/),
-      ...filesUnder(join(root, "test"), /\.ts$/),
-      ...filesUnder(join(root, "docs"), /\.md$/),
-      join(root, "README.md"),
-    ];
+    const texts = repositoryTexts();
     const outside = /\.\.\/shared|[Ii]ssue [0-9]+|closing[ ]note|[Nn]on-[n]egotiable/;
     const hits = texts.flatMap((path) =>
       readFileSync(path, "utf8")

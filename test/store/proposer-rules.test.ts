@@ -141,6 +141,15 @@ function rig() {
   };
 }
 
+/** The rig's four replicas, by name. */
+function fourReplicas(replicas: readonly Replica[]): [Replica, Replica, Replica, Replica] {
+  const [a, b, c, d] = replicas;
+  assert.ok(
+    a !== undefined && b !== undefined && c !== undefined && d !== undefined && replicas.length === 4,
+  );
+  return [a, b, c, d];
+}
+
 const okValue = (r: KvResult | undefined): Value | undefined => (r?.ok === true ? r.value : undefined);
 const everyone = () => true;
 
@@ -279,8 +288,7 @@ describe("the register's proposer", () => {
 
   it("W5: a retry answers with the state of the attempt that took effect, not the last attempt's", () => {
     const r = rig();
-    const [a, b, c, d] = r.replicas;
-    assert.ok(a !== undefined && b !== undefined && c !== undefined && d !== undefined);
+    const [a, b, c, d] = fourReplicas(r.replicas);
     for (const rep of r.replicas) rep.item = written(key, rep.replicaId, 5, 1, round(0, 9));
     r.submit({ kind: "incr", by: 1 });
     r.step(everyone); // attempt 1 reads 5 from all four
@@ -306,8 +314,7 @@ describe("the register's proposer", () => {
 
   it("W5: a retry finds its id in any copy of the newest state, though a transaction's commit kept another copy's ids", () => {
     const r = rig();
-    const [a, b, c, d] = r.replicas;
-    assert.ok(a !== undefined && b !== undefined && c !== undefined && d !== undefined);
+    const [, b, c, d] = fourReplicas(r.replicas);
     for (const rep of r.replicas) rep.item = written(key, rep.replicaId, 5, 1, round(0, 9));
     r.submit({ kind: "incr", by: 1 });
     r.step(everyone); // attempt 1 reads 5 from all four
@@ -326,8 +333,7 @@ describe("the register's proposer", () => {
 
   it("W6: an attempt that writes nothing still writes back when an earlier attempt wrote", () => {
     const r = rig();
-    const [a, b, c, d] = r.replicas;
-    assert.ok(a !== undefined && b !== undefined && c !== undefined && d !== undefined);
+    const [a, b, c, d] = fourReplicas(r.replicas);
     // The first replica holds "x" (version 2), written there alone; the others hold "s" (version 1).
     a.item = written(key, a.replicaId, "x", 2, round(0, 9));
     for (const rep of [b, c, d]) rep.item = written(key, rep.replicaId, "s", 1, round(0, 5));
@@ -352,8 +358,7 @@ describe("the register's proposer", () => {
 
   it("W7: a retry that cannot tell whether its write took effect long ago fails with timeout", () => {
     const r = rig();
-    const [a, b, c, d] = r.replicas;
-    assert.ok(a !== undefined && b !== undefined && c !== undefined && d !== undefined);
+    const [a, b, c, d] = fourReplicas(r.replicas);
     for (const rep of r.replicas) rep.item = written(key, rep.replicaId, "o", 1, round(0, 9));
     r.submit({ kind: "put", value: "p" });
     r.step(everyone);
