@@ -22,6 +22,7 @@ import { DEFAULT_PROPOSER } from "../store/kv-proposer.js";
 import { DEFAULT_STORE } from "../store/replica-store.js";
 import type { TxRequest } from "../tx/request-list.js";
 import { DEFAULT_TX } from "../tx/tx-coordinator.js";
+import type { TxEntry } from "../tx/tx-lock.js";
 import { nodeMessageCodec } from "../wire/message-codec.js";
 import { LiveEnv } from "./live-env.js";
 import { LmdbStorePort } from "./lmdb-store.js";
@@ -32,6 +33,7 @@ import {
   type RequestListAnswer,
   type RetryOptions,
   runRequestListWithRetry,
+  runTlogStep,
   runTransaction,
   type TxGate,
 } from "./transactions.js";
@@ -305,6 +307,11 @@ export class LiveNode {
     options: RetryOptions = DEFAULT_RETRY,
   ): Promise<RequestListAnswer> {
     return runRequestListWithRetry(this.transactions, requests, options);
+  }
+
+  /** One step of a client-carried transaction (transactions.ts runTlogStep); no retry. */
+  tlogStep(entries: readonly TxEntry[], requests: readonly TxRequest[]) {
+    return runTlogStep(this.transactions, entries, requests);
   }
 
   rangeHistory(): readonly RangeChange[] {

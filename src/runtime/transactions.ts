@@ -8,6 +8,7 @@ import type { Value } from "../store/item.js";
 import { type RequestListOutcome, runRequestList, type TxRequest } from "../tx/request-list.js";
 import type { Transaction, TxReadResult } from "../tx/transaction.js";
 import type { TxOutcome } from "../tx/tx-coordinator.js";
+import type { TxEntry } from "../tx/tx-lock.js";
 
 export interface RetryOptions {
   /** How many times a conflicting transaction is tried in all. */
@@ -164,4 +165,24 @@ export async function runRequestListWithRetry(
     message: `aborted ${options.attempts} times: ${reason} (${conflicts.join(", ")})`,
     keys: conflicts,
   };
+}
+
+/**
+ * One step of a transaction a client carries (docs/api.md §5): a fresh transaction takes up `entries`
+ * (the log of the steps before), runs `requests` (a commit last commits it), and gives the log back.
+ * No retry: a conflict is the client's to handle, since only it can redo the steps before.
+ */
+export async function runTlogStep(
+  gate: TxGate,
+  entries: readonly TxEntry[],
+  requests: readonly TxRequest[],
+): Promise<{ outcome: RequestListOutcome; entries: TxEntry[] }> {
+  return new Promise((resolve, reject) => {
+    const ran = gate.enter(() => {
+      const tx = gate.begin();
+      tx.restore(entries);
+      runRequestList(tx, requests, (outcome) => resolve({ outcome, entries: tx.entries() }));
+    });
+    if (!ran) reject(stopped());
+  });
 }

@@ -1,8 +1,9 @@
 // A transaction as a list of requests, with Scalaris's `req_list` semantics (docs/transactions.md §1):
 // read, write, add_on_nr (add to a number), add_del_on_list (add and remove list elements),
-// test_and_set, and commit — run in order in one transaction. A request that fails (a test_and_set
-// that finds another value, add_on_nr on a non-number) fails the list: nothing is committed. Commit,
-// if present, must be the last request. Callback style, like every protocol module.
+// test_and_set, delete, and commit — run in order in one transaction. A request that fails (a
+// test_and_set that finds another value, add_on_nr on a non-number) fails the list: the requests after
+// it still run and answer, but nothing is committed. Commit, if present, must be the last request.
+// Callback style, like every protocol module.
 import type { ErrorCode } from "../core/error-code.js";
 import { array, jsonValue, object, type Schema, SchemaError, str, tagged } from "../core/schema.js";
 import type { Value } from "../store/item.js";
@@ -15,6 +16,7 @@ import type { TxOutcome } from "./tx-outcome.js";
 export type TxRequest =
   | { readonly op: "read"; readonly key: string }
   | { readonly op: "write"; readonly key: string; readonly value: Value }
+  | { readonly op: "delete"; readonly key: string }
   | { readonly op: "add_on_nr"; readonly key: string; readonly by: number }
   | {
       readonly op: "add_del_on_list";
@@ -26,18 +28,18 @@ export type TxRequest =
   | { readonly op: "commit" };
 
 /** What one request gave: ok (with the value it read or wrote), or why it failed. */
-type TxRequestResult =
+export type TxRequestResult =
   | { readonly ok: true; readonly value?: Value; readonly found?: boolean }
   | {
       readonly ok: false;
-      readonly reason: "key_changed" | "not_a_number" | "not_a_list";
+      readonly reason: "key_changed" | "not_a_number" | "not_a_list" | "not_found";
       readonly value: Value;
     };
 
 export type RequestListOutcome =
   /** Every request ran; `outcome`: the commit's, or null when the list has no commit. */
   | { readonly kind: "ran"; readonly results: readonly TxRequestResult[]; readonly outcome: TxOutcome | null }
-  /** Request `index` failed: nothing was committed. */
+  /** Request `index` failed first (the ones after it ran too): nothing was committed. */
   | { readonly kind: "failed"; readonly results: readonly TxRequestResult[]; readonly index: number }
   /** A read could not be done (a majority of a key's replicas unavailable): nothing was committed. */
   | { readonly kind: "error"; readonly code: ErrorCode; readonly message: string };
@@ -54,6 +56,7 @@ export function requestListSchema(): Schema<TxRequest[]> {
   const request = tagged<TxRequest, "op">("op", {
     read: object({ key }),
     write: object({ key, value }),
+    delete: object({ key }),
     add_on_nr: object({ key, by: finiteNumber }),
     add_del_on_list: object({ key, add: array(value, 10_000), del: array(value, 10_000) }),
     test_and_set: object({ key, old: value, new: value }),
@@ -77,8 +80,13 @@ export function runRequestList(
   onDone: (outcome: RequestListOutcome) => void,
 ): void {
   const results: TxRequestResult[] = [];
+  let failedAt = -1;
   const step = (i: number): void => {
     const request = requests[i];
+    if (failedAt >= 0 && (request === undefined || request.op === "commit")) {
+      onDone({ kind: "failed", results, index: failedAt });
+      return;
+    }
     if (request === undefined) {
       onDone({ kind: "ran", results, outcome: null });
       return;
@@ -94,11 +102,9 @@ export function runRequestList(
       }
       const answer = apply(request, read.found ? read.value : null, read.found);
       results.push(answer.result);
-      if (!answer.result.ok) {
-        onDone({ kind: "failed", results, index: i });
-        return;
-      }
-      if (answer.write === undefined) step(i + 1);
+      if (!answer.result.ok && failedAt < 0) failedAt = i;
+      if (request.op === "delete") tx.delete(request.key, () => step(i + 1));
+      else if (answer.write === undefined) step(i + 1);
       else tx.write(request.key, answer.write, () => step(i + 1));
     });
   };
@@ -116,6 +122,8 @@ function apply(
       return { result: { ok: true, value: current, found } };
     case "write":
       return { result: { ok: true, value: request.value }, write: request.value };
+    case "delete":
+      return { result: { ok: true, value: current, found } };
     case "add_on_nr": {
       if (found && typeof current !== "number")
         return { result: { ok: false, reason: "not_a_number", value: current } };
@@ -125,13 +133,19 @@ function apply(
     case "add_del_on_list": {
       if (found && !Array.isArray(current))
         return { result: { ok: false, reason: "not_a_list", value: current } };
-      const list: readonly Value[] = Array.isArray(current) ? current : [];
-      const next = [...list, ...request.add].filter((v) => !request.del.some((d) => jsonEqual(v, d)));
+      // the added items go in front; each deleted item removes its first occurrence
+      const next: Value[] = [...request.add, ...(Array.isArray(current) ? (current as Value[]) : [])];
+      for (const d of request.del) {
+        const at = next.findIndex((v) => jsonEqual(v, d));
+        if (at >= 0) next.splice(at, 1);
+      }
       return { result: { ok: true, value: next }, write: next };
     }
     case "test_and_set": {
-      const matches = found ? jsonEqual(current, request.old) : request.old === null;
-      if (!matches) return { result: { ok: false, reason: "key_changed", value: current } };
+      // a missing key matches only an expected null (creating it); otherwise it is not_found
+      if (!found && request.old !== null) return { result: { ok: false, reason: "not_found", value: null } };
+      if (found && !jsonEqual(current, request.old))
+        return { result: { ok: false, reason: "key_changed", value: current } };
       return { result: { ok: true, value: request.new }, write: request.new };
     }
   }

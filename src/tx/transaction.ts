@@ -73,6 +73,27 @@ export class Transaction {
     this.host.commitLog(log, onDone);
   }
 
+  /**
+   * The log as the commit would send it: what a client carries between calls when the transaction
+   * lives in a token rather than on a node (docs/api.md §5).
+   */
+  entries(): TxEntry[] {
+    return [...this.log].map(([key, e]) => ({
+      key,
+      kind: e.kind,
+      version: e.version,
+      value: e.value,
+      tombstone: e.tombstone,
+    }));
+  }
+
+  /** Takes up a log `entries()` gave (on a fresh transaction): the reads and writes are as they were. */
+  restore(entries: readonly TxEntry[]): void {
+    if (this.committing || this.log.size > 0) throw new Error("restore needs a fresh transaction");
+    for (const e of entries)
+      this.log.set(e.key, { kind: e.kind, version: e.version, value: e.value, tombstone: e.tombstone });
+  }
+
   /** The keys in the log, in the order they were first touched. */
   get keys(): readonly string[] {
     return [...this.log.keys()];

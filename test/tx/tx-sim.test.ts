@@ -369,7 +369,7 @@ describe("Paxos Commit in the simulator", () => {
     assert.ok(first.outcome?.ok && first.outcome.committed, JSON.stringify(first.outcome));
     assert.deepEqual(
       first.results.map((r) => (r.ok ? r.value : r.reason)),
-      [10, 15, [1, 3], "set", 15],
+      [10, 15, [1, 3, 2], "set", 15],
     );
     // a test_and_set that finds another value fails the list: the write before it is not committed
     const second = c.requests(2, [
