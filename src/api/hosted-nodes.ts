@@ -6,6 +6,8 @@ import type { LiveNode } from "../runtime/live-node.js";
 export interface HostedNodes {
   /** A live ring member of this process to serve a request, or null (the API then answers 503). */
   member(): LiveNode | null;
+  /** The live nodes this process hosts. */
+  live(): readonly LiveNode[];
   /** The names of the live nodes this process hosts. */
   names(): string[];
   /** Starts n more nodes in this process, each joining the ring. */
@@ -20,6 +22,7 @@ export interface HostedNodes {
 export function singleNode(node: LiveNode): HostedNodes {
   return {
     member: () => (node.ring.isMember ? node : null),
+    live: () => [node],
     names: () => [node.name],
     addNodes: async (n) => ({ ok: [], failed: Array.from({ length: n }, (_, i) => `new-${i + 1}`) }),
     kill: () => false,

@@ -1,0 +1,63 @@
+// What every route of the API server shares (docs/api.md §1): the hosted nodes, limits, tokens, the
+// cluster secret, metrics and the event feed — and the helpers that read a request body within the
+// limits, answer JSON losslessly, and pick the node that serves a request.
+import type { HttpBindings } from "@hono/node-server";
+import type { Context } from "hono";
+import type { LiveNode } from "../runtime/live-node.js";
+import { type Json, type JsonSyntaxError, parseJson, stringifyJson } from "../wire/lossless-json.js";
+import { ApiError } from "./api-error.js";
+import type { ApiLimits } from "./api-limits.js";
+import type { ApiMetrics } from "./api-metrics.js";
+import { type ApiSchema, ApiSchemaError } from "./api-schema.js";
+import type { Scope, TokenVerifier } from "./api-tokens.js";
+import type { ClusterSecret } from "./cluster-secret.js";
+import type { EventFeed } from "./event-feed.js";
+import type { HostedNodes } from "./hosted-nodes.js";
+
+export interface ApiContext {
+  readonly nodes: HostedNodes;
+  readonly limits: ApiLimits;
+  /** null: the cluster runs without tokens (loopback only), every request has every scope. */
+  readonly tokens: TokenVerifier | null;
+  readonly secret: ClusterSecret;
+  readonly metrics: ApiMetrics;
+  readonly feed: EventFeed;
+  readonly version: string;
+  readonly replication: number;
+  readonly startedAtMs: number;
+  /** Where this server listens (host:port), for vm.get_info. */
+  readonly address: () => string;
+}
+
+/** Hono's per-request variables: the scopes the caller's token carries. */
+export type ApiEnv = { Bindings: HttpBindings; Variables: { scopes: readonly Scope[] } };
+
+/** A live member of this process to serve the request, or 503. */
+export function serving(api: ApiContext): LiveNode {
+  const node = api.nodes.member();
+  if (node === null)
+    throw new ApiError("unavailable", "no node of this process is a ring member now; try another");
+  return node;
+}
+
+/** The request body as lossless JSON, validated by `schema`. */
+export async function body<T>(c: Context<ApiEnv>, api: ApiContext, schema: ApiSchema<T>): Promise<T> {
+  const text = await c.req.text();
+  let json: Json;
+  try {
+    json = parseJson(text, { maxDepth: api.limits.jsonDepth });
+  } catch (error) {
+    throw new ApiError("invalid-argument", `the body is not JSON: ${(error as JsonSyntaxError).message}`);
+  }
+  try {
+    return schema.parse(json, "body");
+  } catch (error) {
+    if (error instanceof ApiSchemaError) throw new ApiError("invalid-argument", error.message);
+    throw error;
+  }
+}
+
+/** A JSON answer, integers of any size printed exactly. */
+export function reply(c: Context<ApiEnv>, status: number, json: Json): Response {
+  return c.body(stringifyJson(json), status as 200, { "content-type": "application/json; charset=utf-8" });
+}

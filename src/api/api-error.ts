@@ -1,0 +1,49 @@
+// The /v1 API's errors (docs/api.md §4): one JSON shape, {"error": code, "message": why, ...}, with the
+// HTTP status that says what the caller may do — fix the request (4xx) or retry (409, 429, 503, 504).
+import type { ErrorCode } from "../core/error-code.js";
+
+export type ApiErrorCode =
+  | ErrorCode
+  | "unauthenticated"
+  | "forbidden"
+  | "not-found"
+  | "method-not-allowed"
+  | "too-large"
+  | "rate-limited"
+  | "request-failed"
+  | "internal";
+
+const STATUS: Readonly<Record<ApiErrorCode, number>> = {
+  "invalid-argument": 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  "not-found": 404,
+  "method-not-allowed": 405,
+  conflict: 409,
+  "request-failed": 409,
+  "too-large": 413,
+  "rate-limited": 429,
+  internal: 500,
+  unavailable: 503,
+  timeout: 504,
+};
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly extra: Readonly<Record<string, unknown>>;
+
+  constructor(code: ApiErrorCode, message: string, extra: Readonly<Record<string, unknown>> = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.extra = extra;
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+
+  body(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.extra };
+  }
+}

@@ -1,0 +1,227 @@
+// The API server of a node process (docs/api.md §1): one HTTP/1.1 server with keep-alive serving the
+// /v1 JSON API, Scalaris's JSON-RPC paths, /metrics, /health and /ready, on hono. Tokens, limits and
+// timeouts apply before any route runs; a bad request of any kind gets a JSON 4xx with the reason and
+// never reaches protocol code unvalidated. Refuses to bind a non-loopback address without tokens.
+import http from "node:http";
+import { isIP } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "pino";
+import { type ApiContext, type ApiEnv, reply } from "./api-context.js";
+import { ApiError } from "./api-error.js";
+import { type ApiLimits, DEFAULT_LIMITS } from "./api-limits.js";
+import { ApiMetrics } from "./api-metrics.js";
+import { grants, readAuthFile, SCOPES, type Scope, TokenVerifier } from "./api-tokens.js";
+import { ClusterSecret } from "./cluster-secret.js";
+import { EventFeed } from "./event-feed.js";
+import type { HostedNodes } from "./hosted-nodes.js";
+import { openApiDocument } from "./openapi.js";
+import { RateLimiter } from "./rate-limiter.js";
+import { honoPath, type RouteSpec } from "./route-table.js";
+import { clusterRoutes } from "./v1-cluster.js";
+import { kvRoutes } from "./v1-kv.js";
+import { txRoutes } from "./v1-tx.js";
+
+export interface ApiServerOptions {
+  readonly nodes: HostedNodes;
+  readonly host: string;
+  readonly port: number;
+  /** The auth file's token records; null runs without tokens (refused off loopback). */
+  readonly authFile: string | null;
+  readonly limits?: Partial<ApiLimits>;
+  readonly version: string;
+  readonly replication: number;
+  readonly logger?: Logger;
+  /** How often the event feed samples the nodes. */
+  readonly sampleIntervalMs?: number;
+  /** Extra routes on the raw request (the benchmarks' load routes): true if one answered. */
+  readonly raw?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+}
+
+export interface ApiServer {
+  readonly server: http.Server;
+  /** host:port it listens on. */
+  readonly address: string;
+  readonly feed: EventFeed;
+  readonly context: ApiContext;
+  close(): Promise<void>;
+}
+
+export class ApiConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ApiConfigError";
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+const ALL_SCOPES: readonly Scope[] = SCOPES;
+
+/** The scopes the request's bearer token carries (all of them without tokens), or 401. */
+async function authenticate(api: ApiContext, header: string | undefined): Promise<readonly Scope[]> {
+  if (api.tokens === null) return ALL_SCOPES;
+  const token = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
+  if (token === undefined)
+    throw new ApiError("unauthenticated", "a bearer token is needed: Authorization: Bearer <token>");
+  const scopes = await api.tokens.verify(token, api.nodes.member());
+  if (scopes === null) throw new ApiError("unauthenticated", "the token is not valid for this cluster");
+  return scopes;
+}
+
+export function requireScope(scopes: readonly Scope[], needed: Scope): void {
+  if (!grants(scopes, needed)) throw new ApiError("forbidden", `this needs a token with the ${needed} scope`);
+}
+
+function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const limiter = new RateLimiter(api.limits.requestsPerSecond);
+  app.onError((error, c) => {
+    const e =
+      error instanceof ApiError
+        ? error
+        : new ApiError("internal", error instanceof Error ? error.message : String(error));
+    if (e.code === "rate-limited") c.header("retry-after", String(e.extra.retryAfterSec ?? 1));
+    return c.json(e.body(), e.status as 500);
+  });
+  app.notFound((c) =>
+    c.json(
+      new ApiError("not-found", `no route ${c.req.method} ${c.req.path}; see /v1/openapi.json`).body(),
+      404,
+    ),
+  );
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath;
+    api.metrics.requests.inc({ route, status: String(c.res.status) });
+    api.metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+  });
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: api.limits.bodyBytes,
+      // the rest of the body is not read: the connection closes after the answer, and says so
+      onError: (c) =>
+        c.json(new ApiError("too-large", `a body of at most ${api.limits.bodyBytes} bytes`).body(), 413, {
+          connection: "close",
+        }),
+    }),
+  );
+  app.get("/health", (c) => c.json({ ok: true }));
+  app.get("/ready", (c) =>
+    api.nodes.member() === null
+      ? c.json(new ApiError("unavailable", "no node of this process is a ring member yet").body(), 503)
+      : c.json({ ready: true, nodes: api.nodes.names() }),
+  );
+  app.get("/v1/openapi.json", (c) => reply(c, 200, openApiDocument(routes, api.version)));
+  app.get("/metrics", async (c) => {
+    requireScope(await authenticate(api, c.req.header("authorization")), "read");
+    return c.body(await api.metrics.text(), 200, { "content-type": api.metrics.registry.contentType });
+  });
+  for (const route of routes)
+    app.on(route.method.toUpperCase(), honoPath(route.path), async (c) => {
+      const scopes = await authenticate(api, c.req.header("authorization"));
+      const client = c.req.header("authorization") ?? c.env.incoming.socket.remoteAddress ?? "?";
+      const waitSec = limiter.take(client, Date.now());
+      if (waitSec > 0)
+        throw new ApiError("rate-limited", `more than ${api.limits.requestsPerSecond} requests per second`, {
+          retryAfterSec: waitSec,
+        });
+      if (route.scope !== null) requireScope(scopes, route.scope);
+      return route.handler(c, api);
+    });
+  return app;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  if (options.authFile === null && !isLoopback(options.host))
+    throw new ApiConfigError(
+      `refusing to serve the API on ${options.host} without tokens: anyone who reaches it could read, write and stop nodes. Create a token file (selfman token create --scope admin --auth-file FILE) and pass --auth-file FILE, or bind 127.0.0.1`,
+    );
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const feed = new EventFeed();
+  const statuses = () => options.nodes.live().map((n) => n.status());
+  let address = `${options.host}:${options.port}`;
+  const api: ApiContext = {
+    nodes: options.nodes,
+    limits,
+    tokens: options.authFile === null ? null : new TokenVerifier(readAuthFile(options.authFile)),
+    secret: new ClusterSecret(),
+    metrics: new ApiMetrics(statuses),
+    feed,
+    version: options.version,
+    replication: options.replication,
+    startedAtMs: Date.now(),
+    address: () => address,
+  };
+  const routes = [...kvRoutes(api), ...txRoutes(api), ...clusterRoutes(api)];
+  const app = buildApp(api, routes);
+  const listener = getRequestListener(app.fetch);
+  const server = http.createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.headerBytes,
+      noDelay: true,
+    },
+    (req, res) => {
+      const raw = options.raw;
+      if (raw === undefined || !(req.url ?? "").startsWith("/load")) {
+        void listener(req, res);
+        return;
+      }
+      raw(req, res)
+        .then((answered) => {
+          if (!answered) void listener(req, res);
+        })
+        .catch(() => res.destroy());
+    },
+  );
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status =
+      error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    const text = JSON.stringify({
+      error: "invalid-argument",
+      message: `a malformed request: ${error.code ?? error.message}`,
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+    );
+  });
+  await listen(server, options.host, options.port);
+  const bound = server.address();
+  if (bound !== null && typeof bound === "object") address = `${options.host}:${bound.port}`;
+  const sampler = setInterval(
+    () => feed.sample(statuses(), api.metrics.tx),
+    options.sampleIntervalMs ?? 1000,
+  );
+  sampler.unref();
+  options.logger?.info({ api: address, tokens: api.tokens !== null }, "API serving");
+  return {
+    server,
+    address,
+    feed,
+    context: api,
+    close: async () => {
+      clearInterval(sampler);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
