@@ -52,15 +52,16 @@ function batches(admins: readonly string[], params: TxBenchParams, count: number
   return Promise.all(admins.map((admin) => fetchJson<Batch>(`http://${admin}/bench/tx?${q}`, 600_000)));
 }
 
-async function postTx(admin: string, ops: unknown[]): Promise<{ results: { value?: unknown }[] }> {
-  const response = await fetch(`http://${admin}/tx`, {
+/** A committed request list through POST /v1/tx (the trailing {op: commit} is the API's commit flag). */
+async function postTx(admin: string, ops: { op: string }[]): Promise<{ results: { value?: unknown }[] }> {
+  const response = await fetch(`http://${admin}/v1/tx`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ ops }),
+    body: JSON.stringify({ ops: ops.filter((o) => o.op !== "commit"), commit: true }),
     signal: AbortSignal.timeout(60_000),
   });
   const answer = (await response.json()) as { results?: { value?: unknown }[]; message?: string };
-  if (!response.ok) throw new Error(`POST /tx: ${answer.message ?? response.status}`);
+  if (!response.ok) throw new Error(`POST /v1/tx: ${answer.message ?? response.status}`);
   return { results: answer.results ?? [] };
 }
 

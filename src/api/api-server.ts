@@ -35,8 +35,11 @@ export interface ApiServerOptions {
   readonly logger?: Logger;
   /** How often the event feed samples the nodes. */
   readonly sampleIntervalMs?: number;
-  /** Extra routes on the raw request (the benchmarks' load routes): true if one answered. */
-  readonly raw?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+  /**
+   * The benchmarks' load routes under /bench/ (they make a node drive load on itself): true if one
+   * answered. Served only without tokens, that is on loopback.
+   */
+  readonly bench?: (url: URL, req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 }
 
 export interface ApiServer {
@@ -180,12 +183,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       noDelay: true,
     },
     (req, res) => {
-      const raw = options.raw;
-      if (raw === undefined || !(req.url ?? "").startsWith("/load")) {
+      const bench = options.authFile === null ? options.bench : undefined;
+      if (bench === undefined || !(req.url ?? "").startsWith("/bench/")) {
         void listener(req, res);
         return;
       }
-      raw(req, res)
+      bench(new URL(req.url ?? "/", "http://api"), req, res)
         .then((answered) => {
           if (!answered) void listener(req, res);
         })

@@ -56,6 +56,19 @@ export function clusterRoutes(api: ApiContext): RouteSpec[] {
     },
     {
       method: "get",
+      path: "/v1/ranges",
+      summary: "the range changes of each node this process hosts (its predecessor over time)",
+      scope: "read",
+      responses: { 200: "{nodes: [{name, id, ranges}]}" },
+      handler: (c) =>
+        c.json({
+          nodes: api.nodes
+            .live()
+            .map((n) => ({ name: n.name, id: n.self.id.toString(), ranges: n.rangeHistory() })),
+        }),
+    },
+    {
+      method: "get",
       path: "/v1/events",
       summary:
         "a live stream (Server-Sent Events) of joins, leaves, crashes, suspicions, merges, hand-overs, repairs and transaction outcome counts; Last-Event-ID resumes",

@@ -2,6 +2,7 @@
 // cluster, linearizable (docs/register.md §2, §3). A VALUE is JSON when it parses as JSON, otherwise the
 // text itself: `put name Alice` stores "Alice", `put n 5` the number 5, `put l '[1,2]'` a list.
 import type { Command } from "commander";
+import { authHeader } from "../runtime/admin-client.js";
 import { readClusterFile } from "../runtime/local-cluster.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { type Address, commanderParser, formatAddress, parseAddressList } from "./flags.js";
@@ -30,22 +31,23 @@ async function adminAddresses(flags: Flags): Promise<string[]> {
 }
 
 /**
- * POSTs `body` to `path` on the first node of the cluster that answers; an answer with an error is
- * final (it is not sent elsewhere). Returns the answer and whether it was a success.
+ * Sends `body` (JSON) with `method` to `path` on the first node of the cluster that answers; an answer
+ * with an error is final (it is not sent elsewhere). Returns the answer and whether it was a success.
  */
-export async function postToCluster(
+export async function requestCluster(
   flags: ClusterFlags,
+  method: string,
   path: string,
-  body: unknown,
+  body?: unknown,
 ): Promise<{ ok: boolean; answer: Record<string, unknown> }> {
   let unreachable = "";
   for (const admin of await adminAddresses(flags)) {
     let response: Response;
     try {
       response = await fetch(`http://${admin}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
+        method,
+        headers: { "content-type": "application/json", ...authHeader() },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
@@ -57,9 +59,20 @@ export async function postToCluster(
   throw new Error(`no node answered (last: ${unreachable})`);
 }
 
+/** The /v1 request of a single-key operation: get, put and delete by method, the others POSTed. */
+function kvRequest(body: Record<string, unknown>): { method: string; path: string; body?: unknown } {
+  const { op, key, ...rest } = body;
+  const path = `/v1/kv/${encodeURIComponent(String(key))}`;
+  if (op === "get") return { method: "GET", path };
+  if (op === "delete") return { method: "DELETE", path };
+  if (op === "put") return { method: "PUT", path, body: { value: rest.value } };
+  return { method: "POST", path, body: { op, ...rest } };
+}
+
 /** Sends the operation to the first node that answers; an answer with an error is final. */
 async function run(flags: Flags, body: Record<string, unknown>): Promise<void> {
-  const { ok, answer } = await postToCluster(flags, "/kv", body);
+  const request = kvRequest(body);
+  const { ok, answer } = await requestCluster(flags, request.method, request.path, request.body);
   if (flags.json === true) process.stdout.write(`${toJsonLine(answer)}\n`);
   else if (ok) process.stdout.write(`${describe(String(body.op), answer)}\n`);
   if (!ok) {

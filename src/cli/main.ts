@@ -11,6 +11,7 @@ import { addNodeCommand } from "./node-command.js";
 import { addRingCommands } from "./ring-command.js";
 import { addSimCommand } from "./sim-command.js";
 import { addStartCommand } from "./start-command.js";
+import { addTokenCommand } from "./token-command.js";
 import { addTxCommand } from "./tx-command.js";
 
 /** Registers one command (and its subcommands) on the program. */
@@ -28,6 +29,7 @@ export function buildProgram(extraCommands: readonly AddCommand[] = []): Command
   addMergeCommand(program);
   addKvCommands(program);
   addTxCommand(program);
+  addTokenCommand(program);
   addSimCommand(program);
   for (const add of extraCommands) add(program);
   pointToHelp(program, "selfman");

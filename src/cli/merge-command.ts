@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseAddressList } from "./flags.js";
-import { type ClusterFlags, postToCluster } from "./kv-command.js";
+import { type ClusterFlags, requestCluster } from "./kv-command.js";
 import { toJsonLine } from "./sim-command.js";
 
 interface MergeFlags extends ClusterFlags {
@@ -31,7 +31,9 @@ export function addMergeCommand(program: Command): void {
     )
     .option("--json", "print the answer as one JSON line")
     .action(async (flags: MergeFlags) => {
-      const { ok, answer } = await postToCluster(flags, "/merge", { contact: formatAddress(flags.contact) });
+      const { ok, answer } = await requestCluster(flags, "POST", "/v1/merge", {
+        contact: formatAddress(flags.contact),
+      });
       if (flags.json === true) process.stdout.write(`${toJsonLine(answer)}\n`);
       else if (ok)
         process.stdout.write(

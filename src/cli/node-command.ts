@@ -8,13 +8,16 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { startAdminServer } from "../runtime/admin-server.js";
+import { ApiConfigError, startApiServer } from "../api/api-server.js";
+import { singleNode } from "../api/hosted-nodes.js";
+import { PACKAGE_VERSION } from "../api/package-version.js";
 import { loadMemberTls } from "../runtime/cluster-certificates.js";
 import { FAIL_STOP_EXIT_CODE, plantViolationOnSignal } from "../runtime/fail-stop.js";
 import { LiveNode } from "../runtime/live-node.js";
 import { loadRoutes } from "../runtime/load-routes.js";
 import { createLogger } from "../runtime/logger.js";
 import { DEFAULT_RESTART, onSupervisorGone, superviseNode } from "../runtime/node-supervisor.js";
+import { DEFAULT_STORE } from "../store/store-config.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
 
 interface NodeFlags {
@@ -24,12 +27,13 @@ interface NodeFlags {
   clusterDir: string;
   name?: string;
   admin?: Address;
+  authFile?: string;
   insecure?: boolean;
   supervise?: boolean;
   rejoin?: Address;
 }
 
-/** The admin port when --admin is not given: loopback, the listen port + 1000. */
+/** The API port when --api is not given: loopback, the listen port + 1000. */
 function defaultAdmin(listen: Address): Address {
   return { host: "127.0.0.1", port: listen.port + 1000 };
 }
@@ -56,9 +60,13 @@ export function addNodeCommand(program: Command): void {
       commanderParser(parseNodeName),
     )
     .option(
-      "--admin <host:port>",
-      "admin HTTP port (default 127.0.0.1:<listen port + 1000>)",
-      commanderParser(parseAddress("admin")),
+      "--api <host:port>",
+      "the HTTP API: /v1, Scalaris JSON-RPC, /metrics (default 127.0.0.1:<listen port + 1000>)",
+      commanderParser(parseAddress("api")),
+    )
+    .option(
+      "--auth-file <file>",
+      "bearer tokens (selfman token create --auth-file FILE); required to serve the API off loopback",
     )
     .option("--insecure", "plain TCP without certificates: for local experiments only")
     .option(
@@ -70,7 +78,8 @@ export function addNodeCommand(program: Command): void {
       "with --supervise: the member a restarted node joins through (default: --join)",
       commanderParser(parseAddress("rejoin")),
     )
-    .action(async (flags: NodeFlags) => {
+    .action(async (flags: NodeFlags & { api?: Address }) => {
+      if (flags.api !== undefined) flags.admin = flags.api;
       const name = flags.name ?? parseNodeName(path.basename(path.resolve(flags.dataDir)));
       const logger = createLogger(name);
       const admin = flags.admin ?? defaultAdmin(flags.listen);
@@ -89,8 +98,9 @@ function nodeArgs(flags: NodeFlags, name: string, admin: Address, join: Address 
     name,
     "--listen",
     formatAddress(flags.listen),
-    "--admin",
+    "--api",
     formatAddress(admin),
+    ...(flags.authFile === undefined ? [] : ["--auth-file", flags.authFile]),
     "--data-dir",
     flags.dataDir,
     ...(flags.insecure === true ? ["--insecure"] : ["--cluster-dir", flags.clusterDir]),
@@ -133,8 +143,26 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     onFailStop: () => process.exit(FAIL_STOP_EXIT_CODE),
   });
   plantViolationOnSignal(node, logger);
-  const server = await startAdminServer(node, admin.host, admin.port, [loadRoutes(node)]);
-  logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    api = await startApiServer({
+      nodes: singleNode(node),
+      host: admin.host,
+      port: admin.port,
+      authFile: flags.authFile ?? null,
+      version: PACKAGE_VERSION,
+      replication: DEFAULT_STORE.replication,
+      logger,
+      bench: loadRoutes(node),
+    });
+  } catch (error) {
+    if (!(error instanceof ApiConfigError)) throw error;
+    logger.fatal(error.message);
+    process.stderr.write(`selfman: ${error.message}\n`);
+    await node.stop();
+    process.exit(2);
+  }
+  logger.info({ listen: node.self.addr, api: formatAddress(admin) }, "serving");
   let stopping = false;
   // SIGTERM/SIGINT: leave the ring (the successor gets every item). SIGUSR2: stop in place, the
   // whole cluster is going down — keep the ranges and the data for the next start.
@@ -144,8 +172,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     logger.info({ signal }, how === "leave" ? "leaving the ring" : "stopping in place");
     (how === "leave" ? node.leave() : node.stop())
       .then(() => {
-        server.closeAllConnections();
-        return new Promise<void>((resolve) => server.close(() => resolve()));
+        return api.close();
       })
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -97,7 +97,7 @@ export function addRingCommands(program: Command): void {
             responsible: { id: string; addr: string };
             hops: number;
             latencyMs: number;
-          }>(`http://${admin}/lookup?key=${encodeURIComponent(key)}`, 15_000);
+          }>(`http://${admin}/v1/lookup/${encodeURIComponent(key)}`, 15_000);
           process.stdout.write(
             flags.json === true
               ? `${toJsonLine({ key, ...answer, via: admin })}\n`

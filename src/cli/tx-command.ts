@@ -5,17 +5,17 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { validate } from "../core/schema.js";
-import { requestListProblem, requestListSchema } from "../tx/request-list.js";
+import { requestListProblem, requestListSchema, type TxRequest } from "../tx/request-list.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { commanderParser, parseAddressList } from "./flags.js";
-import { type ClusterFlags, postToCluster } from "./kv-command.js";
+import { type ClusterFlags, requestCluster } from "./kv-command.js";
 import { toJsonLine } from "./sim-command.js";
 
 interface TxFlags extends ClusterFlags {
   ops: string;
 }
 
-async function readOps(path: string): Promise<unknown[]> {
+async function readOps(path: string): Promise<TxRequest[]> {
   let text: string;
   try {
     text = path === "-" ? await readStdin() : await readFile(path, "utf8");
@@ -34,7 +34,7 @@ async function readOps(path: string): Promise<unknown[]> {
   const checked = validate(requestListSchema(), ops, "ops");
   const problem = requestListProblem(checked);
   if (problem !== null) throw new Error(`--ops ${path}: ${problem}`);
-  return ops;
+  return checked;
 }
 
 async function readStdin(): Promise<string> {
@@ -51,7 +51,7 @@ function describe(answer: Record<string, unknown>): string {
   );
   const head =
     answer.committed === true
-      ? `committed (${String(answer.tid)}, ${String(answer.attempts)} attempt(s))`
+      ? `committed (${String(answer.attempts ?? 1)} attempt(s))`
       : "ran without a commit";
   return [head, ...lines].join("\n");
 }
@@ -75,7 +75,10 @@ export function addTxCommand(program: Command): void {
     .option("--json", "print the answer as one JSON line")
     .action(async (flags: TxFlags) => {
       const ops = await readOps(flags.ops);
-      const { ok, answer } = await postToCluster(flags, "/tx", { ops });
+      // the API takes the commit as a flag: a list ending in commit commits, one without only runs
+      const commit = ops.at(-1)?.op === "commit";
+      const requests = commit ? ops.slice(0, -1) : ops;
+      const { ok, answer } = await requestCluster(flags, "POST", "/v1/tx", { ops: requests, commit });
       if (flags.json === true) process.stdout.write(`${toJsonLine(answer)}\n`);
       else if (ok) process.stdout.write(`${describe(answer)}\n`);
       if (!ok) {

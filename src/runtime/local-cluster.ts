@@ -148,7 +148,7 @@ function spawnNode(args: {
     args.name,
     "--listen",
     args.listen,
-    "--admin",
+    "--api",
     args.admin,
     "--data-dir",
     args.dataDir,

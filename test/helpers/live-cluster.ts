@@ -85,11 +85,11 @@ export async function waitFor<T>(
 
 /** A node's range history as its admin port reports it. */
 export async function rangeHistory(admin: string, untilMs = Number.POSITIVE_INFINITY): Promise<RangeHistory> {
-  const body = await fetchJson<{
-    name: string;
-    id: string;
-    ranges: { atMs: number; pred: string | null; member: boolean }[];
-  }>(`http://${admin}/ranges`, 2000);
+  const all = await fetchJson<{
+    nodes: { name: string; id: string; ranges: { atMs: number; pred: string | null; member: boolean }[] }[];
+  }>(`http://${admin}/v1/ranges`, 2000);
+  const body = all.nodes[0];
+  if (body === undefined) throw new Error(`${admin} hosts no node`);
   return {
     name: body.name,
     id: BigInt(body.id),
@@ -102,7 +102,7 @@ export async function rangeHistory(admin: string, untilMs = Number.POSITIVE_INFI
   };
 }
 
-/** What a node's admin port answers to `POST /kv`. */
+/** What a node's API answers to a single-key operation. */
 export interface KvAnswer {
   readonly value?: unknown;
   readonly found?: boolean;
@@ -110,15 +110,18 @@ export interface KvAnswer {
   readonly message?: string;
 }
 
-/** One single-key operation through a node's admin port (`POST /kv`). */
+/** One single-key operation ({op, key, ...}) through a node's /v1/kv route. */
 export async function kv(
   admin: string,
   body: Record<string, unknown>,
 ): Promise<{ status: number; answer: KvAnswer }> {
-  const response = await fetch(`http://${admin}/kv`, {
-    method: "POST",
+  const { op, key, ...rest } = body;
+  const method = op === "get" ? "GET" : op === "delete" ? "DELETE" : op === "put" ? "PUT" : "POST";
+  const payload = op === "put" ? { value: rest.value } : { op, ...rest };
+  const response = await fetch(`http://${admin}/v1/kv/${encodeURIComponent(String(key))}`, {
+    method,
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
+    ...(method === "GET" || method === "DELETE" ? {} : { body: JSON.stringify(payload) }),
     signal: AbortSignal.timeout(30_000),
   });
   return { status: response.status, answer: (await response.json()) as KvAnswer };

@@ -63,7 +63,7 @@ async function metric(admin: string, name: string, label: string): Promise<numbe
 
 async function droppedTotal(admin: string): Promise<number> {
   const status = await fetchJson<{ transport: { dropped: Record<string, number> } }>(
-    `http://${admin}/status`,
+    `http://${admin}/v1/status`,
     2000,
   );
   return Object.values(status.transport.dropped).reduce((a, b) => a + b, 0);
@@ -184,7 +184,7 @@ describe("a live cluster of node processes over mutual TLS", { concurrency: fals
         "node-9",
         "--listen",
         `127.0.0.1:${BASE_PORT + 9}`,
-        "--admin",
+        "--api",
         admin,
         "--data-dir",
         path.join(dir, "nodes", "node-9"),
@@ -200,7 +200,7 @@ describe("a live cluster of node processes over mutual TLS", { concurrency: fals
       const s = await ringJson(dir, admins);
       return s.perfect && s.nodes.length === 7 ? true : undefined;
     });
-    const self = await fetchJson<{ id: string }>(`http://${admin}/status`, 2000);
+    const self = await fetchJson<{ id: string }>(`http://${admin}/v1/status`, 2000);
     const signalledAt = Date.now();
     leaver.kill("SIGTERM");
     assert.equal(await exited, 0, "exit code after SIGTERM");

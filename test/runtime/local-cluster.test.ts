@@ -162,7 +162,7 @@ describe("a supervised node whose supervisor dies", () => {
         "node-1",
         "--listen",
         `127.0.0.1:${SUPERVISOR_PORT}`,
-        "--admin",
+        "--api",
         admin,
         "--data-dir",
         path.join(dir, "node-1"),

@@ -6,9 +6,10 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
+import { type ApiServer, startApiServer } from "../../src/api/api-server.js";
+import { singleNode } from "../../src/api/hosted-nodes.js";
 import { surveyRing } from "../../src/api/ring-survey.js";
 import { fetchNodeStatus } from "../../src/runtime/admin-client.js";
-import { startAdminServer } from "../../src/runtime/admin-server.js";
 import { LiveNode } from "../../src/runtime/live-node.js";
 import { MalformedStatusError, type NodeStatus, parseNodeStatus } from "../../src/runtime/node-status.js";
 import { tempDir } from "../helpers/live-cluster.js";
@@ -29,7 +30,7 @@ function edited(value: unknown, at: string, to: unknown): unknown {
 
 describe("node status", () => {
   let node: LiveNode;
-  let admin: http.Server;
+  let admin: ApiServer;
   let garbage: http.Server;
   let status: NodeStatus;
 
@@ -44,7 +45,14 @@ describe("node status", () => {
       tls: null,
       logger: pino({ level: "silent" }),
     });
-    admin = await startAdminServer(node, "127.0.0.1", PORT + 1);
+    admin = await startApiServer({
+      nodes: singleNode(node),
+      host: "127.0.0.1",
+      port: PORT + 1,
+      authFile: null,
+      version: "test",
+      replication: 4,
+    });
     garbage = http.createServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(edited(status, "succ", { id: "12", addr: "x:1" })));
@@ -53,9 +61,9 @@ describe("node status", () => {
     status = await fetchNodeStatus(`127.0.0.1:${PORT + 1}`, 2000);
   });
   after(async () => {
-    admin.closeAllConnections();
+    await admin.close();
     garbage.closeAllConnections();
-    await Promise.all([admin, garbage].map((s) => new Promise((resolve) => s.close(resolve))));
+    await new Promise((resolve) => garbage.close(resolve));
     await node.stop();
   });
 

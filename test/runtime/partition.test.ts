@@ -192,7 +192,7 @@ async function saveNodeState(nodes: readonly NsNode[], logs: string): Promise<vo
     nodes.map(async (node) => {
       const read = (what: string) =>
         fetchJson<unknown>(`http://${node.admin}/${what}`, 2000).catch((error: unknown) => String(error));
-      const state = { status: await read("status"), ranges: await read("ranges") };
+      const state = { status: await read("v1/status"), ranges: await read("v1/ranges") };
       await writeFile(path.join(logs, `${node.name}.state.json`), `${JSON.stringify(state, null, 2)}\n`);
     }),
   );
@@ -219,7 +219,8 @@ describe("ring merge after a real network partition", {
     await writeFile(path.join(dataDir, "node.json"), `${JSON.stringify({ name, id: id.toString() })}\n`);
     const certs = path.join(dir, "certs");
     const argv = ["netns", "exec", side.ns, process.execPath, SELFMAN_BIN, "node", "--name", name];
-    argv.push("--listen", listen, "--admin", admin, "--data-dir", dataDir, "--cluster-dir", certs);
+    argv.push("--listen", listen, "--api", admin, "--data-dir", dataDir, "--cluster-dir", certs);
+    argv.push("--auth-file", path.join(dir, "auth.json"));
     if (join !== null) argv.push("--join", join);
     // `ip netns exec` execs the command in place: the child's pid is the node's.
     const out = openSync(log, "a");
@@ -236,6 +237,17 @@ describe("ring merge after a real network partition", {
     net = await createNetnsPair();
     const init = await selfman("cluster", "init", "--dir", path.join(dir, "certs"), "--nodes", String(NODES));
     assert.equal(init.code, 0, init.stderr);
+    // the API listens off loopback here, so it needs tokens: the CLI and this test use the admin one
+    const token = await selfman(
+      "token",
+      "create",
+      "--scope",
+      "admin",
+      "--auth-file",
+      path.join(dir, "auth.json"),
+    );
+    assert.equal(token.code, 0, token.stderr);
+    process.env.SELFMAN_TOKEN = token.stdout.trim();
     let first: string | null = null;
     for (let i = 1; i <= NODES; i++) {
       const node = await startNode(i, i <= NODES_PER_SIDE ? net.a : net.b, first);
