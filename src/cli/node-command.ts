@@ -4,17 +4,20 @@
 // on SIGUSR2 it stops in place (the whole cluster is stopping: its data stays for the next start). On
 // a broken invariant it stops at once and exits 70 (fail-stop, runtime/fail-stop.ts); with
 // --supervise it runs under a supervisor that restarts it then (runtime/node-supervisor.ts), and stops
-// in place if that supervisor dies (docs/live-runtime.md §4).
+// in place if that supervisor dies (docs/live-runtime.md §4). With --nodes-per-process K the process
+// hosts K ring nodes (runtime/node-host.ts, docs/live-runtime.md §7): the signals and the fail-stop exit
+// apply to all of them, and the admin port serves through the first that is a ring member.
 import path from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { startAdminServer } from "../runtime/admin-server.js";
-import { loadMemberTls } from "../runtime/cluster-certificates.js";
+import { type HostedTls, loadHostedTls } from "../runtime/cluster-certificates.js";
 import { FAIL_STOP_EXIT_CODE, plantViolationOnSignal } from "../runtime/fail-stop.js";
-import { LiveNode } from "../runtime/live-node.js";
 import { loadRoutes } from "../runtime/load-routes.js";
 import { createLogger } from "../runtime/logger.js";
+import { NodeHost } from "../runtime/node-host.js";
 import { DEFAULT_RESTART, onSupervisorGone, superviseNode } from "../runtime/node-supervisor.js";
+import { parseCount } from "../sim/params.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
 
 interface NodeFlags {
@@ -27,6 +30,7 @@ interface NodeFlags {
   insecure?: boolean;
   supervise?: boolean;
   rejoin?: Address;
+  nodesPerProcess: number;
 }
 
 /** The admin port when --admin is not given: loopback, the listen port + 1000. */
@@ -70,6 +74,12 @@ export function addNodeCommand(program: Command): void {
       "with --supervise: the member a restarted node joins through (default: --join)",
       commanderParser(parseAddress("rejoin")),
     )
+    .option(
+      "--nodes-per-process <k>",
+      "ring nodes this process hosts: the first as named here, the others <name>.2, <name>.3, … on OS-chosen ports",
+      commanderParser(parseCount("nodes-per-process", 1, 64)),
+      1,
+    )
     .action(async (flags: NodeFlags) => {
       const name = flags.name ?? parseNodeName(path.basename(path.resolve(flags.dataDir)));
       const logger = createLogger(name);
@@ -93,6 +103,8 @@ function nodeArgs(flags: NodeFlags, name: string, admin: Address, join: Address 
     formatAddress(admin),
     "--data-dir",
     flags.dataDir,
+    "--nodes-per-process",
+    String(flags.nodesPerProcess),
     ...(flags.insecure === true ? ["--insecure"] : ["--cluster-dir", flags.clusterDir]),
     ...(join === undefined ? [] : ["--join", formatAddress(join)]),
   ];
@@ -120,21 +132,28 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     process.exit(1);
   };
   onSupervisorGone(() => supervisorGone());
-  const tls = flags.insecure === true ? null : await loadMemberTls(flags.clusterDir, name);
-  if (tls === null) logger.warn("--insecure: plain TCP, no authentication; for local experiments only");
-  const node = await LiveNode.start({
+  if (flags.insecure === true)
+    logger.warn("--insecure: plain TCP, no authentication; for local experiments only");
+  const tlsFor = (hosted: string): Promise<HostedTls | null> =>
+    flags.insecure === true ? Promise.resolve(null) : loadHostedTls(flags.clusterDir, name, hosted);
+  const host = await NodeHost.start({
     name,
     host: flags.listen.host,
     port: flags.listen.port,
     join: flags.join === undefined ? null : formatAddress(flags.join),
     dataDir: flags.dataDir,
-    tls,
+    count: flags.nodesPerProcess,
+    tlsFor,
     logger,
+    // one hosted node's broken invariant ends the process: its supervisor restarts all of them
     onFailStop: () => process.exit(FAIL_STOP_EXIT_CODE),
   });
-  plantViolationOnSignal(node, logger);
-  const server = await startAdminServer(node, admin.host, admin.port, [loadRoutes(node)]);
-  logger.info({ listen: node.self.addr, admin: formatAddress(admin) }, "serving");
+  const first = host.live()[0];
+  if (first !== undefined) plantViolationOnSignal(first, logger);
+  // Until the API server takes the host: the admin port serves through its first member.
+  const lead = () => host.lead();
+  const server = await startAdminServer(lead, admin.host, admin.port, [loadRoutes(lead)]);
+  logger.info({ listen: host.live().map((node) => node.self.addr), admin: formatAddress(admin) }, "serving");
   let stopping = false;
   // SIGTERM/SIGINT: leave the ring (the successor gets every item). SIGUSR2: stop in place, the
   // whole cluster is going down — keep the ranges and the data for the next start.
@@ -142,7 +161,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, how === "leave" ? "leaving the ring" : "stopping in place");
-    (how === "leave" ? node.leave() : node.stop())
+    (how === "leave" ? host.leave() : host.stop())
       .then(() => {
         server.closeAllConnections();
         return new Promise<void>((resolve) => server.close(() => resolve()));

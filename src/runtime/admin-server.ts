@@ -21,7 +21,7 @@ import type { Value } from "../store/item.js";
 import type { KvOp } from "../store/kv-proposer.js";
 import { MAX_KEY_LENGTH } from "../store/message-schema.js";
 import { requestListProblem, requestListSchema, type TxRequest } from "../tx/request-list.js";
-import { type AdminRoute, sendJson } from "./http-json.js";
+import { type AdminRoute, type ServedNode, sendJson, servingNode } from "./http-json.js";
 import type { LiveNode } from "./live-node.js";
 
 const MAX_BODY_BYTES = 1 << 20;
@@ -195,13 +195,15 @@ async function mergeRoute(
 }
 
 async function route(
-  node: LiveNode,
+  served: ServedNode,
   extraRoutes: readonly AdminRoute[],
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://admin");
   for (const extra of extraRoutes) if (await extra(url, req, res)) return;
+  const node = servingNode(served, res);
+  if (node === null) return;
   if (url.pathname === "/kv" && req.method === "POST") {
     await kvRoute(node, req, res);
     return;
@@ -266,9 +268,12 @@ async function route(
   }
 }
 
-/** Serves the admin endpoints of `node`, and `extraRoutes` first, on host:port; resolves once listening. */
+/**
+ * Serves the admin endpoints of `node` (or of the node it picks per request), and `extraRoutes` first,
+ * on host:port; resolves once listening.
+ */
 export async function startAdminServer(
-  node: LiveNode,
+  node: ServedNode,
   host: string,
   port: number,
   extraRoutes: readonly AdminRoute[] = [],
