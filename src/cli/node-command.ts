@@ -1,22 +1,24 @@
 // `selfman node`: one node of a real deployment. It listens for its peers (TLS with the cluster's
 // certificates, or plain TCP behind --insecure), joins through --join or starts a new ring, serves its
-// admin port; on SIGTERM or SIGINT it leaves gracefully (hands over, tells its neighbours) and exits 0,
+// API port; on SIGTERM or SIGINT it leaves gracefully (hands over, tells its neighbours) and exits 0,
 // on SIGUSR2 it stops in place (the whole cluster is stopping: its data stays for the next start). On
 // a broken invariant it stops at once and exits 70 (fail-stop, runtime/fail-stop.ts); with
 // --supervise it runs under a supervisor that restarts it then (runtime/node-supervisor.ts), and stops
-// in place if that supervisor dies (docs/live-runtime.md §4).
+// in place if that supervisor dies (docs/live-runtime.md §4). With --nodes-per-process K the process
+// hosts K ring nodes (runtime/node-host.ts, docs/live-runtime.md §7): the signals and the fail-stop exit
+// apply to all of them, and the API serves through any of them that is a ring member (docs/api.md §1).
 import path from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { ApiConfigError, startApiServer } from "../api/api-server.js";
-import { singleNode } from "../api/hosted-nodes.js";
 import { PACKAGE_VERSION } from "../api/package-version.js";
-import { loadMemberTls } from "../runtime/cluster-certificates.js";
+import { type HostedTls, loadHostedTls } from "../runtime/cluster-certificates.js";
 import { FAIL_STOP_EXIT_CODE, plantViolationOnSignal } from "../runtime/fail-stop.js";
-import { LiveNode } from "../runtime/live-node.js";
 import { loadRoutes } from "../runtime/load-routes.js";
 import { createLogger } from "../runtime/logger.js";
+import { NodeHost } from "../runtime/node-host.js";
 import { DEFAULT_RESTART, onSupervisorGone, superviseNode } from "../runtime/node-supervisor.js";
+import { parseCount } from "../sim/params.js";
 import { DEFAULT_STORE } from "../store/store-config.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
 
@@ -31,6 +33,7 @@ interface NodeFlags {
   insecure?: boolean;
   supervise?: boolean;
   rejoin?: Address;
+  nodesPerProcess: number;
 }
 
 /** The API port when --api is not given: loopback, the listen port + 1000. */
@@ -78,6 +81,12 @@ export function addNodeCommand(program: Command): void {
       "with --supervise: the member a restarted node joins through (default: --join)",
       commanderParser(parseAddress("rejoin")),
     )
+    .option(
+      "--nodes-per-process <k>",
+      "ring nodes this process hosts: the first as named here, the others <name>.2, <name>.3, … on OS-chosen ports",
+      commanderParser(parseCount("nodes-per-process", 1, 64)),
+      1,
+    )
     .action(async (flags: NodeFlags & { api?: Address }) => {
       if (flags.api !== undefined) flags.admin = flags.api;
       const name = flags.name ?? parseNodeName(path.basename(path.resolve(flags.dataDir)));
@@ -103,6 +112,8 @@ function nodeArgs(flags: NodeFlags, name: string, admin: Address, join: Address 
     ...(flags.authFile === undefined ? [] : ["--auth-file", flags.authFile]),
     "--data-dir",
     flags.dataDir,
+    "--nodes-per-process",
+    String(flags.nodesPerProcess),
     ...(flags.insecure === true ? ["--insecure"] : ["--cluster-dir", flags.clusterDir]),
     ...(join === undefined ? [] : ["--join", formatAddress(join)]),
   ];
@@ -130,39 +141,43 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     process.exit(1);
   };
   onSupervisorGone(() => supervisorGone());
-  const tls = flags.insecure === true ? null : await loadMemberTls(flags.clusterDir, name);
-  if (tls === null) logger.warn("--insecure: plain TCP, no authentication; for local experiments only");
-  const node = await LiveNode.start({
+  if (flags.insecure === true)
+    logger.warn("--insecure: plain TCP, no authentication; for local experiments only");
+  const tlsFor = (hosted: string): Promise<HostedTls | null> =>
+    flags.insecure === true ? Promise.resolve(null) : loadHostedTls(flags.clusterDir, name, hosted);
+  const host = await NodeHost.start({
     name,
     host: flags.listen.host,
     port: flags.listen.port,
     join: flags.join === undefined ? null : formatAddress(flags.join),
     dataDir: flags.dataDir,
-    tls,
+    count: flags.nodesPerProcess,
+    tlsFor,
     logger,
+    // one hosted node's broken invariant ends the process: its supervisor restarts all of them
     onFailStop: () => process.exit(FAIL_STOP_EXIT_CODE),
   });
-  plantViolationOnSignal(node, logger);
+  const first = host.live()[0];
+  if (first !== undefined) plantViolationOnSignal(first, logger);
   let api: Awaited<ReturnType<typeof startApiServer>>;
   try {
     api = await startApiServer({
-      nodes: singleNode(node),
+      nodes: host,
       host: admin.host,
       port: admin.port,
       authFile: flags.authFile ?? null,
       version: PACKAGE_VERSION,
       replication: DEFAULT_STORE.replication,
       logger,
-      bench: loadRoutes(node),
+      bench: loadRoutes(() => host.lead()),
     });
   } catch (error) {
     if (!(error instanceof ApiConfigError)) throw error;
-    logger.fatal(error.message);
     process.stderr.write(`selfman: ${error.message}\n`);
-    await node.stop();
+    await host.stop();
     process.exit(2);
   }
-  logger.info({ listen: node.self.addr, api: formatAddress(admin) }, "serving");
+  logger.info({ listen: host.live().map((node) => node.self.addr), api: formatAddress(admin) }, "serving");
   let stopping = false;
   // SIGTERM/SIGINT: leave the ring (the successor gets every item). SIGUSR2: stop in place, the
   // whole cluster is going down — keep the ranges and the data for the next start.
@@ -170,7 +185,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, how === "leave" ? "leaving the ring" : "stopping in place");
-    (how === "leave" ? node.leave() : node.stop())
+    (how === "leave" ? host.leave() : host.stop())
       .then(() => {
         return api.close();
       })

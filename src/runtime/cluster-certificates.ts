@@ -159,3 +159,21 @@ export async function loadMemberTls(dir: string, name: string): Promise<TlsMater
   );
   return { ca: ca as string, cert: cert as string, key: key as string };
 }
+
+/** The TLS of one node hosted in a process (node-host.ts), and the name its certificate carries. */
+export interface HostedTls {
+  readonly material: TlsMaterial;
+  readonly certName: string;
+}
+
+/**
+ * The TLS of node `name` hosted in the process of member `processName`: its own certificate if the
+ * cluster directory has one (`selfman cluster init` issued it), else the process's, under whose name it
+ * then speaks in its handshake. A process is one unit of trust: its nodes share its key, and sharing the
+ * certificate lets a process host more nodes than were named when the certificates were made.
+ */
+export async function loadHostedTls(dir: string, processName: string, name: string): Promise<HostedTls> {
+  const own = await loadMemberTls(dir, name).catch(() => null);
+  if (own !== null) return { material: own, certName: name };
+  return { material: await loadMemberTls(dir, processName), certName: processName };
+}

@@ -1,6 +1,19 @@
 // The admin port's HTTP plumbing (docs/live-runtime.md §4): JSON answers with ids as decimal strings,
-// integer query parameters checked against their bounds, and the route type the admin server takes.
+// integer query parameters checked against their bounds, the route type the admin server takes, and
+// the node a request is served by (one node, or one a NodeHost picks per request, docs/live-runtime.md §7).
 import type http from "node:http";
+import type { LiveNode } from "./live-node.js";
+
+/** The node that serves admin requests: a fixed one, or one chosen per request (null: none runs). */
+export type ServedNode = LiveNode | (() => LiveNode | null);
+
+/** The node to serve this request, or null (after answering 503) if the process runs none. */
+export function servingNode(served: ServedNode, res: http.ServerResponse): LiveNode | null {
+  const node = typeof served === "function" ? served() : served;
+  if (node === null)
+    sendJson(res, 503, { error: "unavailable", message: "no node runs in this process now" });
+  return node;
+}
 
 /** One route (or a group): answers and resolves true if the request is its, else resolves false. */
 export type AdminRoute = (url: URL, req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;

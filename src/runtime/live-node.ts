@@ -45,6 +45,12 @@ const MERGE_CONTACT_TIMEOUT_MS = 10_000;
 
 interface LiveNodeOptions {
   readonly name: string;
+  /**
+   * The name this node says in its handshake, which must be the common name of its certificate
+   * (default: `name`). A node hosted beside others in one process may share that process's
+   * certificate (node-host.ts): it then speaks under the certificate's name.
+   */
+  readonly certName?: string;
   readonly host: string;
   readonly port: number;
   /** host:port of a member to join through; null starts a new ring. */
@@ -163,7 +169,7 @@ export class LiveNode {
     let node: LiveNode | null = null;
     const transport = new Transport<NodeMessage>(
       self,
-      options.name,
+      options.certName ?? options.name,
       { ...DEFAULT_TRANSPORT, host: options.host, port: options.port, tls: options.tls },
       nodeMessageCodec(ids),
       nodeRefSchema(ids),
@@ -176,8 +182,8 @@ export class LiveNode {
       },
     );
     const store = new LmdbStorePort(path.join(options.dataDir, "store"), ids);
-    await transport.start();
     try {
+      await transport.start();
       const contact =
         options.join === null ? null : await transport.resolve(options.join, JOIN_CONTACT_TIMEOUT_MS);
       node = new LiveNode(options, ids, self, transport, contact, store);
@@ -411,12 +417,30 @@ export class LiveNode {
   }
 
   /** Stops at once: no goodbye (what a crash looks like to the others, minus the process exit). */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.halt("stopped");
+  }
+
+  /**
+   * Crashes the node inside a process that goes on (node-host.ts kills one of several): no leave, no
+   * hand-over, nothing queued is written — its connections are cut, so its peers see what a process
+   * death shows them and repair the ring around it. Its data stays on disk, as a crash leaves it.
+   */
+  crash(): Promise<void> {
+    return this.halt("crashed");
+  }
+
+  /** Whether the node has stopped (by a leave, a stop, a crash or a fail-stop). */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private async halt(how: "stopped" | "crashed"): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.env.stop();
     await this.transport.close();
     await this.store.close();
-    this.logger.info("stopped");
+    this.logger.info(how);
   }
 }

@@ -2,7 +2,14 @@
 // run one batch of load-drivers.ts on this node and answer its figures. `selfman node` mounts them next
 // to the admin server's own routes; bench/ calls them.
 import type http from "node:http";
-import { type AdminRoute, badRequest, intParam, sendJson } from "./http-json.js";
+import {
+  type AdminRoute,
+  badRequest,
+  intParam,
+  type ServedNode,
+  sendJson,
+  servingNode,
+} from "./http-json.js";
 import type { LiveNode } from "./live-node.js";
 import { driveKv, driveLookups, driveTx, type KvWorkload, type TxWorkload } from "./load-drivers.js";
 
@@ -63,10 +70,12 @@ async function lookupBatch(node: LiveNode, url: URL, res: http.ServerResponse): 
   sendJson(res, 200, await driveLookups(node, params.count, params.concurrency));
 }
 
-/** The /bench/* routes of `node`, for startAdminServer. */
-export function loadRoutes(node: LiveNode): AdminRoute {
+/** The /bench/* routes of `served` (a node, or the node a host picks per request), for startAdminServer. */
+export function loadRoutes(served: ServedNode): AdminRoute {
   return async (url, req, res) => {
-    if (req.method !== "GET") return false;
+    if (req.method !== "GET" || !url.pathname.startsWith("/bench/")) return false;
+    const node = servingNode(served, res);
+    if (node === null) return true;
     switch (url.pathname) {
       case "/bench/kv":
         await kvBatch(node, url, res);

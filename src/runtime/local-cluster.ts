@@ -280,3 +280,25 @@ export async function clusterDown(dir: string): Promise<number> {
   await rm(clusterFile(dir), { force: true });
   return running.length;
 }
+
+/**
+ * The cluster's admin addresses, re-read from `dir`/cluster.json every `intervalMs` (what the front
+ * ports forward to, docs/live-runtime.md §7.1): a node restarted by its supervisor keeps its ports, and
+ * a file that cannot be read keeps the last list.
+ */
+export function watchClusterAdmins(
+  dir: string,
+  initial: readonly string[],
+  intervalMs: number,
+): { admins: () => readonly string[]; stop: () => void } {
+  let admins = initial;
+  const timer = setInterval(() => {
+    readClusterFile(dir)
+      .then((file) => {
+        if (file !== null && file.nodes.length > 0) admins = file.nodes.map((node) => node.admin);
+      })
+      .catch(() => {});
+  }, intervalMs);
+  timer.unref();
+  return { admins: () => admins, stop: () => clearInterval(timer) };
+}

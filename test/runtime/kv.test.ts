@@ -125,8 +125,12 @@ describe("selfman start (npm start: 8 nodes) keeps data across a full stop", () 
         dir,
         "--base-port",
         String(START_BASE_PORT),
-        "--port",
+        "--page-port",
         String(START_PAGE_PORT),
+        "--rpc-port",
+        String(START_PAGE_PORT + 1),
+        "--port",
+        String(START_PAGE_PORT + 2),
       ],
       { stdio: ["ignore", "pipe", "ignore"] },
     );

@@ -210,8 +210,12 @@ describe("Ctrl-C while nodes start", () => {
         clusterDir,
         "--base-port",
         String(START_BASE_PORT),
-        "--port",
+        "--page-port",
         String(START_PAGE_PORT),
+        "--rpc-port",
+        String(START_PAGE_PORT + 1),
+        "--port",
+        String(START_PAGE_PORT + 2),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );

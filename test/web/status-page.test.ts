@@ -28,7 +28,20 @@ describe("selfman start (npm start)", { concurrency: false, skip: missing ?? fal
     dir = await tempDir("start");
     start = spawn(
       process.execPath,
-      ["bin/selfman", "start", "--dir", dir, "--base-port", String(BASE_PORT), "--port", String(PAGE_PORT)],
+      [
+        "bin/selfman",
+        "start",
+        "--dir",
+        dir,
+        "--base-port",
+        String(BASE_PORT),
+        "--page-port",
+        String(PAGE_PORT),
+        "--rpc-port",
+        String(PAGE_PORT + 1),
+        "--port",
+        String(PAGE_PORT + 2),
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     start.stdout?.on("data", (chunk: Buffer) => {
