@@ -177,6 +177,8 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     await host.stop();
     process.exit(2);
   }
+  const KIND = { started: "node-up", killed: "crash", shutdown: "node-down", "fail-stop": "crash" } as const;
+  host.onChange((change) => api.feed.publish(KIND[change.kind], change.name, { how: change.kind }));
   logger.info({ listen: host.live().map((node) => node.self.addr), api: formatAddress(admin) }, "serving");
   let stopping = false;
   // SIGTERM/SIGINT: leave the ring (the successor gets every item). SIGUSR2: stop in place, the
