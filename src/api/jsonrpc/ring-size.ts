@@ -1,7 +1,8 @@
 // get_ring_size and wait_for_ring_size of /jsonrpc.yaws (docs/scalaris-api.md §7): the number of ring
-// members a node of this process knows of — itself, its successor list, its predecessors and its
-// fingers. With a ring no larger than the successor list plus one this is the exact size; on a larger
-// ring it is a lower bound. Must not break: a process with no ring member answers 0, never throws.
+// members a node of this process sees — itself and its successor list, which the ring keeps current
+// after joins, leaves and crashes (fingers and predecessors may name a departed node for a while). With a
+// ring no larger than the successor list plus one this is the exact size; on a larger ring it is a lower
+// bound. Must not break: a process with no ring member answers 0, never throws.
 import type { Json } from "../../wire/lossless-json.js";
 import { countArg } from "./call-args.js";
 import type { JsonRpcContext } from "./json-rpc-context.js";
@@ -14,7 +15,7 @@ export function ringSize(ctx: JsonRpcContext): number {
   const node = ctx.nodes.member();
   if (node === null) return 0;
   const status = node.status();
-  const known = [status, ...status.succList, ...status.predList, ...status.fingers];
+  const known = [status, ...status.succList];
   return new Set(known.map((ref) => ref.addr)).size;
 }
 
