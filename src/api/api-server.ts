@@ -16,6 +16,7 @@ import { grants, readAuthFile, SCOPES, type Scope, TokenVerifier } from "./api-t
 import { ClusterSecret } from "./cluster-secret.js";
 import { EventFeed } from "./event-feed.js";
 import type { HostedNodes } from "./hosted-nodes.js";
+import { answerJsonRpc, JSONRPC_PATHS, type JsonRpcContext } from "./jsonrpc/answer-json-rpc.js";
 import { openApiDocument } from "./openapi.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { honoPath, type RouteSpec } from "./route-table.js";
@@ -79,6 +80,33 @@ export function requireScope(scopes: readonly Scope[], needed: Scope): void {
   if (!grants(scopes, needed)) throw new ApiError("forbidden", `this needs a token with the ${needed} scope`);
 }
 
+/** What the JSON-RPC methods need, for a caller with `scopes` (docs/scalaris-api.md §1). */
+function jsonRpcContext(api: ApiContext, scopes: readonly Scope[]): JsonRpcContext {
+  const [host, port] = splitAddress(api.address());
+  const first = api.nodes.live()[0];
+  return {
+    nodes: api.nodes,
+    secret: api.secret,
+    replication: api.replication,
+    version: api.version,
+    info: () => ({
+      ip: host,
+      port: first === undefined ? 0 : Number(first.self.addr.split(":").at(-1)),
+      apiPort: port,
+      uptimeSec: Math.round((Date.now() - api.startedAtMs) / 1000),
+      memTotal: process.memoryUsage().rss,
+      processName: first?.name ?? "selfman",
+      runtimeVersion: process.versions.node,
+    }),
+    can: (scope) => grants(scopes, scope),
+  };
+}
+
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(":");
+  return [address.slice(0, at), Number(address.slice(at + 1))];
+}
+
 function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const limiter = new RateLimiter(api.limits.requestsPerSecond);
@@ -109,9 +137,11 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
       maxSize: api.limits.bodyBytes,
       // the rest of the body is not read: the connection closes after the answer, and says so
       onError: (c) =>
-        c.json(new ApiError("too-large", `a body of at most ${api.limits.bodyBytes} bytes`).body(), 413, {
-          connection: "close",
-        }),
+        JSONRPC_PATHS.includes(c.req.path)
+          ? c.body("\n", 413, { connection: "close" })
+          : c.json(new ApiError("too-large", `a body of at most ${api.limits.bodyBytes} bytes`).body(), 413, {
+              connection: "close",
+            }),
     }),
   );
   app.get("/health", (c) => c.json({ ok: true }));
@@ -125,6 +155,12 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
     requireScope(await authenticate(api, c.req.header("authorization")), "read");
     return c.body(await api.metrics.text(), 200, { "content-type": api.metrics.registry.contentType });
   });
+  for (const path of JSONRPC_PATHS)
+    app.all(path, async (c) => {
+      const scopes = await authenticate(api, c.req.header("authorization"));
+      const answer = await answerJsonRpc(path, c.req.method, await c.req.text(), jsonRpcContext(api, scopes));
+      return c.body(answer.body, answer.status as 200, { "content-type": answer.contentType });
+    });
   for (const route of routes)
     app.on(route.method.toUpperCase(), honoPath(route.path), async (c) => {
       const scopes = await authenticate(api, c.req.header("authorization"));

@@ -17,7 +17,7 @@ import { tempDir, waitFor } from "./live-cluster.js";
 
 /** The nodes of one test process: started on consecutive ports from `basePort`, all in one ring. */
 export class TestHost implements HostedNodes {
-  private readonly live: LiveNode[] = [];
+  private readonly running: LiveNode[] = [];
   private nextPort: number;
   private started = 0;
   private readonly dir: string;
@@ -30,13 +30,17 @@ export class TestHost implements HostedNodes {
   }
 
   get nodes(): readonly LiveNode[] {
-    return this.live;
+    return this.running;
+  }
+
+  live(): readonly LiveNode[] {
+    return this.running;
   }
 
   async start(): Promise<string> {
     this.started += 1;
     const name = `node-${this.started}`;
-    const contact = this.live[0];
+    const contact = this.running[0];
     const node = await LiveNode.start({
       name,
       host: "127.0.0.1",
@@ -46,17 +50,17 @@ export class TestHost implements HostedNodes {
       tls: null,
       logger: pino({ level: "silent" }),
     });
-    this.live.push(node);
+    this.running.push(node);
     this.all.push(node);
     return name;
   }
 
   member(): LiveNode | null {
-    return this.live.find((n) => n.ring.isMember) ?? null;
+    return this.running.find((n) => n.ring.isMember) ?? null;
   }
 
   names(): string[] {
-    return this.live.map((n) => n.name);
+    return this.running.map((n) => n.name);
   }
 
   async addNodes(n: number): Promise<{ ok: string[]; failed: string[] }> {
@@ -66,9 +70,9 @@ export class TestHost implements HostedNodes {
   }
 
   private remove(name: string): LiveNode | null {
-    const at = this.live.findIndex((n) => n.name === name);
+    const at = this.running.findIndex((n) => n.name === name);
     if (at < 0) return null;
-    return this.live.splice(at, 1)[0] ?? null;
+    return this.running.splice(at, 1)[0] ?? null;
   }
 
   kill(name: string): boolean {
