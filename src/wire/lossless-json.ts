@@ -3,15 +3,22 @@
 // Must agree with JSON.parse/JSON.stringify on every value they represent exactly; depth stays bounded.
 
 /** A JSON value with integers outside the safe range as bigint. */
-export type Json = null | boolean | number | bigint | string | readonly Json[] | { readonly [k: string]: Json };
+export type Json =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | readonly Json[]
+  | { readonly [k: string]: Json };
 
-/** The text is not JSON (or nests deeper than allowed); `offset` is where parsing stopped. */
-export class JsonSyntaxError extends SyntaxError {
-  readonly offset: number;
-  constructor(message: string, offset: number) {
-    super(`${message} at offset ${offset}`);
+/** The text is not JSON (or nests deeper than allowed); `position` is where parsing stopped. */
+export class JsonSyntaxError extends Error {
+  readonly position: number;
+  constructor(message: string, position: number) {
+    super(`${message} at character ${position}`);
     this.name = "JsonSyntaxError";
-    this.offset = offset;
+    this.position = position;
   }
 }
 
@@ -20,7 +27,7 @@ export interface ParseOptions {
   readonly maxDepth?: number;
 }
 
-const DEFAULT_MAX_DEPTH = 256;
+export const DEFAULT_MAX_DEPTH = 256;
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const ESCAPES: Readonly<Record<string, string>> = {
   '"': '"',
