@@ -74,7 +74,7 @@ export class HttpTransport {
       for (let tried = 0; tried < this.pool.size; tried++) {
         this.#checkOpen();
         const attempt = await this.#once(this.pool.url(index), request);
-        const outcome = this.#judge(attempt, request);
+        const outcome = this.#judge(attempt, request, index % this.pool.size);
         if (outcome.done) return outcome.body;
         lastError = outcome.error;
         if (outcome.retrySameAfterMs !== null) {
@@ -133,12 +133,16 @@ export class HttpTransport {
   #judge(
     attempt: Attempt,
     request: HttpRequest,
+    index: number,
   ):
     | { readonly done: true; readonly body: Json }
     | { readonly done: false; readonly error: SelfmanError; readonly retrySameAfterMs: number | null } {
     if ("failure" in attempt) {
       const error = failureError(attempt.failure, attempt.cause, request);
-      if (error instanceof UncertainError) throw error;
+      if (error instanceof UncertainError) {
+        this.pool.failed(index); // its connection died: the next call starts at the next node
+        throw error;
+      }
       return { done: false, error, retrySameAfterMs: null };
     }
     const { answer } = attempt;
