@@ -27,13 +27,11 @@ describe("client fail-over", () => {
     try {
       const db = connect(cluster.urls);
       const unavailable = { error: "unavailable", message: "not ready" };
-      cluster
-        .node(0)
-        .faults.push({
-          method: "POST",
-          pathPrefix: "/v1/kv/",
-          action: { kind: "answer", status: 503, body: unavailable },
-        });
+      cluster.node(0).faults.push({
+        method: "POST",
+        pathPrefix: "/v1/kv/",
+        action: { kind: "answer", status: 503, body: unavailable },
+      });
       assert.equal((await db.incr("once")).value, 1);
       assert.equal((await db.get("once")).value, 1);
       assert.equal(db.nodes.current, cluster.node(1).url);
