@@ -100,7 +100,7 @@ async function tryOpen(
     const response = await fetch(url, {
       headers: transport.headers({
         accept: "text/event-stream",
-        ...(lastId === null ? {} : { "last-event-id": lastId }),
+        ...(lastId === null || lastId === "" ? {} : { "last-event-id": lastId }),
       }),
       signal: AbortSignal.any([transport.closed, stop.signal]),
     });
