@@ -1,6 +1,6 @@
 // The client of a selfman cluster (docs/client.md §2): every /v1 operation as a typed method over one
-// HttpTransport, which picks the node and fails over. Which operations are marked idempotent decides what
-// is resent after a failure (§4): only get, put, delete, reads and lookups; keep that list honest.
+// HttpTransport, which picks the node and fails over. Which calls are marked idempotent decides what is
+// resent after a failure (docs/client.md §4): only get, put, delete, reads, lookups; keep that list honest.
 import type { Json } from "../wire/lossless-json.js";
 import { backoffMs, delay } from "./backoff.js";
 import { toWire, type Value } from "./client-value.js";

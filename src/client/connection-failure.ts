@@ -1,6 +1,6 @@
-// What a failed fetch says about the request (docs/client.md §4): whether it surely never reached the
-// node (refused, unresolvable, unreachable — safe to send anywhere again) or may have (reset, closed
-// mid-answer, timed out). When in doubt it says "may have": wrongly claiming "never" could apply an incr twice.
+// What a failed fetch says about the request (docs/client.md §4): it surely never reached the node (refused,
+// unresolvable, unreachable: safe to resend anywhere) or it may have (reset, closed mid-answer, timed out).
+// When in doubt say "may have": wrongly saying "never" could apply an incr twice.
 
 export type FailureKind = "never-arrived" | "may-have-arrived";
 

@@ -1,7 +1,6 @@
-// Requests to the nodes, with fail-over (docs/client.md §4). It uses Node's global fetch (undici): it keeps
-// connections alive per origin by itself, needs no dependency, and its errors tell a refused connection
-// (never sent: safe to resend anywhere) from one that died after sending. A request that may have
-// arrived is resent only if it is idempotent; otherwise it ends with UncertainError. Keep that rule.
+// Requests to the nodes, with fail-over (docs/client.md §4), over Node's global fetch (undici): it pools
+// keep-alive connections per origin, needs no dependency, and tells a refused connection from one that died
+// after sending. A request that may have arrived is resent only if idempotent, else UncertainError: keep that.
 import { type Json, parseJson, stringifyJson } from "../wire/lossless-json.js";
 import { backoffMs, delay } from "./backoff.js";
 import type { Settings } from "./client-options.js";

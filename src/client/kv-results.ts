@@ -15,7 +15,7 @@ export interface PutResult {
 }
 
 export interface DeleteResult {
-  /** Whether the key held a value. After a fail-over retry this may be false though this delete removed it. */
+  /** Whether the key held a value (after a fail-over resend: maybe false though this delete removed it). */
   readonly found: boolean;
   readonly version: number;
 }

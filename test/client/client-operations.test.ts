@@ -1,7 +1,6 @@
-// The client's single-key operations, cluster reads and typed errors (docs/client.md §2, §6, §7) against
-// the stand-in /v1 server of test/client/stand-in-cluster.ts (a stand-in until the real server lands):
-// results have the documented shapes, integers of any size and binary values round-trip exactly, and every
-// failure is a SelfmanError with the server's code.
+// Single-key operations, cluster reads and typed errors (docs/client.md §2, §6, §7) against the stand-in
+// server of stand-in-cluster.ts: results have the documented shapes, integers of any size and binary values
+// round-trip exactly, and every failure is a SelfmanError with the server's code.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";

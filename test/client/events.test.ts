@@ -1,7 +1,6 @@
-// The client's event stream (docs/client.md §5) against the stand-in /v1 server (test/client/stand-in-cluster.ts,
-// a stand-in until the real server lands): events arrive parsed and in order; when the node ends the stream
-// the client reconnects with Last-Event-ID and misses nothing; when the node dies it fails over to another;
-// close() ends the iteration.
+// The client's event stream (docs/client.md §5) against the stand-in server of stand-in-cluster.ts: events
+// arrive parsed and in order; after the node ends the stream the client resumes with Last-Event-ID and
+// misses nothing; when the node dies it fails over to another; close() ends the iteration.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connect, type SelfmanEvent } from "../../src/client/index.js";

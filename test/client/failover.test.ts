@@ -1,7 +1,6 @@
-// Fail-over (docs/client.md §4) against the stand-in /v1 server (test/client/stand-in-cluster.ts, a stand-in
-// until the real server lands): a refused connection or a 503 moves the client to the next node and resends
-// anything; a connection that dies after sending resends only idempotent calls and makes the others an
-// UncertainError; a node killed mid-workload loses no acknowledged write and calls resume within 2 s.
+// Fail-over (docs/client.md §4) against the stand-in server of stand-in-cluster.ts: a refused connection or
+// a 503 moves on and resends anything; a connection that dies after sending resends only idempotent calls
+// (others: UncertainError); killing the node in use mid-workload loses no acknowledged write.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connect, SelfmanError, UncertainError } from "../../src/client/index.js";

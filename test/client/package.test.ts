@@ -1,7 +1,6 @@
-// The packed library (docs/client.md §8): `npm pack` builds dist/ through `prepare`, the tarball installs
-// offline in a scratch project, a plain .mjs there imports { connect } from "selfman" and talks to the
-// stand-in /v1 server (test/client/stand-in-cluster.ts), and a .ts file using the types type-checks —
-// with a deliberate misuse rejected. The client's compiled closure imports no package at all.
+// The packed library (docs/client.md §8): `npm pack` builds dist/ through `prepare`; the tarball installs
+// offline in a scratch project, where a .mjs imports { connect } from "selfman" and talks to the stand-in
+// server, and a .ts using the types type-checks (a misuse is rejected). dist/ imports no package.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import {

@@ -1,8 +1,6 @@
-// A stand-in for the /v1 API (docs/client.md §2), for the client's tests only, until the real server
-// lands: a few node:http servers sharing one in-memory store, faithful to the contract's shapes and
-// semantics (versions, cas/incr/append/remove, request lists, tlog transactions with conflicts, SSE with
-// Last-Event-ID), with fault hooks: kill a node, drop a connection before or after applying a request,
-// answer a chosen status. The tlog here is plain base64 JSON; the real one is integrity-protected.
+// A STAND-IN for the /v1 API (docs/client.md §2), only until the real server lands: node:http servers over
+// one in-memory store, faithful to the contract's shapes (versions, updates, request lists, tlog conflicts,
+// SSE with Last-Event-ID), with fault hooks. Its tlog is plain base64 JSON, not integrity-protected.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { type Json, parseJson, stringifyJson } from "../../src/wire/lossless-json.js";

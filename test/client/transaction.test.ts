@@ -1,7 +1,6 @@
-// Client-side transactions (docs/client.md §3) against the stand-in /v1 server (test/client/stand-in-cluster.ts,
-// a stand-in until the real server lands): reads carry the tlog and see the transaction's own writes, a
-// conflict reruns the function at most `attempts` times and then throws `conflict` with the keys, concurrent
-// transfers keep the total, and a transaction's reads fail over to another node mid-transaction.
+// Client-side transactions (docs/client.md §3) against the stand-in server of stand-in-cluster.ts: reads
+// carry the tlog and see the transaction's writes; conflicts rerun it at most `attempts` times, then throw
+// `conflict` with the keys; concurrent transfers keep the total; reads fail over mid-transaction.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { connect, RequestFailedError, SelfmanError, UncertainError } from "../../src/client/index.js";
