@@ -9,7 +9,7 @@ import ts from "typescript";
 export type Layer = string;
 
 const PROTOCOL = ["core", "overlay", "store", "tx", "node"];
-const SRC_LAYERS = [...PROTOCOL, "wire", "runtime", "check", "sim", "api", "web", "cli"];
+const SRC_LAYERS = [...PROTOCOL, "wire", "client", "runtime", "check", "sim", "api", "web", "cli"];
 
 /** Folder → the folders it may import (besides itself). Nothing points up; src never imports bench. */
 export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
@@ -19,6 +19,7 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   tx: ["core", "overlay", "store"],
   node: ["core", "overlay", "store", "tx"],
   wire: PROTOCOL,
+  client: ["wire"],
   runtime: [...PROTOCOL, "wire"],
   check: PROTOCOL,
   sim: [...PROTOCOL, "wire", "check"],
