@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { RingSurvey } from "../../src/api/ring-survey.js";
 import type { RangeHistory } from "../../src/check/range-history.js";
-import { fetchJson } from "../../src/runtime/admin-client.js";
+import { authHeader, fetchJson } from "../../src/runtime/admin-client.js";
 import type { ClusterFile } from "../../src/runtime/local-cluster.js";
 
 const run = promisify(execFile);
@@ -120,7 +120,7 @@ export async function kv(
   const payload = op === "put" ? { value: rest.value } : { op, ...rest };
   const response = await fetch(`http://${admin}/v1/kv/${encodeURIComponent(String(key))}`, {
     method,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...authHeader() },
     ...(method === "GET" || method === "DELETE" ? {} : { body: JSON.stringify(payload) }),
     signal: AbortSignal.timeout(30_000),
   });
