@@ -12,6 +12,7 @@ import { stopOnSignal } from "../src/cli/stop-on-signal.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { parseCount, parseProbability, parseSeed } from "../src/sim/params.js";
 import { table } from "../src/sim/report.js";
+import { type ApiBenchResult, benchApi, type PathFigures } from "./api.js";
 import { benchKv, type KvBenchResult } from "./kv.js";
 import { benchLookup, type LookupBenchResult } from "./lookup.js";
 import { benchSimCore, type SimCoreResult } from "./sim-core.js";
@@ -29,6 +30,54 @@ export function addBenchCommand(program: Command): void {
   addLookupBench(bench);
   addKvBench(bench);
   addTxBench(bench);
+  addApiBench(bench);
+}
+
+function addApiBench(bench: Command): void {
+  const command = bench
+    .command("api")
+    .description("HTTP API requests/s and latency next to the same operations inside the node processes")
+    .option("--nodes <n>", "node processes", commanderParser(parseCount("nodes", 1, 64)), 4)
+    .option(
+      "--ops <n>",
+      "operations per node and run",
+      commanderParser(parseCount("ops", 1, 10_000_000)),
+      5000,
+    )
+    .option(
+      "--concurrency <n>",
+      "operations in flight per node",
+      commanderParser(parseCount("concurrency", 1, 10_000)),
+      32,
+    )
+    .option("--keys <n>", "keys, chosen in turn", commanderParser(parseCount("keys", 2, 1_000_000)), 100);
+  liveOptions(command, 24_900).action(
+    async (opts: {
+      nodes: number;
+      ops: number;
+      concurrency: number;
+      keys: number;
+      basePort: number;
+      json?: boolean;
+    }) => {
+      await onLocalCluster(
+        (dir, signal) =>
+          benchApi(
+            {
+              nodes: opts.nodes,
+              opsPerNode: opts.ops,
+              concurrency: opts.concurrency,
+              keys: opts.keys,
+              basePort: opts.basePort,
+              dir,
+            },
+            logProgress,
+            signal,
+          ),
+        (result) => print(opts.json === true, result, apiTable),
+      );
+    },
+  );
 }
 
 // ---- the subcommands ----------------------------------------------------------------------------
@@ -336,5 +385,27 @@ function txTable(result: TxBenchResult): string {
     ["total before", result.metrics.totalBefore],
     ["total after", result.metrics.totalAfter],
     ["totals match", result.metrics.totalsMatch],
+  ])}`;
+}
+
+function apiTable(result: ApiBenchResult): string {
+  const row = (name: string, f: PathFigures): [string, string] => [
+    name,
+    `${f.opsPerSec}/s  p50 ${f.latencyP50Ms ?? "-"} ms  p99 ${f.latencyP99Ms ?? "-"} ms  failed ${f.failed}`,
+  ];
+  const m = result.metrics;
+  return `bench api\n${table([
+    ["nodes", result.params.nodes],
+    ["in flight per node", result.params.concurrency],
+    row("read, in process", m.read.inProcess),
+    row("read, HTTP", m.read.http),
+    ["read ratio", m.read.ratio],
+    row("write, in process", m.write.inProcess),
+    row("write, HTTP", m.write.http),
+    ["write ratio", m.write.ratio],
+    row("increment tx, in process", m.increment.inProcess),
+    row("increment tx, HTTP", m.increment.http),
+    ["increment ratio", m.increment.ratio],
+    row("read, JSON-RPC", m.jsonRpcRead),
   ])}`;
 }

@@ -1,5 +1,7 @@
 // The single operations of /api/tx.yaws (docs/scalaris-api.md §4): read, write, test_and_set, add_on_nr,
-// add_del_on_list, and req_list_commit_each (each op its own transaction). Each runs as a request list
+// add_del_on_list, and req_list_commit_each (each op its own transaction). A lone read or write is one
+// linearizable register operation (docs/register.md: it respects the locks of transactions, so it is
+// what a one-op transaction would do, without the commit's messages); the others run as a request list
 // with its commit, retried on conflict like any selfman transaction. Must not break: a conflict left
 // after every retry answers abort with its keys, a store that cannot answer answers timeout; commit
 // inside req_list_commit_each is bad input.
@@ -18,6 +20,14 @@ export async function runSingle(ctx: JsonRpcContext, op: PlannedOp): Promise<Jso
   if (op.kind === "failed") return fail(op.reason);
   const node = ctx.nodes.member();
   if (node === null) return TIMEOUT;
+  const request = op.request;
+  if (request.op === "read" || request.op === "write") {
+    const kv = await node
+      .kv(request.key, request.op === "read" ? { kind: "get" } : { kind: "put", value: request.value })
+      .catch(() => null);
+    if (kv === null || !kv.ok) return TIMEOUT;
+    return opResult({ ok: true, value: kv.value, found: kv.found }, request.op === "read");
+  }
   const answer = await node.requestList([op.request, { op: "commit" }]).catch(() => null);
   if (answer === null) return TIMEOUT;
   if (answer.kind === "error") return answer.code === "conflict" ? abort(answer.keys) : TIMEOUT;
