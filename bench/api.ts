@@ -1,14 +1,14 @@
 // `selfman bench api`: what the HTTP API costs (docs/api.md §1, docs/metrics.md §7). On one local
 // cluster over TLS, each workload — quorum reads, writes, one-key increment transactions — runs inside
 // every node process (its /bench routes drive the node's own API) and then from this process through
-// HTTP (keep-alive, `concurrency` in flight per node), in the same run, twice each, alternating; the
+// HTTP (keep-alive connections, `concurrency` in flight per node, http-load.ts), in the same run, twice each, alternating; the
 // ratio of the medians is what the HTTP path keeps. Reads also go through Scalaris's JSON-RPC path.
 
 import { rm } from "node:fs/promises";
-import http from "node:http";
 import { fetchJson } from "../src/runtime/admin-client.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
+import { type HttpRequestSpec, httpLoad } from "./http-load.js";
 import { perfectCluster } from "./perfect-cluster.js";
 
 export interface ApiBenchParams {
@@ -79,13 +79,7 @@ async function inProcess(
   return figures(batches, (performance.now() - started) / 1000);
 }
 
-interface HttpCall {
-  readonly method: string;
-  readonly path: string;
-  readonly body?: string;
-}
-
-function httpCall(workload: Workload | "jsonrpc", key: string, i: number): HttpCall {
+function httpCall(workload: Workload | "jsonrpc", key: string, i: number): HttpRequestSpec {
   const path = `/v1/kv/${encodeURIComponent(key)}`;
   switch (workload) {
     case "read":
@@ -107,51 +101,11 @@ function httpCall(workload: Workload | "jsonrpc", key: string, i: number): HttpC
   }
 }
 
-function send(agent: http.Agent, address: string, call: HttpCall): Promise<number> {
-  const [host, port] = [
-    address.slice(0, address.lastIndexOf(":")),
-    Number(address.slice(address.lastIndexOf(":") + 1)),
-  ];
-  return new Promise((resolve) => {
-    const req = http.request(
-      {
-        agent,
-        host,
-        port,
-        method: call.method,
-        path: call.path,
-        headers: { "content-type": "application/json" },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-        res.on("error", () => resolve(0));
-      },
-    );
-    req.on("error", () => resolve(0));
-    req.end(call.body);
-  });
-}
-
-/** `count` calls to one node, `concurrency` in flight on kept-alive connections. */
-async function httpBatch(address: string, workload: Workload | "jsonrpc", p: ApiBenchParams): Promise<Batch> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: p.concurrency });
-  const latenciesMs: number[] = [];
-  let failed = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < p.opsPerNode) {
-      const i = next++;
-      const key = workload === "increment" ? `counter-${i % p.keys}` : `key-${i % p.keys}`;
-      const t0 = performance.now();
-      const status = await send(agent, address, httpCall(workload, key, i));
-      if (status === 200) latenciesMs.push(performance.now() - t0);
-      else failed++;
-    }
-  };
-  await Promise.all(Array.from({ length: p.concurrency }, worker));
-  agent.destroy();
-  return { failed, latenciesMs };
+/** `opsPerNode` calls to one node, `concurrency` in flight on kept-alive connections. */
+function httpBatch(address: string, workload: Workload | "jsonrpc", p: ApiBenchParams): Promise<Batch> {
+  return httpLoad(address, p.opsPerNode, p.concurrency, (i) =>
+    httpCall(workload, workload === "increment" ? `counter-${i % p.keys}` : `key-${i % p.keys}`, i),
+  );
 }
 
 async function overHttp(

@@ -149,6 +149,23 @@ export class ApiMetrics {
     });
   }
 
+  private readonly children = new Map<
+    string,
+    { count: { inc(): void }; time: { observe(s: number): void } }
+  >();
+
+  /** One answered request (label children cached: a label lookup per request costs more than the count). */
+  observe(route: string, status: number, seconds: number): void {
+    const key = `${route} ${status}`;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = { count: this.requests.labels(route, String(status)), time: this.latency.labels(route) };
+      if (this.children.size < 1000) this.children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }

@@ -6,9 +6,8 @@ import http from "node:http";
 import { isIP } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
-import { type ApiContext, type ApiEnv, reply } from "./api-context.js";
+import { type ApiContext, type ApiEnv, bodyText, reply } from "./api-context.js";
 import { ApiError } from "./api-error.js";
 import { type ApiLimits, DEFAULT_LIMITS } from "./api-limits.js";
 import { ApiMetrics } from "./api-metrics.js";
@@ -127,23 +126,8 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
-    const route = c.req.routePath;
-    api.metrics.requests.inc({ route, status: String(c.res.status) });
-    api.metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+    api.metrics.observe(c.req.routePath, c.res.status, (performance.now() - started) / 1000);
   });
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: api.limits.bodyBytes,
-      // the rest of the body is not read: the connection closes after the answer, and says so
-      onError: (c) =>
-        JSONRPC_PATHS.includes(c.req.path)
-          ? c.body("\n", 413, { connection: "close" })
-          : c.json(new ApiError("too-large", `a body of at most ${api.limits.bodyBytes} bytes`).body(), 413, {
-              connection: "close",
-            }),
-    }),
-  );
   app.get("/health", (c) => c.json({ ok: true }));
   app.get("/ready", (c) =>
     api.nodes.member() === null
@@ -158,7 +142,13 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
   for (const path of JSONRPC_PATHS)
     app.all(path, async (c) => {
       const scopes = await authenticate(api, c.req.header("authorization"));
-      const answer = await answerJsonRpc(path, c.req.method, await c.req.text(), jsonRpcContext(api, scopes));
+      let text: string;
+      try {
+        text = c.req.method === "POST" ? await bodyText(c, api.limits.bodyBytes) : "";
+      } catch {
+        return c.body("\n", 413, { connection: "close" });
+      }
+      const answer = await answerJsonRpc(path, c.req.method, text, jsonRpcContext(api, scopes));
       return c.body(answer.body, answer.status as 200, { "content-type": answer.contentType });
     });
   for (const route of routes)
