@@ -31,7 +31,13 @@ export async function* eventStream(
   let lastId: string | null = options.lastEventId ?? null;
   let reconnectMs = DEFAULT_RECONNECT_MS;
   while (!transport.closed.aborted) {
-    const stream = await openStream(transport, lastId);
+    let stream: OpenStream;
+    try {
+      stream = await openStream(transport, lastId);
+    } catch (error) {
+      if (transport.closed.aborted) return;
+      throw error;
+    }
     const parser = new SseParser();
     try {
       for await (const message of messages(stream.response, parser)) {

@@ -1,6 +1,6 @@
 // Requests to the nodes, with fail-over (docs/client.md §4), over Node's global fetch (undici): it pools
 // keep-alive connections per origin, needs no dependency, and tells a refused connection from one that died
-// after sending. A request that may have arrived is resent only if idempotent, else UncertainError: keep that.
+// after sending. A request that may have arrived is resent only if idempotent, else UncertainError: keep it.
 import { type Json, parseJson, stringifyJson } from "../wire/lossless-json.js";
 import { backoffMs, delay } from "./backoff.js";
 import type { Settings } from "./client-options.js";

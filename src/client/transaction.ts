@@ -13,6 +13,8 @@ export class Transaction {
   #tlog: string | null = null;
   #pending: TxOp[] = [];
   #finished = false;
+  /** Whether a write has travelled with a read: then the tlog holds writes, and its commit writes. */
+  #tlogWrites = false;
 
   constructor(transport: HttpTransport) {
     this.#transport = transport;
@@ -87,13 +89,18 @@ export class Transaction {
   async #send(ops: readonly TxOp[], commit: boolean): Promise<TxStep> {
     const body: { [key: string]: Json } = { ops: ops.map(opToWire), commit };
     if (this.#tlog !== null) body.tlog = this.#tlog;
-    // Uncommitted steps change nothing on the server; a commit is safe to resend only as a plain request
-    // list of writes (no tlog), which the server runs as a fresh transaction.
-    const idempotent = !commit || (this.#tlog === null && areIdempotent(ops));
-    const step = txStepOf(
-      await this.#transport.request({ method: "POST", path: "/v1/tx", body, idempotent }),
-    );
+    // Uncommitted steps change nothing on the server. A commit is safe to resend only if it writes nothing,
+    // or as a plain request list of writes and deletes (no tlog), which the server runs afresh.
+    const readOnlyCommit = this.#tlog !== null && !this.#tlogWrites && areReads(ops);
+    const idempotent = !commit || readOnlyCommit || (this.#tlog === null && areIdempotent(ops));
+    const request = { method: "POST", path: "/v1/tx", body, idempotent } as const;
+    const step = txStepOf(await this.#transport.request(request));
     this.#tlog = step.tlog;
+    this.#tlogWrites ||= !areReads(ops);
     return step;
   }
+}
+
+function areReads(ops: readonly TxOp[]): boolean {
+  return ops.every((op) => op.op === "read");
 }

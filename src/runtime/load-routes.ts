@@ -70,7 +70,7 @@ async function lookupBatch(node: LiveNode, url: URL, res: http.ServerResponse): 
   sendJson(res, 200, await driveLookups(node, params.count, params.concurrency));
 }
 
-/** The /bench/* routes of `served` (a node, or the node a host picks per request), for startAdminServer. */
+/** The /bench/* routes of `served` (a node, or the node a host picks per request), for the API server. */
 export function loadRoutes(served: ServedNode): AdminRoute {
   return async (url, req, res) => {
     if (req.method !== "GET" || !url.pathname.startsWith("/bench/")) return false;

@@ -122,4 +122,18 @@ describe("client transactions", () => {
     assert.equal(runs, 1);
     assert.equal((await db.get("x")).value, 3, "the commit had taken effect");
   });
+
+  it("resends the commit of a transaction that wrote nothing when its connection dies", async () => {
+    const db = connect(cluster.urls);
+    await db.put("ro", "v");
+    let runs = 0;
+    const value = await db.transaction(async (tx) => {
+      runs++;
+      const v = await tx.read("ro");
+      const node = cluster.nodes.find((n) => n.url === db.nodes.current);
+      node?.faults.push({ method: "POST", pathPrefix: "/v1/tx", action: { kind: "drop-after-apply" } });
+      return v;
+    });
+    assert.deepStrictEqual([value, runs], ["v", 1]);
+  });
 });
