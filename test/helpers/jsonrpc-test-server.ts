@@ -1,12 +1,13 @@
 // The JSON-RPC API on real nodes for the tests (docs/scalaris-api.md §1): LiveNodes started in this process
 // over plain TCP with temporary data directories, waited for until they form one ring and the store
-// answers, a HostedNodes over them, and a node:http server that hands every request to answerJsonRpc.
-// Waiting is polling with a deadline, never a fixed sleep; close() stops everything it started.
+// answers, a HostedNodes over them, and the real API server over them (startApiServer) — or, for a test
+// of narrower token scopes, a bare node:http server that hands every request to answerJsonRpc. Waiting is polling with a deadline, never a fixed sleep; close() stops everything it started.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
+import { startApiServer } from "../../src/api/api-server.js";
 import { ClusterSecret } from "../../src/api/cluster-secret.js";
 import type { HostedNodes } from "../../src/api/hosted-nodes.js";
 import { answerJsonRpc, type JsonRpcContext, type Scope } from "../../src/api/jsonrpc/answer-json-rpc.js";
@@ -156,6 +157,28 @@ export async function startJsonRpcServer(
     can: (scope) => allow.includes(scope),
   };
   await waitForRing(host, ctx, size);
+  // with every scope the calls go through the real API server; a narrower set needs the bare handler
+  const everything = (["read", "write", "admin"] as const).every((scope) => allow.includes(scope));
+  if (everything) {
+    const api = await startApiServer({
+      nodes: host,
+      host: "127.0.0.1",
+      port: 0,
+      authFile: null,
+      version: ctx.version,
+      replication: ctx.replication,
+    });
+    apiPort = Number(api.address.split(":").at(-1));
+    return {
+      url: `http://${api.address}`,
+      host,
+      ctx,
+      close: async () => {
+        await api.close();
+        await host.close();
+      },
+    };
+  }
   const server = serve(ctx);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   apiPort = (server.address() as AddressInfo).port;
