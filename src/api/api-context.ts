@@ -5,6 +5,7 @@ import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
 import type { LiveNode } from "../runtime/live-node.js";
 import { type Json, type JsonSyntaxError, parseJson, stringifyJson } from "../wire/lossless-json.js";
+import type { ApiDirectory } from "./api-directory.js";
 import { ApiError } from "./api-error.js";
 import type { ApiLimits } from "./api-limits.js";
 import type { ApiMetrics } from "./api-metrics.js";
@@ -22,6 +23,7 @@ export interface ApiContext {
   readonly secret: ClusterSecret;
   readonly metrics: ApiMetrics;
   readonly feed: EventFeed;
+  readonly directory: ApiDirectory;
   readonly version: string;
   readonly replication: number;
   readonly startedAtMs: number;

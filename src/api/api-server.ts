@@ -8,6 +8,7 @@ import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import { type ApiContext, type ApiEnv, bodyText, reply } from "./api-context.js";
+import { ApiDirectory } from "./api-directory.js";
 import { ApiError } from "./api-error.js";
 import { type ApiLimits, DEFAULT_LIMITS } from "./api-limits.js";
 import { ApiMetrics } from "./api-metrics.js";
@@ -63,6 +64,8 @@ export function isLoopback(host: string): boolean {
 }
 
 const ALL_SCOPES: readonly Scope[] = SCOPES;
+/** How often a server renews its entry in the cluster's API directory. */
+const DIRECTORY_RENEW_MS = 10_000;
 
 /** The scopes the request's bearer token carries (all of them without tokens), or 401. */
 async function authenticate(api: ApiContext, header: string | undefined): Promise<readonly Scope[]> {
@@ -192,6 +195,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     secret: new ClusterSecret(),
     metrics: new ApiMetrics(statuses),
     feed,
+    directory: new ApiDirectory(options.nodes, () => address),
     version: options.version,
     replication: options.replication,
     startedAtMs: Date.now(),
@@ -236,6 +240,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await listen(server, options.host, options.port);
   const bound = server.address();
   if (bound !== null && typeof bound === "object") address = `${options.host}:${bound.port}`;
+  api.directory.start(DIRECTORY_RENEW_MS);
   const sampler = setInterval(
     () => feed.sample(statuses(), api.metrics.tx),
     options.sampleIntervalMs ?? 1000,
@@ -249,6 +254,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     context: api,
     close: async () => {
       clearInterval(sampler);
+      api.directory.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

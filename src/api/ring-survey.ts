@@ -1,5 +1,5 @@
-// A survey of a live ring (what `selfman ring` and the status page show): every node's /status read
-// over its admin port, and the same global checks the simulator runs — is it a perfect ring over the
+// A survey of a live ring (what `selfman ring`, /v1/ring and the status page show): the status of every
+// node each process hosts, read over its API (/v1/nodes), and the same global checks the simulator runs — is it a perfect ring over the
 // nodes that answer, what is the core ring, which branches hang off it (docs/metrics.md §3). Each answer is
 // parsed as a NodeStatus (runtime/node-status.ts); a node that answers something else is reported as
 // malformed, with the field that was wrong, not read.
@@ -7,7 +7,7 @@ import type { NodeRef } from "../core/node-ref.js";
 import { DEFAULT_OVERLAY } from "../overlay/config.js";
 import { perfectRingProblem, ringShape, staleSuccLists } from "../overlay/ring-shape.js";
 import type { RingView } from "../overlay/ring-view.js";
-import { fetchNodeStatus } from "../runtime/admin-client.js";
+import { fetchNodeStatuses } from "../runtime/admin-client.js";
 import { MalformedStatusError, type NodeStatus, type RefStatus } from "../runtime/node-status.js";
 
 export interface SurveyedNode extends NodeStatus {
@@ -54,24 +54,27 @@ function toView(status: NodeStatus): RingView {
 }
 
 /** Reads every admin address (in parallel) and judges the ring they make. */
-export async function surveyRing(admins: readonly string[], timeoutMs = 2000): Promise<RingSurvey> {
+/** `authorization`: the header to send (an API with tokens); else SELFMAN_TOKEN's, if set. */
+export async function surveyRing(
+  admins: readonly string[],
+  timeoutMs = 2000,
+  authorization?: string,
+): Promise<RingSurvey> {
   const unreachable = new Set<string>();
   const malformed = new Map<string, string>();
   const answers = await Promise.all(
     admins.map((admin) =>
-      fetchNodeStatus(admin, timeoutMs).then(
-        (status): SurveyedNode => ({ ...status, admin }),
+      fetchNodeStatuses(admin, timeoutMs, authorization).then(
+        (statuses): SurveyedNode[] => statuses.map((status) => ({ ...status, admin })),
         (error: unknown) => {
           if (error instanceof MalformedStatusError) malformed.set(admin, error.message);
           else unreachable.add(admin);
-          return null;
+          return [];
         },
       ),
     ),
   );
-  const nodes = answers
-    .filter((a): a is SurveyedNode => a !== null)
-    .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  const nodes = answers.flat().sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   const views = nodes.map(toView);
   const problem = nodes.length === 0 ? "no node answered" : perfectRingProblem(views, true);
   const shape = ringShape(views.filter((v) => v.isMember));

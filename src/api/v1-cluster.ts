@@ -5,6 +5,7 @@ import { type ApiContext, body, reply, serving } from "./api-context.js";
 import { ApiError } from "./api-error.js";
 import { array, integer, literal, object, str } from "./api-schema.js";
 import { newToken, SCOPES, type Scope, tokenKey } from "./api-tokens.js";
+import { surveyRing } from "./ring-survey.js";
 import type { RouteSpec } from "./route-table.js";
 import { checkedKey } from "./v1-kv.js";
 
@@ -31,6 +32,18 @@ export function clusterRoutes(api: ApiContext): RouteSpec[] {
           hops: result.hops,
           latencyMs: Number(latencyMs.toFixed(3)),
         });
+      },
+    },
+    {
+      method: "get",
+      path: "/v1/ring",
+      summary:
+        "the whole ring: every node of every process whose API is in the cluster's directory, and whether they form a perfect ring",
+      scope: "read",
+      responses: { 200: "a ring survey: {perfect, problem, coreSize, branches, nodes, unreachable, …}" },
+      handler: async (c) => {
+        const headers = c.req.header("authorization");
+        return c.json(await surveyRing(await api.directory.addresses(), 2000, headers));
       },
     },
     {

@@ -294,6 +294,13 @@ describe("the /v1 API", () => {
     assert.ok(stringifyJson(paths["/v1/kv/{key}"]?.put ?? null).includes('"required":["value"]'));
   });
 
+  it("shows the whole ring from any server: /v1/ring surveys the APIs in the cluster's directory", async () => {
+    const ring = (await call(base, "GET", "/v1/ring")).json as { [k: string]: Json };
+    assert.equal(ring.perfect, true, stringifyJson(ring.problem ?? null));
+    const names = (ring.nodes as { name: string }[]).map((n) => n.name).sort();
+    assert.deepEqual([...new Set(names)], ["node-1", "node-2", "node-3", "node-4"]);
+  });
+
   it("serves /metrics, /health and /ready, and streams a crash as events", async () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     for (const name of [

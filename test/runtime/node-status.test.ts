@@ -107,6 +107,6 @@ describe("node status", () => {
     );
     assert.deepEqual(survey.unreachable, [`127.0.0.1:${PORT + 3}`]);
     assert.equal(survey.malformed.length, 1);
-    assert.match(survey.malformed[0] ?? "", new RegExp(`${bad}/v1/status answered a malformed`));
+    assert.match(survey.malformed[0] ?? "", new RegExp(`${bad}/v1/nodes answered a malformed`));
   });
 });
