@@ -1,6 +1,8 @@
 // What every route of the API server shares (docs/api.md §1): the hosted nodes, limits, tokens, the
 // cluster secret, metrics and the event feed — and the helpers that read a request body within the
 // limits, answer JSON losslessly, and pick the node that serves a request.
+
+import type { IncomingMessage } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
 import type { LiveNode } from "../runtime/live-node.js";
@@ -43,17 +45,13 @@ export function serving(api: ApiContext): LiveNode {
 }
 
 /**
- * The request body as text, at most `limit` bytes, read from the socket's stream (cheaper than a Web
- * Request's body, and a GET pays nothing). Over the limit: 413, and the connection closes after the
- * answer since the rest is not read.
+ * A request body as text, at most `limit` bytes, read from the socket's stream (cheaper than a Web
+ * Request's body, and a GET pays nothing). Over the limit: 413 with `closes` set — the rest is not
+ * read, so the connection must close after the answer.
  */
-export function bodyText(c: Context<ApiEnv>, limit: number): Promise<string> {
-  const incoming = c.env.incoming;
-  const tooLarge = () => {
-    c.header("connection", "close");
-    return new ApiError("too-large", `a body of at most ${limit} bytes`);
-  };
-  if (Number(c.req.header("content-length") ?? 0) > limit) return Promise.reject(tooLarge());
+export function readIncoming(incoming: IncomingMessage, limit: number): Promise<string> {
+  const tooLarge = () => new ApiError("too-large", `a body of at most ${limit} bytes`, {}, true);
+  if (Number(incoming.headers["content-length"] ?? 0) > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -73,9 +71,13 @@ export function bodyText(c: Context<ApiEnv>, limit: number): Promise<string> {
   });
 }
 
-/** The request body as lossless JSON, validated by `schema`. */
-export async function body<T>(c: Context<ApiEnv>, api: ApiContext, schema: ApiSchema<T>): Promise<T> {
-  const text = await bodyText(c, api.limits.bodyBytes);
+/** The hono request's body as text (readIncoming). */
+export function bodyText(c: Context<ApiEnv>, limit: number): Promise<string> {
+  return readIncoming(c.env.incoming, limit);
+}
+
+/** Lossless JSON text, validated by `schema`; a 400 that says where it is wrong otherwise. */
+export function parseBody<T>(text: string, api: ApiContext, schema: ApiSchema<T>): T {
   let json: Json;
   try {
     json = parseJson(text, { maxDepth: api.limits.jsonDepth });
@@ -88,6 +90,11 @@ export async function body<T>(c: Context<ApiEnv>, api: ApiContext, schema: ApiSc
     if (error instanceof ApiSchemaError) throw new ApiError("invalid-argument", error.message);
     throw error;
   }
+}
+
+/** The request body as lossless JSON, validated by `schema`. */
+export async function body<T>(c: Context<ApiEnv>, api: ApiContext, schema: ApiSchema<T>): Promise<T> {
+  return parseBody(await bodyText(c, api.limits.bodyBytes), api, schema);
 }
 
 /** A JSON answer, integers of any size printed exactly. */

@@ -31,12 +31,20 @@ const STATUS: Readonly<Record<ApiErrorCode, number>> = {
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly extra: Readonly<Record<string, unknown>>;
+  /** The connection must close after this answer (a body was left unread). */
+  readonly closes: boolean;
 
-  constructor(code: ApiErrorCode, message: string, extra: Readonly<Record<string, unknown>> = {}) {
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    extra: Readonly<Record<string, unknown>> = {},
+    closes = false,
+  ) {
     super(message);
     this.name = "ApiError";
     this.code = code;
     this.extra = extra;
+    this.closes = closes;
   }
 
   get status(): number {
@@ -46,4 +54,19 @@ export class ApiError extends Error {
   body(): Record<string, unknown> {
     return { error: this.code, message: this.message, ...this.extra };
   }
+}
+
+/** Any error thrown while answering, as the API error it answers with (500 for one it did not expect). */
+export function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError
+    ? error
+    : new ApiError("internal", error instanceof Error ? error.message : String(error));
+}
+
+/** The headers an error answer carries: Retry-After for 429, Connection: close after an unread body. */
+export function errorHeaders(e: ApiError): Record<string, string> {
+  return {
+    ...(e.code === "rate-limited" ? { "retry-after": String(e.extra.retryAfterSec ?? 1) } : {}),
+    ...(e.closes ? { connection: "close" } : {}),
+  };
 }

@@ -5,20 +5,21 @@
 import http from "node:http";
 import { isIP } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
+import { Admission } from "./api-admission.js";
 import { type ApiContext, type ApiEnv, bodyText, reply } from "./api-context.js";
 import { ApiDirectory } from "./api-directory.js";
-import { ApiError } from "./api-error.js";
+import { ApiError, asApiError, errorHeaders } from "./api-error.js";
 import { type ApiLimits, DEFAULT_LIMITS } from "./api-limits.js";
 import { ApiMetrics } from "./api-metrics.js";
-import { grants, readAuthFile, SCOPES, type Scope, TokenVerifier } from "./api-tokens.js";
+import { grants, readAuthFile, type Scope, TokenVerifier } from "./api-tokens.js";
 import { ClusterSecret } from "./cluster-secret.js";
 import { EventFeed } from "./event-feed.js";
 import type { HostedNodes } from "./hosted-nodes.js";
 import { answerJsonRpc, JSONRPC_PATHS, type JsonRpcContext } from "./jsonrpc/answer-json-rpc.js";
+import { kvFastPath } from "./kv-fast-path.js";
 import { openApiDocument } from "./openapi.js";
-import { RateLimiter } from "./rate-limiter.js";
 import { honoPath, type RouteSpec } from "./route-table.js";
 import { clusterRoutes } from "./v1-cluster.js";
 import { kvRoutes } from "./v1-kv.js";
@@ -63,24 +64,8 @@ export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
 }
 
-const ALL_SCOPES: readonly Scope[] = SCOPES;
 /** How often a server renews its entry in the cluster's API directory. */
 const DIRECTORY_RENEW_MS = 10_000;
-
-/** The scopes the request's bearer token carries (all of them without tokens), or 401. */
-async function authenticate(api: ApiContext, header: string | undefined): Promise<readonly Scope[]> {
-  if (api.tokens === null) return ALL_SCOPES;
-  const token = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
-  if (token === undefined)
-    throw new ApiError("unauthenticated", "a bearer token is needed: Authorization: Bearer <token>");
-  const scopes = await api.tokens.verify(token, api.nodes.member());
-  if (scopes === null) throw new ApiError("unauthenticated", "the token is not valid for this cluster");
-  return scopes;
-}
-
-export function requireScope(scopes: readonly Scope[], needed: Scope): void {
-  if (!grants(scopes, needed)) throw new ApiError("forbidden", `this needs a token with the ${needed} scope`);
-}
 
 /** What the JSON-RPC methods need, for a caller with `scopes` (docs/scalaris-api.md §1). */
 function jsonRpcContext(api: ApiContext, scopes: readonly Scope[]): JsonRpcContext {
@@ -104,20 +89,18 @@ function jsonRpcContext(api: ApiContext, scopes: readonly Scope[]): JsonRpcConte
   };
 }
 
+const remoteAddress = (c: Context<ApiEnv>) => c.env.incoming.socket.remoteAddress ?? "?";
+
 function splitAddress(address: string): [string, number] {
   const at = address.lastIndexOf(":");
   return [address.slice(0, at), Number(address.slice(at + 1))];
 }
 
-function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
+function buildApp(api: ApiContext, admission: Admission, routes: readonly RouteSpec[]): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const limiter = new RateLimiter(api.limits.requestsPerSecond);
   app.onError((error, c) => {
-    const e =
-      error instanceof ApiError
-        ? error
-        : new ApiError("internal", error instanceof Error ? error.message : String(error));
-    if (e.code === "rate-limited") c.header("retry-after", String(e.extra.retryAfterSec ?? 1));
+    const e = asApiError(error);
+    for (const [name, value] of Object.entries(errorHeaders(e))) c.header(name, value);
     return c.json(e.body(), e.status as 500);
   });
   app.notFound((c) =>
@@ -139,12 +122,12 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
   );
   app.get("/v1/openapi.json", (c) => reply(c, 200, openApiDocument(routes, api.version)));
   app.get("/metrics", async (c) => {
-    requireScope(await authenticate(api, c.req.header("authorization")), "read");
+    await admission.admit(c.req.header("authorization"), remoteAddress(c), "read");
     return c.body(await api.metrics.text(), 200, { "content-type": api.metrics.registry.contentType });
   });
   for (const path of JSONRPC_PATHS)
     app.all(path, async (c) => {
-      const scopes = await authenticate(api, c.req.header("authorization"));
+      const scopes = await admission.admit(c.req.header("authorization"), remoteAddress(c), null);
       let text: string;
       try {
         text = c.req.method === "POST" ? await bodyText(c, api.limits.bodyBytes) : "";
@@ -156,14 +139,7 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
     });
   for (const route of routes)
     app.on(route.method.toUpperCase(), honoPath(route.path), async (c) => {
-      const scopes = await authenticate(api, c.req.header("authorization"));
-      const client = c.req.header("authorization") ?? c.env.incoming.socket.remoteAddress ?? "?";
-      const waitSec = limiter.take(client, Date.now());
-      if (waitSec > 0)
-        throw new ApiError("rate-limited", `more than ${api.limits.requestsPerSecond} requests per second`, {
-          retryAfterSec: waitSec,
-        });
-      if (route.scope !== null) requireScope(scopes, route.scope);
+      await admission.admit(c.req.header("authorization"), remoteAddress(c), route.scope);
       return route.handler(c, api);
     });
   return app;
@@ -202,8 +178,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     address: () => address,
   };
   const routes = [...kvRoutes(api), ...txRoutes(api), ...clusterRoutes(api)];
-  const app = buildApp(api, routes);
+  const admission = new Admission(api);
+  const app = buildApp(api, admission, routes);
   const listener = getRequestListener(app.fetch);
+  const fast = kvFastPath(api, admission);
   const server = http.createServer(
     {
       requestTimeout: limits.requestTimeoutMs,
@@ -213,6 +191,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       noDelay: true,
     },
     (req, res) => {
+      if (fast(req, res)) return;
       const bench = options.authFile === null ? options.bench : undefined;
       if (bench === undefined || !(req.url ?? "").startsWith("/bench/")) {
         void listener(req, res);

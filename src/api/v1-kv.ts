@@ -4,8 +4,8 @@
 import type { Context } from "hono";
 import type { KvOp, KvResult } from "../store/kv-proposer.js";
 import { type ApiValue, fromStored, toStored, toWireJson } from "../wire/api-value.js";
-import { stringifyJson } from "../wire/lossless-json.js";
-import { type ApiContext, type ApiEnv, body, reply, serving } from "./api-context.js";
+import { type Json, stringifyJson } from "../wire/lossless-json.js";
+import { type ApiContext, type ApiEnv, body, bodyText, parseBody, reply, serving } from "./api-context.js";
 import { ApiError } from "./api-error.js";
 import { apiValue, finiteNumber, object, tagged } from "./api-schema.js";
 import type { RouteSpec } from "./route-table.js";
@@ -47,10 +47,25 @@ export function storedValue(value: ApiValue, api: ApiContext, where: string) {
 
 const keyOf = (c: Context<ApiEnv>, api: ApiContext) => checkedKey(c.req.param("key") ?? "", api);
 
-async function run(c: Context<ApiEnv>, api: ApiContext, op: KvOp): Promise<Extract<KvResult, { ok: true }>> {
-  const result = await serving(api).kv(keyOf(c, api), op);
+async function runOn(api: ApiContext, key: string, op: KvOp): Promise<Extract<KvResult, { ok: true }>> {
+  const result = await serving(api).kv(key, op);
   if (!result.ok) throw new ApiError(result.code, result.message);
   return result;
+}
+
+const run = (c: Context<ApiEnv>, api: ApiContext, op: KvOp) => runOn(api, keyOf(c, api), op);
+
+/** GET /v1/kv/{key}'s answer for a checked key (also served by the fast path, kv-fast-path.ts). */
+export async function getKey(api: ApiContext, key: string): Promise<Json> {
+  const r = await runOn(api, key, { kind: "get" });
+  return { key, found: r.found, value: toWireJson(fromStored(r.value)), version: r.version };
+}
+
+/** PUT /v1/kv/{key}'s answer for a checked key and the body's text. */
+export async function putKey(api: ApiContext, key: string, text: string): Promise<Json> {
+  const { value } = parseBody(text, api, putBody(api));
+  const r = await runOn(api, key, { kind: "put", value: storedValue(value, api, "body.value") });
+  return { key, version: r.version };
 }
 
 function toKvOp(update: UpdateBody, api: ApiContext): KvOp {
@@ -77,15 +92,7 @@ export function kvRoutes(api: ApiContext): RouteSpec[] {
       summary: "read a key (a linearizable quorum read)",
       scope: "read",
       responses: { 200: "{key, found, value, version}; value is null when not found" },
-      handler: async (c) => {
-        const r = await run(c, api, { kind: "get" });
-        return reply(c, 200, {
-          key: keyOf(c, api),
-          found: r.found,
-          value: toWireJson(fromStored(r.value)),
-          version: r.version,
-        });
-      },
+      handler: async (c) => reply(c, 200, await getKey(api, keyOf(c, api))),
     },
     {
       method: "put",
@@ -94,11 +101,8 @@ export function kvRoutes(api: ApiContext): RouteSpec[] {
       scope: "write",
       body: putBody(api),
       responses: { 200: "{key, version}" },
-      handler: async (c) => {
-        const { value } = await body(c, api, putBody(api));
-        const r = await run(c, api, { kind: "put", value: storedValue(value, api, "body.value") });
-        return reply(c, 200, { key: keyOf(c, api), version: r.version });
-      },
+      handler: async (c) =>
+        reply(c, 200, await putKey(api, keyOf(c, api), await bodyText(c, api.limits.bodyBytes))),
     },
     {
       method: "delete",
