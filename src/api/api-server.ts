@@ -35,6 +35,8 @@ export interface ApiServerOptions {
   readonly version: string;
   readonly replication: number;
   readonly logger?: Logger;
+  /** Static pages by path (the status page at /), served without a token: they read the API themselves. */
+  readonly pages?: Readonly<Record<string, string>>;
   /** How often the event feed samples the nodes. */
   readonly sampleIntervalMs?: number;
   /**
@@ -96,7 +98,12 @@ function splitAddress(address: string): [string, number] {
   return [address.slice(0, at), Number(address.slice(at + 1))];
 }
 
-function buildApp(api: ApiContext, admission: Admission, routes: readonly RouteSpec[]): Hono<ApiEnv> {
+function buildApp(
+  api: ApiContext,
+  admission: Admission,
+  routes: readonly RouteSpec[],
+  pages: Readonly<Record<string, string>>,
+): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.onError((error, c) => {
     const e = asApiError(error);
@@ -120,6 +127,7 @@ function buildApp(api: ApiContext, admission: Admission, routes: readonly RouteS
       ? c.json(new ApiError("unavailable", "no node of this process is a ring member yet").body(), 503)
       : c.json({ ready: true, nodes: api.nodes.names() }),
   );
+  for (const [path, html] of Object.entries(pages)) app.get(path, (c) => c.html(html));
   app.get("/v1/openapi.json", (c) => reply(c, 200, openApiDocument(routes, api.version)));
   app.get("/metrics", async (c) => {
     await admission.admit(c.req.header("authorization"), remoteAddress(c), "read");
@@ -179,7 +187,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
   const routes = [...kvRoutes(api), ...txRoutes(api), ...clusterRoutes(api)];
   const admission = new Admission(api);
-  const app = buildApp(api, admission, routes);
+  const app = buildApp(api, admission, routes, options.pages ?? {});
   const listener = getRequestListener(app.fetch);
   const fast = kvFastPath(api, admission);
   const server = http.createServer(

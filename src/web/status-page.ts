@@ -1,10 +1,12 @@
 // The status page (docs/live-runtime.md §5.1): one HTML page that draws the live ring — every node at
 // its id's angle, an arrow to its successor, suspects in red — and says whether it is a perfect ring. It
-// polls /api/ring, which surveys the nodes' admin ports. No external assets.
+// polls v1/ring (a ring survey) where it was served from: every node's API serves it at / (so npm
+// start's front port 8080 shows it), and startStatusPage serves it with a survey of given API ports.
+// No external assets.
 import http from "node:http";
 import { surveyRing } from "../api/ring-survey.js";
 
-const PAGE = `<!doctype html>
+export const STATUS_PAGE = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -69,7 +71,7 @@ function draw(survey) {
   }));
 }
 async function refresh() {
-  try { draw(await (await fetch("/api/ring")).json()); }
+  try { draw(await (await fetch("v1/ring")).json()); }
   catch (e) { const v = document.getElementById("verdict"); v.textContent = "cannot reach the page's server"; v.className = "bad"; }
   setTimeout(refresh, 1000);
 }
@@ -89,10 +91,10 @@ export async function startStatusPage(
     const url = new URL(req.url ?? "/", "http://page");
     if (url.pathname === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      res.end(PAGE);
+      res.end(STATUS_PAGE);
       return;
     }
-    if (url.pathname === "/api/ring") {
+    if (url.pathname === "/v1/ring") {
       admins()
         .then((list) => surveyRing(list, 1500))
         .then((survey) => {

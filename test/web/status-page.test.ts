@@ -75,25 +75,33 @@ describe("selfman start (npm start)", { concurrency: false, skip: missing ?? fal
       ],
     });
     try {
-      const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${PAGE_PORT}/`);
-      await page.waitForFunction('document.getElementById("verdict")?.textContent === "perfect ring"', null, {
-        timeout: 30_000,
-      });
-      assert.equal(await page.locator("svg circle[data-node]").count(), 8);
-      assert.equal(await page.locator("#nodes tr").count(), 8);
-      assert.equal(await page.locator("#count").textContent(), "8");
-      const names = await page.locator("svg text").allTextContents();
-      assert.deepEqual([...names].sort(), [
-        "node-1",
-        "node-2",
-        "node-3",
-        "node-4",
-        "node-5",
-        "node-6",
-        "node-7",
-        "node-8",
-      ]);
+      // the page's own server, and the same page through the API front port (any node's API serves it)
+      for (const port of [PAGE_PORT, PAGE_PORT + 2]) {
+        const page = await browser.newPage();
+        await page.goto(`http://127.0.0.1:${port}/`);
+        await page.waitForFunction(
+          'document.getElementById("verdict")?.textContent === "perfect ring"',
+          null,
+          {
+            timeout: 30_000,
+          },
+        );
+        assert.equal(await page.locator("svg circle[data-node]").count(), 8, `port ${port}`);
+        assert.equal(await page.locator("#nodes tr").count(), 8);
+        assert.equal(await page.locator("#count").textContent(), "8");
+        const names = await page.locator("svg text").allTextContents();
+        assert.deepEqual([...names].sort(), [
+          "node-1",
+          "node-2",
+          "node-3",
+          "node-4",
+          "node-5",
+          "node-6",
+          "node-7",
+          "node-8",
+        ]);
+        await page.close();
+      }
     } finally {
       await browser.close();
     }
