@@ -135,7 +135,19 @@ function buildApp(
   });
   for (const path of JSONRPC_PATHS)
     app.all(path, async (c) => {
-      const scopes = await admission.admit(c.req.header("authorization"), remoteAddress(c), null);
+      let scopes: readonly Scope[];
+      try {
+        scopes = await admission.admit(c.req.header("authorization"), remoteAddress(c), null);
+      } catch (error) {
+        // a refused caller gets a JSON-RPC error object, as a Scalaris client reads errors
+        const e = asApiError(error);
+        const body = {
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32000, message: `${e.code}: ${e.message}` },
+        };
+        return c.json(body, e.status as 401, errorHeaders(e));
+      }
       let text: string;
       try {
         text = c.req.method === "POST" ? await bodyText(c, api.limits.bodyBytes) : "";
