@@ -102,9 +102,9 @@ function urls(flags: StartFlags, cluster: ClusterFile): string {
   const nodes = cluster.nodes.map((n) => `  ${n.name}: http://${n.admin} (peers at ${n.listen})\n`);
   return (
     `selfman: ${cluster.nodes.length} nodes running\n` +
-    `  JSON-RPC front: http://${HOST}:${flags.rpcPort}\n` +
-    `  API front:      http://${HOST}:${flags.port}\n` +
-    `  the ring is at  http://${HOST}:${flags.pagePort}\n` +
+    `  JSON-RPC front: http://${HOST}:${flags.rpcPort}   (Scalaris's clients: /api/tx.yaws, /jsonrpc.yaws, …)\n` +
+    `  API front:      http://${HOST}:${flags.port}   (the ring at /, /v1, /v1/openapi.json, /metrics)\n` +
+    `  the ring also:  http://${HOST}:${flags.pagePort}\n` +
     nodes.join("") +
     `  selfman ring --dir ${flags.dir}      selfman lookup KEY --dir ${flags.dir}\n` +
     "  Ctrl-C stops everything\n"
@@ -120,7 +120,7 @@ async function runCluster(flags: StartFlags, stop: StopRequest): Promise<void> {
       nodes: flags.nodes,
       basePort: flags.basePort,
       insecure: false,
-      onNode: (node) => process.stderr.write(`  ${node.name} joined (${node.listen}, admin ${node.admin})\n`),
+      onNode: (node) => process.stderr.write(`  ${node.name} joined (${node.listen}, API ${node.admin})\n`),
       signal: stop.signal,
     });
   } catch (error) {
