@@ -134,6 +134,7 @@ describe("selfman start (npm start: 8 nodes) keeps data across a full stop", () 
       ],
       { stdio: ["ignore", "pipe", "ignore"] },
     );
+    start = child; // killed by after() even if it never comes up: its front ports would stay taken
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString("utf8");
