@@ -1,7 +1,6 @@
-// `selfman tx --ops FILE.json`: a request list (Scalaris `req_list`: read, write, add_on_nr, add_del_on_list,
-// test_and_set, commit) run in one transaction on the live cluster, retried on conflict
-// (docs/transactions.md §1), sent through the client library (docs/client.md §3). FILE holds a JSON array of requests, or {"ops": [...]}; "-" reads stdin. The
-// list is checked here first, so a typo is named with its path before anything is sent.
+// `selfman tx --ops FILE.json`: a request list (read, write, add_on_nr, add_del_on_list, test_and_set,
+// commit; FILE a JSON array or {"ops": [...]}, "-" for stdin) checked here, then run in one transaction
+// through the client library (docs/transactions.md §1, docs/client.md §3): a typo is named before sending.
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { fromWire, toWire } from "../client/client-value.js";

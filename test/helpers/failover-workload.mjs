@@ -1,7 +1,7 @@
 // A user's program for the fail-over acceptance test (docs/client.md §4): plain JavaScript importing the
 // packed library ("selfman") in a scratch project. It must keep to the package's public surface, and
 // report every acknowledged put on stdout, since the test trusts nothing else as acknowledged.
-//
+
 // argv: WORKERS TAG URL... — WORKERS loops put distinct keys TAG-w-i with distinct values until told to
 // stop. stdin lines: "who" makes the next put be followed by status() of the node the client uses (its
 // name is printed); "stop" ends the loops, then every acknowledged key is read back through the client.

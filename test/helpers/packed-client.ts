@@ -12,8 +12,8 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 const NPM_TIMEOUT_MS = 60_000;
 /** How long a test waits for another process's `npm pack` to finish. */
 const LOCK_WAIT_MS = 120_000;
-/** A lock older than this was left by a process that died mid-pack. */
-const STALE_LOCK_MS = 180_000;
+/** A lock older than this was left by a process that died mid-pack (a pack takes at most NPM_TIMEOUT_MS). */
+const STALE_LOCK_MS = 90_000;
 const LOCK_DIR = path.join(tmpdir(), "selfman-npm-pack.lock");
 
 export async function npm(args: readonly string[], cwd: string): Promise<string> {
