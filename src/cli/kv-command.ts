@@ -1,101 +1,82 @@
 // `selfman get|put|delete|cas|incr|append|remove KEY [...]`: single-key operations against the live
-// cluster, linearizable (docs/register.md §2, §3). A VALUE is JSON when it parses as JSON, otherwise the
-// text itself: `put name Alice` stores "Alice", `put n 5` the number 5, `put l '[1,2]'` a list.
+// cluster, linearizable (docs/register.md §2, §3), through the client library (docs/client.md §2, §4). A
+// VALUE is JSON when it parses as JSON, otherwise the text itself: `put name Alice` stores "Alice".
 import type { Command } from "commander";
-import { authHeader } from "../runtime/admin-client.js";
-import { readClusterFile } from "../runtime/local-cluster.js";
+import { fromWire, toWire, type Value } from "../client/client-value.js";
+import type { Client } from "../client/index.js";
+import { type Json, parseJson } from "../wire/lossless-json.js";
+import type { ClusterFlags } from "./admin-request.js";
+import { printAnswer, printFailure, valueText, withClusterClient } from "./cluster-client.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
-import { type Address, commanderParser, formatAddress, parseAddressList } from "./flags.js";
-import { toJsonLine } from "./sim-command.js";
+import { commanderParser, parseAddressList } from "./flags.js";
 
-export interface ClusterFlags {
-  dir: string;
-  admin?: Address[];
-  json?: boolean;
-}
-type Flags = ClusterFlags;
-
-function parseValue(raw: string): unknown {
+/** JSON (kept exact: big integers, {"$base64": …} as bytes), or else the text itself. */
+export function parseValue(raw: string): Value {
   try {
-    return JSON.parse(raw);
+    return fromWire(parseJson(raw));
   } catch {
     return raw;
   }
 }
 
-async function adminAddresses(flags: Flags): Promise<string[]> {
-  if (flags.admin !== undefined) return flags.admin.map(formatAddress);
-  const file = await readClusterFile(flags.dir);
-  if (file === null) throw new Error(`no cluster in ${flags.dir} (start one, or name a node with --admin)`);
-  return file.nodes.map((n) => n.admin);
+/** An incr's BY: an integer beyond the safe range stays exact. */
+function parseBy(raw: string | undefined): number | bigint {
+  if (raw === undefined) return 1;
+  const n = Number(raw);
+  return /^-?\d+$/.test(raw.trim()) && !Number.isSafeInteger(n) ? BigInt(raw.trim()) : n;
 }
 
-/**
- * Sends `body` (JSON) with `method` to `path` on the first node of the cluster that answers; an answer
- * with an error is final (it is not sent elsewhere). Returns the answer and whether it was a success.
- */
-export async function requestCluster(
-  flags: ClusterFlags,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ ok: boolean; answer: Record<string, unknown> }> {
-  let unreachable = "";
-  for (const admin of await adminAddresses(flags)) {
-    let response: Response;
-    try {
-      response = await fetch(`http://${admin}${path}`, {
-        method,
-        headers: { "content-type": "application/json", ...authHeader() },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (error) {
-      unreachable = `${admin}: ${error instanceof Error ? error.message : String(error)}`;
-      continue;
+/** What an operation answered: the node's answer as JSON, and the line a person reads. */
+interface Outcome {
+  readonly answer: Json;
+  readonly human: string;
+}
+
+type Operation = (db: Client, args: readonly string[]) => Promise<Outcome>;
+
+const get: Operation = async (db, [key = ""]) => {
+  const r = await db.get(key);
+  return {
+    answer: { key, found: r.found, value: toWire(r.value), version: r.version },
+    human: r.found ? valueText(r.value) : "(not found)",
+  };
+};
+
+const put: Operation = async (db, [key = "", raw = ""]) => {
+  const value = parseValue(raw);
+  const r = await db.put(key, value);
+  return { answer: { key, version: r.version }, human: `${valueText(value)} (version ${r.version})` };
+};
+
+const del: Operation = async (db, [key = ""]) => {
+  const r = await db.delete(key);
+  return { answer: { key, version: r.version }, human: `deleted (version ${r.version})` };
+};
+
+/** cas, incr, append and remove: the value after (for a cas that did not swap, the value found). */
+function update(
+  run: (db: Client, key: string, args: readonly string[]) => ReturnType<Client["incr"]>,
+): Operation {
+  return async (db, [key = "", ...args]) => {
+    const r = await run(db, key, args);
+    const answer = { key, applied: r.applied, found: r.found, value: toWire(r.value), version: r.version };
+    if (!r.applied) {
+      return { answer, human: `not swapped: the value is ${r.found ? valueText(r.value) : "absent"}` };
     }
-    return { ok: response.ok, answer: (await response.json()) as Record<string, unknown> };
-  }
-  throw new Error(`no node answered (last: ${unreachable})`);
+    return { answer, human: `${valueText(r.value)} (version ${r.version})` };
+  };
 }
 
-/** The /v1 request of a single-key operation: get, put and delete by method, the others POSTed. */
-function kvRequest(body: Record<string, unknown>): { method: string; path: string; body?: unknown } {
-  const { op, key, ...rest } = body;
-  const path = `/v1/kv/${encodeURIComponent(String(key))}`;
-  if (op === "get") return { method: "GET", path };
-  if (op === "delete") return { method: "DELETE", path };
-  if (op === "put") return { method: "PUT", path, body: { value: rest.value } };
-  return { method: "POST", path, body: { op, ...rest } };
-}
-
-/** Sends the operation to the first node that answers; an answer with an error is final. */
-async function run(flags: Flags, body: Record<string, unknown>): Promise<void> {
-  const request = kvRequest(body);
-  const { ok, answer } = await requestCluster(flags, request.method, request.path, request.body);
-  if (flags.json === true) process.stdout.write(`${toJsonLine(answer)}\n`);
-  else if (ok) process.stdout.write(`${describe(String(body.op), answer)}\n`);
-  if (!ok) {
-    if (flags.json !== true) process.stderr.write(`selfman: ${String(answer.message ?? answer.error)}\n`);
-    process.exitCode = 1;
+async function run(flags: ClusterFlags, operation: Operation, args: readonly string[]): Promise<void> {
+  try {
+    const { answer, human } = await withClusterClient(flags, (db) => operation(db, args));
+    printAnswer(flags, answer, () => human);
+  } catch (error) {
+    printFailure(flags, error);
   }
 }
 
-function describe(op: string, answer: Record<string, unknown>): string {
-  const value = JSON.stringify(answer.value);
-  if (op === "get") return answer.found === true ? value : "(not found)";
-  if (op === "cas" && answer.applied !== true)
-    return `not swapped: the value is ${answer.found === true ? value : "absent"}`;
-  if (op === "delete") return `deleted (version ${answer.version})`;
-  return `${value} (version ${answer.version})`;
-}
-
-function command(
-  program: Command,
-  spec: string,
-  description: string,
-  body: (...args: string[]) => Record<string, unknown>,
-): void {
+function command(program: Command, spec: string, description: string, operation: Operation): void {
   program
     .command(spec)
     .description(description)
@@ -107,49 +88,40 @@ function command(
     )
     .option("--json", "print the answer as one JSON line")
     .action(async (...args: unknown[]) => {
-      const flags = args.find((a) => typeof a === "object" && a !== null && !Array.isArray(a)) as Flags;
+      const flags = args.find(
+        (a) => typeof a === "object" && a !== null && !Array.isArray(a),
+      ) as ClusterFlags;
       const positional = args.filter((a): a is string => typeof a === "string");
-      await run(flags, body(...positional));
+      await run(flags, operation, positional);
     });
 }
 
 export function addKvCommands(program: Command): void {
-  command(program, "get <key>", "read a key", (key) => ({ op: "get", key }));
-  command(program, "put <key> <value>", "write a key (VALUE: JSON, or text)", (key, value) => ({
-    op: "put",
-    key,
-    value: parseValue(value as string),
-  }));
-  command(program, "delete <key>", "delete a key (a versioned tombstone)", (key) => ({ op: "delete", key }));
+  command(program, "get <key>", "read a key", get);
+  command(program, "put <key> <value>", "write a key (VALUE: JSON, or text)", put);
+  command(program, "delete <key>", "delete a key (a versioned tombstone)", del);
   command(
     program,
     "cas <key> <expected> <value>",
     "write VALUE only if the key holds EXPECTED (null: absent)",
-    (key, expected, value) => ({
-      op: "cas",
-      key,
-      expected: parseValue(expected as string),
-      value: parseValue(value as string),
-    }),
+    update((db, key, [expected = "", value = ""]) => db.cas(key, parseValue(expected), parseValue(value))),
   );
   command(
     program,
     "incr <key> [by]",
     "add BY (default 1) to a numeric key (absent counts as 0)",
-    (key, by) => ({
-      op: "incr",
-      key,
-      by: by === undefined ? 1 : Number(by),
-    }),
+    update((db, key, [by]) => db.incr(key, parseBy(by))),
   );
-  command(program, "append <key> <value>", "append VALUE to a list key", (key, value) => ({
-    op: "append",
-    key,
-    value: parseValue(value as string),
-  }));
-  command(program, "remove <key> <value>", "remove VALUE from a list key", (key, value) => ({
-    op: "remove",
-    key,
-    value: parseValue(value as string),
-  }));
+  command(
+    program,
+    "append <key> <value>",
+    "append VALUE to a list key",
+    update((db, key, [value = ""]) => db.append(key, parseValue(value))),
+  );
+  command(
+    program,
+    "remove <key> <value>",
+    "remove VALUE from a list key",
+    update((db, key, [value = ""]) => db.remove(key, parseValue(value))),
+  );
 }

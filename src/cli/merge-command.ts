@@ -3,9 +3,9 @@
 // of the other ring; the rings then zip themselves together (docs/ring-merge.md §3, §4). A contact in
 // the same ring ends the attempt within a few messages, so asking is always safe.
 import type { Command } from "commander";
+import { type ClusterFlags, requestCluster } from "./admin-request.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { type Address, commanderParser, formatAddress, parseAddress, parseAddressList } from "./flags.js";
-import { type ClusterFlags, requestCluster } from "./kv-command.js";
 import { toJsonLine } from "./sim-command.js";
 
 interface MergeFlags extends ClusterFlags {

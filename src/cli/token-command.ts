@@ -4,9 +4,9 @@
 // needs an admin token in SELFMAN_TOKEN) and stored hashed in selfman. The token is printed once.
 import type { Command } from "commander";
 import { appendToAuthFile, newToken, parseScopes } from "../api/api-tokens.js";
+import { type ClusterFlags, requestCluster } from "./admin-request.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { commanderParser, parseAddressList } from "./flags.js";
-import { type ClusterFlags, requestCluster } from "./kv-command.js";
 
 interface CreateFlags extends ClusterFlags {
   scope: string;

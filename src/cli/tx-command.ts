@@ -1,15 +1,17 @@
-// `selfman tx --ops FILE.json`: a request list (Scalaris `req_list`: read, write, add_on_nr, add_del_on_list,
-// test_and_set, commit) run in one transaction on the live cluster, retried on conflict
-// (docs/transactions.md §1). FILE holds a JSON array of requests, or {"ops": [...]}; "-" reads stdin. The
-// list is checked here first, so a typo is named with its path before anything is sent.
+// `selfman tx --ops FILE.json`: a request list (read, write, add_on_nr, add_del_on_list, test_and_set,
+// commit; FILE a JSON array or {"ops": [...]}, "-" for stdin) checked here, then run in one transaction
+// through the client library (docs/transactions.md §1, docs/client.md §3): a typo is named before sending.
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { fromWire, toWire } from "../client/client-value.js";
+import type { TxOp, TxOpResult, TxOutcome } from "../client/index.js";
 import { validate } from "../core/schema.js";
 import { requestListProblem, requestListSchema, type TxRequest } from "../tx/request-list.js";
+import type { Json } from "../wire/lossless-json.js";
+import type { ClusterFlags } from "./admin-request.js";
+import { printAnswer, printFailure, valueText, withClusterClient } from "./cluster-client.js";
 import { DEFAULT_DIR } from "./cluster-command.js";
 import { commanderParser, parseAddressList } from "./flags.js";
-import { type ClusterFlags, requestCluster } from "./kv-command.js";
-import { toJsonLine } from "./sim-command.js";
 
 interface TxFlags extends ClusterFlags {
   ops: string;
@@ -43,16 +45,40 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function describe(answer: Record<string, unknown>): string {
-  const results = (answer.results ?? []) as Record<string, unknown>[];
-  const lines = results.map(
-    (r, i) =>
-      `  ${i}: ${r.ok === true ? JSON.stringify(r.value ?? null) : `failed (${String(r.reason)}: ${JSON.stringify(r.value)})`}`,
+/** A checked request as the client library's op (commit is not one: it is the call's flag). */
+function toOp(request: Exclude<TxRequest, { op: "commit" }>): TxOp {
+  const value = (v: unknown) => fromWire(v as Json);
+  switch (request.op) {
+    case "read":
+    case "delete":
+      return { op: request.op, key: request.key };
+    case "write":
+      return { op: "write", key: request.key, value: value(request.value) };
+    case "add_on_nr":
+      return { op: "add_on_nr", key: request.key, by: request.by };
+    case "add_del_on_list":
+      return {
+        op: "add_del_on_list",
+        key: request.key,
+        add: request.add.map(value),
+        del: request.del.map(value),
+      };
+    case "test_and_set":
+      return { op: "test_and_set", key: request.key, old: value(request.old), new: value(request.new) };
+  }
+}
+
+function resultJson(r: TxOpResult): Json {
+  return r.ok
+    ? { ok: true, value: toWire(r.value), found: r.found }
+    : { ok: false, reason: r.reason, value: toWire(r.value) };
+}
+
+function describe(outcome: TxOutcome): string {
+  const lines = outcome.results.map(
+    (r, i) => `  ${i}: ${r.ok ? valueText(r.value) : `failed (${r.reason}: ${valueText(r.value)})`}`,
   );
-  const head =
-    answer.committed === true
-      ? `committed (${String(answer.attempts ?? 1)} attempt(s))`
-      : "ran without a commit";
+  const head = outcome.committed ? `committed (${outcome.attempts} attempt(s))` : "ran without a commit";
   return [head, ...lines].join("\n");
 }
 
@@ -77,13 +103,19 @@ export function addTxCommand(program: Command): void {
       const ops = await readOps(flags.ops);
       // the API takes the commit as a flag: a list ending in commit commits, one without only runs
       const commit = ops.at(-1)?.op === "commit";
-      const requests = commit ? ops.slice(0, -1) : ops;
-      const { ok, answer } = await requestCluster(flags, "POST", "/v1/tx", { ops: requests, commit });
-      if (flags.json === true) process.stdout.write(`${toJsonLine(answer)}\n`);
-      else if (ok) process.stdout.write(`${describe(answer)}\n`);
-      if (!ok) {
-        if (flags.json !== true) process.stderr.write(`selfman: ${String(answer.message ?? answer.error)}\n`);
-        process.exitCode = 1;
+      const requests = ops.filter((op): op is Exclude<TxRequest, { op: "commit" }> => op.op !== "commit");
+      try {
+        const outcome = await withClusterClient(flags, (db) =>
+          db.requestList(requests.map(toOp), { commit }),
+        );
+        const answer = {
+          committed: outcome.committed,
+          attempts: outcome.attempts,
+          results: outcome.results.map(resultJson),
+        };
+        printAnswer(flags, answer, () => describe(outcome));
+      } catch (error) {
+        printFailure(flags, error);
       }
     });
 }

@@ -35,6 +35,11 @@ export interface TransactionOptions {
   readonly attempts?: number;
 }
 
+export interface RequestListOptions {
+  /** false: run the ops in a transaction that is not committed, only to see their results (default true). */
+  readonly commit?: boolean;
+}
+
 export const DEFAULT_TX_ATTEMPTS = 5;
 
 export class Client {
@@ -83,17 +88,21 @@ export class Client {
     return this.#update(key, { op: "remove", value: toWire(value) });
   }
 
-  /** Runs the ops in one transaction, which the server retries on conflict itself. */
-  async requestList(ops: readonly TxOp[]): Promise<TxOutcome> {
-    const body = { ops: ops.map(opToWire), commit: true };
+  /**
+   * Runs the ops in one transaction, which the server retries on conflict itself. With `commit: false`
+   * nothing is committed (so it is resent after any failure): the results say what the ops would do.
+   */
+  async requestList(ops: readonly TxOp[], options: RequestListOptions = {}): Promise<TxOutcome> {
+    const commit = options.commit ?? true;
+    const body = { ops: ops.map(opToWire), commit };
     const json = await this.#transport.request({
       method: "POST",
       path: "/v1/tx",
       body,
-      idempotent: areIdempotent(ops),
+      idempotent: !commit || areIdempotent(ops),
     });
-    const { committed, results } = txStepOf(json);
-    return { committed, results };
+    const { committed, attempts, results } = txStepOf(json);
+    return { committed, attempts, results };
   }
 
   /**

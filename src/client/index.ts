@@ -2,7 +2,7 @@
 // Everything a caller may name is exported here and nothing else; the package's types come from this file,
 // so removing an export is a breaking change.
 export type { Json } from "../wire/lossless-json.js";
-export { Client, type TransactionOptions } from "./client.js";
+export { Client, type RequestListOptions, type TransactionOptions } from "./client.js";
 export type { ConnectOptions, RetryOptions } from "./client-options.js";
 export { BASE64_MEMBER, type Value } from "./client-value.js";
 export type { LookupResult, NodeStatus, RingSurvey } from "./cluster-info.js";

@@ -15,8 +15,11 @@ export interface PutResult {
 }
 
 export interface DeleteResult {
-  /** Whether the key held a value (after a fail-over resend: maybe false though this delete removed it). */
-  readonly found: boolean;
+  /**
+   * Whether the key held a value (after a fail-over resend: maybe false though this delete removed it);
+   * null when the node does not say — the /v1 DELETE answer is `{key, version}` (docs/api.md §2).
+   */
+  readonly found: boolean | null;
   readonly version: number;
 }
 
@@ -42,7 +45,8 @@ export function putResultOf(json: Json): PutResult {
 
 export function deleteResultOf(json: Json): DeleteResult {
   const body = asObject(json, "for a delete");
-  return { found: booleanMember(body, "found"), version: numberMember(body, "version") };
+  const found = body.found === undefined ? null : booleanMember(body, "found");
+  return { found, version: numberMember(body, "version") };
 }
 
 export function updateResultOf(json: Json): UpdateResult {

@@ -56,7 +56,8 @@ describe("client operations", () => {
     const db = client();
     assert.deepStrictEqual(await db.get("never-written"), { found: false, value: null, version: 0 });
     const { version } = await db.put("doomed", "x");
-    assert.deepStrictEqual(await db.delete("doomed"), { found: true, version: version + 1 });
+    // the /v1 DELETE answer does not say whether the key held a value
+    assert.deepStrictEqual(await db.delete("doomed"), { found: null, version: version + 1 });
     assert.equal((await db.get("doomed")).found, false);
   });
 
@@ -107,6 +108,21 @@ describe("client operations", () => {
     ]);
     await assert.rejects(failing, (e: unknown) => e instanceof RequestFailedError && e.index === 1);
     assert.equal((await db.get("a")).value, 3);
+  });
+
+  it("a request list with commit: false reports what it would do and changes nothing", async () => {
+    const db = client();
+    await db.put("dry", 10);
+    const outcome = await db.requestList(
+      [
+        { op: "add_on_nr", key: "dry", by: 5 },
+        { op: "read", key: "dry" },
+      ],
+      { commit: false },
+    );
+    assert.equal(outcome.committed, false);
+    assert.deepStrictEqual(outcome.results[1], { ok: true, value: 15, found: true });
+    assert.equal((await db.get("dry")).value, 10, "nothing was committed");
   });
 
   it("throws typed errors with the server's code and status", async () => {

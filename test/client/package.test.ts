@@ -3,57 +3,20 @@
 // server, and a .ts using the types type-checks (a misuse is rejected). dist/ imports no package.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import {
+  installInScratch,
+  npmAvailable,
+  packRepository,
+  REPO_ROOT as root,
+} from "../helpers/packed-client.js";
 import { StandInCluster } from "./stand-in-cluster.js";
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../..");
-const NPM_TIMEOUT_MS = 60_000;
-
-async function npm(args: readonly string[], cwd: string): Promise<string> {
-  const { stdout } = await run("npm", [...args], { cwd, timeout: NPM_TIMEOUT_MS, maxBuffer: 16 << 20 });
-  return stdout;
-}
-
-async function npmAvailable(): Promise<boolean> {
-  try {
-    await npm(["--version"], root);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The top-level folders of node_modules/ that the package's runtime dependencies (and theirs) occupy. */
-async function runtimeDependencyFolders(): Promise<string[]> {
-  const out = await npm(["ls", "--omit=dev", "--all", "--parseable"], root);
-  const marker = `${path.sep}node_modules${path.sep}`;
-  const folders = new Set<string>();
-  for (const line of out.split("\n")) {
-    const at = line.indexOf(marker);
-    if (at < 0) continue;
-    const parts = line
-      .slice(at + marker.length)
-      .trim()
-      .split(path.sep);
-    const name = parts[0]?.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0];
-    if (name !== undefined && name !== "") folders.add(name);
-  }
-  return [...folders].sort();
-}
 
 const USE_MJS = `import { connect, SelfmanError, UncertainError } from "selfman";
 const db = connect(process.argv.slice(2));
@@ -115,26 +78,9 @@ describe("the packed client library", () => {
       t.skip("npm is not available");
       return;
     }
-    const packed = JSON.parse(await npm(["pack", "--pack-destination", dir, "--json"], root)) as {
-      filename: string;
-    }[];
-    const tarball = path.join(dir, packed[0]?.filename ?? "");
+    const tarball = await packRepository(dir);
     assert.ok(existsSync(tarball), "npm pack wrote the tarball");
-
-    const scratch = path.join(dir, "scratch");
-    mkdirSync(path.join(scratch, "node_modules"), { recursive: true });
-    writeFileSync(
-      path.join(scratch, "package.json"),
-      JSON.stringify({ name: "scratch", version: "1.0.0", private: true }),
-    );
-    // The selfman command's own dependencies (lmdb, hono, …) are not in the npm cache here, so they are
-    // copied from this repository's node_modules and the install resolves them without the network.
-    for (const folder of await runtimeDependencyFolders()) {
-      cpSync(path.join(root, "node_modules", folder), path.join(scratch, "node_modules", folder), {
-        recursive: true,
-      });
-    }
-    await npm(["install", tarball, "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], scratch);
+    const scratch = await installInScratch(dir, tarball);
 
     const installed = path.join(scratch, "node_modules", "selfman");
     assert.ok(existsSync(path.join(installed, "dist", "client", "index.js")));

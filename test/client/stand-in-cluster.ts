@@ -264,7 +264,8 @@ export class StandInNode {
       if (!isObject(body) || !("value" in body)) throw bad("PUT needs {value}");
       return { key, version: store.set(key, body.value ?? null) };
     }
-    if (method === "DELETE") return { key, found: item.found, version: store.set(key, null, false) };
+    // as the real node: the answer says no "found" (docs/api.md §2)
+    if (method === "DELETE") return { key, version: store.set(key, null, false) };
     if (method !== "POST" || !isObject(body)) throw bad("bad kv request");
     return { key, ...this.#update(key, item, body) };
   }

@@ -134,6 +134,7 @@ describe("selfman start (npm start: 8 nodes) keeps data across a full stop", () 
       ],
       { stdio: ["ignore", "pipe", "ignore"] },
     );
+    start = child; // killed by after() even if it never comes up: its front ports would stay taken
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString("utf8");
@@ -162,6 +163,11 @@ describe("selfman start (npm start: 8 nodes) keeps data across a full stop", () 
     assert.equal(put.code, 0, put.stderr);
     const counter = await selfman("incr", "counter", "7", "--dir", dir, "--json");
     assert.equal(counter.code, 0, counter.stderr);
+    assert.equal((await selfman("put", "gone", "1", "--dir", dir)).code, 0);
+    const deleted = await selfman("delete", "gone", "--dir", dir, "--json");
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const gone = await selfman("get", "gone", "--dir", dir, "--json");
+    assert.equal((JSON.parse(gone.stdout) as KvAnswer).found, false, "a deleted key reads as not found");
     await stopCluster(start);
 
     start = await startCluster();
