@@ -65,7 +65,9 @@ export function stopOne(kill: boolean) {
 
 export function stopCount(kill: boolean) {
   return async (ctx: JsonRpcContext, [n]: readonly Json[]): Promise<Json> => {
-    const names = ctx.nodes.names().slice(0, countArg(n, "count"));
+    // the nodes started last go first (as NodeHost's counted forms), so add_nodes(n) then kill_nodes(n) undoes it
+    const count = countArg(n, "count");
+    const names = count === 0 ? [] : ctx.nodes.names().slice(-count).reverse();
     const stopped: string[] = [];
     for (const name of names) if (await stopNode(ctx.nodes, name, kill)) stopped.push(name);
     return { status: "ok", ok: stopped };
