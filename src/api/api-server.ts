@@ -166,6 +166,14 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
   return app;
 }
 
+/** How often the header and request timeouts are checked: a quarter of the shorter, within [50 ms, 1 s]. */
+export function timeoutCheckMs(limits: ApiLimits): number {
+  return Math.max(
+    50,
+    Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)),
+  );
+}
+
 function listen(server: http.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -182,6 +190,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       `refusing to serve the API on ${options.host} without tokens: anyone who reaches it could read, write and stop nodes. Create a token file (selfman token create --scope admin --auth-file FILE) and pass --auth-file FILE, or bind 127.0.0.1`,
     );
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    throw new ApiConfigError(
+      `the header timeout (${limits.headersTimeoutMs} ms) is longer than the whole request's (${limits.requestTimeoutMs} ms): the header is part of the request`,
+    );
   const feed = new EventFeed();
   const statuses = () => options.nodes.live().map((n) => n.status());
   let address = `${options.host}:${options.port}`;
@@ -206,6 +218,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       headersTimeout: limits.headersTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.headerBytes,
+      // Node checks the two timeouts above only this often (30 s by default): a slow request would
+      // hold its connection up to that much longer than its timeout says
+      connectionsCheckingInterval: timeoutCheckMs(limits),
       noDelay: true,
     },
     (req, res) => {
