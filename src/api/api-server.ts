@@ -4,6 +4,7 @@
 // never reaches protocol code unvalidated. Refuses to bind a non-loopback address without tokens.
 import http from "node:http";
 import { isIP } from "node:net";
+import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Logger } from "pino";
@@ -15,6 +16,14 @@ import { grants, readAuthFile, SCOPES, type Scope, TokenVerifier } from "./api-t
 import { ClusterSecret } from "./cluster-secret.js";
 import { EventFeed } from "./event-feed.js";
 import type { HostedNodes } from "./hosted-nodes.js";
+import {
+  adapterErrorResponse,
+  missingHost,
+  refuseClientError,
+  refuseConnect,
+  refuseExpectation,
+  refuseResponse,
+} from "./http-refusals.js";
 import { answerJsonRpc, JSONRPC_PATHS, type JsonRpcContext } from "./jsonrpc/answer-json-rpc.js";
 import { openApiDocument } from "./openapi.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -211,19 +220,29 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
   const routes = [...kvRoutes(api), ...txRoutes(api), ...clusterRoutes(api)];
   const app = buildApp(api, routes);
-  const listener = getRequestListener(app.fetch);
+  // hostname: the URL of an HTTP/1.0 request without Host (HTTP/1.1 ones are refused below)
+  const listener = getRequestListener(app.fetch, {
+    errorHandler: adapterErrorResponse,
+    hostname: "localhost",
+  });
   const server = http.createServer(
     {
       requestTimeout: limits.requestTimeoutMs,
       headersTimeout: limits.headersTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.headerBytes,
+      // Node's own refusal is an empty 400: answered below in the JSON shape instead
+      requireHostHeader: false,
       // Node checks the two timeouts above only this often (30 s by default): a slow request would
       // hold its connection up to that much longer than its timeout says
       connectionsCheckingInterval: timeoutCheckMs(limits),
       noDelay: true,
     },
     (req, res) => {
+      if (missingHost(req)) {
+        refuseResponse(res, 400, new ApiError("invalid-argument", "an HTTP/1.1 request needs a Host header"));
+        return;
+      }
       const bench = options.authFile === null ? options.bench : undefined;
       if (bench === undefined || !(req.url ?? "").startsWith("/bench/")) {
         void listener(req, res);
@@ -236,18 +255,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         .catch(() => res.destroy());
     },
   );
-  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const status =
-      error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const text = JSON.stringify({
-      error: "invalid-argument",
-      message: `a malformed request: ${error.code ?? error.message}`,
-    });
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
-    );
-  });
+  server.on("clientError", refuseClientError);
+  server.on("checkExpectation", refuseExpectation);
+  server.on("connect", (_req: http.IncomingMessage, socket: Duplex) => refuseConnect(socket));
   await listen(server, options.host, options.port);
   const bound = server.address();
   if (bound !== null && typeof bound === "object") address = `${options.host}:${bound.port}`;
