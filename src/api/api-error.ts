@@ -1,6 +1,7 @@
 // The /v1 API's errors (docs/api.md §4): one JSON shape, {"error": code, "message": why, ...}, with the
 // HTTP status that says what the caller may do — fix the request (4xx) or retry (409, 429, 503, 504).
 import type { ErrorCode } from "../core/error-code.js";
+import { type Json, stringifyJson } from "../wire/lossless-json.js";
 
 export type ApiErrorCode =
   | ErrorCode
@@ -30,9 +31,9 @@ const STATUS: Readonly<Record<ApiErrorCode, number>> = {
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
-  readonly extra: Readonly<Record<string, unknown>>;
+  readonly extra: Readonly<Record<string, Json>>;
 
-  constructor(code: ApiErrorCode, message: string, extra: Readonly<Record<string, unknown>> = {}) {
+  constructor(code: ApiErrorCode, message: string, extra: Readonly<Record<string, Json>> = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
@@ -43,7 +44,12 @@ export class ApiError extends Error {
     return STATUS[this.code];
   }
 
-  body(): Record<string, unknown> {
+  body(): { [name: string]: Json } {
     return { error: this.code, message: this.message, ...this.extra };
+  }
+
+  /** The body as JSON text: the values it carries may hold integers beyond 2^53 (docs/api.md §3). */
+  text(): string {
+    return stringifyJson(this.body());
   }
 }

@@ -124,7 +124,8 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
         ? error
         : new ApiError("internal", error instanceof Error ? error.message : String(error));
     if (e.code === "rate-limited") c.header("retry-after", String(e.extra.retryAfterSec ?? 1));
-    return c.json(e.body(), e.status as 500);
+    // lossless: a request-failed answer carries the current values, integers of any size among them
+    return c.body(e.text(), e.status as 500, { "content-type": "application/json; charset=utf-8" });
   });
   app.notFound((c) =>
     c.json(
@@ -154,7 +155,9 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
       let text: string;
       try {
         text = c.req.method === "POST" ? await bodyText(c, api.limits.bodyBytes) : "";
-      } catch {
+      } catch (error) {
+        // Scalaris's answer to a body over the limit; a body cut short is the client's 400 (onError)
+        if (!(error instanceof ApiError) || error.code !== "too-large") throw error;
         return c.body("\n", 413, { connection: "close" });
       }
       const answer = await answerJsonRpc(path, c.req.method, text, jsonRpcContext(api, scopes));

@@ -9,7 +9,7 @@ import { ApiError } from "./api-error.js";
 
 /** The whole text of a JSON error answer that closes its connection. */
 export function refusalText(status: number, error: ApiError): string {
-  const text = JSON.stringify(error.body());
+  const text = error.text();
   return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? "Error"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`;
 }
 
@@ -39,7 +39,7 @@ export function refuseConnect(socket: Duplex): void {
 
 /** Answers through a ServerResponse with the JSON error shape and closes the connection. */
 export function refuseResponse(res: http.ServerResponse, status: number, error: ApiError): void {
-  const text = JSON.stringify(error.body());
+  const text = error.text();
   res.writeHead(status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(text),
@@ -68,7 +68,7 @@ export function adapterErrorResponse(error: unknown): Response {
   const e = refused
     ? new ApiError("invalid-argument", `a malformed request target or host: ${error.message}`)
     : new ApiError("internal", error instanceof Error ? error.message : String(error));
-  return new Response(JSON.stringify(e.body()), {
+  return new Response(e.text(), {
     status: e.status,
     headers: { "content-type": "application/json", connection: "close" },
   });
