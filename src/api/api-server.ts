@@ -242,6 +242,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       noDelay: true,
     },
     (req, res) => {
+      // Nothing here upgrades: the request is served as plain HTTP, but Node's parser reads nothing
+      // more from a connection that asked to upgrade, so it must not be offered for another request
+      if (req.headers.upgrade !== undefined) res.shouldKeepAlive = false;
       if (missingHost(req)) {
         refuseResponse(res, 400, new ApiError("invalid-argument", "an HTTP/1.1 request needs a Host header"));
         return;
