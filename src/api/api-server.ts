@@ -166,7 +166,12 @@ function buildApp(api: ApiContext, routes: readonly RouteSpec[]): Hono<ApiEnv> {
   for (const route of routes)
     app.on(route.method.toUpperCase(), honoPath(route.path), async (c) => {
       const scopes = await authenticate(api, c.req.header("authorization"));
-      const client = c.req.header("authorization") ?? c.env.incoming.socket.remoteAddress ?? "?";
+      // by token when there are tokens (the header was just verified), else by address: without tokens
+      // the header is anything a client likes, a free new bucket per request and up to 16 KiB of key each
+      const client =
+        api.tokens === null
+          ? (c.env.incoming.socket.remoteAddress ?? "?")
+          : (c.req.header("authorization") ?? "?");
       const waitSec = limiter.take(client, Date.now());
       if (waitSec > 0)
         throw new ApiError("rate-limited", `more than ${api.limits.requestsPerSecond} requests per second`, {
