@@ -1,7 +1,6 @@
-// The answers the HTTP layer gives to requests no route may see (docs/api.md §4): a malformed request
-// line or header, a slow one, CONNECT, an Expect other than 100-continue, an HTTP/1.1 request without
-// Host, a target the URL parser refuses. Must not break: each gets the JSON error shape, never Node's or
-// the adapter's empty body, and its connection closes, since what follows it on the socket is unframed.
+// Answers to requests no route may see (docs/api.md §4): malformed or slow, CONNECT, a strange Expect, an
+// HTTP/1.1 request without Host, a target the URL parser refuses. Must not break: each gets the JSON error
+// shape (never Node's or the adapter's empty body) and its connection closes, since what follows is unframed.
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { RequestError } from "@hono/node-server";

@@ -1,7 +1,6 @@
-// What the API server answers to requests no route may see (docs/api.md §4, §6), each a case the HTTP
-// fuzz test found: CONNECT, a strange Expect, no Host, a target or Host the adapter refuses, an upgrade
-// request, slow and half-sent requests. Must not break: every answer is the JSON error shape, the
-// connection closes, the timeouts hold to within a quarter of themselves, and a client's abort is no 500.
+// What the API server answers to requests no route may see (docs/api.md §4, §6), each a case the fuzz test
+// found: CONNECT, a strange Expect, no Host, refused targets, upgrades, slow and half-sent requests. Must not
+// break: the JSON error shape, the connection closed, the timeouts held, and a client's abort is no 500.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";

@@ -1,7 +1,6 @@
-// Hostile HTTP requests for the API server's fuzz test (docs/api.md §4, §6), as raw bytes drawn from a
-// seed and an index: random and garbage methods, targets, headers, bodies and framings, plus partial and
-// slow requests. Must not break: a case is a pure function of (seed, index, server) so it replays alone, and
-// a "complete" case's framing is one the server can finish reading (an unfinished one is a "partial" case).
+// Hostile HTTP requests as raw bytes for the API fuzz test (docs/api.md §4, §6): garbage methods, targets,
+// headers, bodies and framings, partial and slow requests. Must not break: a case is a pure function of
+// (seed, index, server), and a "complete" case is one the server can finish reading (else it is "partial").
 import { SeededRandom } from "./seeded-random.js";
 
 /** What the generator must know about the server under test. */

@@ -1,7 +1,6 @@
-// A raw HTTP/1.1 client connection over node:net for the API fuzz test (docs/api.md §4): it writes
-// whatever bytes it is given and reads answers by the protocol's framing (interim 1xx skipped,
-// Content-Length, chunked, or until close; an event stream's header is its answer). Must not break:
-// it never trusts the server — an answer that is not HTTP, or none before the deadline, is reported.
+// A raw HTTP/1.1 client connection over node:net for the API fuzz test (docs/api.md §4): writes any
+// bytes, reads answers by their framing (1xx skipped, Content-Length, chunked, until close, an event
+// stream's header). Must not break: it never trusts the server; not HTTP, or nothing in time, is reported.
 import net from "node:net";
 
 export interface RawAnswer {
