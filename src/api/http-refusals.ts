@@ -19,12 +19,22 @@ export function clientErrorStatus(code: string | undefined): number {
   return 400;
 }
 
+/** How long a refused connection is still read (and what arrives dropped) before it is destroyed. */
+export const LINGER_MS = 1000;
+const lingering = new WeakSet<Duplex>();
+
 /** Answers a request Node's parser refused (or timed out) on its raw socket, then closes it. */
 export function refuseClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // Answered already: what the client still sends fails to parse again and lands here. Destroying the
+  // socket now, with its bytes unread, would be a TCP reset that can discard the answer before the
+  // client reads it (it happened to 1 MiB bodies behind a bad request line): it lingers instead.
+  if (lingering.has(socket)) return;
   if (!socket.writable) {
     socket.destroy();
     return;
   }
+  lingering.add(socket);
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
   const status = clientErrorStatus(error.code);
   const why = status === 408 ? "the request did not arrive in time" : "a malformed request";
   socket.end(refusalText(status, new ApiError("invalid-argument", `${why}: ${error.code ?? error.message}`)));

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
@@ -60,6 +61,8 @@ function judge(request: CompleteRequest, result: RawAnswer | NoAnswer): string |
     }
   }
   if (status < 400) return `neither a 2xx nor an error: ${shown}`;
+  if (status === 408 && !request.mayTimeOut)
+    return `a 408 to a complete request: the server waited out the request timeout for bytes it had: ${shown}`;
   if (request.head) return null;
   if (request.scalaris && (text === "\n" || text === "")) return null;
   let error: unknown = null;
@@ -140,6 +143,39 @@ describe("the API server under hostile HTTP", () => {
   after(async () => {
     node?.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a refusal reaches a client still sending a 1 MiB body: the socket lingers instead of resetting", async () => {
+    const size = (1 << 20) + 10;
+    const head = Buffer.from(
+      `POST /v1/kv/\u00e3\u00bbG HTTP/1.1\r\nHost: ${api}\r\nContent-Length: ${size}\r\n\r\n`,
+      "latin1",
+    );
+    const body = Buffer.alloc(size, 0x61);
+    const lost: string[] = [];
+    const send = () =>
+      new Promise<void>((resolve) => {
+        const socket = net.connect(API_PORT, "127.0.0.1", () => {
+          socket.write(head);
+          socket.write(body);
+        });
+        let received = "";
+        socket.on("data", (chunk: Buffer) => {
+          received += chunk.toString("latin1");
+        });
+        socket.on("error", () => {});
+        socket.on("close", () => {
+          if (!received.startsWith("HTTP/1.1 400 ")) lost.push(JSON.stringify(received.slice(0, 60)));
+          resolve();
+        });
+      });
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next++ < 300) await send();
+      }),
+    );
+    assert.deepEqual(lost, [], `${lost.length} of 300 refusals never reached the client`);
   });
 
   it(`answers ${REQUESTS} hostile requests, closes the unfinished ones in time, and keeps serving`, async () => {

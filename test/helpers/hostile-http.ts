@@ -30,6 +30,12 @@ export interface CompleteRequest {
   readonly scalaris: boolean;
   /** Whether the connection may carry another request after the answer (else it is closed). */
   readonly reuse: boolean;
+  /**
+   * Whether a 408 is a fair answer: an upgrade request with a broken body framing. Node's parser does not
+   * report a framing error after an Upgrade header (it stops parsing there), so such a request waits out
+   * the request timeout; any other complete request answered 408 was left waiting for bytes it had.
+   */
+  readonly mayTimeOut: boolean;
 }
 
 /** A request never finished: the server's header or request timeout must close its connection. */
@@ -787,11 +793,12 @@ export function hostileRequest(seed: number, index: number, server: FuzzServer):
   const version = drawVersion(r);
   const body = drawBody(r, method, route.family, server);
   const framing = drawFraming(r, body);
+  const extra = extraHeaders(r, route.family);
   const lines = [
     `${method} ${route.target}${version === "" ? "" : ` ${version}`}`,
     ...hostHeaders(r, server),
     ...authHeaders(r, server),
-    ...extraHeaders(r, route.family),
+    ...extra,
     ...framing.headers,
   ];
   const bytes = Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), framing.payload]);
@@ -808,5 +815,6 @@ export function hostileRequest(seed: number, index: number, server: FuzzServer):
     head: method === "HEAD",
     scalaris: path.endsWith(".yaws"),
     reuse: framing.clean && version === "HTTP/1.1",
+    mayTimeOut: !framing.clean && extra.some((h) => h.startsWith("Upgrade:")),
   };
 }
