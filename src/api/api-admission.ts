@@ -28,8 +28,8 @@ export class Admission {
   }
 
   /**
-   * Authenticates, counts the request against its client's rate (the client: its token, else its
-   * address) and checks `needed`; resolves with the scopes, or rejects with 401, 429 or 403.
+   * Authenticates, counts the request against its client's rate (the client: its token with tokens,
+   * else its address) and checks `needed`; resolves with the scopes, or rejects with 401, 429 or 403.
    */
   async admit(
     authorization: string | undefined,
@@ -37,7 +37,10 @@ export class Admission {
     needed: Scope | null,
   ): Promise<readonly Scope[]> {
     const scopes = await this.authenticate(authorization);
-    const waitSec = this.limiter.take(authorization ?? address, Date.now());
+    // by token when there are tokens (just verified), else by address: without tokens the header is
+    // anything a client likes — a new bucket per request, and up to 16 KiB of key each
+    const client = this.api.tokens === null ? address : (authorization ?? address);
+    const waitSec = this.limiter.take(client, Date.now());
     if (waitSec > 0)
       throw new ApiError(
         "rate-limited",

@@ -65,9 +65,18 @@ export function readIncoming(incoming: IncomingMessage, limit: number): Promise<
       }
       chunks.push(chunk);
     };
+    // a client gone before the body ended is its failure, not the server's: 400, never a 500 (and the
+    // promise settles, so the handler and its chunks are not held forever)
+    const cut = (error?: Error) =>
+      reject(
+        new ApiError("invalid-argument", `the body did not arrive whole: ${error?.message ?? "closed"}`),
+      );
     incoming.on("data", onData);
     incoming.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    incoming.once("error", reject);
+    incoming.once("error", cut);
+    incoming.once("close", () => {
+      if (!incoming.readableEnded) cut();
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 // The /v1 API's errors (docs/api.md §4): one JSON shape, {"error": code, "message": why, ...}, with the
 // HTTP status that says what the caller may do — fix the request (4xx) or retry (409, 429, 503, 504).
 import type { ErrorCode } from "../core/error-code.js";
+import { type Json, stringifyJson } from "../wire/lossless-json.js";
 
 export type ApiErrorCode =
   | ErrorCode
@@ -30,14 +31,14 @@ const STATUS: Readonly<Record<ApiErrorCode, number>> = {
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
-  readonly extra: Readonly<Record<string, unknown>>;
+  readonly extra: Readonly<Record<string, Json>>;
   /** The connection must close after this answer (a body was left unread). */
   readonly closes: boolean;
 
   constructor(
     code: ApiErrorCode,
     message: string,
-    extra: Readonly<Record<string, unknown>> = {},
+    extra: Readonly<Record<string, Json>> = {},
     closes = false,
   ) {
     super(message);
@@ -51,8 +52,13 @@ export class ApiError extends Error {
     return STATUS[this.code];
   }
 
-  body(): Record<string, unknown> {
+  body(): { [name: string]: Json } {
     return { error: this.code, message: this.message, ...this.extra };
+  }
+
+  /** The body as JSON text: the values it carries may hold integers beyond 2^53 (docs/api.md §3). */
+  text(): string {
+    return stringifyJson(this.body());
   }
 }
 

@@ -108,7 +108,7 @@ export class ApiMetrics {
   readonly tx: TxCounts = { committed: 0, aborted: 0, failed: 0 };
 
   constructor(statuses: () => readonly NodeStatus[]) {
-    collectDefaultMetrics({ register: this.registry, prefix: "selfman_process_" });
+    collectDefaultMetrics({ register: this.registry, prefix: "selfman_" });
     this.requests = new Counter({
       name: "selfman_api_requests_total",
       help: "API requests answered, by route and status",

@@ -4,6 +4,7 @@
 // never reaches protocol code unvalidated. Refuses to bind a non-loopback address without tokens.
 import http from "node:http";
 import { isIP } from "node:net";
+import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
@@ -17,6 +18,15 @@ import { grants, readAuthFile, type Scope, TokenVerifier } from "./api-tokens.js
 import { ClusterSecret } from "./cluster-secret.js";
 import { EventFeed } from "./event-feed.js";
 import type { HostedNodes } from "./hosted-nodes.js";
+import {
+  adapterErrorResponse,
+  malformedTarget,
+  missingHost,
+  refuseClientError,
+  refuseConnect,
+  refuseExpectation,
+  refuseResponse,
+} from "./http-refusals.js";
 import { answerJsonRpc, JSONRPC_PATHS, type JsonRpcContext } from "./jsonrpc/answer-json-rpc.js";
 import { kvFastPath } from "./kv-fast-path.js";
 import { openApiDocument } from "./openapi.js";
@@ -108,7 +118,8 @@ function buildApp(
   app.onError((error, c) => {
     const e = asApiError(error);
     for (const [name, value] of Object.entries(errorHeaders(e))) c.header(name, value);
-    return c.json(e.body(), e.status as 500);
+    // lossless: a request-failed answer carries the current values, integers of any size among them
+    return c.body(e.text(), e.status as 500, { "content-type": "application/json; charset=utf-8" });
   });
   app.notFound((c) =>
     c.json(
@@ -151,7 +162,9 @@ function buildApp(
       let text: string;
       try {
         text = c.req.method === "POST" ? await bodyText(c, api.limits.bodyBytes) : "";
-      } catch {
+      } catch (error) {
+        // Scalaris's answer to a body over the limit; a body cut short is the client's 400 (onError)
+        if (!(error instanceof ApiError) || error.code !== "too-large") throw error;
         return c.body("\n", 413, { connection: "close" });
       }
       const answer = await answerJsonRpc(path, c.req.method, text, jsonRpcContext(api, scopes));
@@ -163,6 +176,14 @@ function buildApp(
       return route.handler(c, api);
     });
   return app;
+}
+
+/** How often the header and request timeouts are checked: a quarter of the shorter, within [50 ms, 1 s]. */
+export function timeoutCheckMs(limits: ApiLimits): number {
+  return Math.max(
+    50,
+    Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)),
+  );
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<void> {
@@ -181,6 +202,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       `refusing to serve the API on ${options.host} without tokens: anyone who reaches it could read, write and stop nodes. Create a token file (selfman token create --scope admin --auth-file FILE) and pass --auth-file FILE, or bind 127.0.0.1`,
     );
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    throw new ApiConfigError(
+      `the header timeout (${limits.headersTimeoutMs} ms) is longer than the whole request's (${limits.requestTimeoutMs} ms): the header is part of the request`,
+    );
   const feed = new EventFeed();
   const statuses = () => options.nodes.live().map((n) => n.status());
   let address = `${options.host}:${options.port}`;
@@ -200,7 +225,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const routes = [...kvRoutes(api), ...txRoutes(api), ...clusterRoutes(api)];
   const admission = new Admission(api);
   const app = buildApp(api, admission, routes, options.pages ?? {});
-  const listener = getRequestListener(app.fetch);
+  // hostname: the URL of an HTTP/1.0 request without Host (HTTP/1.1 ones are refused below)
+  const listener = getRequestListener(app.fetch, {
+    errorHandler: adapterErrorResponse,
+    hostname: "localhost",
+  });
   const fast = kvFastPath(api, admission);
   const server = http.createServer(
     {
@@ -208,9 +237,26 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       headersTimeout: limits.headersTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.headerBytes,
+      // Node's own refusal is an empty 400: answered below in the JSON shape instead
+      requireHostHeader: false,
+      // Node checks the two timeouts above only this often (30 s by default): a slow request would
+      // hold its connection up to that much longer than its timeout says
+      connectionsCheckingInterval: timeoutCheckMs(limits),
       noDelay: true,
     },
     (req, res) => {
+      // Nothing here upgrades: the request is served as plain HTTP, but Node's parser reads nothing
+      // more from a connection that asked to upgrade, so it must not be offered for another request
+      if (req.headers.upgrade !== undefined) res.shouldKeepAlive = false;
+      if (missingHost(req)) {
+        refuseResponse(res, 400, new ApiError("invalid-argument", "an HTTP/1.1 request needs a Host header"));
+        return;
+      }
+      const malformed = malformedTarget(req);
+      if (malformed !== null) {
+        refuseResponse(res, 400, new ApiError("invalid-argument", malformed));
+        return;
+      }
       if (fast(req, res)) return;
       const bench = options.authFile === null ? options.bench : undefined;
       if (bench === undefined || !(req.url ?? "").startsWith("/bench/")) {
@@ -224,18 +270,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         .catch(() => res.destroy());
     },
   );
-  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const status =
-      error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const text = JSON.stringify({
-      error: "invalid-argument",
-      message: `a malformed request: ${error.code ?? error.message}`,
-    });
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
-    );
-  });
+  server.on("clientError", refuseClientError);
+  server.on("checkExpectation", refuseExpectation);
+  server.on("connect", (_req: http.IncomingMessage, socket: Duplex) => refuseConnect(socket));
   await listen(server, options.host, options.port);
   const bound = server.address();
   if (bound !== null && typeof bound === "object") address = `${options.host}:${bound.port}`;

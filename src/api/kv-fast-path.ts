@@ -11,6 +11,9 @@ import { ApiError, asApiError, errorHeaders } from "./api-error.js";
 import { checkedKey, getKey, putKey } from "./v1-kv.js";
 
 const PREFIX = "/v1/kv/";
+/** A target of RFC 3986 path characters only, and a plain Host: anything else is hono's (and its 400's). */
+const PLAIN_TARGET = /^\/v1\/kv\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]+$/;
+const PLAIN_HOST = /^[A-Za-z0-9.\-:[\]]*$/;
 /** The route's name in the metrics: the hono route's, so both paths count as one. */
 const ROUTE = "/v1/kv/:key{.+}";
 
@@ -59,7 +62,7 @@ async function serve(
   } catch (error) {
     const e = asApiError(error);
     status = e.status;
-    send(res, status, JSON.stringify(e.body()), errorHeaders(e));
+    send(res, status, e.text(), errorHeaders(e));
   }
   api.metrics.observe(ROUTE, status, (performance.now() - started) / 1000);
 }

@@ -10,6 +10,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
+import { type ApiLimits, DEFAULT_LIMITS } from "../api/api-limits.js";
 import { ApiConfigError, startApiServer } from "../api/api-server.js";
 import { PACKAGE_VERSION } from "../api/package-version.js";
 import { type HostedTls, loadHostedTls } from "../runtime/cluster-certificates.js";
@@ -35,6 +36,16 @@ interface NodeFlags {
   supervise?: boolean;
   rejoin?: Address;
   nodesPerProcess: number;
+  apiHeaderTimeoutMs?: number;
+  apiRequestTimeoutMs?: number;
+}
+
+/** The API limits the flags set (docs/api.md §6); the others keep their defaults. */
+function apiLimits(flags: NodeFlags): Partial<ApiLimits> {
+  return {
+    ...(flags.apiHeaderTimeoutMs === undefined ? {} : { headersTimeoutMs: flags.apiHeaderTimeoutMs }),
+    ...(flags.apiRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: flags.apiRequestTimeoutMs }),
+  };
 }
 
 /** The API port when --api is not given: loopback, the listen port + 1000. */
@@ -88,6 +99,16 @@ export function addNodeCommand(program: Command): void {
       commanderParser(parseCount("nodes-per-process", 1, 64)),
       1,
     )
+    .option(
+      "--api-header-timeout-ms <ms>",
+      `a request's header must arrive within this, or the API answers 408 and closes (default ${DEFAULT_LIMITS.headersTimeoutMs})`,
+      commanderParser(parseCount("api-header-timeout-ms", 100, 3_600_000)),
+    )
+    .option(
+      "--api-request-timeout-ms <ms>",
+      `a whole request (header and body) must arrive within this, or the API answers 408 and closes; at least the header timeout (default ${DEFAULT_LIMITS.requestTimeoutMs})`,
+      commanderParser(parseCount("api-request-timeout-ms", 100, 3_600_000)),
+    )
     .action(async (flags: NodeFlags & { api?: Address }) => {
       if (flags.api !== undefined) flags.admin = flags.api;
       const name = flags.name ?? parseNodeName(path.basename(path.resolve(flags.dataDir)));
@@ -117,6 +138,12 @@ function nodeArgs(flags: NodeFlags, name: string, admin: Address, join: Address 
     String(flags.nodesPerProcess),
     ...(flags.insecure === true ? ["--insecure"] : ["--cluster-dir", flags.clusterDir]),
     ...(join === undefined ? [] : ["--join", formatAddress(join)]),
+    ...(flags.apiHeaderTimeoutMs === undefined
+      ? []
+      : ["--api-header-timeout-ms", String(flags.apiHeaderTimeoutMs)]),
+    ...(flags.apiRequestTimeoutMs === undefined
+      ? []
+      : ["--api-request-timeout-ms", String(flags.apiRequestTimeoutMs)]),
   ];
 }
 
@@ -167,6 +194,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
       host: admin.host,
       port: admin.port,
       authFile: flags.authFile ?? null,
+      limits: apiLimits(flags),
       version: PACKAGE_VERSION,
       replication: DEFAULT_STORE.replication,
       logger,

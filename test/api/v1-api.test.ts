@@ -211,6 +211,17 @@ describe("the /v1 API", () => {
     assert.match(String(member(refused.json, "message")), /tlog/);
   });
 
+  it("a failed transaction's error carries a current value beyond 2^53 exactly (was a 500)", async () => {
+    assert.equal((await call(base, "PUT", "/v1/kv/t%2Fbig", { value: 2n ** 80n })).status, 200);
+    const failed = await call(base, "POST", "/v1/tx", {
+      ops: [{ op: "test_and_set", key: "t/big", old: 1, new: 2n ** 90n }],
+    });
+    assert.equal(failed.status, 409, failed.text);
+    assert.equal(member(failed.json, "error"), "request-failed");
+    const [result] = member(failed.json, "results") as Json[];
+    assert.equal(stringifyJson(member(result ?? null, "value")), (2n ** 80n).toString());
+  });
+
   it("refuses bad requests with a clear JSON error and the right status", async () => {
     const cases: [string, string, string | Json | undefined, number, RegExp][] = [
       ["PUT", "/v1/kv/a", "{not json", 400, /not JSON/],
