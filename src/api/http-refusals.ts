@@ -77,8 +77,10 @@ export function missingHost(req: http.IncomingMessage): boolean {
  * one too — answers them alike.
  */
 export function malformedTarget(req: http.IncomingMessage): string | null {
-  if (!/^[\x21-\x5b\x5d-\x7e]*$/.test(req.url ?? "")) return "the request target holds a character no URL may";
-  if (!/^[A-Za-z0-9.\-:[\]_]*$/.test(req.headers.host ?? "")) return "the Host header is not a host name or address";
+  if (!/^[\x21-\x5b\x5d-\x7e]*$/.test(req.url ?? ""))
+    return "the request target holds a character no URL may";
+  if (!/^[A-Za-z0-9.\-:[\]_]*$/.test(req.headers.host ?? ""))
+    return "the Host header is not a host name or address";
   return null;
 }
 

@@ -71,8 +71,8 @@ async function serve(
 export function kvFastPath(api: ApiContext, admission: Admission) {
   return (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     const url = req.url ?? "";
-    if (!url.startsWith(PREFIX) || url.includes("?") || (req.method !== "GET" && req.method !== "PUT"))
-      return false;
+    if (req.method !== "GET" && req.method !== "PUT") return false;
+    if (!PLAIN_TARGET.test(url) || !PLAIN_HOST.test(req.headers.host ?? "")) return false;
     serve(api, admission, req, res).catch(() => res.destroy());
     return true;
   };
