@@ -5,6 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import type { LiveNode } from "../runtime/live-node.js";
+import { ApiError } from "./api-error.js";
 import { SYSTEM_PREFIX } from "./system-keys.js";
 
 export const SCOPES = ["read", "write", "admin"] as const;
@@ -106,9 +107,14 @@ export class TokenVerifier {
   private async stored(id: string, node: LiveNode | null): Promise<TokenRecord | null> {
     const cached = this.cache.get(id);
     if (cached !== undefined && Date.now() - cached.atMs < CACHE_MS) return cached.record;
-    if (node === null) return null;
+    if (node === null) throw new ApiError("unavailable", "no node of this process can check the token now");
     const result = await node.kv(tokenKey(id), { kind: "get" });
-    if (!result.ok) return null;
+    // a store that cannot answer says nothing about the token: 503, not 401
+    if (!result.ok)
+      throw new ApiError(
+        result.code === "timeout" ? "timeout" : "unavailable",
+        `the token could not be checked: ${result.message}`,
+      );
     const record = result.found && isRecord(result.value) ? result.value : null;
     this.cache.set(id, { record, atMs: Date.now() });
     if (this.cache.size > 10_000) this.cache.clear();

@@ -3,6 +3,7 @@
 // every node seals and opens tlog tokens with the same key. Cached per process once read.
 import { randomBytes } from "node:crypto";
 import type { LiveNode } from "../runtime/live-node.js";
+import { ApiError } from "./api-error.js";
 import { SYSTEM_PREFIX } from "./system-keys.js";
 
 const SECRET_KEY = `${SYSTEM_PREFIX}tlog-secret`;
@@ -23,7 +24,8 @@ export class ClusterSecret {
   private async load(node: LiveNode): Promise<Uint8Array> {
     const fresh = randomBytes(32).toString("base64");
     const result = await node.kv(SECRET_KEY, { kind: "cas", expected: null, value: fresh });
-    if (!result.ok) throw new Error(`the cluster secret could not be read: ${result.message}`);
+    if (!result.ok)
+      throw new ApiError("unavailable", `the cluster secret could not be read: ${result.message}`);
     const stored = result.applied ? fresh : result.value;
     if (typeof stored !== "string") throw new Error("the cluster secret is not a string");
     this.secret = new Uint8Array(Buffer.from(stored, "base64"));
