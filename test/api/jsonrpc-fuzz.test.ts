@@ -156,6 +156,25 @@ describe("answerJsonRpc on random input", { concurrency: false }, () => {
     }
   });
 
+  it("add_on_nr past the largest double answers not_a_number and keeps the value readable", async () => {
+    const add = JSON.stringify({ method: "add_on_nr", params: ["huge", 1.5e308], id: 1 });
+    const first = await answerJsonRpc("/api/tx.yaws", "POST", add, ctx);
+    assert.deepEqual(parseJson(first.body), { result: { status: "ok" }, id: 1, jsonrpc: "2.0" });
+    const second = await answerJsonRpc("/api/tx.yaws", "POST", add, ctx);
+    assert.deepEqual(parseJson(second.body), {
+      result: { status: "fail", reason: "not_a_number" },
+      id: 1,
+      jsonrpc: "2.0",
+    });
+    const read = JSON.stringify({ method: "read", params: ["huge"], id: 2 });
+    const value = await answerJsonRpc("/api/tx.yaws", "POST", read, ctx);
+    assert.deepEqual(parseJson(value.body), {
+      result: { status: "ok", value: { type: "as_is", value: 1.5e308 } },
+      id: 2,
+      jsonrpc: "2.0",
+    });
+  });
+
   it("percent-decoding undoes percent-encoding", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme" }), (s) => {
