@@ -1,9 +1,6 @@
-// A Scalaris client written from the contract, against selfman on a real 4-node ring (its calls:
-// docs/scalaris-api.md §4, §5, §6, §7): single ops round-trip their tagged values over one kept-alive connection; a transaction
-// spans two calls through its tlog and its write is visible after the commit; a write by another client
-// between the calls aborts the commit naming the key; rdht.delete answers one result per replica, as many
-// as rt.get_replication_factor says; batches answer in order and notifications not at all; the vm calls
-// answer Scalaris's shapes; a token without the scope gets 403.
+// A Scalaris client from the contract against a real 4-node ring (docs/scalaris-api.md §4, §5, §6, §7):
+// single ops, a tlog transaction across calls (a concurrent write aborts it), rdht.delete per replica,
+// batches, notifications, ring size, vm shapes, 403, and timeout answers with no ring member.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { singleNode } from "../../src/api/hosted-nodes.js";

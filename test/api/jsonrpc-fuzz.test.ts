@@ -1,8 +1,6 @@
-// answerJsonRpc never throws, whatever arrives (docs/scalaris-api.md §1, §2): random bodies — text, JSON,
-// JSON-RPC calls of every method with random params, tagged and untagged values, request-list ops,
-// batches, percent-encoded or not — on every path and with several HTTP methods, against a real
-// one-node ring, always answer a status in {200, 404, 413, 500, 501}: a 200 with an empty body or JSON,
-// anything else with "\n". Percent-decoding undoes percent-encoding for every string.
+// answerJsonRpc never throws (docs/scalaris-api.md §1, §2): random bodies of every kind, on every path,
+// against a real one-node ring, answer only 200/404/413/500/501 (200 with JSON or nothing, else "\n").
+// Also: 413 over 1 MiB, 500 for reserved keys, percent-decoding undoes percent-encoding.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";

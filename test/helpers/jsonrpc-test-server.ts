@@ -1,6 +1,5 @@
-// The JSON-RPC API on real nodes for the tests (docs/scalaris-api.md §1): LiveNodes started in this process
-// over plain TCP with temporary data directories, waited for until they form one ring and the store
-// answers, a HostedNodes over them, and a node:http server that hands every request to answerJsonRpc.
+// The JSON-RPC API on real nodes for tests (docs/scalaris-api.md §1): LiveNodes in this process over
+// plain TCP, one ring, a HostedNodes over them, a node:http server calling answerJsonRpc.
 // Waiting is polling with a deadline, never a fixed sleep; close() stops everything it started.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
