@@ -128,6 +128,8 @@ function apply(
       if (found && typeof current !== "number")
         return { result: { ok: false, reason: "not_a_number", value: current } };
       const sum = (typeof current === "number" ? current : 0) + request.by;
+      // a sum beyond the largest double has no JSON form: the value stays as it was
+      if (!Number.isFinite(sum)) return { result: { ok: false, reason: "not_a_number", value: current } };
       return { result: { ok: true, value: sum }, write: sum };
     }
     case "add_del_on_list": {

@@ -1,9 +1,6 @@
-// A Scalaris client written from the contract, against selfman on a real 4-node ring (its calls:
-// docs/scalaris-api.md §4, §5, §6, §7): single ops round-trip their tagged values over one kept-alive connection; a transaction
-// spans two calls through its tlog and its write is visible after the commit; a write by another client
-// between the calls aborts the commit naming the key; rdht.delete answers one result per replica, as many
-// as rt.get_replication_factor says; batches answer in order and notifications not at all; the vm calls
-// answer Scalaris's shapes; a token without the scope gets 403.
+// A Scalaris client from the contract against a real 4-node ring (docs/scalaris-api.md §4, §5, §6, §7):
+// single ops, a tlog transaction across calls (a concurrent write aborts it), rdht.delete per replica,
+// batches, notifications, ring size, vm shapes, 403, and timeout answers with no ring member.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { singleNode } from "../../src/api/hosted-nodes.js";
@@ -175,6 +172,31 @@ describe("a Scalaris client against selfman", { concurrency: false }, () => {
     assert.equal(readOnly.status, 200);
   });
 
+  it("with no ring member in the process, store calls answer Scalaris's timeout", async () => {
+    const node = server.host.member();
+    assert.ok(node !== null);
+    const ctx: JsonRpcContext = { ...server.ctx, nodes: { ...singleNode(node), member: () => null } };
+    const result = async (path: string, method: string, params: readonly Json[]) => {
+      const body = JSON.stringify({ jsonrpc: "2.0", method, params, id: 1 });
+      const answer = await answerJsonRpc(path, "POST", body, ctx);
+      assert.equal(answer.status, 200);
+      return (parseJson(answer.body) as { result: Json }).result;
+    };
+    const TIMEOUT = { status: "fail", reason: "timeout" };
+    assert.deepEqual(await result(TX, "read", ["k"]), TIMEOUT);
+    assert.deepEqual(await result(TX, "write", ["k", asIs(1)]), TIMEOUT);
+    assert.deepEqual(await result(TX, "req_list", [[{ read: "k" }, { commit: "" }]]), {
+      tlog: "g2o=",
+      results: [TIMEOUT, TIMEOUT],
+    });
+    assert.deepEqual(await result("/api/rdht.yaws", "delete", ["k"]), {
+      ok: 0,
+      results: Array(server.ctx.replication).fill("undef"),
+      failure: "timeout",
+    });
+    assert.equal(await result("/jsonrpc.yaws", "get_ring_size", [100]), 0);
+  });
+
   it("vm on this host: add_nodes starts a node that joins, shutdown_node retires it", async () => {
     const added = (await client.call("/api/vm.yaws", "add_nodes", [1])) as { ok: string[]; failed: string[] };
     assert.equal(added.ok.length, 1);
@@ -193,5 +215,15 @@ describe("a Scalaris client against selfman", { concurrency: false }, () => {
     const k = key("after");
     assert.deepEqual(await client.write(k, asIs(1)), OK);
     assert.deepEqual(await client.read(k), { status: "ok", value: asIs(1) });
+  });
+
+  it("kill_vm (last: it stops this host's nodes) answers ok, then every node is gone and the API still answers", async () => {
+    assert.deepEqual(await client.call("/api/vm.yaws", "kill_vm", []), OK);
+    await waitFor("no hosted node left", 10_000, async () => {
+      const n = (await client.call("/api/vm.yaws", "number_of_nodes", [])) as { value: number };
+      return n.value === 0 ? true : undefined;
+    });
+    assert.deepEqual(await client.read(key("gone")), { status: "fail", reason: "timeout" });
+    assert.equal(await client.call("/api/tx.yaws", "nop", [1]), "ok");
   });
 });

@@ -1,8 +1,6 @@
-// answerJsonRpc never throws, whatever arrives (docs/scalaris-api.md §1, §2): random bodies — text, JSON,
-// JSON-RPC calls of every method with random params, tagged and untagged values, request-list ops,
-// batches, percent-encoded or not — on every path and with several HTTP methods, against a real
-// one-node ring, always answer a status in {200, 404, 413, 500, 501}: a 200 with an empty body or JSON,
-// anything else with "\n". Percent-decoding undoes percent-encoding for every string.
+// answerJsonRpc never throws (docs/scalaris-api.md §1, §2): random bodies of every kind, on every path,
+// against a real one-node ring, answer only 200/404/413/500/501 (200 with JSON or nothing, else "\n").
+// Also: 413 over 1 MiB, 500 for reserved keys, percent-decoding undoes percent-encoding.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
@@ -154,6 +152,25 @@ describe("answerJsonRpc on random input", { concurrency: false }, () => {
       const reserved = JSON.stringify({ method, params: [`${SYSTEM_PREFIX}tlog-secret`], id: 1 });
       assert.equal((await answerJsonRpc(path, "POST", reserved, ctx)).status, 500, path);
     }
+  });
+
+  it("add_on_nr past the largest double answers not_a_number and keeps the value readable", async () => {
+    const add = JSON.stringify({ method: "add_on_nr", params: ["huge", 1.5e308], id: 1 });
+    const first = await answerJsonRpc("/api/tx.yaws", "POST", add, ctx);
+    assert.deepEqual(parseJson(first.body), { result: { status: "ok" }, id: 1, jsonrpc: "2.0" });
+    const second = await answerJsonRpc("/api/tx.yaws", "POST", add, ctx);
+    assert.deepEqual(parseJson(second.body), {
+      result: { status: "fail", reason: "not_a_number" },
+      id: 1,
+      jsonrpc: "2.0",
+    });
+    const read = JSON.stringify({ method: "read", params: ["huge"], id: 2 });
+    const value = await answerJsonRpc("/api/tx.yaws", "POST", read, ctx);
+    assert.deepEqual(parseJson(value.body), {
+      result: { status: "ok", value: { type: "as_is", value: 1.5e308 } },
+      id: 2,
+      jsonrpc: "2.0",
+    });
   });
 
   it("percent-decoding undoes percent-encoding", () => {

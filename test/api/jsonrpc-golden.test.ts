@@ -1,10 +1,6 @@
-// Scalaris's own answers, replayed (docs/scalaris-api.md §1–§8): scalaris-golden.jsonl holds exchanges
-// recorded against a real Scalaris; every one not marked (nondet) is sent, in order, to selfman's
-// JSON-RPC API on a real 4-node ring, and the HTTP status and the parsed answer must match member for
-// member. Normalised before comparing: the key prefix, tlogs (only empty vs non-empty is compared, and a
-// request carrying a recorded tlog gets the one selfman answered in its place), and replication counts
-// (Scalaris ran with 3). Any other difference fails the test unless it is one of ALLOWED below, each with
-// its reason (docs/scalaris-api.md §8); each allowed difference must also actually occur.
+// Scalaris's recorded answers replayed on a real 4-node ring (docs/scalaris-api.md §8): status and parsed
+// answer must match after normalising key prefix, tlogs (empty or not) and replication counts.
+// Any other difference fails unless it is in ALLOWED, with its reason; each allowed one must occur.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -1,7 +1,6 @@
-// The JSON-RPC API on real nodes for the tests (docs/scalaris-api.md §1): LiveNodes started in this process
-// over plain TCP with temporary data directories, waited for until they form one ring and the store
-// answers, a HostedNodes over them, and the real API server over them (startApiServer) — or, for a test
-// of narrower token scopes, a bare node:http server that hands every request to answerJsonRpc. Waiting is polling with a deadline, never a fixed sleep; close() stops everything it started.
+// The JSON-RPC API on real nodes for tests (docs/scalaris-api.md §1): LiveNodes in this process over plain
+// TCP, one ring, a HostedNodes over them, the real API server (or, for narrower token scopes, a bare
+// node:http server calling answerJsonRpc). Waiting is polling with a deadline; close() stops everything.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";

@@ -1,7 +1,6 @@
-// A Scalaris JSON-RPC client written from the wire contract alone (docs/scalaris-api.md §1), the way
-// Scalaris's own clients talk: one persistent HTTP/1.1 connection per client object (an Agent with one
-// socket), each body the JSON-RPC call percent-encoded as a whole, only `result` read from the answer; an
-// `error` member or a non-2xx status is a connection error. Integers are kept exact (lossless JSON).
+// A Scalaris JSON-RPC client written from the contract (docs/scalaris-api.md §1): one kept-alive socket
+// per client, each call percent-encoded as a whole, only `result` read; an `error` member or a
+// non-2xx status is a connection error. Integers stay exact (lossless JSON).
 import http from "node:http";
 import type { Socket } from "node:net";
 import { type Json, parseJson, stringifyJson } from "../../src/wire/lossless-json.js";

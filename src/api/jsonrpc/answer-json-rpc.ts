@@ -1,8 +1,6 @@
-// The Scalaris-compatible JSON-RPC API's one entry point (docs/scalaris-api.md §1): an HTTP server passes
-// the path, the HTTP method and the body, and sends back the status, content type and body this returns.
-// It percent-decodes, parses losslessly, answers single calls, batches and notifications, and maps every
-// failure to Scalaris's answer for it (docs/scalaris-api.md §2). Must not break: it never throws — any body on any path gets a
-// status in {200, 403, 404, 413, 500, 501}; a 403 or 500 answers the whole body, with "\n".
+// The JSON-RPC API's one entry point (docs/scalaris-api.md §1, §2): path, HTTP method and body in; status,
+// content type and body out — percent-decoded, parsed losslessly, single calls, batches, notifications.
+// Must not break: it never throws; every answer is 200, 403, 404, 413, 500 or 501 (all but 200 with "\n").
 import { type Json, JsonSyntaxError, parseJson, stringifyJson } from "../../wire/lossless-json.js";
 import {
   type Call,

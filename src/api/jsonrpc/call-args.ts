@@ -1,7 +1,6 @@
-// Reading a call's positional params (docs/scalaris-api.md §2): keys are strings taken exactly as sent
-// (nothing is normalised), at most MAX_KEY_LENGTH long, and never one of selfman's reserved system keys;
-// any other key is bad input (HTTP 500), as Scalaris answers a non-string key. Must not break: a
-// reserved key is refused before any store operation is started.
+// Reading a call's positional params (docs/scalaris-api.md §2): keys are strings taken exactly as sent,
+// at most MAX_KEY_LENGTH long; anything else is bad input (HTTP 500).
+// Must not break: a reserved system key is refused here, before any store operation starts.
 import { MAX_KEY_LENGTH } from "../../store/message-schema.js";
 import type { Json } from "../../wire/lossless-json.js";
 import { isSystemKey } from "../system-keys.js";

@@ -1,8 +1,6 @@
-// The JSON-RPC 2.0 envelope as Scalaris speaks it (docs/scalaris-api.md §1, §2): a call is an object with
-// "method", positional "params" and an "id" that is echoed (any JSON, a string too); no "jsonrpc" member is
-// needed; a call without "id" is a notification and gets no answer. Answers are {"result":R,"id":I,
-// "jsonrpc":"2.0"} or {"jsonrpc":"2.0","id":I,"error":{code,message}}. Must not break: the id is echoed
-// exactly (big integers too); params given as an object are -32601, not a 500.
+// The JSON-RPC 2.0 envelope as Scalaris speaks it (docs/scalaris-api.md §1): method, positional params,
+// an id echoed as sent (no "jsonrpc" member needed); no id makes a notification, which gets no answer.
+// Must not break: the id is echoed exactly (big integers too); object params are -32601, not a 500.
 import type { Json } from "../../wire/lossless-json.js";
 import { BadInput } from "./rpc-errors.js";
 

@@ -1,7 +1,6 @@
-// What the Scalaris-compatible JSON-RPC API needs of the server that mounts it (docs/scalaris-api.md §1):
-// the nodes this process hosts, the cluster secret that seals tlogs, the replication factor, the version,
-// facts about this process for vm.get_info, and the token check. Must not break: `replication` is the
-// store's factor — rt.get_replication_factor and rdht.delete's replica count both read it from here.
+// What the JSON-RPC API needs of the server that mounts it (docs/scalaris-api.md §1): hosted nodes, the
+// cluster secret for tlogs, the replication factor, the version, facts for vm.get_info, the token check.
+// Must not break: rt.get_replication_factor and rdht.delete's replica count both read `replication`.
 import type { ClusterSecret } from "../cluster-secret.js";
 import type { HostedNodes } from "../hosted-nodes.js";
 

@@ -1,7 +1,6 @@
-// Which methods each JSON-RPC path serves (docs/scalaris-api.md §1), with the numbers of params each
-// takes and the token scope it needs: tx, rdht, rt and vm each at their own path, and /jsonrpc.yaws
-// with the union of tx, rdht and rt plus the ring-size calls; nop everywhere. Must not break: a method
-// that is not in its path's table, or a call with another number of params, answers unknownreq.
+// Which methods each path serves (docs/scalaris-api.md §1), with their numbers of params and token
+// scopes: tx, rdht, rt and vm at their own paths, /jsonrpc.yaws the union of tx, rdht, rt and ring size.
+// Must not break: a method not in its path's table, or another number of params, answers unknownreq.
 import type { Json } from "../../wire/lossless-json.js";
 import type { JsonRpcContext, Scope } from "./json-rpc-context.js";
 import { rdhtDelete } from "./rdht-delete.js";

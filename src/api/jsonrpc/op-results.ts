@@ -1,7 +1,6 @@
-// Scalaris's result shapes (docs/scalaris-api.md §4), with no member more than Scalaris sends: a read
-// answers {"status":"ok","value":V} or a fail with not_found or timeout; a write-like op and a commit
-// answer {"status":"ok"} or a fail (abort with the keys, key_changed with the current value, not_a_number,
-// not_a_list, timeout). Must not break: clients compare these objects exactly.
+// Scalaris's result shapes (docs/scalaris-api.md §4): ok, ok with a tagged value, or a fail with its
+// reason (abort with keys, key_changed with the current value, not_found, not_a_number, not_a_list, timeout).
+// Must not break: no member more than Scalaris sends — clients compare these objects exactly.
 import type { Value } from "../../store/item.js";
 import type { TxRequestResult } from "../../tx/request-list.js";
 import type { Json } from "../../wire/lossless-json.js";

@@ -1,7 +1,6 @@
-// Percent-decoding of a JSON-RPC body (docs/scalaris-api.md §1): Scalaris's Python client sends the whole
-// JSON text percent-encoded, so every body is decoded first — %XX sequences become bytes, read as UTF-8,
-// up to the first literal "?" (the rest is kept as it is). Must not break: "+" stays "+"; a "%" not
-// followed by two hex digits stays literal; raw JSON passes through unchanged apart from its %XX.
+// Percent-decoding of a body (docs/scalaris-api.md §1): each %XX becomes its byte, read as UTF-8, up to
+// the first literal "?"; Scalaris's Python client percent-encodes the whole JSON text.
+// Must not break: "+" stays "+"; a "%" without two hex digits stays literal; raw JSON passes through.
 
 const PERCENT = 0x25;
 

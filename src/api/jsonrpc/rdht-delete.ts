@@ -1,8 +1,6 @@
-// rdht.delete (docs/scalaris-api.md §6): removes a key outside any transaction. selfman's register deletes
-// with a tombstone written to a majority of the key's replicas (the rest get it by repair), so it cannot
-// say what each replica held; the answer reports the operation for every replica alike: "ok" × f when the
-// key existed before the delete, "undef" × f when it did not, and on a timeout "undef" × f with
-// "failure":"timeout". Must not break: results.length is the replication factor rt reports.
+// rdht.delete (docs/scalaris-api.md §6): a register delete (a tombstone on a majority), reported for every
+// replica alike — "ok" × f if the key existed, "undef" × f if not, plus "failure":"timeout" when late.
+// Must not break: results.length is the replication factor rt.get_replication_factor reports.
 import type { LiveNode } from "../../runtime/live-node.js";
 import type { Json } from "../../wire/lossless-json.js";
 import { countArg, keyArg } from "./call-args.js";

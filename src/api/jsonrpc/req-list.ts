@@ -1,9 +1,6 @@
-// tx.req_list (docs/scalaris-api.md §5): one step of a transaction the client carries in its tlog. The ops
-// run on a fresh transaction that takes up the tlog's reads and writes; without a commit the answer's tlog
-// seals the new state (and the keys of failed ops, which doom its commit), after a commit it is the empty
-// tlog. A commit that is not the last op aborts the whole list, as Scalaris does. Must not break: a
-// poisoned transaction (a failed op now or in an earlier call) never commits; the store is never retried
-// here (only the client can redo the earlier steps).
+// tx.req_list (docs/scalaris-api.md §5): one step of a transaction the client carries in its tlog; no
+// commit answers the sealed new state, a commit answers the empty tlog; commit not last aborts the list.
+// Must not break: a transaction poisoned by a failed op (now or earlier) never commits; no retry here.
 import type { LiveNode } from "../../runtime/live-node.js";
 import { MAX_TX_KEYS } from "../../tx/message-schema.js";
 import type { RequestListOutcome, TxRequest, TxRequestResult } from "../../tx/request-list.js";

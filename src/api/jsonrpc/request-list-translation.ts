@@ -1,8 +1,6 @@
-// Scalaris's req_list ops → selfman's request list (docs/scalaris-api.md §5): {"read":k}, {"write":{k:V}},
-// {"add_on_nr":{k:n}}, {"add_del_on_list":{"key":k,"add":[..],"del":[..]}}, {"test_and_set":{"key":k,
-// "old":V,"new":V}} and {"commit":_}. An argument of the wrong kind (add_on_nr by a string, a list op
-// with a non-list) is not bad input but an op that fails at once (not_a_number / not_a_list) and poisons
-// the transaction with its key. Must not break: every key passes keyArg (no reserved key reaches the store).
+// Scalaris's req_list ops → selfman's request list (docs/scalaris-api.md §5); an argument of the wrong
+// kind is an op failed at once (not_a_number / not_a_list) that poisons the transaction with its key.
+// Must not break: every key passes keyArg, so no reserved key reaches the store.
 import type { TxRequest } from "../../tx/request-list.js";
 import { toStored } from "../../wire/api-value.js";
 import type { Json } from "../../wire/lossless-json.js";

@@ -1,8 +1,6 @@
-// get_ring_size and wait_for_ring_size of /jsonrpc.yaws (docs/scalaris-api.md §7): the number of ring
-// members a node of this process sees — itself and its successor list, which the ring keeps current
-// after joins, leaves and crashes (fingers and predecessors may name a departed node for a while). With a
-// ring no larger than the successor list plus one this is the exact size; on a larger ring it is a lower
-// bound. Must not break: a process with no ring member answers 0, never throws.
+// get_ring_size / wait_for_ring_size (docs/scalaris-api.md §7): the members a hosted node sees, itself and
+// its successor list (kept current; fingers go stale after a leave): exact to 9 nodes, a lower bound above.
+// Must not break: a process with no ring member answers 0, never throws.
 import type { Json } from "../../wire/lossless-json.js";
 import { countArg } from "./call-args.js";
 import type { JsonRpcContext } from "./json-rpc-context.js";

@@ -1,8 +1,6 @@
-// The ways a JSON-RPC call fails before it reaches the store (docs/scalaris-api.md §2), as Scalaris answers
-// them: an unknown method or wrong arity is a *result* {"failure":"unknownreq"}; params given as an object
-// or a value that should carry a type tag but does not is JSON-RPC error -32601; any other bad input (a
-// non-string key, a tag without its type, a bad tlog) is HTTP 500 for the whole body. Must not break:
-// these are the only error classes the handlers throw on purpose; anything else is a bug (also a 500).
+// How a call fails before the store (docs/scalaris-api.md §2): unknownreq (a result), -32601 (untagged
+// value, object params), bad input (HTTP 500), a refused token (403), a store that cannot answer (timeout).
+// Must not break: these are the only errors thrown on purpose; anything else is a bug and answers 500.
 
 /** Bad input Scalaris answers with HTTP 500 and an empty body. */
 export class BadInput extends Error {

@@ -1,7 +1,6 @@
-// The tlog string a Scalaris client carries between req_list calls (docs/scalaris-api.md §5): the empty
-// log is the literal "g2o=" (the very string Scalaris uses, so clients that compare against it keep
-// working); any other log is a token sealed under the cluster secret (api/tlog-token.ts). Must not break:
-// a string this cluster did not seal, or one that was changed, is bad input (HTTP 500), never trusted.
+// The tlog string a client carries between req_list calls (docs/scalaris-api.md §5): the empty log is
+// Scalaris's own "g2o=", any other a token sealed under the cluster secret (api/tlog-token.ts).
+// Must not break: a string this cluster did not seal, or one that was changed, is bad input (500).
 import type { LiveNode } from "../../runtime/live-node.js";
 import type { Json } from "../../wire/lossless-json.js";
 import type { ClusterSecret } from "../cluster-secret.js";

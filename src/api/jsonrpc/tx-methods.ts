@@ -1,10 +1,6 @@
-// The single operations of /api/tx.yaws (docs/scalaris-api.md §4): read, write, test_and_set, add_on_nr,
-// add_del_on_list, and req_list_commit_each (each op its own transaction). A lone read or write is one
-// linearizable register operation (docs/register.md: it respects the locks of transactions, so it is
-// what a one-op transaction would do, without the commit's messages); the others run as a request list
-// with its commit, retried on conflict like any selfman transaction. Must not break: a conflict left
-// after every retry answers abort with its keys, a store that cannot answer answers timeout; commit
-// inside req_list_commit_each is bad input.
+// The single operations of /api/tx.yaws and req_list_commit_each (docs/scalaris-api.md §4): a lone read
+// or write is one register operation (it respects transactions' locks); the others run with their commit
+// as one request list, retried on conflict. Must not break: a conflict left after the retries is abort with its keys.
 import type { Json } from "../../wire/lossless-json.js";
 import { keyArg } from "./call-args.js";
 import type { JsonRpcContext } from "./json-rpc-context.js";

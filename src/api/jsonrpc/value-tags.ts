@@ -1,7 +1,6 @@
-// Scalaris's value tags (docs/scalaris-api.md §3): a value travels as {"type":"as_is","value":<JSON>} or
-// {"type":"as_bin","value":<base64>}, and is stored through api-value.ts so the tag persists — a binary
-// reads back as_bin (the empty one too), also inside key_changed. Must not break: integers of any size
-// stay exact (bigints); a value that is not an object is -32601, an object without a valid tag is 500.
+// Scalaris's value tags (docs/scalaris-api.md §3): {"type":"as_is"|"as_bin","value":...}, stored through
+// api-value.ts so the tag persists (binary reads back as_bin, also inside key_changed).
+// Must not break: big integers stay exact; a non-object is -32601, an object without a valid tag 500.
 import type { Value } from "../../store/item.js";
 import {
   type ApiValue,

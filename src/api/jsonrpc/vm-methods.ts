@@ -1,8 +1,6 @@
-// /api/vm.yaws (docs/scalaris-api.md §7): this process as a Scalaris "VM" hosting ring nodes — its version
-// and facts, the nodes it hosts, starting more, crashing (kill) or retiring (shutdown) them by count or
-// by name. get_other_vms lists only this process (the one VM a client can surely reach); shutdown_vm and
-// kill_vm answer ok and then retire or crash every hosted node, leaving the process and its API up.
-// Must not break: node names are opaque strings; an unknown name is not_found, never an error.
+// /api/vm.yaws on this process's hosted nodes (docs/scalaris-api.md §7): version, facts, node counts and
+// names, start, kill or shut down nodes; get_other_vms lists only this process; *_vm stop every node.
+// Must not break: node names are opaque; an unknown name is not_found, never an error.
 import type { Json } from "../../wire/lossless-json.js";
 import type { HostedNodes } from "../hosted-nodes.js";
 import { countArg, listArg } from "./call-args.js";
