@@ -200,6 +200,8 @@ describe("the packed client against real processes, with kill -9", { concurrency
   let dir = "";
   let start: ChildProcess | null = null;
   let workload: Workload | null = null;
+  /** Every workload started: a test that fails leaves its workload running, and its pipes would keep this file alive. */
+  const workloads: Workload[] = [];
 
   // packing, `cluster up` and `selfman start` run side by side: they share no port. Two clusters, since a
   // second kill in one cluster could take a second replica of keys whose first is still being repaired.
@@ -227,7 +229,7 @@ describe("the packed client against real processes, with kill -9", { concurrency
     await Promise.all([packing, clustering, starting.ready]);
   });
   after(async () => {
-    workload?.kill();
+    for (const w of workloads) w.kill();
     start?.kill("SIGKILL");
     await Promise.all([clusterDir, dir].filter((d) => d !== "").map((d) => clusterDown(d)));
     if (work !== "") rmSync(work, { recursive: true, force: true });
@@ -243,6 +245,7 @@ describe("the packed client against real processes, with kill -9", { concurrency
       assert.equal(nodes.length, 8);
       const urls = nodes.map((n) => `http://${n.admin}`);
       workload = new Workload(scratch, 4, "direct", urls);
+      workloads.push(workload);
       const running = workload;
       await waitForWorkload(running, "puts acknowledged before the kill", 30_000, async () =>
         running.acks().length >= ACKS_BEFORE ? true : undefined,
@@ -276,6 +279,7 @@ describe("the packed client against real processes, with kill -9", { concurrency
       assert.equal(started?.nodes.length, 8, "selfman start runs 8 nodes");
       // one worker: one keep-alive connection through the front, so one node behind it
       workload = new Workload(scratch, 1, "front", [`http://127.0.0.1:${START_API_PORT}`]);
+      workloads.push(workload);
       const running = workload;
       await waitForWorkload(running, "puts acknowledged before the kill", 30_000, async () =>
         running.acks().length >= ACKS_BEFORE ? true : undefined,
