@@ -1,40 +1,20 @@
-// A small seeded PRNG for the fuzz tests (docs/api.md §6): sfc32, one independent stream per (seed,
-// index), so any single generated case replays from its seed and index alone. Must not break: the same
-// seed and index give the same draws on every machine and Node version (32-bit integer arithmetic only).
+// Seeded draws for the fuzz tests (docs/api.md §6) on the simulator's splittable PRNG, one independent
+// stream per (seed, index), so any single generated case replays from its seed and index alone. Must not
+// break: the same seed and index give the same draws on every machine.
 
-/** Mixes two 32-bit words into a well-spread 32-bit word (murmur3's finaliser). */
-function mix(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+import { Prng } from "../../src/sim/engine/prng.js";
 
+/** Draws for the fuzz tests over the simulator's PRNG: one split stream per (seed, index). */
 export class SeededRandom {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private readonly prng: Prng;
 
   constructor(seed: number, stream: number) {
-    this.a = mix(seed, stream);
-    this.b = mix(this.a, 1);
-    this.c = mix(this.b, 2);
-    this.d = 1;
-    for (let i = 0; i < 12; i++) this.u32();
+    this.prng = Prng.fromSeed(seed).split(stream);
   }
 
-  /** A uniform 32-bit unsigned integer (sfc32). */
+  /** A uniform 32-bit unsigned integer. */
   u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    return this.prng.nextU32();
   }
 
   /** An integer in [lo, hi]. */
