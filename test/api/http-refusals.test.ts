@@ -2,13 +2,11 @@
 // found: CONNECT, a strange Expect, no Host, refused targets, upgrades, slow and half-sent requests. Must not
 // break: the JSON error shape, the connection closed, the timeouts held, and a client's abort is no 500.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import pino from "pino";
-import { ApiConfigError, type ApiServer, startApiServer } from "../../src/api/api-server.js";
+import { ApiConfigError, startApiServer } from "../../src/api/api-server.js";
 import { singleNode } from "../../src/api/hosted-nodes.js";
-import { LiveNode } from "../../src/runtime/live-node.js";
-import { tempDir, waitFor } from "../helpers/live-cluster.js";
+import { type ApiNode, startApiNode } from "../helpers/api-node.js";
+import { waitFor } from "../helpers/live-cluster.js";
 import { type RawAnswer, RawConnection } from "../helpers/raw-http.js";
 
 const NODE_PORT = 29_300;
@@ -50,35 +48,15 @@ async function assertRefused(text: string, status: number, code: string): Promis
 }
 
 describe("the API server's refusals before any route", () => {
-  let node: LiveNode;
-  let server: ApiServer;
+  let api: ApiNode;
 
   before(async () => {
-    const dir = await tempDir("refusals");
-    node = await LiveNode.start({
-      name: "refusals",
-      host: "127.0.0.1",
-      port: NODE_PORT,
-      join: null,
-      dataDir: path.join(dir, "node"),
-      tls: null,
-      logger: pino({ level: "silent" }),
-    });
-    await waitFor("a ring member", 10_000, async () => (node.ring.isMember ? true : undefined));
-    server = await startApiServer({
-      nodes: singleNode(node),
-      host: "127.0.0.1",
-      port: API_PORT,
-      authFile: null,
-      version: "test",
-      replication: 4,
-      limits: { headersTimeoutMs: HEADER_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+    api = await startApiNode("refusals", NODE_PORT, API_PORT, {
+      headersTimeoutMs: HEADER_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
     });
   });
-  after(async () => {
-    await server.close();
-    await node.stop();
-  });
+  after(() => api.close());
 
   it("CONNECT gets 405 (it was closed unanswered)", async () => {
     await assertRefused(
@@ -161,7 +139,7 @@ describe("the API server's refusals before any route", () => {
   it("refuses a header timeout longer than the request timeout", async () => {
     await assert.rejects(
       startApiServer({
-        nodes: singleNode(node),
+        nodes: singleNode(api.node),
         host: "127.0.0.1",
         port: API_PORT + 1,
         authFile: null,

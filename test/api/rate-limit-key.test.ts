@@ -2,48 +2,20 @@
 // break: without tokens a client cannot dodge the limit — or grow the limiter's table — by sending a new
 // Authorization header with each request (the header was the key, so every variant got a fresh bucket).
 import assert from "node:assert/strict";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import pino from "pino";
-import { type ApiServer, startApiServer } from "../../src/api/api-server.js";
-import { singleNode } from "../../src/api/hosted-nodes.js";
-import { LiveNode } from "../../src/runtime/live-node.js";
-import { tempDir, waitFor } from "../helpers/live-cluster.js";
+import { type ApiNode, startApiNode } from "../helpers/api-node.js";
 
 const NODE_PORT = 29_310;
 const API_PORT = 29_311;
 const PER_SECOND = 2;
 
 describe("the rate limit without tokens", () => {
-  let node: LiveNode;
-  let server: ApiServer;
+  let api: ApiNode;
 
   before(async () => {
-    const dir = await tempDir("rate-key");
-    node = await LiveNode.start({
-      name: "rate-key",
-      host: "127.0.0.1",
-      port: NODE_PORT,
-      join: null,
-      dataDir: path.join(dir, "node"),
-      tls: null,
-      logger: pino({ level: "silent" }),
-    });
-    await waitFor("a ring member", 10_000, async () => (node.ring.isMember ? true : undefined));
-    server = await startApiServer({
-      nodes: singleNode(node),
-      host: "127.0.0.1",
-      port: API_PORT,
-      authFile: null,
-      version: "test",
-      replication: 4,
-      limits: { requestsPerSecond: PER_SECOND },
-    });
+    api = await startApiNode("rate-key", NODE_PORT, API_PORT, { requestsPerSecond: PER_SECOND });
   });
-  after(async () => {
-    await server.close();
-    await node.stop();
-  });
+  after(() => api.close());
 
   it("counts a client by its address, whatever Authorization header it sends", async () => {
     const statuses: number[] = [];
