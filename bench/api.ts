@@ -1,7 +1,8 @@
 // `selfman bench api`: what the HTTP API costs (docs/api.md §1, docs/metrics.md §7). On one local
 // cluster over TLS, each workload — quorum reads, writes, one-key increment transactions — runs inside
 // every node process (its /bench routes drive the node's own API) and then from this process through
-// HTTP (keep-alive connections, `concurrency` in flight per node, http-load.ts), in the same run, twice each, alternating; the
+// HTTP (keep-alive connections, `concurrency` in flight per node, http-load.ts), in the same run: one
+// discarded round of each path to warm both up, then three each, alternating, keys drawn alike; the
 // ratio of the medians is what the HTTP path keeps. Reads also go through Scalaris's JSON-RPC path.
 
 import { rm } from "node:fs/promises";
@@ -47,7 +48,8 @@ export interface ApiBenchResult {
 }
 
 type Workload = "read" | "write" | "increment";
-const ROUNDS = 2;
+/** Measured rounds of each path, after one discarded warm-up round of each. */
+const ROUNDS = 3;
 
 interface Batch {
   readonly failed: number;
@@ -101,10 +103,14 @@ function httpCall(workload: Workload | "jsonrpc", key: string, i: number): HttpR
   }
 }
 
+/** A uniform key of `keys`, as the in-process driver draws them (load-drivers.ts). */
+const keyNumber = (keys: number) => Math.floor(Math.random() * keys);
+
 /** `opsPerNode` calls to one node, `concurrency` in flight on kept-alive connections. */
 function httpBatch(address: string, workload: Workload | "jsonrpc", p: ApiBenchParams): Promise<Batch> {
+  const prefix = workload === "increment" ? "counter" : "key";
   return httpLoad(address, p.opsPerNode, p.concurrency, (i) =>
-    httpCall(workload, workload === "increment" ? `counter-${i % p.keys}` : `key-${i % p.keys}`, i),
+    httpCall(workload, `${prefix}-${keyNumber(p.keys)}`, i),
   );
 }
 
@@ -118,7 +124,7 @@ async function overHttp(
   return figures(batches, (performance.now() - started) / 1000);
 }
 
-/** The run whose operations/s is the median of `runs` (the lower middle one for an even count). */
+/** The run whose operations/s is the median of `runs`. */
 function median(runs: readonly PathFigures[]): PathFigures {
   const sorted = [...runs].sort((a, b) => a.opsPerSec - b.opsPerSec);
   return sorted[Math.floor((sorted.length - 1) / 2)] as PathFigures;
@@ -132,6 +138,9 @@ async function compare(
 ): Promise<WorkloadFigures> {
   const inside: PathFigures[] = [];
   const outside: PathFigures[] = [];
+  log(`${workload}: warming up both paths …`);
+  await inProcess(admins, workload, p);
+  await overHttp(admins, workload, p);
   for (let round = 0; round < ROUNDS; round++) {
     log(`${workload}: in the node processes, round ${round + 1} …`);
     inside.push(await inProcess(admins, workload, p));
@@ -159,7 +168,6 @@ export async function benchApi(
       `http://${admins[0]}/bench/kv?workload=write&count=${params.keys * 2}&concurrency=16&keys=${params.keys}`,
       600_000,
     );
-    await overHttp(admins, "read", { ...params, opsPerNode: 500 });
     const read = await compare(admins, "read", params, log);
     const write = await compare(admins, "write", params, log);
     const increment = await compare(admins, "increment", params, log);
