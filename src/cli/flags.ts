@@ -3,6 +3,7 @@
 // input never crashes a node: a bad flag prints one line saying what was expected, then where the
 // usage is (`see selfman <command> --help`, main.ts), and exits 1.
 import { InvalidArgumentError } from "commander";
+import { IdSpace, type RingId } from "../core/id-space.js";
 import { NODE_NAME } from "../runtime/cluster-certificates.js";
 
 /** Adapts a throwing parser to commander's error type, so a bad flag prints its error and exits 1. */
@@ -34,6 +35,15 @@ export function parseAddress(flag: string): (raw: string) => Address {
 
 export function formatAddress(address: Address): string {
   return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** A ring id of the live runtime's id space: decimal or 0x-hex, below 2^128. */
+export function parseRingId(raw: string): RingId {
+  try {
+    return new IdSpace().parse(raw.trim());
+  } catch (error) {
+    throw new RangeError(`--id: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** A comma-separated list of HOST:PORT. */

@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { type ApiLimits, DEFAULT_LIMITS } from "../api/api-limits.js";
 import { ApiConfigError, startApiServer } from "../api/api-server.js";
 import { PACKAGE_VERSION } from "../api/package-version.js";
+import type { RingId } from "../core/id-space.js";
 import { type HostedTls, loadHostedTls } from "../runtime/cluster-certificates.js";
 import { FAIL_STOP_EXIT_CODE, plantViolationOnSignal } from "../runtime/fail-stop.js";
 import { loadRoutes } from "../runtime/load-routes.js";
@@ -22,12 +23,20 @@ import { DEFAULT_RESTART, onSupervisorGone, superviseNode } from "../runtime/nod
 import { parseCount } from "../sim/params.js";
 import { DEFAULT_STORE } from "../store/store-config.js";
 import { STATUS_PAGE } from "../web/status-page.js";
-import { type Address, commanderParser, formatAddress, parseAddress, parseNodeName } from "./flags.js";
+import {
+  type Address,
+  commanderParser,
+  formatAddress,
+  parseAddress,
+  parseNodeName,
+  parseRingId,
+} from "./flags.js";
 
 interface NodeFlags {
   listen: Address;
   join?: Address;
   dataDir: string;
+  id?: RingId;
   clusterDir: string;
   name?: string;
   admin?: Address;
@@ -68,6 +77,11 @@ export function addNodeCommand(program: Command): void {
       commanderParser(parseAddress("join")),
     )
     .requiredOption("--data-dir <dir>", "where the node keeps its name, ring id and data (node.json, store/)")
+    .option(
+      "--id <ring id>",
+      "the ring id of a node new to --data-dir (decimal or 0x-hex, below 2^128; default random); a kept node keeps its own",
+      commanderParser(parseRingId),
+    )
     .option("--cluster-dir <dir>", "the cluster's certificates (selfman cluster init)", ".selfman")
     .option(
       "--name <name>",
@@ -134,6 +148,7 @@ function nodeArgs(flags: NodeFlags, name: string, admin: Address, join: Address 
     ...(flags.authFile === undefined ? [] : ["--auth-file", flags.authFile]),
     "--data-dir",
     flags.dataDir,
+    ...(flags.id === undefined ? [] : ["--id", flags.id.toString()]),
     "--nodes-per-process",
     String(flags.nodesPerProcess),
     ...(flags.insecure === true ? ["--insecure"] : ["--cluster-dir", flags.clusterDir]),
@@ -179,6 +194,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     port: flags.listen.port,
     join: flags.join === undefined ? null : formatAddress(flags.join),
     dataDir: flags.dataDir,
+    ...(flags.id === undefined ? {} : { firstId: flags.id }),
     count: flags.nodesPerProcess,
     tlsFor,
     logger,

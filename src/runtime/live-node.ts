@@ -56,6 +56,11 @@ interface LiveNodeOptions {
   /** host:port of a member to join through; null starts a new ring. */
   readonly join: string | null;
   readonly dataDir: string;
+  /**
+   * The ring id of a node new to its data directory (default: a random one). A node the directory
+   * already holds keeps its own id: a restart never moves a node on the ring.
+   */
+  readonly id?: RingId;
   /** null: plain TCP (--insecure). */
   readonly tls: TlsMaterial | null;
   readonly overlay?: Partial<OverlayConfig>;
@@ -85,7 +90,12 @@ const RANGE_HISTORY_MAX = 1000;
 const JOIN_CONTACT_TIMEOUT_MS = 30_000;
 
 /** The node's name and ring id, kept in its data directory across restarts. */
-async function loadOrCreateIdentity(dataDir: string, name: string, ids: IdSpace): Promise<RingId> {
+async function loadOrCreateIdentity(
+  dataDir: string,
+  name: string,
+  ids: IdSpace,
+  fresh: RingId | undefined,
+): Promise<RingId> {
   const file = path.join(dataDir, "node.json");
   await mkdir(dataDir, { recursive: true });
   const text = await readFile(file, "utf8").catch(() => null);
@@ -95,7 +105,7 @@ async function loadOrCreateIdentity(dataDir: string, name: string, ids: IdSpace)
       throw new Error(`${file} belongs to node ${identity.name}, not ${name}: use another --data-dir`);
     return ids.parse(identity.id);
   }
-  const id = ids.randomId(() => randomBytes(4).readUInt32BE(0) / 2 ** 32);
+  const id = fresh ?? ids.randomId(() => randomBytes(4).readUInt32BE(0) / 2 ** 32);
   const identity: Identity = { name, id: id.toString() };
   await writeFile(file, `${JSON.stringify(identity, null, 2)}\n`);
   return id;
@@ -162,7 +172,7 @@ export class LiveNode {
   /** Starts a node: binds its port, finds its join contact, joins (or starts a ring). */
   static async start(options: LiveNodeOptions): Promise<LiveNode> {
     const ids = new IdSpace();
-    const id = await loadOrCreateIdentity(options.dataDir, options.name, ids);
+    const id = await loadOrCreateIdentity(options.dataDir, options.name, ids, options.id);
     // A CheckedRef: the codec sends it as a compact, cached extension (frames.ts).
     const self = new CheckedRef(id, `${options.host}:${options.port}`, randomBytes(6).readUIntBE(0, 6));
     // Messages that arrive before the node exists (nobody should know it yet) are counted and dropped.

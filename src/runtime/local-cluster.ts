@@ -11,6 +11,7 @@ import { openSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { IdSpace, type RingId } from "../core/id-space.js";
 import { fetchNodeStatus } from "./admin-client.js";
 import { initClusterDir } from "./cluster-certificates.js";
 import type { NodeStatus } from "./node-status.js";
@@ -136,6 +137,8 @@ function spawnNode(args: {
   /** Where a restarted node joins (node-1, which started the ring, rejoins through another). */
   rejoin: string | null;
   dataDir: string;
+  /** Its ring id if its data directory is new. */
+  id: RingId;
   clusterDir: string;
   insecure: boolean;
   log: string;
@@ -152,6 +155,8 @@ function spawnNode(args: {
     args.admin,
     "--data-dir",
     args.dataDir,
+    "--id",
+    args.id.toString(),
     ...(args.insecure ? ["--insecure"] : ["--cluster-dir", args.clusterDir]),
     ...(args.join === null ? [] : ["--join", args.join]),
     "--supervise",
@@ -193,6 +198,16 @@ function isUp(node: ClusterNode): boolean {
   return isGroupRunning(node.supervisorPid);
 }
 
+/**
+ * Node i of n (1-based) at (i - 1)·N/n. Evenly spaced, no range is wider than N/n; with eight or more
+ * nodes none is wider than N/4 even after a crash, so no node holds two of a key's four replicas and one
+ * crash costs each key one replica at most (docs/live-runtime.md §7).
+ */
+export function evenlySpacedId(i: number, n: number): RingId {
+  const ids = new IdSpace();
+  return (ids.size * BigInt(i - 1)) / BigInt(n);
+}
+
 export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile> {
   const { dir, nodes: count, basePort, insecure } = options;
   const running = await readClusterFile(dir);
@@ -219,6 +234,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
       };
       const child = spawnNode({
         ...node,
+        id: evenlySpacedId(i, count),
         join: i === 1 ? null : `127.0.0.1:${basePort + 1}`,
         rejoin: i === 1 && count > 1 ? `127.0.0.1:${basePort + 2}` : null,
         clusterDir: dir,

@@ -5,6 +5,7 @@
 import net from "node:net";
 import path from "node:path";
 import type { Logger } from "pino";
+import type { RingId } from "../core/id-space.js";
 import type { InvariantViolation } from "../core/invariant.js";
 import type { OverlayConfig } from "../overlay/config.js";
 import { type HostedTls, NODE_NAME } from "./cluster-certificates.js";
@@ -26,6 +27,8 @@ export interface NodeHostOptions {
   readonly join: string | null;
   /** The first node's data directory; node N's is `<dataDir>/hosted/N`. */
   readonly dataDir: string;
+  /** The first node's ring id when its data directory is new (default: random, as the others'). */
+  readonly firstId?: RingId;
   /** How many nodes start with the process (at least 1). */
   readonly count: number;
   /** The TLS of the node named so; null: plain TCP (--insecure). */
@@ -90,7 +93,13 @@ export class NodeHost {
     if (!(Number.isInteger(options.count) && options.count >= 1))
       throw new RangeError(`nodes per process: expected an integer ≥ 1, got ${options.count}`);
     const host = new NodeHost(options);
-    const first = await host.startNode(options.name, options.port, options.dataDir, options.join);
+    const first = await host.startNode(
+      options.name,
+      options.port,
+      options.dataDir,
+      options.join,
+      options.firstId,
+    );
     host.admit(first);
     // the others join through it, so it must be a member first (if it never is, they try --join)
     if (options.count > 1) await becameMember(first, MEMBER_TIMEOUT_MS);
@@ -242,9 +251,11 @@ export class NodeHost {
     port: number,
     dataDir: string,
     join: string | null,
+    id?: RingId,
   ): Promise<LiveNode> {
     const tls = await this.options.tlsFor(name);
     return LiveNode.start({
+      ...(id === undefined ? {} : { id }),
       name,
       certName: tls?.certName ?? name,
       host: this.options.host,

@@ -20,7 +20,7 @@ import { ringMessageSchema } from "../../src/overlay/message-schema.js";
 import { fetchJson } from "../../src/runtime/admin-client.js";
 import { initClusterDir, loadMemberTls } from "../../src/runtime/cluster-certificates.js";
 import { encodeFrame } from "../../src/runtime/frames.js";
-import { type ClusterFile, isRunning } from "../../src/runtime/local-cluster.js";
+import { type ClusterFile, evenlySpacedId, isRunning } from "../../src/runtime/local-cluster.js";
 import { PROTOCOL_VERSION } from "../../src/runtime/transport.js";
 import { packr } from "../../src/wire/codec.js";
 import {
@@ -126,6 +126,10 @@ describe("a live cluster of node processes over mutual TLS", { concurrency: fals
     assert.equal(survey.problem, null);
     assert.equal(survey.branches, 0);
     assert.deepEqual(survey.unreachable, []);
+    for (const [i, node] of cluster.nodes.entries()) {
+      const surveyed = survey.nodes.find((n) => n.admin === node.admin);
+      assert.equal(surveyed?.id, evenlySpacedId(i + 1, 8).toString(), `${node.name} sits at (i - 1)·N/8`);
+    }
     const lookup = await selfman("lookup", "some key", "--dir", dir, "--json");
     assert.equal(lookup.code, 0, lookup.stderr);
     const answer = JSON.parse(lookup.stdout);
