@@ -7,6 +7,7 @@
 // A supervisor leads a process group of its own, which its node joins: `down` signals that group,
 // never a recorded node pid, which a restart makes stale and the OS may give to another process.
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { openSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -199,13 +200,19 @@ function isUp(node: ClusterNode): boolean {
 }
 
 /**
- * Node i of n (1-based) at (i - 1)·N/n. Evenly spaced, no range is wider than N/n; with eight or more
- * nodes none is wider than N/4 even after a crash, so no node holds two of a key's four replicas and one
- * crash costs each key one replica at most (docs/live-runtime.md §7).
+ * Node i of n (1-based) at offset + (i - 1)·N/n. Evenly spaced, no range is wider than N/n; with eight
+ * or more nodes none is wider than N/4 even after a crash, so no node holds two of a key's four replicas
+ * and one crash costs each key one replica at most (docs/live-runtime.md §5). The offset is random per
+ * cluster, so that two clusters meant to merge do not put their nodes on the same ids.
  */
-export function evenlySpacedId(i: number, n: number): RingId {
+export function evenlySpacedId(i: number, n: number, offset: RingId): RingId {
   const ids = new IdSpace();
-  return (ids.size * BigInt(i - 1)) / BigInt(n);
+  return ids.add(offset, (ids.size * BigInt(i - 1)) / BigInt(n));
+}
+
+/** A uniformly random ring id: the offset of a new cluster's evenly spaced nodes. */
+function randomOffset(): RingId {
+  return BigInt(`0x${randomBytes(16).toString("hex")}`) & new IdSpace().mask;
 }
 
 export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile> {
@@ -218,6 +225,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
   const names = Array.from({ length: count }, (_, i) => nodeName(i + 1));
   if (!insecure) await initClusterDir(dir, "selfman", [...names, CLIENT_NAME]);
   const started: ClusterNode[] = [];
+  const offset = randomOffset();
   const file = (): ClusterFile => ({ dir: path.resolve(dir), basePort, insecure, nodes: started });
   try {
     for (let i = 1; i <= count; i++) {
@@ -234,7 +242,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
       };
       const child = spawnNode({
         ...node,
-        id: evenlySpacedId(i, count),
+        id: evenlySpacedId(i, count, offset),
         join: i === 1 ? null : `127.0.0.1:${basePort + 1}`,
         rejoin: i === 1 && count > 1 ? `127.0.0.1:${basePort + 2}` : null,
         clusterDir: dir,

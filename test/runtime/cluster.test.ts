@@ -126,9 +126,11 @@ describe("a live cluster of node processes over mutual TLS", { concurrency: fals
     assert.equal(survey.problem, null);
     assert.equal(survey.branches, 0);
     assert.deepEqual(survey.unreachable, []);
+    const idOf = (admin: string) => BigInt(survey.nodes.find((n) => n.admin === admin)?.id ?? -1);
+    const first = idOf(cluster.nodes[0]?.admin ?? "");
     for (const [i, node] of cluster.nodes.entries()) {
-      const surveyed = survey.nodes.find((n) => n.admin === node.admin);
-      assert.equal(surveyed?.id, evenlySpacedId(i + 1, 8).toString(), `${node.name} sits at (i - 1)·N/8`);
+      const step = ids.add(idOf(node.admin), -first);
+      assert.equal(step, evenlySpacedId(i + 1, 8, 0n), `${node.name} sits (i - 1)·N/8 after node-1`);
     }
     const lookup = await selfman("lookup", "some key", "--dir", dir, "--json");
     assert.equal(lookup.code, 0, lookup.stderr);
