@@ -139,7 +139,7 @@ describe("selfman start (npm start: 8 nodes) keeps data across a full stop", () 
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString("utf8");
     });
-    await waitFor("selfman start running", 30_000, async () => (out.includes("running") ? true : undefined));
+    await waitFor("selfman start running", 60_000, async () => (out.includes("running") ? true : undefined));
     return child;
   };
   const stopCluster = async (child: ChildProcess): Promise<void> => {
