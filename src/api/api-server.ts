@@ -45,8 +45,11 @@ export interface ApiServerOptions {
   readonly version: string;
   readonly replication: number;
   readonly logger?: Logger;
-  /** Static pages by path (the status page at /), served without a token: they read the API themselves. */
-  readonly pages?: Readonly<Record<string, string>>;
+  /**
+   * Web files by path (the dashboard at / and /ui), served without a token: the pages read the API
+   * themselves, with whatever token their user gives.
+   */
+  readonly web?: WebFiles;
   /** How often the event feed samples the nodes. */
   readonly sampleIntervalMs?: number;
   /**
@@ -103,6 +106,12 @@ function jsonRpcContext(api: ApiContext, scopes: readonly Scope[]): JsonRpcConte
 
 const remoteAddress = (c: Context<ApiEnv>) => c.env.incoming.socket.remoteAddress ?? "?";
 
+/** Static files a server offers: their paths, and each one's type and text. */
+export interface WebFiles {
+  readonly paths: readonly string[];
+  readonly get: (path: string) => Promise<{ readonly contentType: string; readonly body: string } | null>;
+}
+
 function splitAddress(address: string): [string, number] {
   const at = address.lastIndexOf(":");
   return [address.slice(0, at), Number(address.slice(at + 1))];
@@ -112,7 +121,7 @@ function buildApp(
   api: ApiContext,
   admission: Admission,
   routes: readonly RouteSpec[],
-  pages: Readonly<Record<string, string>>,
+  web: WebFiles | null,
 ): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.onError((error, c) => {
@@ -138,7 +147,12 @@ function buildApp(
       ? c.json(new ApiError("unavailable", "no node of this process is a ring member yet").body(), 503)
       : c.json({ ready: true, nodes: api.nodes.names() }),
   );
-  for (const [path, html] of Object.entries(pages)) app.get(path, (c) => c.html(html));
+  for (const path of web?.paths ?? [])
+    app.get(path, async (c) => {
+      const file = await web?.get(path);
+      if (file === null || file === undefined) return c.notFound();
+      return c.body(file.body, 200, { "content-type": file.contentType, "cache-control": "no-cache" });
+    });
   app.get("/v1/openapi.json", (c) => reply(c, 200, openApiDocument(routes, api.version)));
   app.get("/metrics", async (c) => {
     await admission.admit(c.req.header("authorization"), remoteAddress(c), "read");
@@ -224,7 +238,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
   const routes = [...kvRoutes(api), ...txRoutes(api), ...clusterRoutes(api)];
   const admission = new Admission(api);
-  const app = buildApp(api, admission, routes, options.pages ?? {});
+  const app = buildApp(api, admission, routes, options.web ?? null);
   // hostname: the URL of an HTTP/1.0 request without Host (HTTP/1.1 ones are refused below)
   const listener = getRequestListener(app.fetch, {
     errorHandler: adapterErrorResponse,

@@ -1,4 +1,4 @@
-// A survey of a live ring (what `selfman ring`, /v1/ring and the status page show): the status of every
+// A survey of a live ring (what `selfman ring`, /v1/ring and the dashboard show): the status of every
 // node each process hosts, read over its API (/v1/nodes), and the same global checks the simulator runs — is it a perfect ring over the
 // nodes that answer, what is the core ring, which branches hang off it (docs/metrics.md §3). Each answer is
 // parsed as a NodeStatus (runtime/node-status.ts); a node that answers something else is reported as

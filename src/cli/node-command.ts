@@ -22,7 +22,7 @@ import { NodeHost } from "../runtime/node-host.js";
 import { DEFAULT_RESTART, onSupervisorGone, superviseNode } from "../runtime/node-supervisor.js";
 import { parseCount } from "../sim/params.js";
 import { DEFAULT_STORE } from "../store/store-config.js";
-import { STATUS_PAGE } from "../web/status-page.js";
+import { DASHBOARD_PATHS, dashboardAsset } from "../web/dashboard-assets.js";
 import {
   type Address,
   commanderParser,
@@ -215,7 +215,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
       replication: DEFAULT_STORE.replication,
       logger,
       bench: loadRoutes(() => host.lead()),
-      pages: { "/": STATUS_PAGE },
+      web: { paths: DASHBOARD_PATHS, get: dashboardAsset },
     });
   } catch (error) {
     if (!(error instanceof ApiConfigError)) throw error;

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { FrontPort } from "../runtime/front-port.js";
 import { type ClusterFile, clusterDown, clusterUp, watchClusterAdmins } from "../runtime/local-cluster.js";
 import { parseCount } from "../sim/params.js";
-import { startStatusPage } from "../web/status-page.js";
+import { startPageServer } from "../web/page-server.js";
 import { DEFAULT_BASE_PORT, DEFAULT_DIR } from "./cluster-command.js";
 import { commanderParser } from "./flags.js";
 import { type StopRequest, stopOnSignal } from "./stop-on-signal.js";
@@ -30,7 +30,7 @@ const BACKENDS_REFRESH_MS = 2000;
 interface Fronts {
   readonly rpc: FrontPort;
   readonly api: FrontPort;
-  readonly page: Awaited<ReturnType<typeof startStatusPage>>;
+  readonly page: Awaited<ReturnType<typeof startPageServer>>;
   readonly stopWatching: () => void;
 }
 
@@ -50,7 +50,12 @@ export function addStartCommand(program: Command): void {
     )
     .option("--rpc-port <p>", "front port for JSON-RPC clients", portOption("rpc-port"), 8000)
     .option("--port <p>", "front port for the HTTP API", portOption("port"), 8080)
-    .option("--page-port <p>", "the status page's port (for now)", portOption("page-port"), 8081)
+    .option(
+      "--page-port <p>",
+      "the dashboard's own page server (it surveys the nodes itself)",
+      portOption("page-port"),
+      8081,
+    )
     .action(async (flags: StartFlags) => {
       const stop = stopOnSignal();
       try {
@@ -62,9 +67,8 @@ export function addStartCommand(program: Command): void {
 }
 
 /**
- * The front ports and the status page. Both fronts forward to the nodes' admin ports until the nodes
- * serve an API port of their own. The status page has its own port (--page-port) only until the API
- * serves the dashboard behind the front port; then it goes.
+ * The front ports and the page server. Both fronts forward each connection to a live node's API port;
+ * the page server serves the dashboard and surveys the nodes itself (docs/dashboard.md §1).
  */
 async function startFronts(flags: StartFlags, cluster: ClusterFile): Promise<Fronts> {
   const watch = watchClusterAdmins(
@@ -78,7 +82,7 @@ async function startFronts(flags: StartFlags, cluster: ClusterFile): Promise<Fro
     started.push(rpc);
     const api = await FrontPort.start({ host: HOST, port: flags.port, backends: watch.admins });
     started.push(api);
-    const page = await startStatusPage(HOST, flags.pagePort, async () => watch.admins());
+    const page = await startPageServer(HOST, flags.pagePort, async () => watch.admins());
     return { rpc, api, page, stopWatching: watch.stop };
   } catch (error) {
     watch.stop();
@@ -103,8 +107,8 @@ function urls(flags: StartFlags, cluster: ClusterFile): string {
   return (
     `selfman: ${cluster.nodes.length} nodes running\n` +
     `  JSON-RPC front: http://${HOST}:${flags.rpcPort}   (Scalaris's clients: /api/tx.yaws, /jsonrpc.yaws, …)\n` +
-    `  API front:      http://${HOST}:${flags.port}   (the ring at /, /v1, /v1/openapi.json, /metrics)\n` +
-    `  the ring also:  http://${HOST}:${flags.pagePort}\n` +
+    `  dashboard:      http://${HOST}:${flags.port}/   (and the API: /v1, /v1/openapi.json, /metrics)\n` +
+    `  dashboard also: http://${HOST}:${flags.pagePort}/   (its own page server)\n` +
     nodes.join("") +
     `  selfman ring --dir ${flags.dir}      selfman lookup KEY --dir ${flags.dir}\n` +
     "  Ctrl-C stops everything\n"

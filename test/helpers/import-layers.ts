@@ -24,7 +24,7 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   check: PROTOCOL,
   sim: [...PROTOCOL, "wire", "check"],
   api: [...PROTOCOL, "runtime", "wire"],
-  web: [...PROTOCOL, "api"],
+  web: [...PROTOCOL, "runtime", "wire", "api"],
   cli: SRC_LAYERS,
   bench: SRC_LAYERS,
 };

@@ -1,0 +1,188 @@
+// `npm start` and its dashboard in a real browser (docs/dashboard.md, docs/live-runtime.md §5): `selfman
+// start` — what `npm start` runs — brings up 8 node processes; Debian's chromium (playwright-core) sees a
+// perfect ring of 8 on the API front port and on the page server, opens a node page, sees the charts
+// drawn; after kill -9 of a node the page marks it suspected, shows the perfect ring of 7 and the event;
+// every request the page makes stays on 127.0.0.1. Ctrl-C stops everything. A failing browser check saves
+// a screenshot and names it. Without chromium the test says so loudly and skips.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { isRunning, readClusterFile } from "../../src/runtime/local-cluster.js";
+import { tempDir, waitFor } from "../helpers/live-cluster.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const BASE_PORT = 22_000;
+const PAGE_PORT = 22_500;
+const API_PORT = PAGE_PORT + 2;
+const SUSPECTED_WITHIN_MS = 5_000;
+const HEALED_WITHIN_MS = 15_000;
+const missing = existsSync(CHROMIUM)
+  ? null
+  : `${CHROMIUM} is missing (Debian: apt-get install chromium); .ci/run installs it`;
+if (missing !== null) process.stderr.write(`\n*** SKIPPING the browser test: ${missing} ***\n\n`);
+
+/** Runs `check` on `page`; if it throws, saves a screenshot beside the cluster and says where. */
+async function withScreenshot(
+  page: Page,
+  dir: string,
+  name: string,
+  check: () => Promise<void>,
+): Promise<void> {
+  try {
+    await check();
+  } catch (error) {
+    const file = path.join(dir, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (screenshot: ${file})`);
+  }
+}
+
+/** A page on the dashboard at `port` that records every URL it asks for. */
+async function openDashboard(browser: Browser, port: number, asked: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on("request", (request) => asked.push(request.url()));
+  await page.goto(`http://127.0.0.1:${port}/`);
+  return page;
+}
+
+const verdictIs = (text: string) =>
+  `document.getElementById("verdict")?.textContent === ${JSON.stringify(text)}`;
+
+describe("the dashboard of selfman start (npm start)", { concurrency: false, skip: missing ?? false }, () => {
+  let dir = "";
+  let start: ReturnType<typeof spawn> | null = null;
+  let exited: Promise<number | null> = Promise.resolve(null);
+  let output = "";
+  let browser: Browser | null = null;
+  const asked: string[] = [];
+
+  before(async () => {
+    dir = await tempDir("dashboard");
+    start = spawn(
+      process.execPath,
+      [
+        "bin/selfman",
+        "start",
+        "--dir",
+        dir,
+        "--base-port",
+        String(BASE_PORT),
+        "--page-port",
+        String(PAGE_PORT),
+        "--rpc-port",
+        String(PAGE_PORT + 1),
+        "--port",
+        String(API_PORT),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    start.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    start.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    exited = new Promise((resolve) => start?.once("exit", (code) => resolve(code)));
+    await waitFor("selfman start to announce the dashboard", 60_000, async () =>
+      output.includes(`http://127.0.0.1:${PAGE_PORT}/`) ? true : undefined,
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (start !== null && start.exitCode === null) start.kill("SIGINT");
+    await exited;
+  });
+
+  it("shows a perfect ring of 8, a node page and the charts, on the front port and the page server", async () => {
+    assert.ok(browser !== null);
+    for (const port of [API_PORT, PAGE_PORT]) {
+      const page = await openDashboard(browser, port, asked);
+      await withScreenshot(page, dir, `ring-${port}`, async () => {
+        await page.waitForFunction(verdictIs("perfect ring of 8"), null, { timeout: 30_000 });
+        assert.equal(await page.locator("g.node:not(.gone)").count(), 8, `port ${port}: 8 node marks`);
+        assert.equal(await page.locator("path.band").count(), 8, "the key space shaded by 8 owners");
+        assert.equal(await page.locator("path.succ").count(), 8, "8 successor arcs");
+        await page.locator('g.node[data-name="node-3"]').click();
+        const panel = page.locator('.node-panel[data-node="node-3"]');
+        await panel.waitFor({ timeout: 5_000 });
+        assert.equal(
+          await panel.locator("section").first().locator("li").count(),
+          7,
+          "node-3's successor list",
+        );
+        // two surveys make the first point; messages flow all the time (failure-detector pings)
+        await page.waitForFunction(
+          'Number(document.querySelector("[data-chart=traffic]")?.dataset.points) >= 2',
+          null,
+          { timeout: 10_000 },
+        );
+        const traffic = page.locator("[data-chart=traffic]");
+        assert.ok(
+          Number(await traffic.getAttribute("data-non-zero-series")) >= 1,
+          "the traffic chart draws messages",
+        );
+        assert.equal(await page.locator(".chart canvas").count(), 3, "three charts drawn");
+      });
+      await page.close();
+    }
+  });
+
+  it("kill -9 of a node: marked suspected within 5 s, a perfect ring of 7 within 15 s, the event in the feed", async () => {
+    assert.ok(browser !== null);
+    const page = await openDashboard(browser, PAGE_PORT, asked);
+    await withScreenshot(page, dir, "crash", async () => {
+      await page.waitForFunction(verdictIs("perfect ring of 8"), null, { timeout: 30_000 });
+      const cluster = await readClusterFile(dir);
+      const victim = cluster?.nodes.find((n) => n.name === "node-5");
+      assert.ok(victim !== undefined);
+      process.kill(-victim.supervisorPid, "SIGKILL");
+      const killedAt = Date.now();
+      const mark = page.locator('g.node[data-name="node-5"].suspected');
+      await mark.waitFor({ state: "attached", timeout: SUSPECTED_WITHIN_MS });
+      const suspectedMs = Date.now() - killedAt;
+      await page.waitForFunction(verdictIs("perfect ring of 7"), null, { timeout: HEALED_WITHIN_MS });
+      const healedMs = Date.now() - killedAt;
+      process.stderr.write(
+        `    node-5 marked suspected ${suspectedMs} ms after kill -9, perfect ring of 7 after ${healedMs} ms\n`,
+      );
+      assert.equal(
+        await page.locator('g.node[data-name="node-5"].gone').count(),
+        1,
+        "node-5 faded where it was",
+      );
+      await page.locator('li.event[data-kind="node-gone"][data-node="node-5"]').waitFor({ timeout: 5_000 });
+    });
+    await page.close();
+  });
+
+  it("every request the page made went to 127.0.0.1", () => {
+    assert.ok(asked.length > 0);
+    const elsewhere = asked.filter((url) => new URL(url).hostname !== "127.0.0.1");
+    assert.deepEqual(elsewhere, []);
+  });
+
+  it("Ctrl-C stops every node and exits 0", async () => {
+    const cluster = await readClusterFile(dir);
+    assert.ok(cluster !== null && cluster.nodes.length === 8);
+    start?.kill("SIGINT");
+    assert.equal(await exited, 0, output);
+    for (const node of cluster.nodes) assert.equal(isRunning(node.pid), false, `${node.name} still runs`);
+    assert.equal(await readClusterFile(dir), null, "cluster.json is removed");
+  });
+});
