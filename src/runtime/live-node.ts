@@ -17,6 +17,7 @@ import { type NodeMessage, type NodeTimer, SelfmanNode } from "../node/selfman-n
 import { DEFAULT_OVERLAY, type OverlayConfig } from "../overlay/config.js";
 import type { RelaxedRingNode } from "../overlay/relaxed-ring-node.js";
 import type { LookupResult } from "../overlay/ring-view.js";
+import type { StoredItem } from "../store/item.js";
 import type { KvOp, KvResult } from "../store/kv-proposer.js";
 import { DEFAULT_PROPOSER } from "../store/kv-proposer.js";
 import { DEFAULT_STORE } from "../store/replica-store.js";
@@ -328,6 +329,14 @@ export class LiveNode {
   /** One step of a client-carried transaction (transactions.ts runTlogStep); no retry. */
   tlogStep(entries: readonly TxEntry[], requests: readonly TxRequest[]) {
     return runTlogStep(this.transactions, entries, requests);
+  }
+
+  /**
+   * What this node's own store holds of `key` at replica id `replicaId`, read straight from disk: no
+   * protocol, no majority — the key inspector's view of one replica (docs/dashboard.md §3).
+   */
+  heldItem(replicaId: RingId, key: string): StoredItem | undefined {
+    return this.store.get(replicaId, key);
   }
 
   rangeHistory(): readonly RangeChange[] {

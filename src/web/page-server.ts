@@ -1,6 +1,6 @@
-// The page server of `npm start` (docs/dashboard.md §1): the dashboard's files, and v1/ring answered
-// with a survey of the cluster's API ports, so the page works even when no node's API is reachable
-// through the front port. It serves nothing else; the node feed (v1/events) is the API's.
+// The page server of `npm start` (docs/dashboard.md §1): the dashboard's files, v1/ring answered with a
+// survey of the cluster's API ports, and every other /v1 request passed on to the first node's API that
+// takes the connection (streams such as v1/events included), so the page works whichever nodes are down.
 import http from "node:http";
 import { surveyRing } from "../api/ring-survey.js";
 import { dashboardAsset } from "./dashboard-assets.js";
@@ -20,6 +20,10 @@ async function answer(
     sendJson(res, 200, await surveyRing(await admins(), 1500));
     return;
   }
+  if (path.startsWith("/v1/")) {
+    await passOn(req, res, await admins());
+    return;
+  }
   const file = req.method === "GET" ? await dashboardAsset(path) : null;
   if (file === null) {
     sendJson(res, 404, { error: "not-found", message: `no page ${path}: the dashboard is at /` });
@@ -27,6 +31,55 @@ async function answer(
   }
   res.writeHead(200, { "content-type": file.contentType, "cache-control": "no-cache" });
   res.end(file.body);
+}
+
+/** Sends the request to the first API in `admins` that accepts a connection, and its answer back. */
+async function passOn(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  admins: readonly string[],
+): Promise<void> {
+  const body = req.method === "GET" || req.method === "HEAD" ? null : await readBody(req);
+  for (const admin of admins) {
+    const at = admin.lastIndexOf(":");
+    const answered = await new Promise<boolean>((resolve) => {
+      const upstream = http.request(
+        {
+          host: admin.slice(0, at),
+          port: Number(admin.slice(at + 1)),
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          res.once("close", () => answer.destroy());
+          resolve(true);
+        },
+      );
+      upstream.once("error", () => resolve(false));
+      upstream.end(body);
+    });
+    if (answered) return;
+  }
+  sendJson(res, 503, { error: "unavailable", message: "no node's API answered" });
+}
+
+const PASSED_BODY_BYTES = 1024 * 1024;
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > PASSED_BODY_BYTES) req.destroy(new Error("a body over 1 MiB"));
+      else chunks.push(chunk);
+    });
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
 }
 
 /** Serves the dashboard on host:port for the nodes whose API addresses `admins()` returns. */

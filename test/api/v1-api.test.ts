@@ -312,6 +312,43 @@ describe("the /v1 API", () => {
     assert.deepEqual([...new Set(names)], ["node-1", "node-2", "node-3", "node-4"]);
   });
 
+  it("the key inspector finds a key's four replicas a quarter-ring apart, their nodes, and the version each holds", async () => {
+    assert.equal((await call(base, "PUT", "/v1/kv/inspected", { value: "seen" })).status, 200);
+    const answer = await call(base, "GET", "/v1/replicas/inspected");
+    assert.equal(answer.status, 200);
+    const report = answer.json as {
+      replicas: {
+        id: string;
+        holder: { name: string } | null;
+        hops: number | null;
+        held: { version: number; value: Json } | null;
+      }[];
+      majority: { version: number; replicas: number } | null;
+      agree: boolean;
+    };
+    assert.equal(report.replicas.length, 4);
+    const ids = report.replicas.map((r) => BigInt(r.id));
+    for (const [i, id] of ids.entries())
+      assert.equal(
+        (id - (ids[0] ?? 0n) + 2n ** 128n) % 2n ** 128n,
+        (2n ** 128n / 4n) * BigInt(i),
+        `replica ${i}'s id`,
+      );
+    for (const r of report.replicas) {
+      assert.ok(
+        ["node-1", "node-2", "node-3", "node-4"].includes(r.holder?.name ?? ""),
+        `holder ${r.holder?.name}`,
+      );
+      assert.ok(r.hops !== null && r.hops >= 0);
+    }
+    // a put answers once a majority wrote; the fourth replica may follow a moment later
+    assert.ok(report.replicas.filter((r) => r.held?.version === 1 && r.held.value === "seen").length >= 3);
+    assert.deepEqual(report.majority?.version, 1);
+    assert.ok((report.majority?.replicas ?? 0) >= 3);
+    const missing = await call(base, "GET", "/v1/replicas/never-written");
+    assert.deepEqual((missing.json as { majority: unknown }).majority, { version: 0, replicas: 4 });
+  });
+
   it("serves /metrics, /health and /ready, and streams a crash as events", async () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     for (const name of [

@@ -1,7 +1,7 @@
 // `npm start` and its dashboard in a real browser (docs/dashboard.md, docs/live-runtime.md §5): `selfman
 // start` — what `npm start` runs — brings up 8 node processes; Debian's chromium (playwright-core) sees a
 // perfect ring of 8 on the API front port and on the page server, opens a node page, sees the charts
-// drawn; after kill -9 of a node the page marks it suspected, shows the perfect ring of 7 and the event;
+// drawn and a key just written in the key inspector; after kill -9 of a node the page marks it suspected, shows the perfect ring of 7 and the event;
 // every request the page makes stays on 127.0.0.1. Ctrl-C stops everything. A failing browser check saves
 // a screenshot and names it. Without chromium the test says so loudly and skips.
 import assert from "node:assert/strict";
@@ -138,6 +138,29 @@ describe("the dashboard of selfman start (npm start)", { concurrency: false, ski
           "the traffic chart draws messages",
         );
         assert.equal(await page.locator(".chart canvas").count(), 3, "three charts drawn");
+        // the key inspector, on a key just written
+        const key = `inspected-${port}`;
+        const put = await fetch(`http://127.0.0.1:${API_PORT}/v1/kv/${key}`, {
+          method: "PUT",
+          body: JSON.stringify({ value: port }),
+        });
+        assert.equal(put.status, 200);
+        await page.fill("input[name=key]", key);
+        await page.click(".key-form button");
+        await page.locator("table.replicas tbody tr").nth(3).waitFor({ timeout: 10_000 });
+        const rows = await page.locator("table.replicas tbody tr").allTextContents();
+        assert.equal(rows.length, 4, "four replicas");
+        const nodeCells = await page.locator("table.replicas tbody td:nth-child(3)").allTextContents();
+        assert.ok(
+          nodeCells.every((name) => /^node-\d$/.test(name)),
+          `each replica's node: ${nodeCells.join(", ")}`,
+        );
+        const versions = await page.locator("table.replicas tbody td:nth-child(5)").allTextContents();
+        assert.ok(
+          versions.filter((v) => v === "1").length >= 3,
+          `a majority holds version 1: ${versions.join(", ")}`,
+        );
+        assert.equal(await page.locator("g.replica").count(), 4, "the replica ids marked on the ring");
       });
       await page.close();
     }

@@ -6,6 +6,7 @@ import "./app.css";
 import { Charts } from "./charts.js";
 import { html } from "./dom.js";
 import { EventLog } from "./event-log.js";
+import { KeyInspector } from "./key-inspector.js";
 import { nodePanel } from "./node-panel.js";
 import { type PageEvent, ringDiff } from "./ring-diff.js";
 import type { EventKind, RefStatus, RingSurvey } from "./ring-survey-types.js";
@@ -27,9 +28,15 @@ const ring = new RingView((name) => {
   renderSide();
 });
 
+const inspector = new KeyInspector(
+  (report) =>
+    ring.showReplicas(report?.replicas.map((r) => ({ id: r.id, holderId: r.holder?.id ?? null })) ?? null),
+  (addr) => latest?.nodes.find((n) => n.addr === addr)?.name ?? addr,
+);
+
 document.body.append(
   html("header", {}, html("h1", {}, "selfman"), verdict, summary),
-  html("main", {}, ring.element, side),
+  html("main", {}, ring.element, html("div", { class: "side-column" }, side, inspector.element)),
   charts.element,
   log.element,
 );

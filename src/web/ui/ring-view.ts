@@ -26,6 +26,7 @@ export class RingView {
   readonly #bands = svg("g", { class: "bands" });
   readonly #links = svg("g", { class: "links" });
   readonly #marks = svg("g", { class: "marks" });
+  readonly #replicas = svg("g", { class: "replicas" });
   readonly #byName = new Map<string, SVGGElement>();
   readonly #tip = html("div", { class: "tip", role: "tooltip", hidden: "" });
   #selected: string | null = null;
@@ -56,6 +57,7 @@ export class RingView {
       svg("circle", { r: String(R), class: "circle" }),
       this.#bands,
       this.#links,
+      this.#replicas,
       this.#marks,
     );
     this.element = html("div", { class: "ring-box" }, this.#svg, this.#tip);
@@ -64,6 +66,39 @@ export class RingView {
   select(name: string | null): void {
     this.#selected = name;
     for (const [n, mark] of this.#byName) mark.classList.toggle("selected", n === name);
+  }
+
+  /** Marks a key's replica ids on the ring, each with a line to the node holding it; null clears. */
+  showReplicas(replicas: readonly { readonly id: string; readonly holderId: string | null }[] | null): void {
+    const marks: SVGElement[] = [];
+    for (const [i, replica] of (replicas ?? []).entries()) {
+      const [x, y] = pointAt(replica.id, R);
+      if (replica.holderId !== null) {
+        const [hx, hy] = pointAt(replica.holderId, R);
+        marks.push(
+          svg("line", {
+            x1: x.toFixed(1),
+            y1: y.toFixed(1),
+            x2: hx.toFixed(1),
+            y2: hy.toFixed(1),
+            class: "replica-link",
+          }),
+        );
+      }
+      marks.push(
+        svg(
+          "g",
+          {
+            class: "replica",
+            transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`,
+            "data-replica": String(i),
+          },
+          svg("rect", { x: "-5", y: "-5", width: "10", height: "10", transform: "rotate(45)" }),
+          svg("text", { y: "20", "text-anchor": "middle" }, `r${i}`),
+        ),
+      );
+    }
+    this.#replicas.replaceChildren(...marks);
   }
 
   update(survey: RingSurvey): void {
