@@ -27,6 +27,8 @@ export class ApiDirectory {
   private readonly nodes: HostedNodes;
   private readonly address: () => string;
   private timer: NodeJS.Timeout | null = null;
+  /** The addresses of the last directory read that succeeded. */
+  private lastListed: string[] = [];
 
   constructor(nodes: HostedNodes, address: () => string) {
     this.nodes = nodes;
@@ -44,14 +46,17 @@ export class ApiDirectory {
     if (this.timer !== null) clearInterval(this.timer);
   }
 
-  /** The API addresses renewed within the TTL (this one first), or just this one if the store cannot answer. */
+  /**
+   * The API addresses renewed within the TTL (this one first). When the store cannot answer — no member
+   * here, or the key's replicas out of reach, as across a cut — the list last read, so that a cut
+   * cluster can still be surveyed and healed from any side.
+   */
   async addresses(): Promise<string[]> {
     const self = this.address();
     const node = this.nodes.member();
     const read = node === null ? null : await node.kv(DIRECTORY_KEY, { kind: "get" });
-    const listed =
-      read?.ok === true && isDirectory(read.value) ? Object.keys(fresh(read.value, Date.now())) : [];
-    return [self, ...listed.filter((a) => a !== self)];
+    if (read?.ok === true && isDirectory(read.value)) this.lastListed = Object.keys(fresh(read.value, Date.now()));
+    return [self, ...this.lastListed.filter((a) => a !== self)];
   }
 
   private async renew(): Promise<void> {

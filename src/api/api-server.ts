@@ -32,6 +32,7 @@ import { kvFastPath } from "./kv-fast-path.js";
 import { openApiDocument } from "./openapi.js";
 import { honoPath, type RouteSpec } from "./route-table.js";
 import { clusterRoutes } from "./v1-cluster.js";
+import { clusterControlRoutes } from "./v1-cluster-control.js";
 import { kvRoutes } from "./v1-kv.js";
 import { replicaRoutes } from "./v1-replicas.js";
 import { txRoutes } from "./v1-tx.js";
@@ -237,7 +238,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     startedAtMs: Date.now(),
     address: () => address,
   };
-  const routes = [...kvRoutes(api), ...txRoutes(api), ...clusterRoutes(api), ...replicaRoutes(api)];
+  const routes = [
+    ...kvRoutes(api),
+    ...txRoutes(api),
+    ...clusterRoutes(api),
+    ...replicaRoutes(api),
+    ...clusterControlRoutes(api),
+  ];
   const admission = new Admission(api);
   const app = buildApp(api, admission, routes, options.web ?? null);
   // hostname: the URL of an HTTP/1.0 request without Host (HTTP/1.1 ones are refused below)

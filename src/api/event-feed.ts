@@ -16,7 +16,8 @@ export type EventKind =
   | "merge"
   | "handover"
   | "repair"
-  | "tx";
+  | "tx"
+  | "control";
 
 export interface FeedEvent {
   readonly id: number;

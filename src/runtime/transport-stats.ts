@@ -20,6 +20,8 @@ export const DropReason = {
   staleIncarnation: "stale-incarnation",
   /** A message whose handler threw: a bug, counted so it is seen, and the node goes on. */
   handlerError: "handler-error",
+  /** A message to or from a peer across a cut an operator made (docs/dashboard.md §6). */
+  cut: "cut",
 } as const;
 
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
@@ -41,6 +43,7 @@ export class TransportStats {
     unreachable: 0,
     "stale-incarnation": 0,
     "handler-error": 0,
+    cut: 0,
   };
 
   /** The counts as plain data (what /status shows). */

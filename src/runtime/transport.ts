@@ -112,7 +112,10 @@ export class Transport<M extends MessageBase> {
   private readonly helloSchema: Schema<Hello>;
   private readonly events: TransportEvents<M>;
   private readonly links = new Map<string, PeerLink>();
-  private readonly inbound = new Set<net.Socket>();
+  /** Inbound connections, with the peer that said hello on each (null until it did). */
+  private readonly inbound = new Map<net.Socket, NodeRef | null>();
+  /** Peers across a cut (docs/dashboard.md §6): nothing goes to them, nothing from them is taken. */
+  private cut = new Set<string>();
   /** Which certificate name first claimed each address (a member may not speak for another). */
   private readonly nameOfAddr = new Map<string, string>();
   private server: net.Server | null = null;
@@ -158,9 +161,29 @@ export class Transport<M extends MessageBase> {
     this.idleSweep.unref();
   }
 
+  /**
+   * Cuts this node off from the peers at `addrs` (an operator's partition on one machine, docs/dashboard.md
+   * §6): their connections close, messages to them are dropped, and connections from them are refused,
+   * until the next call; an empty list heals.
+   */
+  cutOff(addrs: readonly string[]): void {
+    this.cut = new Set(addrs);
+    for (const [addr, link] of this.links) if (this.cut.has(addr)) link.socket?.destroy();
+    for (const [socket, peer] of this.inbound) if (peer !== null && this.cut.has(peer.addr)) socket.destroy();
+  }
+
+  /** The peers this node is cut off from. */
+  cutPeers(): string[] {
+    return [...this.cut];
+  }
+
   /** Sends `msg` to `to`: asynchronous, may be lost, never throws. */
   send(to: NodeRef, msg: M): void {
     if (this.closed) return;
+    if (this.cut.has(to.addr)) {
+      this.stats.drop(DropReason.cut);
+      return;
+    }
     if (samePeer(to, this.self)) {
       setImmediate(() => this.deliver(this.self, msg));
       return;
@@ -219,7 +242,7 @@ export class Transport<M extends MessageBase> {
     if (this.idleSweep !== null) clearInterval(this.idleSweep);
     for (const link of this.links.values()) link.socket?.destroy();
     this.links.clear();
-    for (const socket of this.inbound) socket.destroy();
+    for (const socket of this.inbound.keys()) socket.destroy();
     const server = this.server;
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -265,7 +288,7 @@ export class Transport<M extends MessageBase> {
       return;
     }
     this.stats.connectionsIn++;
-    this.inbound.add(socket);
+    this.inbound.set(socket, null);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
     const decoder = new FrameDecoder(this.config.maxFrameBytes);
@@ -292,6 +315,12 @@ export class Transport<M extends MessageBase> {
             socket.destroy();
             return;
           }
+          if (this.cut.has(peer.addr)) {
+            this.stats.drop(DropReason.cut);
+            socket.destroy();
+            return;
+          }
+          this.inbound.set(socket, peer);
           clearTimeout(handshakeTimer);
           continue;
         }

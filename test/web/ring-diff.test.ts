@@ -45,6 +45,7 @@ function node(name: string, suspects: readonly string[] = []): SurveyedNode {
         unreachable: 0,
         "stale-incarnation": 0,
         "handler-error": 0,
+        cut: 0,
       },
     },
     lookupsAnswered: 0,

@@ -69,7 +69,7 @@ export class EventLog {
           html("time", {}, clock(e.atMs)),
           html("b", {}, e.kind),
           html("span", {}, e.text),
-          html("small", {}, e.source === "feed" ? "node feed" : "survey"),
+          html("small", {}, e.source === "feed" ? "node feed" : e.source),
         ),
       ),
     );

@@ -4,10 +4,12 @@
 // the page server, and no request leaves the machine.
 import "./app.css";
 import { Charts } from "./charts.js";
+import { Controls } from "./controls.js";
 import { html } from "./dom.js";
 import { EventLog } from "./event-log.js";
 import { KeyInspector } from "./key-inspector.js";
 import { nodePanel } from "./node-panel.js";
+import { ringsOf } from "./ring-cycles.js";
 import { type PageEvent, ringDiff } from "./ring-diff.js";
 import type { EventKind, RefStatus, RingSurvey } from "./ring-survey-types.js";
 import { RingView } from "./ring-view.js";
@@ -25,7 +27,14 @@ let selected: string | null = null;
 const ring = new RingView((name) => {
   selected = selected === name ? null : name;
   ring.select(selected);
+  controls.refresh();
   renderSide();
+});
+
+const controls = new Controls({
+  selected: () => selected,
+  names: () => latest?.nodes.map((n) => n.name) ?? [],
+  report: (event) => log.add([event]),
 });
 
 const inspector = new KeyInspector(
@@ -36,7 +45,12 @@ const inspector = new KeyInspector(
 
 document.body.append(
   html("header", {}, html("h1", {}, "selfman"), verdict, summary),
-  html("main", {}, ring.element, html("div", { class: "side-column" }, side, inspector.element)),
+  html(
+    "main",
+    {},
+    ring.element,
+    html("div", { class: "side-column" }, side, controls.element, inspector.element),
+  ),
   charts.element,
   log.element,
 );
@@ -61,6 +75,7 @@ function renderSide(): void {
     nodePanel(node, nameOf, log.about(node.name, 12), () => {
       selected = null;
       ring.select(null);
+      controls.refresh();
       renderSide();
     }),
   );
@@ -71,6 +86,10 @@ function renderSummary(survey: RingSurvey): void {
     ? `perfect ring of ${survey.nodes.length}`
     : `not a perfect ring: ${survey.problem ?? "?"}`;
   verdict.className = `verdict ${survey.perfect ? "ok" : "bad"}`;
+  const rings = ringsOf(survey.nodes);
+  if (rings.length > 1)
+    verdict.textContent = `${rings.length} rings: ${rings.map((r) => r.length).join(" + ")} nodes`;
+  verdict.dataset.rings = String(rings.length);
   const members = survey.nodes.filter((n) => n.member).length;
   const items = survey.nodes.reduce((sum, n) => sum + n.store.items, 0);
   summary.textContent =
@@ -157,6 +176,7 @@ const FEED_KINDS: readonly EventKind[] = [
   "handover",
   "repair",
   "tx",
+  "control",
 ];
 
 const fit = () => charts.resize(Math.min(560, Math.max(260, charts.element.clientWidth - 24)));

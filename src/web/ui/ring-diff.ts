@@ -8,8 +8,8 @@ export interface PageEvent {
   readonly node: string;
   readonly atMs: number;
   readonly text: string;
-  /** "survey": derived here; "feed": a node's /v1/events. */
-  readonly source: "survey" | "feed";
+  /** "survey": derived here; "feed": a node's /v1/events; "page": an action taken on this page. */
+  readonly source: "survey" | "feed" | "page";
 }
 
 function suspicionPairs(survey: RingSurvey): Map<string, string> {
