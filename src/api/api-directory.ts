@@ -55,7 +55,8 @@ export class ApiDirectory {
     const self = this.address();
     const node = this.nodes.member();
     const read = node === null ? null : await node.kv(DIRECTORY_KEY, { kind: "get" });
-    if (read?.ok === true && isDirectory(read.value)) this.lastListed = Object.keys(fresh(read.value, Date.now()));
+    if (read?.ok === true && isDirectory(read.value))
+      this.lastListed = Object.keys(fresh(read.value, Date.now()));
     return [self, ...this.lastListed.filter((a) => a !== self)];
   }
 
