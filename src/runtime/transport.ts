@@ -162,9 +162,9 @@ export class Transport<M extends MessageBase> {
   }
 
   /**
-   * Cuts this node off from the peers at `addrs` (an operator's partition on one machine, docs/dashboard.md
-   * §6): their connections close, messages to them are dropped, and connections from them are refused,
-   * until the next call; an empty list heals.
+   * Cuts this node off from the peers at `addrs` (an operator's partition on one machine,
+   * docs/dashboard.md §6): their connections close, messages to them are dropped, and connections from
+   * them are refused, until the next call; an empty list heals.
    */
   cutOff(addrs: readonly string[]): void {
     this.cut = new Set(addrs);

@@ -1,7 +1,7 @@
 // The live transport in one process, over real TLS sockets on loopback: messages arrive in order and
 // attributed to their sender's handshake; a message for a gone incarnation is dropped, not delivered
 // to its successor at the same address; a peer that restarts is reached again after back-off; plain
-// TCP works behind --insecure.
+// TCP works behind --insecure; a cut (the dashboard's partition) drops everything across it until healed.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { IdSpace } from "../../src/core/id-space.js";
@@ -83,6 +83,36 @@ describe("live transport", () => {
     });
     assert.ok(b.received.every((r) => r.msg.type === "probe"));
     assert.ok(a.transport.stats.dropped["stale-incarnation"] > 0, "messages for nonce 22 were dropped");
+  });
+
+  it("a cut drops everything across it both ways and closes the connection; healed, messages flow again", async () => {
+    const x = await endpoint("x", PORT + 5, 55, null);
+    const y = await endpoint("y", PORT + 6, 66, null);
+    try {
+      x.transport.send(y.ref, { type: "fix" });
+      await waitFor("fix at y", 5000, async () => (y.received.length === 1 ? true : undefined));
+      x.transport.cutOff([y.ref.addr]);
+      assert.deepEqual(x.transport.cutPeers(), [y.ref.addr]);
+      for (let i = 0; i < 10; i++) x.transport.send(y.ref, { type: "fix" });
+      assert.equal(x.transport.stats.dropped.cut, 10, "x drops what it would send across the cut");
+      // y still tries: x refuses its connection after the hello, and y's messages never arrive
+      y.transport.send(x.ref, { type: "probe" });
+      await waitFor("x refuses y", 5000, async () => (x.transport.stats.dropped.cut > 10 ? true : undefined));
+      assert.equal(x.received.length, 0);
+      assert.equal(y.received.length, 1, "nothing more reached y");
+      x.transport.cutOff([]);
+      await waitFor("a probe from y at x after the heal", 5000, async () => {
+        y.transport.send(x.ref, { type: "probe" });
+        return x.received.length > 0 ? true : undefined;
+      });
+      x.transport.send(y.ref, { type: "fix" });
+      await waitFor("a fix from x at y after the heal", 5000, async () =>
+        y.received.length === 2 ? true : undefined,
+      );
+    } finally {
+      await x.transport.close();
+      await y.transport.close();
+    }
   });
 
   it("speaks plain TCP behind --insecure", async () => {
