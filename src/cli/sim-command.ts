@@ -8,10 +8,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SingleBar } from "cli-progress";
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_CRASH_DELIVERY } from "../sim/engine/simulator.js";
 import { parseCount, parseNumber, parseProbability, parseSeed } from "../sim/params.js";
 import { summary } from "../sim/report.js";
+import { RingRecorder } from "../sim/ring-recorder.js";
 import { replayCommand, resolveParams, runScenario, type ScenarioRun } from "../sim/run-scenario.js";
 import {
   kebab,
@@ -68,7 +69,16 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
       "sweep: run every seed from A to B, one line each",
       commanderParser(parseSeedRange),
     )
-    .option("--json", "print exactly one JSON line on stdout (with --seeds: one per seed)");
+    .option("--json", "print exactly one JSON line on stdout (with --seeds: one per seed)")
+    .option(
+      "--record <file>",
+      "write the run's ring, frame by frame, for the dashboard's replay (JSON lines; merge records its first run)",
+    )
+    .option(
+      "--record-interval-ms <ms>",
+      `simulated milliseconds between recorded frames (default ${DEFAULT_RECORD_INTERVAL_MS})`,
+      commanderParser(parseCount("record-interval-ms", 10, 60_000)),
+    );
   for (const option of scenario.options) {
     const flags =
       option.arg === undefined ? `--${kebab(option.name)}` : `--${kebab(option.name)} <${option.arg}>`;
@@ -82,22 +92,41 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
     command.addOption(entry);
   }
   command.action((opts: Record<string, unknown>) => {
-    const { json, seeds, ...raw } = opts;
+    const { json, seeds, record, recordIntervalMs, ...raw } = opts;
     if (seeds !== undefined) {
+      if (record !== undefined) throw new InvalidArgumentError("--record records one run: not with --seeds");
       sweep(scenario, raw, seeds as SeedRange, json === true);
       return;
     }
     const params = resolveParams(scenario, raw);
     const progress = progressContext(json !== true && process.stderr.isTTY === true);
+    const recorder =
+      record === undefined
+        ? undefined
+        : new RingRecorder((recordIntervalMs as number | undefined) ?? DEFAULT_RECORD_INTERVAL_MS);
     let run: ScenarioRun;
     try {
-      run = runScenario(scenario, params, progress.context, wallClock);
+      run = runScenario(
+        scenario,
+        params,
+        { ...progress.context, ...(recorder === undefined ? {} : { recorder }) },
+        wallClock,
+      );
     } finally {
       progress.done();
     }
-    const { files, ...report } = run;
+    const { files, ...ran } = run;
     writeOutputs(params, files);
+    const report =
+      recorder === undefined
+        ? ran
+        : { ...ran, record: writeRecord(String(record), recorder, scenario, params) };
     process.stdout.write(json === true ? `${toJsonLine(report)}\n` : `${summary(report)}\n`);
+    if ("record" in report && json !== true)
+      process.stdout.write(
+        `recorded ${report.record.frames} frames to ${report.record.file}: the last shows ${report.record.nodes} members, ` +
+          `${report.record.perfect ? "a perfect ring" : "not a perfect ring"}, digest ${report.record.digest}\n`,
+      );
     if (!report.ok) {
       process.stderr.write(`invariant violated; replay with:\n  ${replayCommand(scenario, params)}\n`);
       process.exitCode = 1;
@@ -106,6 +135,19 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
 }
 
 const wallClock = () => performance.now();
+
+const DEFAULT_RECORD_INTERVAL_MS = 250;
+
+/** Writes a recorded run to `file`; says what its last frame showed (the page shows the same). */
+function writeRecord(file: string, recorder: RingRecorder, scenario: Scenario, params: ScenarioParams) {
+  const end = recorder.end();
+  if (end.frames === 0)
+    throw new InvalidArgumentError(
+      `--record: sim ${scenario.name} does not record its ring yet (sim merge does)`,
+    );
+  writeFileSync(file, recorder.text({ scenario: scenario.name, seed: params.seed, params }));
+  return { file, ...end };
+}
 
 /** Writes a scenario's report files into its `--out` folder (created if missing). */
 function writeOutputs(params: ScenarioParams, files: readonly OutputFile[]): void {

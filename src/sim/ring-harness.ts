@@ -13,6 +13,7 @@ import type { Prng } from "./engine/prng.js";
 import { type SimConfig, Simulator } from "./engine/simulator.js";
 import { percentile } from "./percentile.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
+import type { RingRecorder } from "./ring-recorder.js";
 import type { Metrics } from "./scenario.js";
 
 /** The ring figures of every ring run (docs/metrics.md §3), for the relaxed ring and Chord alike. */
@@ -67,6 +68,8 @@ export interface RingRunConfig {
    * through a member of ring i mod R. Nothing links them until a merge (docs/ring-merge.md §2).
    */
   readonly buildRings?: number;
+  /** Frames of the run for the dashboard's replay (docs/dashboard.md §7), every recorder.intervalMs. */
+  readonly recorder?: RingRecorder;
 }
 
 /** How long a flapping link stays cut. */
@@ -228,7 +231,10 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
     sim.at(context.measureStartMs, () => this.startMeasure());
     sim.every(1000, context.endMs, () => this.sample());
     sim.at(context.measureEndMs, () => this.quiet());
+    const recorder = this.config.recorder;
+    if (recorder !== undefined) sim.every(recorder.intervalMs, context.endMs, () => this.record(recorder));
     sim.run(context.endMs, (now) => onProgress(now / context.endMs));
+    if (recorder !== undefined) this.record(recorder);
     this.finalChecks();
   }
 
@@ -275,6 +281,14 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
         if (view != null) members.remove(view);
       },
     });
+  }
+
+  /** One frame of the live nodes for the replay; reads views only, so the trace does not change. */
+  private record(recorder: RingRecorder): void {
+    const views = this.liveViews();
+    const perfect =
+      this.members.size === views.length && perfectRingProblem(this.members.views(), true) === null;
+    recorder.frame(this.sim.nowMs, views, perfect);
   }
 
   /** Once a second: live node-seconds of the measure phase, and since when the ring is perfect. */

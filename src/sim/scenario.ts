@@ -3,6 +3,7 @@
 // runner turns them into CLI flags, echoes every value actually used in `params`, and rebuilds the
 // exact replay command from them (docs/simulator.md §6). Parameters are plain JSON values.
 import type { SimConfig, Violation } from "./engine/simulator.js";
+import type { RingRecorder } from "./ring-recorder.js";
 
 export type ParamValue = number | string | boolean | null;
 export type MetricRow = Readonly<Record<string, ParamValue>>;
@@ -74,6 +75,11 @@ export interface OutputFile {
 export interface ScenarioContext {
   /** Progress as a fraction of simulated time; cheap to call often. */
   progress(fraction: number): void;
+  /**
+   * Where a scenario that can record puts its run's frames (`--record`, docs/dashboard.md §7); a sweep
+   * of several runs records the first.
+   */
+  readonly recorder?: RingRecorder;
 }
 
 export interface Scenario {

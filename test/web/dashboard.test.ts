@@ -3,18 +3,21 @@
 // perfect ring of 8 on the API front port and on the page server, opens a node page, sees the charts
 // drawn and a key just written in the key inspector; a node crashed from the page is marked suspected,
 // the ring of 7 turns perfect and the feed shows it; a node added from the page joins; a cut from the
-// page shows two rings, and the heal one;
+// page shows two rings, and the heal one; a recorded sim merge run replays to the final ring the CLI
+// reported;
 // every request the page makes stays on 127.0.0.1. Ctrl-C stops everything. A failing browser check saves
 // a screenshot and names it. Without chromium the test says so loudly and skips.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { isRunning, readClusterFile } from "../../src/runtime/local-cluster.js";
 import { tempDir, waitFor } from "../helpers/live-cluster.js";
 
+const run = promisify(execFile);
 const CHROMIUM = "/usr/bin/chromium";
 const BASE_PORT = 22_000;
 const PAGE_PORT = 22_500;
@@ -207,6 +210,41 @@ describe("the dashboard of selfman start (npm start)", { concurrency: false, ski
       await page.locator('button[data-control="heal"]').click();
       await page.waitForFunction(verdictIs("perfect ring of 8"), null, { timeout: 60_000 });
       await page.locator('li.event[data-kind="control-heal"]').waitFor({ timeout: 5_000 });
+    });
+    await page.close();
+  });
+
+  it("replays a recorded sim merge run to the final ring the CLI reported", async () => {
+    assert.ok(browser !== null);
+    const file = path.join(dir, "merge.jsonl");
+    const { stdout } = await run(process.execPath, [
+      "bin/selfman",
+      "sim",
+      "merge",
+      "--nodes",
+      "64",
+      "--record",
+      file,
+      "--json",
+    ]);
+    const cli = (JSON.parse(stdout) as { record: { nodes: number; perfect: boolean; digest: string } })
+      .record;
+    assert.equal(cli.perfect, true);
+    const page = await openDashboard(browser, API_PORT, asked);
+    await withScreenshot(page, dir, "replay", async () => {
+      await page.setInputFiles("input[name=record]", file);
+      const status = page.locator("#replay-status");
+      await page.waitForFunction('document.getElementById("replay-status")?.dataset.digest !== undefined');
+      const slider = page.locator(".replay input[type=range]");
+      await slider.fill((await slider.getAttribute("max")) ?? "0");
+      assert.equal(await status.getAttribute("data-last"), "true");
+      assert.equal(await status.getAttribute("data-perfect"), "true");
+      assert.equal(
+        await status.getAttribute("data-digest"),
+        cli.digest,
+        "the page's final ring is the CLI's",
+      );
+      assert.match((await status.textContent()) ?? "", new RegExp(`${cli.nodes} members · perfect ring`));
     });
     await page.close();
   });

@@ -25,6 +25,7 @@ import {
 import { parseCount, parseLatencyFlag, parseNumber } from "../params.js";
 import { type RingMetrics, type RingRunConfig, runRing } from "../ring-harness.js";
 import { relaxedRing } from "../ring-protocol.js";
+import type { RingRecorder } from "../ring-recorder.js";
 import {
   type Scenario,
   type ScenarioContext,
@@ -214,7 +215,8 @@ function runMerge(params: ScenarioParams, context: ScenarioContext): ScenarioOut
   for (const nodes of sizes) {
     for (const algorithm of algorithms) {
       const done = runs.length;
-      runs.push(runOnce(params, nodes, algorithm, (f) => context.progress((done + f) / total)));
+      const recorder = done === 0 ? context.recorder : undefined;
+      runs.push(runOnce(params, nodes, algorithm, (f) => context.progress((done + f) / total), recorder));
     }
   }
   const rows = runs.map((r) => r.row);
@@ -246,6 +248,7 @@ function runOnce(
   nodes: number,
   algorithm: MergeAlgorithm,
   progress: (fraction: number) => void,
+  recorder: RingRecorder | undefined,
 ): MergeRun {
   const split = splitOf(params);
   const loopy = params.loopy === true;
@@ -281,6 +284,7 @@ function runOnce(
     lookupsPerSec: 0,
     connectivity: 1,
     buildRings: split === "separate" ? Number(params.rings) : 1,
+    ...(recorder === undefined ? {} : { recorder }),
   };
   const simConfig = {
     ...simBase(params),

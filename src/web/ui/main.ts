@@ -9,6 +9,7 @@ import { html } from "./dom.js";
 import { EventLog } from "./event-log.js";
 import { KeyInspector } from "./key-inspector.js";
 import { nodePanel } from "./node-panel.js";
+import { ReplayPanel } from "./replay-panel.js";
 import { ringsOf } from "./ring-cycles.js";
 import { type PageEvent, ringDiff } from "./ring-diff.js";
 import type { EventKind, RefStatus, RingSurvey } from "./ring-survey-types.js";
@@ -53,6 +54,7 @@ document.body.append(
   ),
   charts.element,
   log.element,
+  new ReplayPanel().element,
 );
 
 function nameOf(ref: RefStatus): string {
