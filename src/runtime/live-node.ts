@@ -28,6 +28,7 @@ import { nodeMessageCodec } from "../wire/message-codec.js";
 import { LiveEnv } from "./live-env.js";
 import { LmdbStorePort } from "./lmdb-store.js";
 import type { NodeStatus } from "./node-status.js";
+import { OperationStats } from "./operation-stats.js";
 import {
   type AsyncTx,
   DEFAULT_RETRY,
@@ -125,6 +126,7 @@ export class LiveNode {
   private readonly startedAtMs = Date.now();
   private readonly ranges: RangeChange[] = [];
   private lookupsAnswered = 0;
+  private readonly operations = new OperationStats();
   private stopped = false;
   /** Transactions on this node, each entry into protocol code one turn. */
   private readonly transactions: TxGate = {
@@ -303,10 +305,28 @@ export class LiveNode {
 
   /** A single-key operation through the store (linearizable, docs/register.md). */
   kv(key: string, op: KvOp): Promise<KvResult> {
-    return new Promise((resolve) => {
-      if (!this.env.turn("call kv", () => this.node.submit(key, op, resolve)))
-        resolve({ ok: false, code: "unavailable", message: "the node has stopped" });
-    });
+    return this.timed(
+      new Promise((resolve) => {
+        if (!this.env.turn("call kv", () => this.node.submit(key, op, resolve)))
+          resolve({ ok: false, code: "unavailable", message: "the node has stopped" });
+      }),
+      (result) => result.ok,
+    );
+  }
+
+  /** Counts an operation this node coordinates in its status (docs/dashboard.md §4) as it settles. */
+  private timed<T>(operation: Promise<T>, succeeded: (value: T) => boolean): Promise<T> {
+    const started = performance.now();
+    return operation.then(
+      (value) => {
+        this.operations.record(performance.now() - started, succeeded(value));
+        return value;
+      },
+      (error: unknown) => {
+        this.operations.record(performance.now() - started, false);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -315,7 +335,7 @@ export class LiveNode {
    * `timeout`.
    */
   transaction<T>(fn: (tx: AsyncTx) => Promise<T>, options: RetryOptions = DEFAULT_RETRY) {
-    return runTransaction(this.transactions, fn, options);
+    return this.timed(runTransaction(this.transactions, fn, options), () => true);
   }
 
   /** A request list (Scalaris `req_list`), retried on conflict. */
@@ -323,7 +343,7 @@ export class LiveNode {
     requests: readonly TxRequest[],
     options: RetryOptions = DEFAULT_RETRY,
   ): Promise<RequestListAnswer> {
-    return runRequestListWithRetry(this.transactions, requests, options);
+    return this.timed(runRequestListWithRetry(this.transactions, requests, options), () => true);
   }
 
   /** One step of a client-carried transaction (transactions.ts runTlogStep); no retry. */
@@ -377,6 +397,7 @@ export class LiveNode {
       },
       transport: this.transport.stats.snapshot(),
       lookupsAnswered: this.lookupsAnswered,
+      operations: this.operations.figures(),
       store: {
         items: this.store.size,
         unsynced: this.node.replicas.unsynced.length,

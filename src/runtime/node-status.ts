@@ -14,6 +14,7 @@ import {
   uint,
   validate,
 } from "../core/schema.js";
+import type { OperationFigures } from "./operation-stats.js";
 import { DropReason } from "./transport-stats.js";
 
 /** A node ref in JSON. */
@@ -62,6 +63,8 @@ export interface NodeStatus {
     readonly dropped: Counts<DropReason>;
   };
   readonly lookupsAnswered: number;
+  /** The operations this node coordinated: kv operations, request lists, transactions. */
+  readonly operations: OperationFigures;
   /** Items held, ranges unsynced, operations in flight, and the replica store's own counters by name. */
   readonly store: Counts<"items" | "unsynced" | "operationsInFlight" | "transactionsInFlight"> &
     Readonly<Record<string, number>>;
@@ -135,6 +138,12 @@ const nodeStatusSchema: Schema<NodeStatus> = object({
     dropped: counts(Object.values(DropReason)),
   }),
   lookupsAnswered: uint(),
+  operations: object({
+    completed: uint(),
+    failed: uint(),
+    latencyP50Ms: nullable(finite),
+    latencyP99Ms: nullable(finite),
+  }),
   store: counts(["items", "unsynced", "operationsInFlight", "transactionsInFlight"] as const),
 });
 

@@ -142,7 +142,7 @@ describe("the dashboard of selfman start (npm start)", { concurrency: false, ski
           Number(await traffic.getAttribute("data-non-zero-series")) >= 1,
           "the traffic chart draws messages",
         );
-        assert.equal(await page.locator(".chart canvas").count(), 3, "three charts drawn");
+        assert.equal(await page.locator(".chart canvas").count(), 5, "five charts drawn");
         // the key inspector, on a key just written
         const key = `inspected-${port}`;
         const put = await fetch(`http://127.0.0.1:${API_PORT}/v1/kv/${key}`, {

@@ -49,6 +49,7 @@ function node(name: string, suspects: readonly string[] = []): SurveyedNode {
       },
     },
     lookupsAnswered: 0,
+    operations: { completed: 0, failed: 0, latencyP50Ms: null, latencyP99Ms: null },
     store: { items: 0, unsynced: 0, operationsInFlight: 0, transactionsInFlight: 0 },
   };
 }

@@ -17,7 +17,16 @@ interface Sample {
 interface SeriesSpec {
   readonly label: string;
   readonly stroke: string;
-  readonly value: (now: SurveyedNode, before: SurveyedNode | undefined, dtSec: number) => number;
+  readonly value: (now: SurveyedNode, before: SurveyedNode | undefined, dtSec: number) => number | null;
+  /** How the whole cluster's value comes from the nodes' (default: their sum). */
+  readonly combine?: "sum" | "max" | "median";
+}
+
+function combined(values: readonly number[], how: SeriesSpec["combine"]): number | null {
+  if (values.length === 0) return null;
+  if (how === "max") return Math.max(...values);
+  if (how === "median") return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? null;
+  return values.reduce((a, b) => a + b, 0);
 }
 
 const perSecond =
@@ -34,6 +43,30 @@ const CHARTS: readonly { readonly title: string; readonly series: readonly Serie
     series: [
       { label: "messages/s", stroke: "#2563eb", value: perSecond((n) => n.transport.framesOut) },
       { label: "lookups/s", stroke: "#059669", value: perSecond((n) => n.lookupsAnswered) },
+    ],
+  },
+  {
+    title: "operations",
+    series: [
+      { label: "completed/s", stroke: "#0f766e", value: perSecond((n) => n.operations.completed) },
+      { label: "failed/s", stroke: "#dc2626", value: perSecond((n) => n.operations.failed) },
+    ],
+  },
+  {
+    title: "latency (ms)",
+    series: [
+      {
+        label: "p50 (median node)",
+        stroke: "#2563eb",
+        value: (n) => n.operations.latencyP50Ms,
+        combine: "median",
+      },
+      {
+        label: "p99 (slowest node)",
+        stroke: "#b54708",
+        value: (n) => n.operations.latencyP99Ms,
+        combine: "max",
+      },
     ],
   },
   {
@@ -97,21 +130,24 @@ export class Charts {
   }
 
   /** The series the charts show now, as uPlot's columns (for tests and the page's own checks). */
-  columns(): number[][][] {
+  columns(): (number | null)[][][] {
     const scope = this.#scope.value;
     return CHARTS.map((chart) => {
       const xs: number[] = [];
-      const ys = chart.series.map(() => [] as number[]);
+      const ys = chart.series.map(() => [] as (number | null)[]);
       for (let i = 1; i < this.#samples.length; i++) {
         const now = this.#samples[i] as Sample;
         const before = this.#samples[i - 1] as Sample;
         const dt = now.atSec - before.atSec;
         xs.push(now.atSec);
         chart.series.forEach((spec, k) => {
-          let total = 0;
-          for (const [name, node] of now.byNode)
-            if (scope === "" || scope === name) total += spec.value(node, before.byNode.get(name), dt);
-          (ys[k] as number[]).push(total);
+          const values: number[] = [];
+          for (const [name, node] of now.byNode) {
+            if (scope !== "" && scope !== name) continue;
+            const v = spec.value(node, before.byNode.get(name), dt);
+            if (v !== null) values.push(v);
+          }
+          (ys[k] as (number | null)[]).push(combined(values, spec.combine));
         });
       }
       return [xs, ...ys];
@@ -125,7 +161,9 @@ export class Charts {
       const box = this.#boxes[i];
       if (box === undefined) continue;
       box.dataset.points = String(data[0]?.length ?? 0);
-      box.dataset.nonZeroSeries = String(data.slice(1).filter((ys) => ys.some((y) => y !== 0)).length);
+      box.dataset.nonZeroSeries = String(
+        data.slice(1).filter((ys) => ys.some((y) => y !== 0 && y !== null)).length,
+      );
     }
   }
 }

@@ -75,13 +75,15 @@ export class KeyInspector {
 
   #render(report: KeyReport): void {
     const verdict =
-      report.majority === null
-        ? html("p", { class: "bad verdict-line" }, "no version is held by a majority of the replicas")
-        : html(
-            "p",
-            { class: `verdict-line ${report.agree ? "ok" : "warn"}` },
-            `${report.agree ? "all" : report.majority.replicas} of ${report.replicas.length} replicas hold version ${report.majority.version}`,
-          );
+      report.majority?.version === 0 && report.agree
+        ? html("p", { class: "verdict-line" }, "no replica holds this key: never written")
+        : report.majority === null
+          ? html("p", { class: "bad verdict-line" }, "no version is held by a majority of the replicas")
+          : html(
+              "p",
+              { class: `verdict-line ${report.agree ? "ok" : "warn"}` },
+              `${report.agree ? "all" : report.majority.replicas} of ${report.replicas.length} replicas hold version ${report.majority.version}`,
+            );
     const rows = report.replicas.map((r) =>
       html(
         "tr",

@@ -59,6 +59,10 @@ export function nodePanel(
         `${formatCount(t.framesIn)} in / ${formatCount(t.framesOut)} out frames · ${t.connectionsIn + t.connectionsOut} connections`,
       ],
       ["lookups answered", formatCount(node.lookupsAnswered)],
+      [
+        "operations",
+        `${formatCount(node.operations.completed)} done, ${formatCount(node.operations.failed)} failed · p50 ${node.operations.latencyP50Ms ?? "—"} ms, p99 ${node.operations.latencyP99Ms ?? "—"} ms`,
+      ],
     ]),
     html(
       "div",

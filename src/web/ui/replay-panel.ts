@@ -17,6 +17,7 @@ const RING_COLOURS = ["#2563eb", "#ea580c", "#059669", "#9333ea", "#ca8a04"];
 export class ReplayPanel {
   readonly element: HTMLElement;
   readonly #canvas = html("canvas", {
+    hidden: "",
     width: String(SIZE),
     height: String(SIZE),
     class: "replay-canvas",
@@ -90,6 +91,7 @@ export class ReplayPanel {
       return;
     }
     this.#slider.max = String(this.#record.frames.length - 1);
+    this.#canvas.hidden = false;
     this.show(0);
   }
 
