@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SingleBar } from "cli-progress";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { DEFAULT_CRASH_DELIVERY } from "../sim/engine/simulator.js";
 import { parseCount, parseNumber, parseProbability, parseSeed } from "../sim/params.js";
 import { summary } from "../sim/report.js";
@@ -72,7 +72,7 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
     .option("--json", "print exactly one JSON line on stdout (with --seeds: one per seed)")
     .option(
       "--record <file>",
-      "write the run's ring, frame by frame, for the dashboard's replay (JSON lines; merge records its first run)",
+      "write the run's ring, frame by frame, for the dashboard's replay (JSON lines; ring, join-storm and merge; a merge sweep records its first run)",
     )
     .option(
       "--record-interval-ms <ms>",
@@ -94,10 +94,14 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
   command.action((opts: Record<string, unknown>) => {
     const { json, seeds, record, recordIntervalMs, ...raw } = opts;
     if (seeds !== undefined) {
-      if (record !== undefined) throw new InvalidArgumentError("--record records one run: not with --seeds");
+      if (record !== undefined) throw new Error("--record records one run: not with --seeds");
       sweep(scenario, raw, seeds as SeedRange, json === true);
       return;
     }
+    if (record !== undefined && scenario.records !== true)
+      throw new Error(
+        `--record: sim ${scenario.name} does not record its ring yet (sim ring, join-storm and merge do)`,
+      );
     const params = resolveParams(scenario, raw);
     const progress = progressContext(json !== true && process.stderr.isTTY === true);
     const recorder =
@@ -141,10 +145,6 @@ const DEFAULT_RECORD_INTERVAL_MS = 250;
 /** Writes a recorded run to `file`; says what its last frame showed (the page shows the same). */
 function writeRecord(file: string, recorder: RingRecorder, scenario: Scenario, params: ScenarioParams) {
   const end = recorder.end();
-  if (end.frames === 0)
-    throw new InvalidArgumentError(
-      `--record: sim ${scenario.name} does not record its ring yet (sim merge does)`,
-    );
   writeFileSync(file, recorder.text({ scenario: scenario.name, seed: params.seed, params }));
   return { file, ...end };
 }

@@ -87,6 +87,8 @@ export interface Scenario {
   readonly summary: string;
   readonly defaults: { readonly nodes: number; readonly duration: number };
   readonly options: readonly ScenarioOption[];
+  /** Whether it records its ring for the dashboard's replay when given a recorder (`--record`). */
+  readonly records?: boolean;
   run(params: ScenarioParams, context: ScenarioContext): ScenarioOutcome;
 }
 

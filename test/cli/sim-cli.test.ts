@@ -140,6 +140,35 @@ describe("selfman sim", () => {
     }
   });
 
+  it("--record writes the run for the dashboard, says what its last frame shows, and is refused where it cannot record", () => {
+    const dir = mkdtempSync(join(tmpdir(), "selfman-sim-record-"));
+    try {
+      const file = join(dir, "run.jsonl");
+      const run = selfman("sim", "join-storm", "--nodes", "40", "--record", file, "--json");
+      assert.equal(run.code, 0, run.stderr);
+      const { record } = JSON.parse(run.stdout);
+      assert.equal(record.file, file);
+      assert.equal(record.nodes, 40);
+      assert.equal(record.perfect, true);
+      const lines = readFileSync(file, "utf8").trim().split("\n");
+      assert.equal(JSON.parse(lines[0] ?? "").format, "selfman-ring-record");
+      assert.deepEqual(JSON.parse(lines.at(-1) ?? "").end, {
+        frames: record.frames,
+        nodes: 40,
+        perfect: true,
+        digest: record.digest,
+      });
+      const kv = selfman("sim", "kv", "--nodes", "8", "--record", join(dir, "kv.jsonl"));
+      assert.equal(kv.code, 2);
+      assert.match(kv.stderr, /sim kv does not record its ring yet/);
+      const sweep = selfman("sim", "merge", "--seeds", "1..2", "--record", join(dir, "sweep.jsonl"));
+      assert.equal(sweep.code, 2);
+      assert.match(sweep.stderr, /not with --seeds/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("rejects bad flags with a clear message", () => {
     for (const [flag, value] of [
       ["--loss", "2"],

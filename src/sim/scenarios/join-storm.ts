@@ -7,6 +7,7 @@ const STORM_MS = 5000;
 
 export const joinStorm: Scenario = {
   name: "join-storm",
+  records: true,
   summary: "all N nodes join concurrently within 5 s; consistency checked at every range change",
   defaults: { nodes: 2000, duration: 30 },
   options: ringOptions.filter((o) => o.name !== "joinGapMs" && o.name !== "churn"),

@@ -81,6 +81,7 @@ const LOOPY_CHECK_SEC = 10;
 
 export const merge: Scenario = {
   name: "merge",
+  records: true,
   summary: "partition one ring into R rings for a while, heal, and time the merge back to one perfect ring",
   defaults: { nodes: 512, duration: 300 },
   options: [

@@ -93,7 +93,8 @@ export function runRingScenario(
     idBits: Number(params.idBits),
     network: { latency: parseLatency(String(params.latency)), loss: Number(params.loss) },
   };
-  const config = ringRunConfig(params, overrides);
+  const recorder = context.recorder;
+  const config = { ...ringRunConfig(params, overrides), ...(recorder === undefined ? {} : { recorder }) };
   const k = Number(params.k);
   const progress = (f: number) => context.progress(f);
   if (params.protocol === "chord") {
@@ -137,6 +138,7 @@ function outcome(
 
 export const ring: Scenario = {
   name: "ring",
+  records: true,
   summary: "build a ring by joins, optional churn, random lookups; relaxed ring or the Chord baseline",
   defaults: { nodes: 1000, duration: 60 },
   options: ringOptions,
