@@ -10,6 +10,8 @@ const R = 190;
 const BAND_IN = 200;
 const BAND_OUT = 214;
 const BRANCH_R = 240;
+const DENSE_NODES = 32;
+const BOW = 0.85;
 
 /** Whether some node names `node` (this incarnation) as its successor: it is on the core ring. */
 function onCoreRing(node: SurveyedNode, nodes: readonly SurveyedNode[]): boolean {
@@ -102,6 +104,8 @@ export class RingView {
   }
 
   update(survey: RingSurvey): void {
+    // past DENSE_NODES the marks shrink and their labels go (hover still names each node)
+    this.#svg.classList.toggle("dense", survey.nodes.length > DENSE_NODES);
     const members = survey.nodes.filter((n) => n.member);
     this.#drawBands(members);
     this.#drawLinks(survey.nodes);
@@ -138,10 +142,11 @@ export class RingView {
       const [x1, y1] = pointAt(node.id, radiusOf(node));
       if (node.succ !== null && node.succ.addr !== node.addr) {
         const [x2, y2] = pointAt(node.succ.id, radiusOf(node.succ));
-        const mid = pointAt(node.id, R * 0.82);
+        // a bow inward through the chord's midpoint, pulled towards the centre
+        const [mx, my] = [((x1 + x2) / 2) * BOW, ((y1 + y2) / 2) * BOW];
         links.push(
           svg("path", {
-            d: `M ${x1.toFixed(1)} ${y1.toFixed(1)} Q ${mid[0].toFixed(1)} ${mid[1].toFixed(1)} ${x2.toFixed(1)} ${y2.toFixed(1)}`,
+            d: `M ${x1.toFixed(1)} ${y1.toFixed(1)} Q ${mx.toFixed(1)} ${my.toFixed(1)} ${x2.toFixed(1)} ${y2.toFixed(1)}`,
             class: "succ",
             "marker-end": "url(#arrow)",
           }),
