@@ -8,23 +8,17 @@
 import type { NodeRef } from "../core/node-ref.js";
 import { ringDigest } from "../core/ring-digest.js";
 import type { RingView } from "../overlay/ring-view.js";
+import {
+  FLAG_MEMBER,
+  FLAG_SUSPECTS,
+  type FrameNode,
+  RECORD_FORMAT,
+  RECORD_VERSION,
+  type RecordEnd,
+} from "../wire/ring-record-format.js";
 
-export const RECORD_FORMAT = "selfman-ring-record";
-export const RECORD_VERSION = 1;
 /** A frame of more nodes than this is not recorded (a recording stays a file a browser can open). */
 export const MAX_RECORDED_NODES = 20_000;
-
-/** One node in a frame: [index, successor index or -1, predecessor index or -1, flags]. */
-export type FrameNode = readonly [number, number, number, number];
-export const FLAG_MEMBER = 1;
-export const FLAG_SUSPECTS = 2;
-
-export interface RecordEnd {
-  readonly frames: number;
-  readonly nodes: number;
-  readonly perfect: boolean;
-  readonly digest: string;
-}
 
 export class RingRecorder {
   readonly intervalMs: number;

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { type ClusterFile, type ClusterNode, readClusterFile } from "../../src/runtime/local-cluster.js";
 import { clusterDown, clusterUp, ringJson, tempDir, waitFor } from "../helpers/live-cluster.js";
 import { npmAvailable, packedClientProject } from "../helpers/packed-client.js";
+import { type StartedSelfman, spawnSelfmanStart } from "../helpers/selfman-start.js";
 
 const BASE_PORT = 29_500;
 const START_BASE_PORT = 29_700;
@@ -161,36 +162,6 @@ function report(what: string, f: Figures): void {
   );
 }
 
-/** `selfman start` with this test's ports; `ready` resolves once it printed its URLs. */
-function startCluster(dir: string): { child: ChildProcess; ready: Promise<unknown> } {
-  const child = spawn(
-    process.execPath,
-    [
-      "bin/selfman",
-      "start",
-      "--dir",
-      dir,
-      "--base-port",
-      String(START_BASE_PORT),
-      "--page-port",
-      String(START_PAGE_PORT),
-      "--rpc-port",
-      String(START_RPC_PORT),
-      "--port",
-      String(START_API_PORT),
-    ],
-    { stdio: ["ignore", "pipe", "ignore"] },
-  );
-  let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString("utf8");
-  });
-  const ready = waitFor("selfman start running", 60_000, async () =>
-    out.includes("running") ? true : undefined,
-  );
-  return { child, ready };
-}
-
 describe("the packed client against real processes, with kill -9", { concurrency: false }, () => {
   let work = "";
   let scratch = "";
@@ -198,7 +169,7 @@ describe("the packed client against real processes, with kill -9", { concurrency
   let clusterDir = "";
   let cluster: ClusterFile | null = null;
   let dir = "";
-  let start: ChildProcess | null = null;
+  let start: StartedSelfman | null = null;
   let workload: Workload | null = null;
   /** Every workload started: a test that fails leaves its workload running, and its pipes would keep this file alive. */
   const workloads: Workload[] = [];
@@ -229,7 +200,7 @@ describe("the packed client against real processes, with kill -9", { concurrency
   });
   after(async () => {
     for (const w of workloads) w.kill();
-    start?.kill("SIGKILL");
+    start?.child.kill("SIGKILL");
     await Promise.all([clusterDir, dir].filter((d) => d !== "").map((d) => clusterDown(d)));
     if (work !== "") rmSync(work, { recursive: true, force: true });
   });
@@ -276,9 +247,13 @@ describe("the packed client against real processes, with kill -9", { concurrency
       }
       await clusterDown(clusterDir);
       clusterDir = "";
-      const starting = startCluster(dir);
-      start = starting.child;
-      await starting.ready;
+      start = spawnSelfmanStart(dir, {
+        basePort: START_BASE_PORT,
+        pagePort: START_PAGE_PORT,
+        rpcPort: START_RPC_PORT,
+        apiPort: START_API_PORT,
+      });
+      await start.running();
       const started = await readClusterFile(dir);
       assert.equal(started?.nodes.length, 8, "selfman start runs 8 nodes");
       // one worker: one keep-alive connection through the front, so one node behind it

@@ -2,11 +2,11 @@
 // through its JSON-RPC front port (docs/scalaris-api.md §4–§7, docs/live-runtime.md §7.1): single ops, a
 // transaction across calls, rdht.delete, and the vm calls with number_of_nodes and the ring following.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import type { Json } from "../../src/wire/lossless-json.js";
 import { clusterDown, tempDir, waitFor } from "../helpers/live-cluster.js";
 import { asIs, ScalarisClient } from "../helpers/scalaris-client.js";
+import { type StartedSelfman, spawnSelfmanStart } from "../helpers/selfman-start.js";
 
 const BASE_PORT = 29_850;
 const PAGE_PORT = 29_840;
@@ -26,7 +26,7 @@ const OK = { status: "ok" };
 
 describe("a Scalaris client through npm start's JSON-RPC front port", { concurrency: false }, () => {
   let dir = "";
-  let start: ChildProcess | null = null;
+  let start: StartedSelfman | null = null;
   let client: ScalarisClient;
   const key = (name: string) => `npm_start_${name}`;
 
@@ -39,38 +39,18 @@ describe("a Scalaris client through npm start's JSON-RPC front port", { concurre
 
   before(async () => {
     dir = await tempDir("scalaris-start");
-    const child = spawn(
-      process.execPath,
-      [
-        "bin/selfman",
-        "start",
-        "--nodes",
-        String(NODES),
-        "--dir",
-        dir,
-        "--base-port",
-        String(BASE_PORT),
-        "--page-port",
-        String(PAGE_PORT),
-        "--rpc-port",
-        String(RPC_PORT),
-        "--port",
-        String(API_PORT),
-      ],
-      { stdio: ["ignore", "pipe", "ignore"] },
+    start = spawnSelfmanStart(
+      dir,
+      { basePort: BASE_PORT, pagePort: PAGE_PORT, rpcPort: RPC_PORT, apiPort: API_PORT },
+      ["--nodes", String(NODES)],
     );
-    start = child;
-    let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-    });
-    await waitFor("selfman start running", 60_000, async () => (out.includes("running") ? true : undefined));
+    await start.running();
     client = new ScalarisClient(`http://127.0.0.1:${RPC_PORT}`);
     await waitForRing(NODES);
   });
   after(async () => {
     client?.close();
-    start?.kill("SIGKILL");
+    start?.child.kill("SIGKILL");
     if (dir !== "") await clusterDown(dir);
   });
 

@@ -3,7 +3,6 @@
 // reads its last value (reads may fail while the lost replicas are repaired, but never answer anything else).
 // And `selfman start` → put → stop → start again: the value is there, read back from lmdb.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { IdSpace } from "../../src/core/id-space.js";
 import type { ClusterFile } from "../../src/runtime/local-cluster.js";
@@ -18,6 +17,7 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/live-cluster.js";
+import { type StartedSelfman, spawnSelfmanStart } from "../helpers/selfman-start.js";
 
 const BASE_PORT = 25_000;
 const START_BASE_PORT = 25_300;
@@ -113,46 +113,30 @@ describe("replicated storage on a live cluster", { concurrency: false }, () => {
 
 describe("selfman start (npm start: 8 nodes) keeps data across a full stop", () => {
   let dir = "";
-  let start: ChildProcess | null = null;
+  let start: StartedSelfman | null = null;
 
-  const startCluster = async (): Promise<ChildProcess> => {
-    const child = spawn(
-      process.execPath,
-      [
-        "bin/selfman",
-        "start",
-        "--dir",
-        dir,
-        "--base-port",
-        String(START_BASE_PORT),
-        "--page-port",
-        String(START_PAGE_PORT),
-        "--rpc-port",
-        String(START_PAGE_PORT + 1),
-        "--port",
-        String(START_PAGE_PORT + 2),
-      ],
-      { stdio: ["ignore", "pipe", "ignore"] },
-    );
-    start = child; // killed by after() even if it never comes up: its front ports would stay taken
-    let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-    });
-    await waitFor("selfman start running", 60_000, async () => (out.includes("running") ? true : undefined));
-    return child;
+  const ports = {
+    basePort: START_BASE_PORT,
+    pagePort: START_PAGE_PORT,
+    rpcPort: START_PAGE_PORT + 1,
+    apiPort: START_PAGE_PORT + 2,
   };
-  const stopCluster = async (child: ChildProcess): Promise<void> => {
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    child.kill("SIGINT");
-    assert.equal(await exited, 0, "selfman start exits 0 on Ctrl-C");
+  const startCluster = async (): Promise<StartedSelfman> => {
+    const started = spawnSelfmanStart(dir, ports);
+    start = started; // killed by after() even if it never comes up: its front ports would stay taken
+    await started.running();
+    return started;
+  };
+  const stopCluster = async (started: StartedSelfman): Promise<void> => {
+    started.child.kill("SIGINT");
+    assert.equal(await started.exited, 0, "selfman start exits 0 on Ctrl-C");
   };
 
   before(async () => {
     dir = await tempDir("kv-start");
   });
   after(async () => {
-    start?.kill("SIGKILL");
+    start?.child.kill("SIGKILL");
     await clusterDown(dir);
   });
 

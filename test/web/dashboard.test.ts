@@ -8,14 +8,15 @@
 // every request the page makes stays on 127.0.0.1. Ctrl-C stops everything. A failing browser check saves
 // a screenshot and names it. Without chromium the test says so loudly and skips.
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { isRunning, readClusterFile } from "../../src/runtime/local-cluster.js";
-import { tempDir, waitFor } from "../helpers/live-cluster.js";
+import { tempDir } from "../helpers/live-cluster.js";
+import { type StartedSelfman, spawnSelfmanStart } from "../helpers/selfman-start.js";
 
 const run = promisify(execFile);
 const CHROMIUM = "/usr/bin/chromium";
@@ -58,42 +59,19 @@ const verdictIs = (text: string) =>
 
 describe("the dashboard of selfman start (npm start)", { concurrency: false, skip: missing ?? false }, () => {
   let dir = "";
-  let start: ReturnType<typeof spawn> | null = null;
-  let exited: Promise<number | null> = Promise.resolve(null);
-  let output = "";
+  let start: StartedSelfman | null = null;
   let browser: Browser | null = null;
   const asked: string[] = [];
 
   before(async () => {
     dir = await tempDir("dashboard");
-    start = spawn(
-      process.execPath,
-      [
-        "bin/selfman",
-        "start",
-        "--dir",
-        dir,
-        "--base-port",
-        String(BASE_PORT),
-        "--page-port",
-        String(PAGE_PORT),
-        "--rpc-port",
-        String(PAGE_PORT + 1),
-        "--port",
-        String(API_PORT),
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    start.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
+    start = spawnSelfmanStart(dir, {
+      basePort: BASE_PORT,
+      pagePort: PAGE_PORT,
+      rpcPort: PAGE_PORT + 1,
+      apiPort: API_PORT,
     });
-    start.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    exited = new Promise((resolve) => start?.once("exit", (code) => resolve(code)));
-    await waitFor("selfman start to announce the dashboard", 60_000, async () =>
-      output.includes(`http://127.0.0.1:${PAGE_PORT}/`) ? true : undefined,
-    );
+    await start.running();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -110,8 +88,8 @@ describe("the dashboard of selfman start (npm start)", { concurrency: false, ski
 
   after(async () => {
     await browser?.close();
-    if (start !== null && start.exitCode === null) start.kill("SIGINT");
-    await exited;
+    if (start !== null && start.child.exitCode === null) start.child.kill("SIGINT");
+    await start?.exited;
   });
 
   it("shows a perfect ring of 8, a node page and the charts, on the front port and the page server", async () => {
@@ -258,8 +236,8 @@ describe("the dashboard of selfman start (npm start)", { concurrency: false, ski
   it("Ctrl-C stops every node and exits 0", async () => {
     const cluster = await readClusterFile(dir);
     assert.ok(cluster !== null && cluster.nodes.length === 8);
-    start?.kill("SIGINT");
-    assert.equal(await exited, 0, output);
+    start?.child.kill("SIGINT");
+    assert.equal(await start?.exited, 0, start?.output());
     for (const node of cluster.nodes) assert.equal(isRunning(node.pid), false, `${node.name} still runs`);
     assert.equal(await readClusterFile(dir), null, "cluster.json is removed");
   });

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RingSurvey, SurveyedNode } from "../../src/api/ring-survey.js";
+import { DropReason } from "../../src/runtime/transport-stats.js";
 import { ringDiff } from "../../src/web/ui/ring-diff.js";
 
 function node(name: string, suspects: readonly string[] = []): SurveyedNode {
@@ -35,18 +36,10 @@ function node(name: string, suspects: readonly string[] = []): SurveyedNode {
       bytesOut: 0,
       connectionsIn: 0,
       connectionsOut: 0,
-      dropped: {
-        "bad-msgpack": 0,
-        "bad-shape": 0,
-        oversized: 0,
-        handshake: 0,
-        tls: 0,
-        "queue-full": 0,
-        unreachable: 0,
-        "stale-incarnation": 0,
-        "handler-error": 0,
-        cut: 0,
-      },
+      dropped: Object.fromEntries(Object.values(DropReason).map((reason) => [reason, 0])) as Record<
+        DropReason,
+        number
+      >,
     },
     lookupsAnswered: 0,
     operations: { completed: 0, failed: 0, latencyP50Ms: null, latencyP99Ms: null },

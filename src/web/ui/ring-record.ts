@@ -2,12 +2,17 @@
 // writes, checked line by line, and the ring at any frame rebuilt from the nearest key frame and the
 // changes after it. A file that is not a recording is refused with the line and the reason.
 import { ringDigest } from "../../core/ring-digest.js";
+import {
+  FLAG_MEMBER,
+  type FrameNode,
+  RECORD_FORMAT,
+  RECORD_VERSION,
+  type RecordEnd,
+} from "../../wire/ring-record-format.js";
 
-const FORMAT = "selfman-ring-record";
-const VERSION = 1;
+export { FLAG_MEMBER, FLAG_SUSPECTS } from "../../wire/ring-record-format.js";
+
 const KEY_FRAME_EVERY = 64;
-export const FLAG_MEMBER = 1;
-export const FLAG_SUSPECTS = 2;
 
 /** A node at one frame: successor and predecessor indices (-1: none) and flags. */
 export interface NodeState {
@@ -18,15 +23,8 @@ export interface NodeState {
 
 interface Frame {
   readonly t: number;
-  readonly changed: readonly (readonly [number, number, number, number])[];
+  readonly changed: readonly FrameNode[];
   readonly gone: readonly number[];
-}
-
-export interface RecordEnd {
-  readonly frames: number;
-  readonly nodes: number;
-  readonly perfect: boolean;
-  readonly digest: string;
 }
 
 /** What one frame shows: its nodes, and the verdict the page draws. */
@@ -69,8 +67,10 @@ export class RingRecord {
       }
     });
     const head = parsed[0];
-    if (head?.format !== FORMAT) throw bad(1, `not a ${FORMAT} (selfman sim … --record FILE writes one)`);
-    if (head.version !== VERSION) throw bad(1, `version ${String(head.version)}; this page reads ${VERSION}`);
+    if (head?.format !== RECORD_FORMAT)
+      throw bad(1, `not a ${RECORD_FORMAT} (selfman sim … --record FILE writes one)`);
+    if (head.version !== RECORD_VERSION)
+      throw bad(1, `version ${String(head.version)}; this page reads ${RECORD_VERSION}`);
     this.header = head;
     for (const [k, entry] of parsed.slice(1).entries()) {
       const line = k + 2;
