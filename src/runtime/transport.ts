@@ -164,7 +164,7 @@ export class Transport<M extends MessageBase> {
   /**
    * Cuts this node off from the peers at `addrs` (an operator's partition on one machine,
    * docs/dashboard.md §6): their connections close, messages to them are dropped, and connections from
-   * them are refused, until the next call; an empty list heals.
+   * them are closed at their hello, unanswered, until the next call; an empty list heals.
    */
   cutOff(addrs: readonly string[]): void {
     this.cut = new Set(addrs);
@@ -311,12 +311,8 @@ export class Transport<M extends MessageBase> {
         if (peer === null) {
           peer = this.answerHello(socket, value);
           if (peer === null) {
-            this.stats.drop(DropReason.handshake);
-            socket.destroy();
-            return;
-          }
-          if (this.cut.has(peer.addr)) {
-            this.stats.drop(DropReason.cut);
+            // a peer across a cut was closed unanswered (and counted) already
+            if (!socket.destroyed) this.stats.drop(DropReason.handshake);
             socket.destroy();
             return;
           }
@@ -356,6 +352,12 @@ export class Transport<M extends MessageBase> {
       this.events.onWarning?.("handshake refused", { reason, addr: hello.ref.addr, name: hello.name });
       return null;
     };
+    if (this.cut.has(hello.ref.addr)) {
+      // unanswered, so the peer backs off as from any failed handshake instead of reconnecting at once
+      this.stats.drop(DropReason.cut);
+      socket.destroy();
+      return null;
+    }
     if (hello.version !== PROTOCOL_VERSION)
       return refuse(`version ${hello.version} is not supported (this node speaks ${PROTOCOL_VERSION})`);
     const certName = this.peerCertificateName(socket);

@@ -95,7 +95,7 @@ describe("live transport", () => {
       assert.deepEqual(x.transport.cutPeers(), [y.ref.addr]);
       for (let i = 0; i < 10; i++) x.transport.send(y.ref, { type: "fix" });
       assert.equal(x.transport.stats.dropped.cut, 10, "x drops what it would send across the cut");
-      // y still tries: x refuses its connection after the hello, and y's messages never arrive
+      // y still tries: x closes its connection at the hello, unanswered, and y's messages never arrive
       y.transport.send(x.ref, { type: "probe" });
       await waitFor("x refuses y", 5000, async () => (x.transport.stats.dropped.cut > 10 ? true : undefined));
       assert.equal(x.received.length, 0);
