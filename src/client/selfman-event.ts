@@ -4,14 +4,18 @@ import type { Json } from "../wire/lossless-json.js";
 
 /** The kinds the server sends today; others come through as they are. */
 export type EventKind =
+  | "node-up"
+  | "node-down"
   | "join"
   | "leave"
   | "crash"
   | "suspect"
+  | "unsuspect"
   | "merge"
   | "handover"
   | "repair"
   | "tx"
+  | "control"
   | (string & {});
 
 export interface SelfmanEvent {
