@@ -29,6 +29,8 @@ export class ApiDirectory {
   private timer: NodeJS.Timeout | null = null;
   /** The addresses of the last directory read that succeeded. */
   private lastListed: string[] = [];
+  /** Every API a cut reached (docs/dashboard.md §6), until a heal: the directory may drop them meanwhile. */
+  private readonly cutApis = new Set<string>();
 
   constructor(nodes: HostedNodes, address: () => string) {
     this.nodes = nodes;
@@ -58,6 +60,20 @@ export class ApiDirectory {
     if (read?.ok === true && isDirectory(read.value))
       this.lastListed = Object.keys(fresh(read.value, Date.now()));
     return [self, ...this.lastListed.filter((a) => a !== self)];
+  }
+
+  /** Remembers the APIs of a cut, so that a heal from this server reaches all of them. */
+  rememberCut(apis: readonly string[]): void {
+    for (const a of apis) this.cutApis.add(a);
+  }
+
+  forgetCut(): void {
+    this.cutApis.clear();
+  }
+
+  /** The directory's addresses and every API a cut reached since the last heal. */
+  async addressesWithCut(): Promise<string[]> {
+    return [...new Set([...(await this.addresses()), ...this.cutApis])];
   }
 
   private async renew(): Promise<void> {

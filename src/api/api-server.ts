@@ -16,6 +16,7 @@ import { type ApiLimits, DEFAULT_LIMITS } from "./api-limits.js";
 import { ApiMetrics } from "./api-metrics.js";
 import { grants, readAuthFile, type Scope, TokenVerifier } from "./api-tokens.js";
 import { ClusterSecret } from "./cluster-secret.js";
+import { crossSiteRefusal } from "./cross-site.js";
 import { EventFeed } from "./event-feed.js";
 import type { HostedNodes } from "./hosted-nodes.js";
 import {
@@ -48,8 +49,8 @@ export interface ApiServerOptions {
   readonly replication: number;
   readonly logger?: Logger;
   /**
-   * Web files by path (the dashboard at / and /ui), served without a token: the pages read the API
-   * themselves, with whatever token their user gives.
+   * Web files by path (the dashboard at / and /ui), served without a token: they hold no data, and the
+   * page's own calls go through the API's admission like any client's.
    */
   readonly web?: WebFiles;
   /** How often the event feed samples the nodes. */
@@ -142,6 +143,19 @@ function buildApp(
     const started = performance.now();
     await next();
     api.metrics.observe(c.req.routePath, c.res.status, (performance.now() - started) / 1000);
+  });
+  app.use("*", async (c, next) => {
+    const refusal = crossSiteRefusal(
+      {
+        method: c.req.method,
+        host: c.req.header("host"),
+        origin: c.req.header("origin"),
+        fetchSite: c.req.header("sec-fetch-site"),
+      },
+      api.tokens !== null,
+    );
+    if (refusal !== null) throw refusal;
+    await next();
   });
   app.get("/health", (c) => c.json({ ok: true }));
   app.get("/ready", (c) =>

@@ -8,6 +8,7 @@ import type { Admission } from "./api-admission.js";
 import type { ApiContext } from "./api-context.js";
 import { readIncoming } from "./api-context.js";
 import { ApiError, asApiError, errorHeaders } from "./api-error.js";
+import { crossSiteRefusal } from "./cross-site.js";
 import { checkedKey, getKey, putKey } from "./v1-kv.js";
 
 const PREFIX = "/v1/kv/";
@@ -31,6 +32,8 @@ function send(
   res.end(text);
 }
 
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
 function decodedKey(raw: string): string {
   try {
     return decodeURIComponent(raw);
@@ -49,6 +52,16 @@ async function serve(
   let status = 200;
   try {
     const reading = req.method === "GET";
+    const refusal = crossSiteRefusal(
+      {
+        method: req.method ?? "GET",
+        host: req.headers.host,
+        origin: req.headers.origin,
+        fetchSite: header(req.headers["sec-fetch-site"]),
+      },
+      api.tokens !== null,
+    );
+    if (refusal !== null) throw refusal;
     await admission.admit(
       req.headers.authorization,
       req.socket.remoteAddress ?? "?",

@@ -14,7 +14,13 @@ import type { RouteSpec } from "./route-table.js";
 const CALL_TIMEOUT_MS = 10_000;
 const MAX_NAMES = 1024;
 
-const cutBody = object({ peers: array(str(256, "a peer address host:port"), MAX_NAMES) });
+const cutBody = object(
+  {
+    peers: array(str(256, "a peer address host:port"), MAX_NAMES),
+    apis: array(str(256, "an API address host:port"), MAX_NAMES),
+  },
+  ["apis"],
+);
 const sideBody = object({ side: array(str(128, "a node name"), MAX_NAMES) });
 
 /** Calls another API of the cluster with the caller's token; rejects with that API's error. */
@@ -43,8 +49,13 @@ async function callApi(
   return answer;
 }
 
-async function survey(api: ApiContext, authorization: string | undefined): Promise<RingSurvey> {
-  return surveyRing(await api.directory.addresses(), 2000, authorization);
+async function survey(
+  api: ApiContext,
+  authorization: string | undefined,
+  withCut = false,
+): Promise<RingSurvey> {
+  const addresses = withCut ? await api.directory.addressesWithCut() : await api.directory.addresses();
+  return surveyRing(addresses, 2000, authorization);
 }
 
 function surveyed(ring: RingSurvey, name: string): SurveyedNode {
@@ -71,18 +82,21 @@ async function cutCluster(
   side: readonly string[] | null,
 ): Promise<Response> {
   const authorization = c.req.header("authorization");
-  const ring = await survey(api, authorization);
+  // a heal surveys every API a cut reached too: one side may have dropped the other from the directory
+  const ring = await survey(api, authorization, side === null);
   const inSide = new Set(side ?? []);
   for (const name of inSide) surveyed(ring, name);
   const a = ring.nodes.filter((n) => inSide.has(n.name));
   const b = ring.nodes.filter((n) => !inSide.has(n.name));
   if (side !== null && (a.length === 0 || b.length === 0))
     throw new ApiError("invalid-argument", "body.side: name some nodes of the cluster, and not all of them");
+  const apis = [...new Set(ring.nodes.map((n) => n.admin))];
   await Promise.all(
     ring.nodes.map((node) => {
       const others = side === null ? [] : inSide.has(node.name) ? b : a;
       return callApi(node.admin, "PUT", `/v1/vm/nodes/${encodeURIComponent(node.name)}/cut`, authorization, {
         peers: others.map((n) => n.addr),
+        apis,
       });
     }),
   );
@@ -131,17 +145,20 @@ export function clusterControlRoutes(api: ApiContext): RouteSpec[] {
     {
       method: "put",
       path: "/v1/vm/nodes/{name}/cut",
-      summary: "the peers (host:port) a node of this process is cut off from; an empty list heals it",
+      summary:
+        "the peers (host:port) a node of this process is cut off from, and the APIs the cut reached (a heal from here reaches them all); an empty list heals it",
       scope: "admin",
       body: cutBody,
       responses: { 200: "{name, peers}", 404: "no such node here" },
       handler: async (c) => {
         const name = c.req.param("name") ?? "";
-        const { peers } = await body(c, api, cutBody);
+        const { peers, apis } = await body(c, api, cutBody);
         const node = api.nodes.live().find((n) => n.name === name);
         if (node === undefined)
           throw new ApiError("not-found", `no node ${JSON.stringify(name)} in this process`);
         node.transport.cutOff(peers);
+        if (peers.length === 0) api.directory.forgetCut();
+        else api.directory.rememberCut(apis ?? []);
         return reply(c, 200, { name, peers: node.transport.cutPeers() });
       },
     },

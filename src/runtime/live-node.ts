@@ -343,7 +343,7 @@ export class LiveNode {
     requests: readonly TxRequest[],
     options: RetryOptions = DEFAULT_RETRY,
   ): Promise<RequestListAnswer> {
-    return this.timed(runRequestListWithRetry(this.transactions, requests, options), () => true);
+    return this.timed(runRequestListWithRetry(this.transactions, requests, options), (a) => a.kind === "ran");
   }
 
   /** One step of a client-carried transaction (transactions.ts runTlogStep); no retry. */

@@ -2,6 +2,8 @@
 // survey of the cluster's API ports, and every other /v1 request passed on to the first node's API that
 // takes the connection (streams such as v1/events included), so the page works whichever nodes are down.
 import http from "node:http";
+import { pipeline } from "node:stream";
+import { crossSiteRefusal } from "../api/cross-site.js";
 import { surveyRing } from "../api/ring-survey.js";
 import { dashboardAsset } from "./dashboard-assets.js";
 
@@ -16,6 +18,21 @@ async function answer(
   admins: () => Promise<readonly string[]>,
 ): Promise<void> {
   const path = new URL(req.url ?? "/", "http://page").pathname;
+  // the page server has no tokens: loopback hosts only, and no changes asked by another site's page
+  const refusal = crossSiteRefusal(
+    {
+      method: req.method ?? "GET",
+      host: req.headers.host,
+      origin: req.headers.origin,
+      fetchSite: [req.headers["sec-fetch-site"]].flat()[0],
+    },
+    false,
+  );
+  if (refusal !== null) {
+    res.writeHead(refusal.status, { "content-type": "application/json; charset=utf-8" });
+    res.end(refusal.text());
+    return;
+  }
   if (path === "/v1/ring") {
     sendJson(res, 200, await surveyRing(await admins(), 1500));
     return;
@@ -33,16 +50,22 @@ async function answer(
   res.end(file.body);
 }
 
-/** Sends the request to the first API in `admins` that accepts a connection, and its answer back. */
+/**
+ * Sends the request to the first API in `admins` that takes it, and its answer back: an API that
+ * refuses the connection is skipped, and for a read one that answers 503 (no member there now) too; any
+ * other failure ends the request, so a change is never sent twice.
+ */
 async function passOn(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   admins: readonly string[],
 ): Promise<void> {
-  const body = req.method === "GET" || req.method === "HEAD" ? null : await readBody(req);
-  for (const admin of admins) {
+  const reading = req.method === "GET" || req.method === "HEAD";
+  const body = reading ? null : await readBody(req);
+  for (const [i, admin] of admins.entries()) {
+    const last = i === admins.length - 1;
     const at = admin.lastIndexOf(":");
-    const answered = await new Promise<boolean>((resolve) => {
+    const outcome = await new Promise<"done" | "next">((resolve) => {
       const upstream = http.request(
         {
           host: admin.slice(0, at),
@@ -50,21 +73,40 @@ async function passOn(
           path: req.url,
           method: req.method,
           headers: req.headers,
+          timeout: PASS_ON_CONNECT_TIMEOUT_MS,
         },
         (answer) => {
+          upstream.setTimeout(0);
+          if (reading && answer.statusCode === 503 && !last) {
+            answer.resume();
+            resolve("next");
+            return;
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-          res.once("close", () => answer.destroy());
-          resolve(true);
+          pipeline(answer, res, () => {});
+          resolve("done");
         },
       );
-      upstream.once("error", () => resolve(false));
+      upstream.once("timeout", () => upstream.destroy(new Error("no answer in time")));
+      upstream.once("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "ECONNREFUSED" && !last) {
+          resolve("next");
+          return;
+        }
+        if (!res.headersSent)
+          sendJson(res, 502, { error: "unavailable", message: `${admin}: ${error.message}` });
+        else res.destroy();
+        resolve("done");
+      });
       upstream.end(body);
     });
-    if (answered) return;
+    if (outcome === "done") return;
   }
   sendJson(res, 503, { error: "unavailable", message: "no node's API answered" });
 }
+
+/** How long a passed-on request may wait for its answer to start (an event stream then runs on). */
+const PASS_ON_CONNECT_TIMEOUT_MS = 30_000;
 
 const PASSED_BODY_BYTES = 1024 * 1024;
 

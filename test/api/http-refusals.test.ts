@@ -67,10 +67,14 @@ describe("the API server's refusals before any route", () => {
   });
 
   it("an Expect other than 100-continue gets a JSON 417; 100-continue is served", async () => {
-    await assertRefused("GET /health HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", 417, "invalid-argument");
+    await assertRefused(
+      "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 200-ok\r\n\r\n",
+      417,
+      "invalid-argument",
+    );
     const body = '{"value":1}';
     const { answer, connection } = await exchange(
-      `PUT /v1/kv/expect HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      `PUT /v1/kv/expect HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
     );
     connection.destroy();
     assert.equal(answer.status, 200, answer.body.toString());
@@ -88,9 +92,40 @@ describe("the API server's refusals before any route", () => {
     await assertRefused("GET /v1/kv/a HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "invalid-argument");
   });
 
+  it("a change asked by another site's page, or any Host but loopback without tokens, gets 403", async () => {
+    const status = async (text: string): Promise<number> => {
+      const { answer, connection } = await exchange(text);
+      connection.destroy();
+      return answer.status;
+    };
+    const body = '{"value":1}';
+    const put = (host: string, extra: string) =>
+      `PUT /v1/kv/cross HTTP/1.1\r\nHost: ${host}\r\n${extra}content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+    const tx = (extra: string) => {
+      const list = '{"ops":[{"op":"write","key":"cross","value":2}]}';
+      return `POST /v1/tx HTTP/1.1\r\nHost: 127.0.0.1:${API_PORT}\r\n${extra}content-type: application/json\r\ncontent-length: ${list.length}\r\n\r\n${list}`;
+    };
+    const self = `127.0.0.1:${API_PORT}`;
+    // the fast path (PUT /v1/kv) and a hono route (POST /v1/tx) alike
+    for (const extra of [
+      "Origin: http://evil.example\r\n",
+      "Sec-Fetch-Site: cross-site\r\n",
+      "Origin: null\r\n",
+    ]) {
+      assert.equal(await status(put(self, extra)), 403, extra);
+      assert.equal(await status(tx(extra)), 403, extra);
+    }
+    assert.equal(await status(`GET /v1/kv/cross HTTP/1.1\r\nHost: evil.example:${API_PORT}\r\n\r\n`), 403);
+    assert.equal(await status(`GET /health HTTP/1.1\r\nHost: rebound.example\r\n\r\n`), 403);
+    // the dashboard's own requests (same origin), and clients that send no Origin, are served
+    assert.equal(await status(put(self, `Origin: http://${self}\r\nSec-Fetch-Site: same-origin\r\n`)), 200);
+    assert.equal(await status(put(`localhost:${API_PORT}`, "")), 200);
+    assert.equal(await status(tx("")), 200);
+  });
+
   it("an upgrade request is served and its connection closed (the next request on it hung)", async () => {
     const { answer, connection } = await exchange(
-      "GET /health HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
     );
     try {
       assert.equal(answer.status, 200);

@@ -58,9 +58,15 @@ export function spawnSelfmanStart(
     exited,
     output: () => out,
     running: async (timeoutMs = 60_000) => {
-      await waitFor("selfman start running", timeoutMs, async () =>
+      // an early exit ends the wait at once, with what it printed
+      const gone = exited.then((code) => {
+        throw new Error(`selfman start exited ${code} before it ran: ${out.slice(-500)}`);
+      });
+      const up = waitFor("selfman start running", timeoutMs, async () =>
         out.includes("nodes running") ? true : undefined,
       );
+      gone.catch(() => {}); // it also rejects when the test stops the process later: not an error then
+      await Promise.race([up, gone]);
     },
   };
 }

@@ -33,11 +33,13 @@ export class Controls {
     this.#hooks = hooks;
     const button = (label: string, control: string, action: () => Promise<string>) => {
       const b = html("button", { type: "button", "data-control": control }, label);
-      b.addEventListener("click", () => void this.#run(control, action));
+      b.addEventListener("click", () => void this.#run(control, "cluster", action));
       return b;
     };
-    this.#crash.addEventListener("click", () => void this.#run("crash", () => this.#onSelected("crash")));
-    this.#stop.addEventListener("click", () => void this.#run("stop", () => this.#onSelected("stop")));
+    const onSelected = (control: "crash" | "stop") => () =>
+      void this.#run(control, this.#hooks.selected() ?? "cluster", () => this.#onSelected(control));
+    this.#crash.addEventListener("click", onSelected("crash"));
+    this.#stop.addEventListener("click", onSelected("stop"));
     this.element = html(
       "section",
       { class: "controls" },
@@ -81,8 +83,8 @@ export class Controls {
     return `${action === "crash" ? "crashed" : "stopped"} ${name}`;
   }
 
-  async #run(control: string, action: () => Promise<string>): Promise<void> {
-    const node = this.#hooks.selected() ?? "cluster";
+  /** Runs a control; what it did, or why it failed, goes to the feed under `node`. */
+  async #run(control: string, node: string, action: () => Promise<string>): Promise<void> {
     try {
       const text = await action();
       this.#hooks.report({ kind: `control-${control}`, node, atMs: Date.now(), text, source: "page" });

@@ -140,7 +140,10 @@ function describe(data: unknown): string {
   return parts.join(", ");
 }
 
-/** The serving node's own feed; the page server has none, and then only survey events show. */
+/**
+ * The serving node's own feed (through the page server, a live node's). EventSource reconnects by itself
+ * after an error, sending Last-Event-ID, so a restarted or replaced node's feed comes back.
+ */
 function listen(): void {
   const source = new EventSource("/v1/events");
   const onEvent = (e: MessageEvent<string>) => {
@@ -159,10 +162,6 @@ function listen(): void {
     }
   };
   for (const kind of FEED_KINDS) source.addEventListener(kind, onEvent);
-  source.onerror = () => {
-    if (source.readyState === EventSource.CLOSED) return;
-    source.close();
-  };
 }
 
 /** Every kind the feed sends (api/event-feed.ts): SSE delivers a named event only to its listeners. */

@@ -46,6 +46,8 @@ export class ReplayPanel {
   #playing = false;
   #simMs = 0;
   #lastTick = 0;
+  /** Which play started the running loop. */
+  #run = 0;
 
   constructor() {
     const step = (d: number, label: string) => {
@@ -82,6 +84,7 @@ export class ReplayPanel {
 
   /** Loads a recording from its text (the file input's, or a test's). */
   load(text: string): void {
+    if (this.#playing) this.#toggle();
     try {
       this.#record = new RingRecord(text);
     } catch (error) {
@@ -129,14 +132,16 @@ export class ReplayPanel {
   #toggle(): void {
     this.#playing = !this.#playing;
     this.#play.textContent = this.#playing ? "pause" : "play";
+    this.#run++; // a loop of an earlier play stops at its next tick
     if (!this.#playing) return;
     this.#lastTick = performance.now();
-    requestAnimationFrame((now) => this.#tick(now));
+    const run = this.#run;
+    requestAnimationFrame((now) => this.#tick(now, run));
   }
 
-  #tick(now: number): void {
+  #tick(now: number, run: number): void {
     const record = this.#record;
-    if (!this.#playing || record === null) return;
+    if (!this.#playing || record === null || run !== this.#run) return;
     this.#simMs += (now - this.#lastTick) * Number(this.#speed.value);
     this.#lastTick = now;
     let next = this.#frame;
@@ -146,7 +151,7 @@ export class ReplayPanel {
       this.#toggle();
       return;
     }
-    requestAnimationFrame((t) => this.#tick(t));
+    requestAnimationFrame((t) => this.#tick(t, run));
   }
 
   #draw(record: RingRecord, view: FrameView): void {
