@@ -24,6 +24,19 @@ type Held = {
 
 const ASK_TIMEOUT_MS = 2_000;
 
+/** Whether another API's answer entry has the shape of a Held (one that does not is left out). */
+function isHeld(value: unknown): value is Held {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.node === "string" &&
+    typeof v.addr === "string" &&
+    typeof v.replicaId === "string" &&
+    typeof v.version === "number" &&
+    typeof v.tombstone === "boolean"
+  );
+}
+
 /** GET /v1/held/{key}: every replica of the key the nodes of this process hold in their own stores. */
 function heldHere(api: ApiContext, key: string): Held[] {
   const held: Held[] = [];
@@ -58,7 +71,7 @@ async function heldEverywhere(
         ASK_TIMEOUT_MS,
         authorization,
       ).then(
-        (body) => body.held,
+        (body) => (Array.isArray(body.held) ? body.held.filter(isHeld) : []),
         () => [],
       ),
     ),

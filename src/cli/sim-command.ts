@@ -12,7 +12,7 @@ import { type Command, Option } from "commander";
 import { DEFAULT_CRASH_DELIVERY } from "../sim/engine/simulator.js";
 import { parseCount, parseNumber, parseProbability, parseSeed } from "../sim/params.js";
 import { summary } from "../sim/report.js";
-import { RingRecorder } from "../sim/ring-recorder.js";
+import { MAX_RECORDED_NODES, RingRecorder } from "../sim/ring-recorder.js";
 import { replayCommand, resolveParams, runScenario, type ScenarioRun } from "../sim/run-scenario.js";
 import {
   kebab,
@@ -103,6 +103,8 @@ function addScenarioCommand(sim: Command, scenario: Scenario): void {
         `--record: sim ${scenario.name} does not record its ring yet (sim ring, join-storm and merge do)`,
       );
     const params = resolveParams(scenario, raw);
+    if (record !== undefined && Number(params.nodes) > MAX_RECORDED_NODES)
+      throw new Error(`--record: at most ${MAX_RECORDED_NODES} nodes a frame, not ${params.nodes}`);
     const progress = progressContext(json !== true && process.stderr.isTTY === true);
     const recorder =
       record === undefined

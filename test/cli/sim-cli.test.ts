@@ -161,6 +161,9 @@ describe("selfman sim", () => {
       const kv = selfman("sim", "kv", "--nodes", "8", "--record", join(dir, "kv.jsonl"));
       assert.equal(kv.code, 2);
       assert.match(kv.stderr, /sim kv does not record its ring yet/);
+      const huge = selfman("sim", "merge", "--nodes", "30000", "--record", join(dir, "huge.jsonl"));
+      assert.equal(huge.code, 2);
+      assert.match(huge.stderr, /at most 20000 nodes a frame/);
       const sweep = selfman("sim", "merge", "--seeds", "1..2", "--record", join(dir, "sweep.jsonl"));
       assert.equal(sweep.code, 2);
       assert.match(sweep.stderr, /not with --seeds/);

@@ -114,8 +114,10 @@ export class RingView {
 
   /** The key space shaded by owner: each member's range (pred, self]. */
   #drawBands(members: readonly SurveyedNode[]): void {
+    // a member that has no predecessor yet owns nothing drawable, unless it is alone
+    const owners = members.filter((node) => node.pred !== null || members.length === 1);
     this.#bands.replaceChildren(
-      ...members.map((node) => {
+      ...owners.map((node) => {
         const from = node.pred?.id ?? node.id;
         const whole = node.pred === null || node.pred.id === node.id;
         const path = whole
