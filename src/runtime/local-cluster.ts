@@ -17,6 +17,8 @@ import { fetchNodeStatus } from "./admin-client.js";
 import { initClusterDir } from "./cluster-certificates.js";
 import type { NodeStatus } from "./node-status.js";
 
+/** The live runtime's id space (128-bit ids). */
+const IDS = new IdSpace();
 const SELFMAN_BIN = fileURLToPath(new URL("../../bin/selfman", import.meta.url));
 /** A node must become a ring member within this, or `up` fails and says where its log is. */
 const MEMBER_TIMEOUT_MS = 30_000;
@@ -206,13 +208,12 @@ function isUp(node: ClusterNode): boolean {
  * cluster, so that two clusters meant to merge do not put their nodes on the same ids.
  */
 export function evenlySpacedId(i: number, n: number, offset: RingId): RingId {
-  const ids = new IdSpace();
-  return ids.add(offset, (ids.size * BigInt(i - 1)) / BigInt(n));
+  return IDS.add(offset, (IDS.size * BigInt(i - 1)) / BigInt(n));
 }
 
 /** A uniformly random ring id: the offset of a new cluster's evenly spaced nodes. */
 function randomOffset(): RingId {
-  return BigInt(`0x${randomBytes(16).toString("hex")}`) & new IdSpace().mask;
+  return BigInt(`0x${randomBytes(16).toString("hex")}`) & IDS.mask;
 }
 
 export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile> {

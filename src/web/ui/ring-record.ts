@@ -9,6 +9,7 @@ import {
   RECORD_VERSION,
   type RecordEnd,
 } from "../../wire/ring-record-format.js";
+import { successorCycles } from "./ring-cycles.js";
 
 export { FLAG_MEMBER, FLAG_SUSPECTS } from "../../wire/ring-record-format.js";
 
@@ -156,24 +157,12 @@ function apply(nodes: Map<number, NodeState>, frame: Frame): void {
  * is in, numbered from 0, and how many there are.
  */
 function cycles(nodes: ReadonlyMap<number, NodeState>): { count: number; ringOf: Map<number, number> } {
-  const done = new Set<number>();
+  const succOf = (i: number) => {
+    const succ = nodes.get(i)?.succ ?? -1;
+    return succ >= 0 && nodes.has(succ) ? succ : undefined;
+  };
+  const found = successorCycles(nodes.keys(), succOf);
   const ringOf = new Map<number, number>();
-  let count = 0;
-  for (const start of nodes.keys()) {
-    const path: number[] = [];
-    const onPath = new Set<number>();
-    let at: number | undefined = start;
-    while (at !== undefined && !done.has(at) && !onPath.has(at) && nodes.has(at)) {
-      path.push(at);
-      onPath.add(at);
-      const succ: number = nodes.get(at)?.succ ?? -1;
-      at = succ < 0 ? undefined : succ;
-    }
-    if (at !== undefined && onPath.has(at)) {
-      for (const i of path.slice(path.indexOf(at))) ringOf.set(i, count);
-      count++;
-    }
-    for (const i of path) done.add(i);
-  }
-  return { count, ringOf };
+  for (const [ring, cycle] of found.entries()) for (const i of cycle) ringOf.set(i, ring);
+  return { count: found.length, ringOf };
 }
