@@ -7,6 +7,7 @@
 
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/runtime/admin-client.js";
+import type { Durability } from "../src/runtime/durability.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { type HttpRequestSpec, httpLoad } from "./http-load.js";
@@ -14,6 +15,7 @@ import { perfectCluster } from "./perfect-cluster.js";
 
 export interface ApiBenchParams {
   readonly nodes: number;
+  readonly durability: Durability;
   readonly opsPerNode: number;
   readonly concurrency: number;
   readonly keys: number;
@@ -162,7 +164,7 @@ export async function benchApi(
   signal?: AbortSignal,
 ): Promise<ApiBenchResult> {
   try {
-    const admins = await perfectCluster(params, log, signal);
+    const { admins } = await perfectCluster(params, log, signal);
     log(`writing ${params.keys} keys, warming up …`);
     await fetchJson(
       `http://${admins[0]}/bench/kv?workload=write&count=${params.keys * 2}&concurrency=16&keys=${params.keys}`,

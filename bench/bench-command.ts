@@ -2,13 +2,15 @@
 // measured here, never asserted in tests. bin/selfman, the composition root, registers this command
 // into the CLI of src/cli/main.ts: src never imports bench/ (docs/architecture.md §1). A live benchmark
 // runs its cluster in a temp directory; SIGINT or SIGTERM stops that cluster (docs/live-runtime.md §5).
+
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
-import { commanderParser } from "../src/cli/flags.js";
+import { commanderParser, durabilityOption } from "../src/cli/flags.js";
 import { toJsonLine } from "../src/cli/sim-command.js";
 import { stopOnSignal } from "../src/cli/stop-on-signal.js";
+import type { Durability } from "../src/runtime/durability.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { parseCount, parseProbability, parseSeed } from "../src/sim/params.js";
 import { table } from "../src/sim/report.js";
@@ -58,6 +60,7 @@ function addApiBench(bench: Command): void {
       concurrency: number;
       keys: number;
       basePort: number;
+      durability: Durability;
       json?: boolean;
     }) => {
       await onLocalCluster(
@@ -69,6 +72,7 @@ function addApiBench(bench: Command): void {
               concurrency: opts.concurrency,
               keys: opts.keys,
               basePort: opts.basePort,
+              durability: opts.durability,
               dir,
             },
             logProgress,
@@ -134,6 +138,7 @@ function addLookupBench(bench: Command): void {
       concurrency: number;
       messages: number;
       basePort: number;
+      durability: Durability;
       json?: boolean;
     }) => {
       await onLocalCluster(
@@ -145,6 +150,7 @@ function addLookupBench(bench: Command): void {
               concurrency: opts.concurrency,
               transportMessages: opts.messages,
               basePort: opts.basePort,
+              durability: opts.durability,
               dir,
             },
             logProgress,
@@ -183,6 +189,7 @@ function addKvBench(bench: Command): void {
       concurrency: number;
       keys: number;
       basePort: number;
+      durability: Durability;
       json?: boolean;
     }) => {
       await onLocalCluster(
@@ -195,6 +202,7 @@ function addKvBench(bench: Command): void {
               concurrency: opts.concurrency,
               keys: opts.keys,
               basePort: opts.basePort,
+              durability: opts.durability,
               dir,
             },
             logProgress,
@@ -238,6 +246,7 @@ function addTxBench(bench: Command): void {
       concurrency: number;
       keys: number;
       basePort: number;
+      durability: Durability;
       json?: boolean;
     }) => {
       await onLocalCluster(
@@ -250,6 +259,7 @@ function addTxBench(bench: Command): void {
               concurrency: opts.concurrency,
               keys: opts.keys,
               basePort: opts.basePort,
+              durability: opts.durability,
               dir,
             },
             logProgress,
@@ -266,9 +276,9 @@ function addTxBench(bench: Command): void {
 
 // ---- shared pieces ------------------------------------------------------------------------------
 
-/** The options every benchmark on a live cluster ends with: its ports and --json. */
+/** The options every benchmark on a live cluster ends with: its nodes' durability, its ports and --json. */
 function liveOptions(command: Command, defaultBasePort: number): Command {
-  return command
+  return durabilityOption(command)
     .option(
       "--base-port <p>",
       "ports P+1… for the nodes, P+101… for their admin ports",
@@ -367,7 +377,9 @@ function lookupTable(result: LookupBenchResult): string {
 function kvTable(result: KvBenchResult): string {
   return `bench kv (${result.params.workload})\n${table([
     ["nodes", result.params.nodes],
+    ["durability", result.params.durability],
     ["ops/s", result.metrics.opsPerSec],
+    ["CPU ms per op", result.metrics.cpuMsPerOp],
     ["latency p50 ms", result.metrics.latencyP50Ms],
     ["latency p99 ms", result.metrics.latencyP99Ms],
     ["failed", result.metrics.failed],
@@ -377,7 +389,9 @@ function kvTable(result: KvBenchResult): string {
 function txTable(result: TxBenchResult): string {
   return `bench tx (${result.params.workload})\n${table([
     ["nodes", result.params.nodes],
+    ["durability", result.params.durability],
     ["commits/s", result.metrics.commitsPerSec],
+    ["CPU ms per commit", result.metrics.cpuMsPerCommit],
     ["abort rate", result.metrics.abortRate],
     ["latency p50 ms", result.metrics.latencyP50Ms],
     ["latency p99 ms", result.metrics.latencyP99Ms],

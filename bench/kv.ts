@@ -3,14 +3,18 @@
 // once and a warm-up; operations/s and per-operation latency percentiles as the calling node sees them
 // (docs/metrics.md §1, §7). No baseline runs in the same process: for calibration, Scalaris did 3.7–7.1k
 // quorum reads/s across 4 VMs over TCP on this machine (docs/register.md §6).
+
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/runtime/admin-client.js";
+import type { Durability } from "../src/runtime/durability.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { perfectCluster } from "./perfect-cluster.js";
+import { cpuMsPerOp, cpuSecondsOf } from "./process-cpu.js";
 
 export interface KvBenchParams {
   readonly nodes: number;
+  readonly durability: Durability;
   readonly workload: "read" | "write" | "incr";
   readonly opsPerNode: number;
   readonly concurrency: number;
@@ -28,6 +32,8 @@ export interface KvBenchResult {
     readonly latencyP99Ms: number | null;
     readonly ops: number;
     readonly failed: number;
+    /** CPU milliseconds (user + system, all node processes, load generators included) per operation. */
+    readonly cpuMsPerOp: number | null;
   };
 }
 
@@ -59,11 +65,12 @@ export async function benchKv(
   signal?: AbortSignal,
 ): Promise<KvBenchResult> {
   try {
-    const admins = await perfectCluster(params, log, signal);
+    const { admins, pids } = await perfectCluster(params, log, signal);
     log(`writing ${params.keys} keys, warming up …`);
     await batches(admins.slice(0, 1), "write", params.keys * 2, 16, params.keys);
     await batches(admins, params.workload, 500, params.concurrency, params.keys);
     log(`measuring ${params.nodes * params.opsPerNode} ${params.workload} operations …`);
+    const cpuBefore = await cpuSecondsOf(pids);
     const started = performance.now();
     const measured = await batches(
       admins,
@@ -73,6 +80,7 @@ export async function benchKv(
       params.keys,
     );
     const wallSec = (performance.now() - started) / 1000;
+    const cpuAfter = await cpuSecondsOf(pids);
     const latencies = measured.flatMap((b) => b.latenciesMs).sort((a, b) => a - b);
     const failed = measured.reduce((n, b) => n + b.failed, 0);
     return {
@@ -84,6 +92,7 @@ export async function benchKv(
         latencyP99Ms: percentile(latencies, 0.99),
         ops: latencies.length + failed,
         failed,
+        cpuMsPerOp: cpuMsPerOp(cpuBefore, cpuAfter, latencies.length + failed),
       },
     };
   } finally {

@@ -2,8 +2,10 @@
 // through the overlay, `concurrency` at a time, after a warm-up; lookups/s and per-lookup latency percentiles
 // as the looking-up node sees them. Next to it, the transport's one-way messages/s and a bare TLS socket's,
 // measured in the same run (benchTransport). docs/metrics.md §1, §7; figures: docs/live-runtime.md §6.
+
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/runtime/admin-client.js";
+import type { Durability } from "../src/runtime/durability.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { perfectCluster } from "./perfect-cluster.js";
@@ -11,6 +13,7 @@ import { benchTransport } from "./transport.js";
 
 export interface LookupBenchParams {
   readonly nodes: number;
+  readonly durability: Durability;
   readonly lookupsPerNode: number;
   readonly concurrency: number;
   readonly transportMessages: number;
@@ -55,7 +58,7 @@ export async function benchLookup(
   signal?: AbortSignal,
 ): Promise<LookupBenchResult> {
   try {
-    const admins = await perfectCluster(params, log, signal);
+    const { admins } = await perfectCluster(params, log, signal);
     log("warming up …");
     await batches(admins, Math.min(500, params.lookupsPerNode), params.concurrency);
     log(`measuring ${params.nodes * params.lookupsPerNode} lookups …`);

@@ -5,14 +5,18 @@
 // `transfer` then reads every account in one transaction and checks that the total is unchanged; `increment`
 // checks that the counters add up to the commits. For calibration, Scalaris did 750–1,060 increments/s at
 // 4.5–15 ms across 4 VMs on this machine (docs/transactions.md §10).
+
 import { rm } from "node:fs/promises";
 import { fetchJson } from "../src/runtime/admin-client.js";
+import type { Durability } from "../src/runtime/durability.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { percentile } from "../src/sim/percentile.js";
 import { perfectCluster } from "./perfect-cluster.js";
+import { cpuMsPerOp, cpuSecondsOf } from "./process-cpu.js";
 
 export interface TxBenchParams {
   readonly nodes: number;
+  readonly durability: Durability;
   readonly workload: "increment" | "transfer";
   readonly txsPerNode: number;
   readonly concurrency: number;
@@ -35,6 +39,8 @@ export interface TxBenchResult {
     readonly totalBefore: number;
     readonly totalAfter: number;
     readonly totalsMatch: boolean;
+    /** CPU milliseconds (user + system, all node processes, load generators included) per commit. */
+    readonly cpuMsPerCommit: number | null;
   };
 }
 
@@ -79,7 +85,7 @@ export async function benchTx(
   signal?: AbortSignal,
 ): Promise<TxBenchResult> {
   try {
-    const admins = await perfectCluster(params, log, signal);
+    const { admins, pids } = await perfectCluster(params, log, signal);
     const first = admins[0] as string;
     if (params.workload === "transfer") {
       log(`opening ${params.keys} accounts of ${INITIAL_BALANCE} …`);
@@ -94,9 +100,11 @@ export async function benchTx(
     await batches(admins, params, 200);
     const before = await total(first, params);
     log(`measuring ${params.nodes * params.txsPerNode} ${params.workload} transactions …`);
+    const cpuBefore = await cpuSecondsOf(pids);
     const started = performance.now();
     const measured = await batches(admins, params, params.txsPerNode);
     const wallSec = (performance.now() - started) / 1000;
+    const cpuAfter = await cpuSecondsOf(pids);
     const after = await total(first, params);
     const latencies = measured.flatMap((b) => b.latenciesMs).sort((a, b) => a - b);
     const committed = measured.reduce((n, b) => n + b.committed, 0);
@@ -120,6 +128,7 @@ export async function benchTx(
         totalBefore: before,
         totalAfter: after,
         totalsMatch,
+        cpuMsPerCommit: cpuMsPerOp(cpuBefore, cpuAfter, committed),
       },
     };
   } finally {

@@ -2,10 +2,11 @@
 // (docs/live-runtime.md §5). A Ctrl-C during `up` stops the nodes it has started.
 import type { Command } from "commander";
 import { initClusterDir } from "../runtime/cluster-certificates.js";
+import type { Durability } from "../runtime/durability.js";
 import { CLIENT_NAME, clusterDown, clusterUp, nodeName } from "../runtime/local-cluster.js";
 import { parseCount } from "../sim/params.js";
 import { grid } from "../sim/report.js";
-import { commanderParser } from "./flags.js";
+import { commanderParser, durabilityOption } from "./flags.js";
 import { toJsonLine } from "./sim-command.js";
 import { stopOnSignal } from "./stop-on-signal.js";
 
@@ -32,8 +33,7 @@ export function addClusterCommand(program: Command): void {
           `${issued.length > 0 ? ` (${issued.join(", ")})` : ""}\n`,
       );
     });
-  cluster
-    .command("up")
+  durabilityOption(cluster.command("up"))
     .description("start N local node processes, one after another, each a ring member before the next")
     .option("--nodes <n>", "how many nodes", commanderParser(parseCount("nodes", 1, 99)), 8)
     .option(
@@ -46,7 +46,14 @@ export function addClusterCommand(program: Command): void {
     .option("--insecure", "plain TCP without certificates: for local experiments only")
     .option("--json", "print the cluster as one JSON line")
     .action(
-      async (flags: { nodes: number; basePort: number; dir: string; insecure?: boolean; json?: boolean }) => {
+      async (flags: {
+        nodes: number;
+        basePort: number;
+        dir: string;
+        insecure?: boolean;
+        durability: Durability;
+        json?: boolean;
+      }) => {
         const stop = stopOnSignal();
         let file: Awaited<ReturnType<typeof clusterUp>>;
         try {
@@ -55,6 +62,7 @@ export function addClusterCommand(program: Command): void {
             nodes: flags.nodes,
             basePort: flags.basePort,
             insecure: flags.insecure === true,
+            durability: flags.durability,
             onNode: (node) => process.stderr.write(`  ${node.name} is a ring member (${node.listen})\n`),
             signal: stop.signal,
           });

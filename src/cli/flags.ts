@@ -2,9 +2,10 @@
 // throws with what was expected, and commanderParser turns that into commander's usage error, so bad
 // input never crashes a node: a bad flag prints one line saying what was expected, then where the
 // usage is (`see selfman <command> --help`, main.ts), and exits 1.
-import { InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { IdSpace, type RingId } from "../core/id-space.js";
 import { NODE_NAME } from "../runtime/cluster-certificates.js";
+import { DEFAULT_DURABILITY, parseDurability } from "../runtime/durability.js";
 
 /** Adapts a throwing parser to commander's error type, so a bad flag prints its error and exits 1. */
 export function commanderParser<V>(parse: (raw: string) => V): (raw: string) => V {
@@ -15,6 +16,16 @@ export function commanderParser<V>(parse: (raw: string) => V): (raw: string) => 
       throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
     }
   };
+}
+
+/** `--durability sync|process` (docs/architecture.md §5), the same on every command that starts nodes. */
+export function durabilityOption(command: Command): Command {
+  return command.option(
+    "--durability <mode>",
+    "sync: every write is on disk (fsync, one per batch) before a message reporting it leaves; process: synced in the background, so a power cut may lose the last writes",
+    commanderParser(parseDurability),
+    DEFAULT_DURABILITY,
+  );
 }
 
 export interface Address {

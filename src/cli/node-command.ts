@@ -15,6 +15,7 @@ import { ApiConfigError, startApiServer } from "../api/api-server.js";
 import { PACKAGE_VERSION } from "../api/package-version.js";
 import type { RingId } from "../core/id-space.js";
 import { type HostedTls, loadHostedTls } from "../runtime/cluster-certificates.js";
+import type { Durability } from "../runtime/durability.js";
 import { FAIL_STOP_EXIT_CODE, plantViolationOnSignal } from "../runtime/fail-stop.js";
 import { loadRoutes } from "../runtime/load-routes.js";
 import { createLogger } from "../runtime/logger.js";
@@ -26,6 +27,7 @@ import { DASHBOARD_PATHS, dashboardAsset } from "../web/dashboard-assets.js";
 import {
   type Address,
   commanderParser,
+  durabilityOption,
   formatAddress,
   parseAddress,
   parseNodeName,
@@ -45,6 +47,7 @@ interface NodeFlags {
   supervise?: boolean;
   rejoin?: Address;
   nodesPerProcess: number;
+  durability: Durability;
   apiHeaderTimeoutMs?: number;
   apiRequestTimeoutMs?: number;
 }
@@ -63,8 +66,7 @@ function defaultAdmin(listen: Address): Address {
 }
 
 export function addNodeCommand(program: Command): void {
-  program
-    .command("node")
+  durabilityOption(program.command("node"))
     .description("run one node: listen for peers, join a ring (or start one), serve the admin port")
     .requiredOption(
       "--listen <host:port>",
@@ -151,6 +153,8 @@ function nodeArgs(flags: NodeFlags, name: string, admin: Address, join: Address 
     ...(flags.id === undefined ? [] : ["--id", flags.id.toString()]),
     "--nodes-per-process",
     String(flags.nodesPerProcess),
+    "--durability",
+    flags.durability,
     ...(flags.insecure === true ? ["--insecure"] : ["--cluster-dir", flags.clusterDir]),
     ...(join === undefined ? [] : ["--join", formatAddress(join)]),
     ...(flags.apiHeaderTimeoutMs === undefined
@@ -196,6 +200,7 @@ async function runNode(flags: NodeFlags, name: string, admin: Address, logger: L
     dataDir: flags.dataDir,
     ...(flags.id === undefined ? {} : { firstId: flags.id }),
     count: flags.nodesPerProcess,
+    durability: flags.durability,
     tlsFor,
     logger,
     // one hosted node's broken invariant ends the process: its supervisor restarts all of them

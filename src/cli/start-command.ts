@@ -5,12 +5,13 @@
 // start), the ports close, the command exits 0. The handler is in place before the first node starts:
 // a Ctrl-C during start-up stops the nodes already started (docs/live-runtime.md §5).
 import type { Command } from "commander";
+import type { Durability } from "../runtime/durability.js";
 import { FrontPort } from "../runtime/front-port.js";
 import { type ClusterFile, clusterDown, clusterUp, watchClusterAdmins } from "../runtime/local-cluster.js";
 import { parseCount } from "../sim/params.js";
 import { startPageServer } from "../web/page-server.js";
 import { DEFAULT_BASE_PORT, DEFAULT_DIR } from "./cluster-command.js";
-import { commanderParser } from "./flags.js";
+import { commanderParser, durabilityOption } from "./flags.js";
 import { type StopRequest, stopOnSignal } from "./stop-on-signal.js";
 
 interface StartFlags {
@@ -20,6 +21,7 @@ interface StartFlags {
   rpcPort: number;
   port: number;
   pagePort: number;
+  durability: Durability;
 }
 
 const HOST = "127.0.0.1";
@@ -37,8 +39,7 @@ interface Fronts {
 const portOption = (flag: string) => commanderParser(parseCount(flag, 1, 65_535));
 
 export function addStartCommand(program: Command): void {
-  program
-    .command("start")
+  durabilityOption(program.command("start"))
     .description("the main job: a local cluster behind its front ports; Ctrl-C stops everything")
     .option("--nodes <n>", "how many nodes", commanderParser(parseCount("nodes", 1, 99)), 8)
     .option("--dir <dir>", "cluster directory (certificates, node data, logs)", DEFAULT_DIR)
@@ -124,6 +125,7 @@ async function runCluster(flags: StartFlags, stop: StopRequest): Promise<void> {
       nodes: flags.nodes,
       basePort: flags.basePort,
       insecure: false,
+      durability: flags.durability,
       onNode: (node) => process.stderr.write(`  ${node.name} joined (${node.listen}, API ${node.admin})\n`),
       signal: stop.signal,
     });

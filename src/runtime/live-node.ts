@@ -25,6 +25,8 @@ import type { TxRequest } from "../tx/request-list.js";
 import { DEFAULT_TX } from "../tx/tx-coordinator.js";
 import type { TxEntry } from "../tx/tx-lock.js";
 import { nodeMessageCodec } from "../wire/message-codec.js";
+import { DEFAULT_DURABILITY, type Durability } from "./durability.js";
+import { DurableOutbox } from "./durable-outbox.js";
 import { LiveEnv } from "./live-env.js";
 import { LmdbStorePort } from "./lmdb-store.js";
 import type { NodeStatus } from "./node-status.js";
@@ -67,6 +69,8 @@ interface LiveNodeOptions {
   readonly tls: TlsMaterial | null;
   readonly overlay?: Partial<OverlayConfig>;
   readonly logger: Logger;
+  /** Whether a write is on disk before the messages after it leave (default `sync`; durability.ts). */
+  readonly durability?: Durability;
   /**
    * Called once the node has stopped on a broken invariant (fail-stop: logged as fatal, that turn's
    * messages dropped, nothing more runs). `selfman node` exits with FAIL_STOP_EXIT_CODE here.
@@ -122,6 +126,8 @@ export class LiveNode {
   readonly transport: Transport<NodeMessage>;
   private readonly env: LiveEnv<NodeMessage, NodeTimer>;
   private readonly store: LmdbStorePort;
+  /** Under `sync` durability: holds each turn's messages until its writes are on disk; else null. */
+  private readonly outbox: DurableOutbox<NodeMessage> | null;
   private readonly logger: Logger;
   private readonly startedAtMs = Date.now();
   private readonly ranges: RangeChange[] = [];
@@ -150,8 +156,10 @@ export class LiveNode {
     this.logger = options.logger;
     this.transport = transport;
     this.store = store;
+    this.outbox = this.groupCommit(options.durability ?? DEFAULT_DURABILITY, options.onFailStop);
+    const outbox = this.outbox;
     this.env = new LiveEnv<NodeMessage, NodeTimer>(self, {
-      send: (to, msg) => this.transport.send(to, msg),
+      send: outbox === null ? (to, msg) => this.transport.send(to, msg) : (to, msg) => outbox.post(to, msg),
       emit: (event) => this.onEvent(event.type),
       onHandlerError: (entry, error) => this.handlerError(entry, error),
       onInvariantViolation: (violation) => this.failStop(violation, options.onFailStop),
@@ -194,7 +202,12 @@ export class LiveNode {
         onWarning: (what, detail) => options.logger.warn(detail, what),
       },
     );
-    const store = new LmdbStorePort(path.join(options.dataDir, "store"), ids);
+    const durability = options.durability ?? DEFAULT_DURABILITY;
+    const store = new LmdbStorePort(path.join(options.dataDir, "store"), ids, durability);
+    if (store.powerLossSuspected)
+      options.logger.warn(
+        "the store was last written under --durability process before this machine restarted: its last writes may be lost, so it rejoins unsynced",
+      );
     try {
       await transport.start();
       const contact =
@@ -207,8 +220,33 @@ export class LiveNode {
     }
     const started = node;
     started.env.turn("call start", () => started.node.start());
-    options.logger.info({ id: id.toString(), addr: self.addr, join: options.join }, "started");
+    options.logger.info({ id: id.toString(), addr: self.addr, join: options.join, durability }, "started");
     return node;
+  }
+
+  /**
+   * Group commit under `sync` durability (docs/architecture.md §5): the store counts its writes into the
+   * outbox, which holds every message sent after an unsynced write until one sync covers it. A failed
+   * sync leaves nothing the node could promise: it stops, as on a broken invariant.
+   */
+  private groupCommit(
+    durability: Durability,
+    onFailStop: ((violation: InvariantViolation) => void) | undefined,
+  ): DurableOutbox<NodeMessage> | null {
+    if (durability === "process") return null;
+    const outbox = new DurableOutbox<NodeMessage>(
+      () => this.store.flushed(),
+      (to, msg) => this.transport.send(to, msg),
+      (error) => {
+        const violation = new InvariantViolation(
+          "durability",
+          `the store could not sync to disk: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        this.failStop(violation, onFailStop);
+      },
+    );
+    this.store.onWrite = () => outbox.noteWrite();
+    return outbox;
   }
 
   /** One message from a peer, as one turn. */
@@ -404,7 +442,18 @@ export class LiveNode {
         operationsInFlight: this.node.kv.inFlight,
         transactionsInFlight: this.node.tm.inFlight,
         ...this.node.replicas.counters,
+        ...this.syncFigures(),
       },
+    };
+  }
+
+  /** Group commit's counters (all 0 under `process` durability). */
+  private syncFigures(): { syncs: number; syncMsTotal: number; messagesHeldForSync: number } {
+    const figures = this.outbox?.figures();
+    return {
+      syncs: figures?.syncs ?? 0,
+      syncMsTotal: Math.round(figures?.syncMsTotal ?? 0),
+      messagesHeldForSync: figures?.heldMessages ?? 0,
     };
   }
 
@@ -452,6 +501,7 @@ export class LiveNode {
   async leave(flushTimeoutMs = 1000): Promise<void> {
     if (this.stopped) return;
     this.env.turn("call leave", () => this.node.leave());
+    await this.outbox?.drained();
     await this.transport.flushAll(flushTimeoutMs);
     await this.stop();
   }
@@ -479,6 +529,7 @@ export class LiveNode {
     if (this.stopped) return;
     this.stopped = true;
     this.env.stop();
+    this.outbox?.stop();
     await this.transport.close();
     await this.store.close();
     this.logger.info(how);

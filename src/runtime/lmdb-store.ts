@@ -1,18 +1,33 @@
 // The durable StorePort of a live node (docs/replication.md §6, docs/architecture.md §5): lmdb under the data
 // directory. Items are keyed by the 16-byte replica id and the key, so a ring interval is one or two range
-// scans. Every write is its own synchronous transaction, committed before the handler returns — and so before
-// the messages of that handler are sent: a node killed at any point keeps every promise and write it answered
-// for.
-// Writes are not fsynced one by one (lmdb noSync): they survive a process crash, not a power cut.
+// scans. Every write is its own synchronous lmdb transaction without a sync (noSync), committed (visible)
+// before the handler returns. Under `sync` durability the node's DurableOutbox holds the turn's messages
+// until `flushed()` — one fdatasync on lmdb's worker thread for every write before it — says they are on
+// disk (group commit). Under `process` nothing is synced by us: a process crash keeps the writes, a power
+// cut may not, and a store last written so under an earlier boot trusts none of its data (its claim is
+// dropped: it rejoins unsynced).
 import { open, type RootDatabase } from "lmdb";
 import type { IdSpace, RingId } from "../core/id-space.js";
 import type { StoredItem } from "../store/item.js";
 import type { Interval } from "../store/ring-intervals.js";
 import type { StorePort } from "../store/store-port.js";
 import { packr } from "../wire/codec.js";
+import { currentBootId, type Durability } from "./durability.js";
 
 const ID_BYTES = 16;
 const RANGE_KEY = Buffer.from("range");
+/** How the store was last opened: its durability and the machine's boot then. */
+const OPENED_KEY = Buffer.from("opened");
+
+/** lmdb-js's env sync, which its typings leave out: mdb_env_sync(force) on a worker thread. */
+interface EnvSync {
+  sync(done: (error: unknown) => void): void;
+}
+
+interface OpenedRecord {
+  readonly durability: Durability;
+  readonly bootId: string | null;
+}
 
 type StoredValue = Omit<StoredItem, "replicaId" | "key">;
 
@@ -34,16 +49,36 @@ export class LmdbStorePort implements StorePort {
   private readonly items;
   private readonly meta;
   private readonly ids: IdSpace;
+  /** Called after every committed write (the DurableOutbox counts them). */
+  onWrite: () => void = () => {};
+  /**
+   * Whether the data was last written under `process` durability by an earlier boot: the writes of its
+   * last moments may be gone, so its claim is not trusted.
+   */
+  readonly powerLossSuspected: boolean;
 
-  constructor(path: string, ids: IdSpace) {
+  /** `bootId`: this boot of the machine (default: the OS's; tests pass their own). */
+  constructor(path: string, ids: IdSpace, durability: Durability, bootId: string | null = currentBootId()) {
     if (ids.m !== 128) throw new RangeError("the lmdb store keys replica ids as 128-bit values (m = 128)");
     this.ids = ids;
     this.root = open({ path, noSync: true, encoding: "binary" });
     this.items = this.root.openDB({ name: "items", encoding: "binary", keyEncoding: "binary" });
     this.meta = this.root.openDB({ name: "meta", encoding: "binary", keyEncoding: "binary" });
     const range = this.meta.get(RANGE_KEY) as Buffer | undefined;
-    this.previousRange = range === undefined ? null : this.decodeRange(range);
+    const opened = this.meta.get(OPENED_KEY) as Buffer | undefined;
+    const last = opened === undefined ? null : (packr.unpack(opened) as OpenedRecord);
+    this.powerLossSuspected =
+      last !== null && last.durability === "process" && last.bootId !== bootId && bootId !== null;
+    this.previousRange = range === undefined || this.powerLossSuspected ? null : this.decodeRange(range);
     this.restored = range !== undefined || this.items.getKeysCount() > 0;
+    this.meta.putSync(OPENED_KEY, packr.pack({ durability, bootId } satisfies OpenedRecord));
+  }
+
+  /** Resolves once every write committed so far is on disk (lmdb's env sync, forced, off the loop). */
+  flushed(): Promise<void> {
+    return new Promise((resolve, reject) =>
+      (this.root as unknown as EnvSync).sync((error) => (error ? reject(error) : resolve())),
+    );
   }
 
   get size(): number {
@@ -58,10 +93,12 @@ export class LmdbStorePort implements StorePort {
   put(item: StoredItem): void {
     const { replicaId, key, ...rest } = item;
     this.items.putSync(dbKey(replicaId, key), packr.pack(rest satisfies StoredValue));
+    this.onWrite();
   }
 
   delete(replicaId: RingId, key: string): void {
     this.items.removeSync(dbKey(replicaId, key));
+    this.onWrite();
   }
 
   range(from: RingId, to: RingId): StoredItem[] {
@@ -90,6 +127,7 @@ export class LmdbStorePort implements StorePort {
   recordRange(range: Interval | null): void {
     if (range === null) this.meta.removeSync(RANGE_KEY);
     else this.meta.putSync(RANGE_KEY, Buffer.concat([idBytes(range.from), idBytes(range.to)]));
+    this.onWrite();
   }
 
   close(): Promise<void> {

@@ -6,6 +6,7 @@
 // node-1 then rejoins through node-2. DIR/cluster.json says what runs where, for `down`, `ring`, `lookup`.
 // A supervisor leads a process group of its own, which its node joins: `down` signals that group,
 // never a recorded node pid, which a restart makes stale and the OS may give to another process.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { openSync, readFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { IdSpace, type RingId } from "../core/id-space.js";
 import { fetchNodeStatus } from "./admin-client.js";
 import { initClusterDir } from "./cluster-certificates.js";
+import { DEFAULT_DURABILITY, type Durability } from "./durability.js";
 import type { NodeStatus } from "./node-status.js";
 
 /** The live runtime's id space (128-bit ids). */
@@ -58,6 +60,8 @@ interface ClusterUpOptions {
   readonly nodes: number;
   readonly basePort: number;
   readonly insecure: boolean;
+  /** Every node's store durability (default `sync`, docs/architecture.md §5). */
+  readonly durability?: Durability;
   /** Called as each node becomes a member (progress for the CLI). */
   readonly onNode?: (node: ClusterNode) => void;
   /**
@@ -144,6 +148,7 @@ function spawnNode(args: {
   id: RingId;
   clusterDir: string;
   insecure: boolean;
+  durability: Durability;
   log: string;
 }): ChildProcess {
   const out = openSync(args.log, "a");
@@ -161,6 +166,8 @@ function spawnNode(args: {
     "--id",
     args.id.toString(),
     ...(args.insecure ? ["--insecure"] : ["--cluster-dir", args.clusterDir]),
+    "--durability",
+    args.durability,
     ...(args.join === null ? [] : ["--join", args.join]),
     "--supervise",
     ...(args.rejoin === null ? [] : ["--rejoin", args.rejoin]),
@@ -248,6 +255,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterFile>
         rejoin: i === 1 && count > 1 ? `127.0.0.1:${basePort + 2}` : null,
         clusterDir: dir,
         insecure,
+        durability: options.durability ?? DEFAULT_DURABILITY,
       });
       const supervisorPid = child.pid ?? -1;
       started.push({ ...node, pid: -1, supervisorPid });

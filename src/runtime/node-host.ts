@@ -9,6 +9,7 @@ import type { RingId } from "../core/id-space.js";
 import type { InvariantViolation } from "../core/invariant.js";
 import type { OverlayConfig } from "../overlay/config.js";
 import { type HostedTls, NODE_NAME } from "./cluster-certificates.js";
+import type { Durability } from "./durability.js";
 import { LiveNode } from "./live-node.js";
 
 /** A hosted node must be a ring member within this after it started, or it counts as failed. */
@@ -35,6 +36,8 @@ export interface NodeHostOptions {
   readonly tlsFor: (name: string) => Promise<HostedTls | null>;
   readonly logger: Logger;
   readonly overlay?: Partial<OverlayConfig>;
+  /** Every hosted node's store durability (default `sync`, durability.ts). */
+  readonly durability?: Durability;
   /** A hosted node stopped on a broken invariant (it is already out of live()). */
   readonly onFailStop?: (name: string, violation: InvariantViolation) => void;
 }
@@ -265,6 +268,7 @@ export class NodeHost {
       tls: tls?.material ?? null,
       logger: name === this.options.name ? this.options.logger : this.options.logger.child({ hosted: name }),
       overlay: this.options.overlay ?? {},
+      ...(this.options.durability === undefined ? {} : { durability: this.options.durability }),
       onFailStop: (violation) => this.onFailStop(name, violation),
     });
   }
