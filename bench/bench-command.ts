@@ -10,11 +10,12 @@ import type { Command } from "commander";
 import { commanderParser, durabilityOption } from "../src/cli/flags.js";
 import { toJsonLine } from "../src/cli/sim-command.js";
 import { stopOnSignal } from "../src/cli/stop-on-signal.js";
-import type { Durability } from "../src/runtime/durability.js";
+import { type Durability, parseDurability } from "../src/runtime/durability.js";
 import { clusterDown } from "../src/runtime/local-cluster.js";
 import { parseCount, parseProbability, parseSeed } from "../src/sim/params.js";
 import { table } from "../src/sim/report.js";
 import { type ApiBenchResult, benchApi, type PathFigures } from "./api.js";
+import { benchCompare, type CompareResult } from "./compare.js";
 import { benchKv, type KvBenchResult } from "./kv.js";
 import { benchLookup, type LookupBenchResult } from "./lookup.js";
 import { benchSimCore, type SimCoreResult } from "./sim-core.js";
@@ -33,6 +34,132 @@ export function addBenchCommand(program: Command): void {
   addKvBench(bench);
   addTxBench(bench);
   addApiBench(bench);
+  addCompareBench(bench);
+}
+
+function addCompareBench(bench: Command): void {
+  bench
+    .command("compare")
+    .description(
+      "selfman's quorum reads and increments beside Scalaris's, interleaved A B A B A B; medians and ratios",
+    )
+    .requiredOption(
+      "--scalaris <script>",
+      "Scalaris's benchmark script: run with bash and --threads T, it prints one JSON line with increment and quorum_read",
+    )
+    .option("--rounds <n>", "interleaved rounds", commanderParser(parseCount("rounds", 1, 20)), 3)
+    .option(
+      "--in-flight <list>",
+      "operations in flight per node (= Scalaris threads per VM), comma-separated",
+      commanderParser(parseInFlightList),
+      [8, 1],
+    )
+    .option(
+      "--durabilities <list>",
+      "selfman durabilities to run, comma-separated",
+      commanderParser(parseDurabilityList),
+      ["sync", "process"],
+    )
+    .option(
+      "--nodes <n>",
+      "node processes (= Scalaris VMs: match its script)",
+      commanderParser(parseCount("nodes", 1, 64)),
+      4,
+    )
+    .option(
+      "--ops <n>",
+      "quorum reads per node and run",
+      commanderParser(parseCount("ops", 1, 10_000_000)),
+      5000,
+    )
+    .option(
+      "--txs <n>",
+      "increments per node and run",
+      commanderParser(parseCount("txs", 1, 10_000_000)),
+      2000,
+    )
+    .option(
+      "--keys <n>",
+      "keys and counters, chosen uniformly",
+      commanderParser(parseCount("keys", 2, 1_000_000)),
+      1000,
+    )
+    .option(
+      "--base-port <p>",
+      "ports of the benchmarks' clusters (P+…, P+200+…)",
+      commanderParser(parseCount("base-port", 1, 65_000)),
+      24_500,
+    )
+    .option("--json", "print exactly one JSON line on stdout")
+    .action(
+      async (opts: {
+        scalaris: string;
+        rounds: number;
+        inFlight: number[];
+        durabilities: Durability[];
+        nodes: number;
+        ops: number;
+        txs: number;
+        keys: number;
+        basePort: number;
+        json?: boolean;
+      }) => {
+        const stop = stopOnSignal();
+        let dir: string | null = null;
+        const stopped = stop.requested.then(async (signal) => {
+          logProgress(`${signal}: stopping the comparison …`);
+          if (dir !== null) await clusterDown(dir);
+        });
+        try {
+          const result = await benchCompare(
+            {
+              scalaris: opts.scalaris,
+              rounds: opts.rounds,
+              inFlight: opts.inFlight,
+              durabilities: opts.durabilities,
+              nodes: opts.nodes,
+              opsPerNode: opts.ops,
+              txsPerNode: opts.txs,
+              keys: opts.keys,
+              basePort: opts.basePort,
+            },
+            { log: logProgress, signal: stop.signal, onDir: (d) => (dir = d) },
+          );
+          print(opts.json === true, result, compareTable);
+        } catch (error) {
+          if (stop.received === null) throw error;
+          await stopped;
+          process.exitCode = stop.exitCode;
+        } finally {
+          stop.dispose();
+        }
+      },
+    );
+}
+
+function parseInFlightList(raw: string): number[] {
+  return raw.split(",").map((part) => parseCount("in-flight", 1, 10_000)(part.trim()));
+}
+
+function parseDurabilityList(raw: string): Durability[] {
+  return raw.split(",").map((part) => parseDurability(part.trim()));
+}
+
+function compareTable(result: CompareResult): string {
+  const rows: [string, string][] = [];
+  for (const s of result.settings) {
+    for (const [system, m] of Object.entries(s.medians))
+      rows.push([
+        `${s.inFlight} in flight: ${system}`,
+        `reads ${m.quorumRead.opsPerSec}/s ${m.quorumRead.latencyMs ?? "-"} ms   increments ${m.increment.opsPerSec}/s ${m.increment.latencyMs ?? "-"} ms (aborts ${m.increment.abortRate ?? "-"})`,
+      ]);
+    for (const [system, r] of Object.entries(s.ratios))
+      rows.push([
+        `${s.inFlight} in flight: ${system} / scalaris`,
+        `reads ×${r.quorumReadThroughput ?? "-"} (latency ×${r.quorumReadLatency ?? "-"})   increments ×${r.incrementThroughput ?? "-"} (latency ×${r.incrementLatency ?? "-"})`,
+      ]);
+  }
+  return `bench compare (medians of ${result.params.rounds} interleaved rounds)\n${table(rows)}`;
 }
 
 function addApiBench(bench: Command): void {
