@@ -16,6 +16,8 @@ import { currentBootId, type Durability } from "./durability.js";
 
 const ID_BYTES = 16;
 const RANGE_KEY = Buffer.from("range");
+/** Items the read cache holds at most before it starts again empty. */
+const CACHE_MAX_ITEMS = 100_000;
 /** How the store was last opened: its durability and the machine's boot then. */
 const OPENED_KEY = Buffer.from("opened");
 
@@ -49,6 +51,12 @@ export class LmdbStorePort implements StorePort {
   private readonly items;
   private readonly meta;
   private readonly ids: IdSpace;
+  /**
+   * What get, put and delete saw last, per replica id and key (null: no item): a hot key's reads skip
+   * lmdb and the decode. Items are immutable records, so sharing them is safe; cleared when full.
+   */
+  private readonly cache = new Map<RingId, Map<string, StoredItem | null>>();
+  private cachedCount = 0;
   /** Called after every committed write (the DurableOutbox counts them). */
   onWrite: () => void = () => {};
   /**
@@ -86,19 +94,40 @@ export class LmdbStorePort implements StorePort {
   }
 
   get(replicaId: RingId, key: string): StoredItem | undefined {
+    const cached = this.cache.get(replicaId)?.get(key);
+    if (cached !== undefined) return cached ?? undefined;
     const bytes = this.items.get(dbKey(replicaId, key)) as Buffer | undefined;
-    return bytes === undefined ? undefined : this.decode(replicaId, key, bytes);
+    const item = bytes === undefined ? undefined : this.decode(replicaId, key, bytes);
+    this.remember(replicaId, key, item ?? null);
+    return item;
   }
 
   put(item: StoredItem): void {
     const { replicaId, key, ...rest } = item;
     this.items.putSync(dbKey(replicaId, key), packr.pack(rest satisfies StoredValue));
+    this.remember(replicaId, key, item);
     this.onWrite();
   }
 
   delete(replicaId: RingId, key: string): void {
     this.items.removeSync(dbKey(replicaId, key));
+    this.remember(replicaId, key, null);
     this.onWrite();
+  }
+
+  /** Caches what is on disk now for (replicaId, key): the item, or null for none. */
+  private remember(replicaId: RingId, key: string, item: StoredItem | null): void {
+    if (this.cachedCount >= CACHE_MAX_ITEMS) {
+      this.cache.clear();
+      this.cachedCount = 0;
+    }
+    let byKey = this.cache.get(replicaId);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.cache.set(replicaId, byKey);
+    }
+    if (!byKey.has(key)) this.cachedCount++;
+    byKey.set(key, item);
   }
 
   range(from: RingId, to: RingId): StoredItem[] {

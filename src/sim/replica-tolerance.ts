@@ -16,7 +16,7 @@ type Ctx = RingRunContext<NodeMessage, NodeTimer>;
 export class ReplicaTolerance {
   private readonly keys: readonly string[];
   private readonly replication: number;
-  private replicasOf: RingId[][] = [];
+  private replicasOf: (readonly RingId[])[] = [];
   /** Indexes (into keys) of the keys that were beyond tolerance at some check. */
   readonly beyond = new Set<number>();
 

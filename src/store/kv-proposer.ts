@@ -10,7 +10,7 @@
 // that took effect, which need not be the last (docs/register.md §3, W5–W7). Must not break: the error code
 // an operation ends with is carried from where its last attempt failed (Problem), never read back out of a
 // message; an operation that wrote never answers from a state that does not outbid its writes (W6).
-import type { Env } from "../core/env.js";
+import type { Env, TimerId } from "../core/env.js";
 import type { ErrorCode } from "../core/error-code.js";
 import type { IdSpace, RingId } from "../core/id-space.js";
 import { invariant } from "../core/invariant.js";
@@ -119,6 +119,8 @@ interface Operation {
   /** Why the last attempt failed (for the final error). */
   lastProblem: Problem;
   seen: Round;
+  /** The running attempt's opTimeout, cancelled once the attempt ends (a live timer costs a turn). */
+  attemptTimer: TimerId | null;
 }
 
 const ABSENT: ItemState = { value: null, version: 0, tombstone: false, writeRound: ROUND_ZERO, writers: [] };
@@ -168,6 +170,7 @@ export class KvProposer {
       seen: ROUND_ZERO,
       firstWriteId: this.newWriteId(),
       writes: new Map(),
+      attemptTimer: null,
     };
     this.ops.set(id, operation);
     this.startAttempt(id);
@@ -215,7 +218,7 @@ export class KvProposer {
     operation.phase = operation.op.kind === "get" && operation.attempt === 1 ? "peek" : "read";
     operation.pending = null;
     operation.round = this.newRound(operation.seen);
-    this.env.setTimer(this.config.attemptTimeoutMs, {
+    operation.attemptTimer = this.env.setTimer(this.config.attemptTimeoutMs, {
       type: "opTimeout",
       op: id,
       attempt: operation.attempt,
@@ -380,7 +383,13 @@ export class KvProposer {
     }
   }
 
+  private endAttempt(operation: Operation): void {
+    if (operation.attemptTimer !== null) this.env.cancelTimer(operation.attemptTimer);
+    operation.attemptTimer = null;
+  }
+
   private retry(id: number, operation: Operation, problem: Problem): void {
+    this.endAttempt(operation);
     operation.lastProblem = problem;
     this.byMsg.delete(operation.msgId);
     operation.msgId = -1;
@@ -392,6 +401,7 @@ export class KvProposer {
     const operation = this.ops.get(id);
     if (operation === undefined) return;
     this.ops.delete(id);
+    this.endAttempt(operation);
     this.byMsg.delete(operation.msgId);
     // Remember the highest round the replicas showed: a transaction's commit round must exceed it.
     this.roundCounter = Math.max(this.roundCounter, operation.seen.counter);

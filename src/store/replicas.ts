@@ -13,11 +13,35 @@ export function checkReplication(f: number): void {
     throw new RangeError(`replication degree f must be a power of two in [1, 64], got ${f}`);
 }
 
+/** Replica ids computed lately, per id space and f (a pure function's memo, cleared when full). */
+const MEMO_MAX = 65_536;
+const memos = new WeakMap<IdSpace, Map<number, Map<string, readonly RingId[]>>>();
+
+function memoFor(ids: IdSpace, f: number): Map<string, readonly RingId[]> {
+  let byF = memos.get(ids);
+  if (byF === undefined) {
+    byF = new Map();
+    memos.set(ids, byF);
+  }
+  let memo = byF.get(f);
+  if (memo === undefined) {
+    memo = new Map();
+    byF.set(f, memo);
+  }
+  return memo;
+}
+
 /** The f replica ids of `key`, replica 0 first. */
-export function replicaIds(ids: IdSpace, f: number, key: string): RingId[] {
+export function replicaIds(ids: IdSpace, f: number, key: string): readonly RingId[] {
+  const memo = memoFor(ids, f);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
   const h = hashKey(ids, key);
   const step = ids.size / BigInt(f);
-  return Array.from({ length: f }, (_, i) => ids.add(h, step * BigInt(i)));
+  const computed = Object.freeze(Array.from({ length: f }, (_, i) => ids.add(h, step * BigInt(i))));
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, computed);
+  return computed;
 }
 
 /** The range (from, to] shifted to replica class `i` relative to it (repair, docs/replication.md §4). */

@@ -67,7 +67,11 @@ export function newPort(restoredFrom?: {
 }
 
 /** A key whose replica 0 lies in (from, to], found by trying names (N is small, so one comes quickly). */
-export function keyIn(from: number, to: number, f = 4): { key: string; replicaId: RingId; all: RingId[] } {
+export function keyIn(
+  from: number,
+  to: number,
+  f = 4,
+): { key: string; replicaId: RingId; all: readonly RingId[] } {
   for (let i = 0; i < 10_000; i++) {
     const key = `k${i}`;
     const all = replicaIds(ids, f, key);

@@ -127,7 +127,7 @@ export function allInstances(items: number, vote: Vote): [number, Vote][] {
 }
 
 /** The replica ids of `key`, replica 0 first. */
-export function replicasOf(key: string): RingId[] {
+export function replicasOf(key: string): readonly RingId[] {
   return replicaIds(ids, F, key);
 }
 
