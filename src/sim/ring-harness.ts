@@ -11,6 +11,7 @@ import { perfectRingProblem, type RingShape, ringShape, staleSuccLists } from ".
 import type { LookupResult, RingView } from "../overlay/ring-view.js";
 import type { Prng } from "./engine/prng.js";
 import { type SimConfig, Simulator } from "./engine/simulator.js";
+import { type Disk, WRITEBACK_MS } from "./journaled-store.js";
 import { percentile } from "./percentile.js";
 import type { RingProcess, RingProtocol } from "./ring-protocol.js";
 import type { RingRecorder } from "./ring-recorder.js";
@@ -41,6 +42,8 @@ export type RingMetrics = {
   readonly messagesPerNodePerSec: number | null;
   readonly convergedAtSec: number | null;
   readonly messagesByType: Readonly<Record<string, number>>;
+  /** Power cuts made (each machine booted again on its disk as of its last sync). */
+  readonly powerLosses: number;
 };
 
 /** No workload figures (a run without a workload, or one that adds none). */
@@ -64,6 +67,11 @@ export interface RingRunConfig {
   /** Links cut both ways for a few seconds, per second during measure (false suspicions). */
   readonly linkFlapsPerSec?: number;
   /**
+   * Power cuts per second during measure (docs/simulator.md §3): a member's machine stops, loses its
+   * unsynced writes, and boots again on its disk 1–10 s later, joining through a live member.
+   */
+  readonly powerLossesPerSec?: number;
+  /**
    * Rings built apart (default 1): nodes 0..R−1 each start a ring of their own, and node i joins
    * through a member of ring i mod R. Nothing links them until a merge (docs/ring-merge.md §2).
    */
@@ -74,6 +82,8 @@ export interface RingRunConfig {
 
 /** How long a flapping link stays cut. */
 const LINK_FLAP_MS = 3000;
+/** How long a machine stays down after a power cut. */
+const POWER_DOWN_MS = { min: 1000, max: 10_000 } as const;
 
 /** What a workload run on the ring (kv clients, say) sees of the run. */
 export interface RingRunContext<M extends MessageBase, T extends TimerTagBase> {
@@ -177,6 +187,8 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
   private readonly workload: RingWorkload<M, T, Metrics> | null;
   private readonly context: RingRunContext<M, T>;
   private readonly views: (RingProcess<M, T> | null)[] = [];
+  /** What a machine restarting after a power cut boots from, and whom it joins through. */
+  private readonly reboots = new Map<number, { disk: Disk; contact: NodeRef | null }>();
   private readonly lookups: LookupStats = { started: 0, failed: 0, answered: 0, inconsistent: 0, hops: [] };
   /** Keys of the measure phase's lookups in flight: only their answers are judged (docs/metrics.md §3). */
   private readonly measuredKeys = new Set<RingId>();
@@ -184,6 +196,7 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
   private readonly buildEndMs: number;
   private maxResponsiblePerKey = 0;
   private lastFaultMs = 0;
+  private powerLosses = 0;
   private perfectSinceMs: number | null = null;
   private shapeAtMeasureEnd: RingShape | null = null;
   private measureLiveNodeSec = 0;
@@ -353,6 +366,35 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
     );
   }
 
+  /**
+   * Power cuts (docs/simulator.md §3): the machine's disk rolls back to its last sync, the process
+   * dies, and the machine boots again on that disk; under `process` durability the OS writes every
+   * disk back every WRITEBACK_MS meanwhile.
+   */
+  private schedulePowerLosses(poisson: (rate: number, action: () => void) => void): void {
+    const { sim, members, protocol } = this;
+    const rate = this.config.powerLossesPerSec ?? 0;
+    if (rate <= 0 || protocol.diskAfterPowerLoss === undefined) return;
+    const writeback = protocol.writeback;
+    if (writeback !== undefined)
+      sim.every(WRITEBACK_MS, this.context.measureEndMs, () => writeback(this.liveProcesses()));
+    poisson(rate, () => {
+      const victim = this.randomMember(sim.rng);
+      if (victim === undefined || members.size <= 2) return;
+      const node = sim.nodeByAddr(victim.self.addr);
+      const process = node === undefined ? null : this.processOf(node.index);
+      const disk = process === null ? null : (protocol.diskAfterPowerLoss?.(process) ?? null);
+      if (node === undefined || disk === null) return;
+      sim.crash(node.index);
+      this.powerLosses++;
+      this.lastFaultMs = Math.max(this.lastFaultMs, sim.nowMs + POWER_DOWN_MS.max);
+      sim.after(sim.rng.uniform(POWER_DOWN_MS.min, POWER_DOWN_MS.max), () => {
+        this.reboots.set(node.index, { disk, contact: this.randomMember(sim.rng)?.self ?? null });
+        sim.restart(node.index);
+      });
+    });
+  }
+
   private scheduleChurn(untilMs: number): void {
     const { sim, members, views } = this;
     const { joins, crashes, leaves } = this.config.churn;
@@ -386,6 +428,7 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
       if (node !== undefined) sim.crash(node.index);
       this.lastFaultMs = Math.max(this.lastFaultMs, sim.nowMs);
     });
+    this.schedulePowerLosses(poisson);
     poisson(leaves, () => {
       const victim = this.randomMember(sim.rng);
       if (victim === undefined || members.size <= 2) return;
@@ -429,7 +472,12 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
     const index = sim.nodes.length;
     views.push(null);
     sim.addNode((env) => {
-      const view = protocol.create(env, sim.ids, accessPoint);
+      const reboot = this.reboots.get(index);
+      this.reboots.delete(index);
+      const view =
+        reboot === undefined
+          ? protocol.create(env, sim.ids, accessPoint)
+          : protocol.create(env, sim.ids, reboot.contact, reboot.disk);
       views[index] = view;
       return view;
     });
@@ -510,6 +558,7 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
           ? null
           : round(Math.max(0, this.perfectSinceMs - this.lastFaultMs) / 1000, 1),
       messagesByType: byType,
+      powerLosses: this.powerLosses,
     };
   }
 }

@@ -1,6 +1,7 @@
 // How ring scenarios drive a ring protocol without knowing which one it is: the relaxed ring and the
 // Chord baseline both plug in here, so every ring figure is computed the same way for both
 // (docs/metrics.md §3), on the same seed and the same network.
+
 import type { Env, Process } from "../core/env.js";
 import type { IdSpace } from "../core/id-space.js";
 import type { MessageBase, TimerTagBase } from "../core/message.js";
@@ -12,11 +13,15 @@ import { RelaxedRingNode } from "../overlay/relaxed-ring-node.js";
 import type { RingNodeApi } from "../overlay/ring-view.js";
 import { DEFAULT_PROPOSER, type ProposerConfig } from "../store/kv-proposer.js";
 import { DEFAULT_STORE, type StoreConfig } from "../store/replica-store.js";
-import { MemoryStorePort } from "../store/store-port.js";
 import { DEFAULT_TX, type TxConfig } from "../tx/tx-coordinator.js";
+import { type Disk, JournaledStorePort } from "./journaled-store.js";
 import type { ParamValue } from "./scenario.js";
+import { SyncBeforeSendEnv } from "./sync-before-send-env.js";
 
 export type RingProcess<M extends MessageBase, T extends TimerTagBase> = Process<M, T> & RingNodeApi;
+
+/** A simulated node's durability: the live `--durability` (docs/architecture.md §5). */
+export type SimDurability = "sync" | "process";
 
 export interface RingProtocol<M extends MessageBase, T extends TimerTagBase> {
   readonly name: "relaxed" | "chord";
@@ -26,7 +31,12 @@ export interface RingProtocol<M extends MessageBase, T extends TimerTagBase> {
   readonly succListSize: number;
   /** Protocol constants, echoed in the scenario's params. */
   readonly constants: Readonly<Record<string, ParamValue>>;
-  create(env: Env<M, T>, ids: IdSpace, accessPoint: NodeRef | null): RingProcess<M, T>;
+  /** `disk`: what a restarted machine boots from (the power-loss fault); none for a new one. */
+  create(env: Env<M, T>, ids: IdSpace, accessPoint: NodeRef | null, disk?: Disk): RingProcess<M, T>;
+  /** The disk a power cut would leave this process's machine (null: the protocol keeps no disk). */
+  diskAfterPowerLoss?(process: RingProcess<M, T>): Disk | null;
+  /** An OS writeback of every live node's disk (`process` durability; a no-op under `sync`). */
+  writeback?(processes: readonly RingProcess<M, T>[]): void;
   /** Failure-detector traffic, which `ringMessages` leaves out (the paper's maintenance count). */
   isFailureDetectorMessage(type: string): boolean;
 }
@@ -50,8 +60,12 @@ export function selfmanRing(
     store?: Partial<StoreConfig>;
     proposer?: Partial<ProposerConfig>;
     tx?: Partial<TxConfig>;
+    /** How durable a node's writes are before it sends (the power-loss fault's rule; default `sync`). */
+    durability?: SimDurability;
   } = {},
 ): RingProtocol<NodeMessage, NodeTimer> {
+  const durability = overrides.durability ?? "sync";
+  const disks = new WeakMap<RingProcess<NodeMessage, NodeTimer>, JournaledStorePort>();
   const overlay: OverlayConfig = { ...DEFAULT_OVERLAY, ...overrides.overlay };
   const store: StoreConfig = { ...DEFAULT_STORE, ...overrides.store };
   const proposer: ProposerConfig = {
@@ -74,8 +88,19 @@ export function selfmanRing(
       opAttemptTimeoutMs: proposer.attemptTimeoutMs,
       opDeadlineMs: proposer.deadlineMs,
     },
-    create: (env, ids, accessPoint) =>
-      new SelfmanNode(env, { overlay, store, proposer, tx }, ids, new MemoryStorePort(ids), accessPoint),
+    create: (env, ids, accessPoint, disk) => {
+      // A store written under `process` durability before a power cut is not trusted: the node rejoins
+      // unsynced (docs/replication.md §6, D5).
+      const port = new JournaledStorePort(ids, disk, durability === "sync");
+      const nodeEnv = durability === "sync" ? new SyncBeforeSendEnv(env, () => port.sync()) : env;
+      const node = new SelfmanNode(nodeEnv, { overlay, store, proposer, tx }, ids, port, accessPoint);
+      disks.set(node, port);
+      return node;
+    },
+    diskAfterPowerLoss: (process) => disks.get(process)?.afterPowerLoss() ?? null,
+    writeback: (processes) => {
+      for (const process of processes) disks.get(process)?.sync();
+    },
     isFailureDetectorMessage: (type) => type === "ping" || type === "pong",
   };
 }

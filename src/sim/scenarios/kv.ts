@@ -6,9 +6,9 @@
 import { checkReplication } from "../../store/replicas.js";
 import { parseLatency } from "../engine/latency.js";
 import { type KvWorkloadMetrics, kvWorkload } from "../kv-workload.js";
-import { parseCount, parseLatencyFlag, parseProbability, parseRates } from "../params.js";
+import { parseCount, parseLatencyFlag, parseNumber, parseProbability, parseRates } from "../params.js";
 import { type RingMetrics, runRing } from "../ring-harness.js";
-import { selfmanRing } from "../ring-protocol.js";
+import { type SimDurability, selfmanRing } from "../ring-protocol.js";
 import { type Scenario, type ScenarioOutcome, type ScenarioParams, simBase } from "../scenario.js";
 import { ringRunConfig } from "./ring.js";
 
@@ -36,6 +36,30 @@ export const latencyOption = {
   default: "const:10",
   parse: parseLatencyFlag,
 } as const;
+
+export const powerLossOption = {
+  name: "powerLoss",
+  arg: "rate",
+  describe:
+    "power cuts per second during measure: a member loses its unsynced writes and boots again on its disk 1–10 s later",
+  default: 0,
+  parse: parseNumber("power-loss", 0),
+} as const;
+
+export const durabilityOption = {
+  name: "durability",
+  arg: "mode",
+  describe:
+    "what a power cut keeps: sync (every write reported by a message was on disk) or process (disks written back every 5 s; a node rejoins unsynced)",
+  default: "sync",
+  parse: parseSimDurability,
+} as const;
+
+function parseSimDurability(raw: string): string {
+  if (raw !== "sync" && raw !== "process")
+    throw new RangeError(`--durability must be sync or process (got ${raw})`);
+  return raw;
+}
 
 /** --f: a count, and a power of two in [1, 64] as symmetric replication needs (docs/replication.md §1). */
 function parseReplication(raw: string): number {
@@ -75,22 +99,42 @@ const kvOptions = [
   lossOption,
   latencyOption,
   replicationOption,
+  powerLossOption,
+  durabilityOption,
 ] as const;
 
 /** What `sim kv` prints (docs/metrics.md §4): the workload's figures and a few of the ring's. */
 type KvMetrics = KvWorkloadMetrics &
-  Pick<RingMetrics, "liveNodes" | "perfect" | "convergedAtSec" | "messages" | "messagesByType">;
+  Pick<
+    RingMetrics,
+    "liveNodes" | "perfect" | "convergedAtSec" | "messages" | "messagesByType" | "powerLosses"
+  >;
+
+/** The protocol and ring settings of the power-loss fault (`--power-loss`, `--durability`), for kv and tx. */
+export function powerLossSettings(params: ScenarioParams): {
+  durability: SimDurability;
+  powerLossesPerSec: number;
+} {
+  return {
+    durability: params.durability === "process" ? "process" : "sync",
+    powerLossesPerSec: Number(params.powerLoss),
+  };
+}
 
 function runKv(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
   const replication = Number(params.f);
-  const protocol = selfmanRing({ store: { replication } });
+  const { durability, powerLossesPerSec } = powerLossSettings(params);
+  const protocol = selfmanRing({ store: { replication }, durability });
   const run = runRing(
     protocol,
     {
       ...simBase(params),
       network: { latency: parseLatency(String(params.latency)), loss: Number(params.loss) },
     },
-    ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
+    {
+      ...ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
+      powerLossesPerSec,
+    },
     progress,
     () => {},
     kvWorkload({
@@ -131,6 +175,7 @@ function runKv(params: ScenarioParams, progress: (f: number) => void): ScenarioO
     convergedAtSec: m.convergedAtSec,
     messages: m.messages,
     messagesByType: m.messagesByType,
+    powerLosses: m.powerLosses,
   };
   return {
     metrics,

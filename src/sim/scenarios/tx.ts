@@ -8,7 +8,15 @@ import { type RingMetrics, runRing } from "../ring-harness.js";
 import { selfmanRing } from "../ring-protocol.js";
 import { type Scenario, type ScenarioOutcome, type ScenarioParams, simBase } from "../scenario.js";
 import { type TxWorkloadMetrics, txWorkload } from "../tx-workload.js";
-import { churnOption, latencyOption, lossOption, replicationOption } from "./kv.js";
+import {
+  churnOption,
+  durabilityOption,
+  latencyOption,
+  lossOption,
+  powerLossOption,
+  powerLossSettings,
+  replicationOption,
+} from "./kv.js";
 import { ringRunConfig } from "./ring.js";
 
 const txOptions = [
@@ -51,15 +59,21 @@ const txOptions = [
     parse: parseNumber("partition-ms", 0),
   },
   replicationOption,
+  powerLossOption,
+  durabilityOption,
 ] as const;
 
 /** What `sim tx` prints (docs/metrics.md §4): the workload's figures and a few of the ring's. */
 type TxMetrics = TxWorkloadMetrics &
-  Pick<RingMetrics, "liveNodes" | "perfect" | "convergedAtSec" | "messages" | "messagesByType">;
+  Pick<
+    RingMetrics,
+    "liveNodes" | "perfect" | "convergedAtSec" | "messages" | "messagesByType" | "powerLosses"
+  >;
 
 function runTx(params: ScenarioParams, progress: (f: number) => void): ScenarioOutcome {
   const replication = Number(params.f);
-  const protocol = selfmanRing({ store: { replication } });
+  const { durability, powerLossesPerSec } = powerLossSettings(params);
+  const protocol = selfmanRing({ store: { replication }, durability });
   const latency = parseLatency(String(params.latency));
   const oneWayMs = latency.kind === "constant" ? latency.ms : null;
   const partitionMs =
@@ -69,7 +83,10 @@ function runTx(params: ScenarioParams, progress: (f: number) => void): ScenarioO
   const run = runRing(
     protocol,
     { ...simBase(params), network: { latency, loss: Number(params.loss) } },
-    ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
+    {
+      ...ringRunConfig({ ...params, joinGapMs: 100, connectivity: 1 }, { lookupsPerSec: 0 }),
+      powerLossesPerSec,
+    },
     progress,
     () => {},
     txWorkload({
@@ -119,6 +136,7 @@ function runTx(params: ScenarioParams, progress: (f: number) => void): ScenarioO
     convergedAtSec: m.convergedAtSec,
     messages: m.messages,
     messagesByType: m.messagesByType,
+    powerLosses: m.powerLosses,
   };
   return {
     metrics,
