@@ -480,6 +480,8 @@ export class LiveNode {
       "# TYPE selfman_transport_frames_total counter",
       `selfman_transport_frames_total{${node},direction="in"} ${stats.framesIn}`,
       `selfman_transport_frames_total{${node},direction="out"} ${stats.framesOut}`,
+      "# TYPE selfman_transport_writes_total counter",
+      `selfman_transport_writes_total{${node}} ${stats.writesOut}`,
       "# TYPE selfman_transport_bytes_total counter",
       `selfman_transport_bytes_total{${node},direction="in"} ${stats.bytesIn}`,
       `selfman_transport_bytes_total{${node},direction="out"} ${stats.bytesOut}`,

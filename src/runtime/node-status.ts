@@ -56,6 +56,8 @@ export interface NodeStatus {
   readonly transport: {
     readonly framesIn: number;
     readonly framesOut: number;
+    /** Socket writes: framesOut / writesOut is how many frames a write carries. */
+    readonly writesOut: number;
     readonly bytesIn: number;
     readonly bytesOut: number;
     readonly connectionsIn: number;
@@ -131,6 +133,7 @@ const nodeStatusSchema: Schema<NodeStatus> = object({
   transport: object({
     framesIn: uint(),
     framesOut: uint(),
+    writesOut: uint(),
     bytesIn: uint(),
     bytesOut: uint(),
     connectionsIn: uint(),

@@ -29,6 +29,8 @@ export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 export class TransportStats {
   framesIn = 0;
   framesOut = 0;
+  /** Socket writes (each carries every frame a turn queued for one peer). */
+  writesOut = 0;
   bytesIn = 0;
   bytesOut = 0;
   connectionsIn = 0;
@@ -50,6 +52,7 @@ export class TransportStats {
   snapshot(): {
     framesIn: number;
     framesOut: number;
+    writesOut: number;
     bytesIn: number;
     bytesOut: number;
     connectionsIn: number;
@@ -59,6 +62,7 @@ export class TransportStats {
     return {
       framesIn: this.framesIn,
       framesOut: this.framesOut,
+      writesOut: this.writesOut,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       connectionsIn: this.connectionsIn,

@@ -522,6 +522,7 @@ export class Transport<M extends MessageBase> {
     link.queuedBytes = 0;
     if (count === 0) return;
     this.stats.framesOut += count;
+    this.stats.writesOut++;
     this.stats.bytesOut += bytes;
     if (!socket.write(out)) link.blocked = true;
   }

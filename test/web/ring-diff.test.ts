@@ -32,6 +32,7 @@ function node(name: string, suspects: readonly string[] = []): SurveyedNode {
     transport: {
       framesIn: 0,
       framesOut: 0,
+      writesOut: 0,
       bytesIn: 0,
       bytesOut: 0,
       connectionsIn: 0,
