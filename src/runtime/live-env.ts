@@ -28,6 +28,11 @@ interface LiveEnvHooks<M extends MessageBase> {
   onInvariantViolation(violation: InvariantViolation): void;
 }
 
+function clearHandle(handle: NodeJS.Timeout | NodeJS.Immediate): void {
+  if ("refresh" in handle) clearTimeout(handle);
+  else clearImmediate(handle);
+}
+
 /** What a turn sends and emits, held until it returns, in the order it happened. */
 type Held<M> =
   | { readonly kind: "send"; readonly to: NodeRef; readonly msg: M }
@@ -36,7 +41,8 @@ type Held<M> =
 export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements Env<M, T> {
   readonly self: NodeRef;
   private readonly hooks: LiveEnvHooks<M>;
-  private readonly timers = new Map<TimerId, NodeJS.Timeout>();
+  /** Pending timers: a zero delay is an immediate (Node's setTimeout would wait at least 1 ms). */
+  private readonly timers = new Map<TimerId, NodeJS.Timeout | NodeJS.Immediate>();
   private nextTimerId = 1;
   private process: Process<M, T> | null = null;
   private stopped = false;
@@ -112,27 +118,26 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
   setTimer(afterMs: number, tag: T): TimerId {
     if (this.stopped) return 0;
     const id = this.nextTimerId++;
-    const handle = setTimeout(
-      () => {
-        this.timers.delete(id);
-        const process = this.process;
-        if (this.stopped || process === null) return;
-        try {
-          this.turn(`timer ${tag.type}`, () => process.onTimer(tag, id));
-        } catch {
-          // reported by the turn (onHandlerError); a timer has no caller to tell
-        }
-      },
-      Math.max(0, afterMs),
-    );
-    this.timers.set(id, handle);
+    const fire = () => {
+      this.timers.delete(id);
+      const process = this.process;
+      if (this.stopped || process === null) return;
+      try {
+        this.turn(`timer ${tag.type}`, () => process.onTimer(tag, id));
+      } catch {
+        // reported by the turn (onHandlerError); a timer has no caller to tell
+      }
+    };
+    // A zero delay ("as soon as what has arrived is handled", e.g. an acceptor's bundle) runs after the
+    // I/O already read, not a millisecond later.
+    this.timers.set(id, afterMs > 0 ? setTimeout(fire, afterMs) : setImmediate(fire));
     return id;
   }
 
   cancelTimer(id: TimerId): void {
     const handle = this.timers.get(id);
     if (handle === undefined) return;
-    clearTimeout(handle);
+    clearHandle(handle);
     this.timers.delete(id);
   }
 
@@ -161,7 +166,7 @@ export class LiveEnv<M extends MessageBase, T extends TimerTagBase> implements E
   stop(): void {
     this.stopped = true;
     this.outbox = null;
-    for (const handle of this.timers.values()) clearTimeout(handle);
+    for (const handle of this.timers.values()) clearHandle(handle);
     this.timers.clear();
   }
 
