@@ -382,8 +382,8 @@ class RingExperiment<M extends MessageBase, T extends TimerTagBase> implements R
       const victim = this.randomMember(sim.rng);
       if (victim === undefined || members.size <= 2) return;
       const node = sim.nodeByAddr(victim.self.addr);
-      const process = node === undefined ? null : this.processOf(node.index);
-      const disk = process === null ? null : (protocol.diskAfterPowerLoss?.(process) ?? null);
+      const running = node === undefined ? null : this.processOf(node.index);
+      const disk = running === null ? null : (protocol.diskAfterPowerLoss?.(running) ?? null);
       if (node === undefined || disk === null) return;
       sim.crash(node.index);
       this.powerLosses++;

@@ -34,7 +34,7 @@ export interface RingProtocol<M extends MessageBase, T extends TimerTagBase> {
   /** `disk`: what a restarted machine boots from (the power-loss fault); none for a new one. */
   create(env: Env<M, T>, ids: IdSpace, accessPoint: NodeRef | null, disk?: Disk): RingProcess<M, T>;
   /** The disk a power cut would leave this process's machine (null: the protocol keeps no disk). */
-  diskAfterPowerLoss?(process: RingProcess<M, T>): Disk | null;
+  diskAfterPowerLoss?(running: RingProcess<M, T>): Disk | null;
   /** An OS writeback of every live node's disk (`process` durability; a no-op under `sync`). */
   writeback?(processes: readonly RingProcess<M, T>[]): void;
   /** Failure-detector traffic, which `ringMessages` leaves out (the paper's maintenance count). */
@@ -97,9 +97,9 @@ export function selfmanRing(
       disks.set(node, port);
       return node;
     },
-    diskAfterPowerLoss: (process) => disks.get(process)?.afterPowerLoss() ?? null,
+    diskAfterPowerLoss: (running) => disks.get(running)?.afterPowerLoss() ?? null,
     writeback: (processes) => {
-      for (const process of processes) disks.get(process)?.sync();
+      for (const running of processes) disks.get(running)?.sync();
     },
     isFailureDetectorMessage: (type) => type === "ping" || type === "pong",
   };
