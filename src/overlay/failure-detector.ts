@@ -33,6 +33,8 @@ interface Watch {
 
 export class FailureDetector {
   private readonly watched = new Map<string, Watch>();
+  /** The same watches in the Map's order, for the rounds: an array walk allocates no iterator. */
+  private readonly inOrder: Watch[] = [];
   private readonly config: FailureDetectorConfig;
   private readonly events: FailureDetectorEvents;
   private timeout: number;
@@ -67,12 +69,11 @@ export class FailureDetector {
     if (known !== undefined && known.peer.nonce === peer.nonce) return;
     if (known?.suspected === true) this.suspectedNow--;
     this.forgetRecent();
-    this.watched.set(peer.addr, {
-      peer,
-      lastHeardMs: Number.NEGATIVE_INFINITY,
-      pingedAtMs: null,
-      suspected: false,
-    });
+    const watch: Watch = { peer, lastHeardMs: Number.NEGATIVE_INFINITY, pingedAtMs: null, suspected: false };
+    this.watched.set(peer.addr, watch);
+    // A Map keeps a replaced entry where it was: so does the array.
+    if (known === undefined) this.inOrder.push(watch);
+    else this.inOrder[this.inOrder.indexOf(known)] = watch;
   }
 
   unmonitor(peer: NodeRef): void {
@@ -81,10 +82,16 @@ export class FailureDetector {
     if (known.suspected) this.suspectedNow--;
     this.forgetRecent();
     this.watched.delete(peer.addr);
+    this.inOrder.splice(this.inOrder.indexOf(known), 1);
   }
 
   isMonitored(peer: NodeRef): boolean {
     return this.find(peer)?.peer.nonce === peer.nonce;
+  }
+
+  /** No watched peer is suspected now: isSuspected is false for every peer. */
+  get suspectsNone(): boolean {
+    return this.suspectedNow === 0;
   }
 
   isSuspected(peer: NodeRef): boolean {
@@ -121,13 +128,16 @@ export class FailureDetector {
    * peer without an outstanding ping and not heard lately (RECENT_FRACTION of a period) is pinged.
    */
   round(nowMs: number): void {
-    const silent: NodeRef[] = [];
+    let silent: NodeRef[] | null = null;
     const recentMs = this.config.pingPeriodMs * RECENT_FRACTION;
-    for (const watch of this.watched.values()) {
+    const watches = this.inOrder;
+    for (let i = 0; i < watches.length; i++) {
+      const watch = watches[i] as Watch;
       const pingedAt = watch.pingedAtMs;
       if (pingedAt !== null && nowMs - pingedAt >= this.timeout && !watch.suspected) {
         watch.suspected = true;
         this.suspectedNow++;
+        silent ??= [];
         silent.push(watch.peer);
       }
       const due = pingedAt === null || watch.suspected ? nowMs - watch.lastHeardMs >= recentMs : false;
@@ -136,6 +146,7 @@ export class FailureDetector {
         this.events.ping(watch.peer);
       }
     }
+    if (silent === null) return;
     for (const peer of silent) {
       this.suspicions++;
       this.events.crash(peer);

@@ -50,6 +50,15 @@ const MEMBERS_ONLY: ReadonlySet<RingMessage["type"]> = new Set([
 /** The failure detector's round timer, once a second on every node: one tag object for all. */
 const FD_ROUND: RingTimer = { type: "fdRound" };
 
+/** A rebuild of the successor list that found it unchanged, by the identities of what it read. */
+interface UnchangedRebuild {
+  readonly succ: NodeRef | null;
+  readonly given: readonly NodeRef[] | null;
+  readonly list: readonly NodeRef[] | null;
+}
+
+const NO_REBUILD: UnchangedRebuild = { succ: null, given: null, list: null };
+
 /** The neighbours a pathological ring gives a node (rewireForSimulation). */
 interface ForcedNeighbours {
   readonly pred: NodeRef;
@@ -91,6 +100,11 @@ export class RelaxedRingNode
   /** My predecessor's trusted predecessor, from its pings: offered as `alt` in redirects. */
   private predOfPred: NodeRef | null = null;
   private left = false;
+  /**
+   * The last rebuild that changed nothing (the neighbour check asks for one on nearly every message from
+   * my successor): the succ, the given list and my list it was made with.
+   */
+  private unchangedRebuild: UnchangedRebuild = NO_REBUILD;
   private readonly fingers: FingerTable;
   private readonly fd: FailureDetector;
   private readonly env: RingEnv;
@@ -123,7 +137,7 @@ export class RelaxedRingNode
     this.fd = new FailureDetector(config.fd, {
       crash: (p) => this.recovery.onCrash(p),
       alive: (p) => this.recovery.onAlive(p),
-      ping: (p) => env.send(p, { type: "ping", ...this.check.pingPayload(p) }),
+      ping: (p) => env.send(p, this.check.heartbeat("ping", p)),
     });
     this.router = new Router(env, config, ids, this.fingers, this.fd, this);
     this.merger = new RingMerger(env, config, ids, this.fd, this);
@@ -423,7 +437,7 @@ export class RelaxedRingNode
     }
     switch (msg.type) {
       case "ping":
-        this.env.send(from, { type: "pong", ...this.check.pingPayload(from) });
+        this.env.send(from, this.check.heartbeat("pong", from));
         this.adoptSmallerRing(msg.ring);
         this.check.onNeighbours(from, msg);
         return;
@@ -681,9 +695,10 @@ export class RelaxedRingNode
    */
   private freshSuccList(succ: NodeRef, theirs: readonly NodeRef[]): NodeRef[] {
     const list: NodeRef[] = [];
-    for (const p of [succ, ...theirs]) {
+    for (let i = -1; i < theirs.length; i++) {
+      const p = i < 0 ? succ : (theirs[i] as NodeRef);
       if (list.length >= this.config.succListSize || p.addr === this.self.addr) break;
-      if (this.fd.isSuspected(p) || list.some((q) => q.addr === p.addr)) continue;
+      if (this.fd.isSuspected(p) || holdsAddr(list, p.addr)) continue;
       const last = list[list.length - 1];
       if (last !== undefined && !this.ids.inOO(p.id, last.id, this.self.id)) break;
       list.push(p);
@@ -709,8 +724,21 @@ export class RelaxedRingNode
   }
 
   private rebuildSuccList(succ: NodeRef): void {
+    const unchanged = this.unchangedRebuild;
+    if (
+      succ === unchanged.succ &&
+      this.givenSuccList === unchanged.given &&
+      this.successors === unchanged.list &&
+      this.fd.suspectsNone
+    )
+      return;
     const fresh = this.freshSuccList(succ, this.givenSuccList);
-    if (samePeers(fresh, this.successors)) return;
+    if (samePeers(fresh, this.successors)) {
+      // With no peer suspected, freshSuccList depends on its two lists alone: the same ones give the same.
+      if (this.fd.suspectsNone)
+        this.unchangedRebuild = { succ, given: this.givenSuccList, list: this.successors };
+      return;
+    }
     this.offerNewSuccessors(fresh, this.successors);
     this.setSuccList(fresh);
     this.propagateSuccList();
@@ -788,7 +816,15 @@ export class RelaxedRingNode
 
 /** The same incarnations in the same order. */
 function samePeers(a: readonly NodeRef[], b: readonly NodeRef[]): boolean {
-  return a.length === b.length && a.every((p, i) => same(p, b[i]));
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+  return true;
+}
+
+/** Whether `list` holds a ref at `addr`. */
+function holdsAddr(list: readonly NodeRef[], addr: string): boolean {
+  for (const q of list) if (q.addr === addr) return true;
+  return false;
 }
 
 /** A ref for an invariant's message. */
