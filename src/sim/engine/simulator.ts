@@ -2,50 +2,24 @@
 // message deliveries, timers and scenario actions ordered by (time, seq), a seeded network model, node
 // crash and restart, fault hooks (BUGGIFY), observers and invariant checkers over the whole system.
 // One seed decides everything. Never read wall time or Math.random here: a run must replay exactly.
-// Hot path: per-node liveness sits in typed arrays and refs carry their node index, because at 10^4
-// nodes the simulator's speed is bounded by cache misses, not by arithmetic (bench sim-core).
+// Hot path: per-node liveness sits in typed arrays, refs carry their node index, and pending events are
+// packed records (event-records.ts), because at 10^4 nodes the simulator's speed is bounded by cache
+// misses and the garbage collector, not by arithmetic (bench sim-core).
 import type { Env, Process, ProcessFactory, TimerId } from "../../core/env.js";
 import { IdSpace, type RingId } from "../../core/id-space.js";
 import { InvariantViolation } from "../../core/invariant.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";
-import { EventQueue } from "./event-queue.js";
+import { EventKind, EventRecords } from "./event-records.js";
 import { type DropReason, MAX_SIM_NODES, Network, type NetworkConfig } from "./network.js";
 import { Prng } from "./prng.js";
+import { TimeHeap } from "./time-heap.js";
 import { TimerTable } from "./timer-table.js";
 import { TraceHash } from "./trace-hash.js";
-
-const DELIVER = 0;
-const TIMER = 1;
-const ACTION = 2;
 
 /** The refs the simulator hands out also carry their node's index (protocol code never sees it). */
 interface SimRef extends NodeRef {
   readonly simIndex: number;
-}
-
-/** One queued happening. A single small class shape keeps the hot loop monomorphic and cache-friendly. */
-class SimEvent {
-  readonly time: number;
-  readonly kind: number;
-  /** Destination node (delivery) or owner (timer). */
-  node = -1;
-  /** The destination's incarnation when sent, or the owner's when the timer was set. */
-  incarnation = 0;
-  /** Sender index (delivery) or timer id (timer). */
-  from = -1;
-  /** The sender's incarnation when it sent (a message dies with the incarnation that sent it). */
-  fromIncarnation = 0;
-  fromRef: NodeRef | null = null;
-  /** The message, the timer tag, or the scenario action. */
-  payload: unknown = null;
-  sentAt = 0;
-  cancelled = false;
-
-  constructor(time: number, kind: number) {
-    this.time = time;
-    this.kind = kind;
-  }
 }
 
 interface BuggifyConfig {
@@ -231,8 +205,11 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly buggifySites = new Map<string, boolean>();
   /** Sites that returned true at least once (docs/simulator.md §4). */
   private readonly firedSites = new Set<string>();
-  private readonly queue = new EventQueue<SimEvent>();
-  private readonly timers = new TimerTable<SimEvent>();
+  /** Pending events: their order (handles by time, then scheduling order) and their records. */
+  private readonly queue = new TimeHeap();
+  private readonly events = new EventRecords();
+  /** Pending timers' event handles, by TimerId. */
+  private readonly timers = new TimerTable<number>();
   private readonly byAddr = new Map<string, number>();
   private readonly observers: SimObserver<M, T>[] = [];
   /** Observers by hook, so the hot paths touch only those that asked (most observe a few hooks). */
@@ -369,9 +346,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
 
   /** Runs `action` at virtual time `timeMs` (not before now). */
   at(timeMs: number, action: () => void): void {
-    const event = new SimEvent(Math.max(timeMs, this.nowMs), ACTION);
-    event.payload = action;
-    this.queue.push(event, event.time);
+    this.queue.push(this.events.alloc(EventKind.action, action), Math.max(timeMs, this.nowMs));
   }
 
   after(delayMs: number, action: () => void): void {
@@ -452,12 +427,18 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     const queue = this.queue;
     const progressEvery = 1 << 16;
     let sinceProgress = 0;
+    const events = this.events;
     while (!this.stopped && queue.peekTime() <= untilMs) {
-      const next = queue.pop() as SimEvent;
-      this.nowMs = next.time;
-      if (next.kind === DELIVER) this.deliver(next);
-      else if (next.kind === TIMER) this.fire(next);
-      else (next.payload as () => void)();
+      this.nowMs = queue.peekTime();
+      const handle = queue.pop();
+      const kind = events.kind(handle);
+      if (kind === EventKind.deliver) this.deliver(handle);
+      else if (kind === EventKind.timer) this.fire(handle);
+      else {
+        const action = events.payload(handle) as () => void;
+        events.release(handle);
+        action();
+      }
       if (onProgress !== undefined && ++sinceProgress >= progressEvery) {
         sinceProgress = 0;
         onProgress(this.nowMs);
@@ -513,19 +494,17 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   }
 
   setTimer(index: number, afterMs: number, tag: T): TimerId {
-    const event = new SimEvent(this.nowMs + Math.max(0, afterMs), TIMER);
-    event.node = index;
-    event.incarnation = this.incarnations[index] as number;
-    event.payload = tag;
-    const id = this.timers.add(event);
-    event.from = id;
-    this.queue.push(event, event.time);
+    const events = this.events;
+    const handle = events.alloc(EventKind.timer, tag);
+    const id = this.timers.add(handle);
+    events.setTimer(handle, index, this.incarnations[index] as number, id);
+    this.queue.push(handle, this.nowMs + Math.max(0, afterMs));
     return id;
   }
 
   cancelTimer(id: TimerId): void {
-    const event = this.timers.take(id);
-    if (event !== undefined) event.cancelled = true;
+    const handle = this.timers.take(id);
+    if (handle !== undefined) this.events.cancel(handle);
   }
 
   /** The fault hook: each site is active for the whole run with siteProbability, decided by the seed. */
@@ -596,15 +575,12 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   }
 
   private enqueueDelivery(from: number, fromRef: NodeRef, dest: number, incarnation: number, msg: M): void {
-    const event = new SimEvent(this.net.arrival(from, dest, this.nowMs), DELIVER);
-    event.node = dest;
-    event.incarnation = incarnation;
-    event.from = from;
-    event.fromIncarnation = this.incarnations[from] as number;
-    event.fromRef = fromRef;
-    event.payload = msg;
-    event.sentAt = this.nowMs;
-    this.queue.push(event, event.time);
+    const arrival = this.net.arrival(from, dest, this.nowMs);
+    const events = this.events;
+    const handle = events.alloc(EventKind.deliver, msg);
+    const fromIncarnation = this.incarnations[from] as number;
+    events.setDelivery(handle, dest, incarnation, from, fromIncarnation, fromRef, this.nowMs);
+    this.queue.push(handle, arrival);
   }
 
   private drop(from: number, to: string, msg: M, reason: DropReason): void {
@@ -619,51 +595,64 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     for (const o of this.observers) o.onDrop?.(from, to, msg, reason);
   }
 
-  private deliver(event: SimEvent): void {
-    const dest = event.node;
-    const msg = event.payload as M;
-    if (this.alive[dest] !== 1 || this.incarnations[dest] !== event.incarnation) {
-      this.drop(event.from, `sim:${dest}`, msg, "dest-down");
+  /** A message arrives (its record is freed here, before any handler runs). */
+  private deliver(handle: number): void {
+    const events = this.events;
+    const dest = events.node(handle);
+    const incarnation = events.incarnation(handle);
+    const from = events.from(handle);
+    const fromIncarnation = events.fromIncarnation(handle);
+    const fromRef = events.fromRef(handle);
+    const sentAt = events.sentAt(handle);
+    const msg = events.payload(handle) as M;
+    events.release(handle);
+    if (this.alive[dest] !== 1 || this.incarnations[dest] !== incarnation) {
+      this.drop(from, `sim:${dest}`, msg, "dest-down");
       return;
     }
     if (
-      (this.alive[event.from] !== 1 || this.incarnations[event.from] !== event.fromIncarnation) &&
-      !this.deliveredAfterCrash.has(incarnationKey(event.from, event.fromIncarnation))
+      (this.alive[from] !== 1 || this.incarnations[from] !== fromIncarnation) &&
+      !this.deliveredAfterCrash.has(incarnationKey(from, fromIncarnation))
     ) {
-      this.drop(event.from, `sim:${dest}`, msg, "src-down");
+      this.drop(from, `sim:${dest}`, msg, "src-down");
       return;
     }
-    const blocked = this.net.blocked(event.from, dest);
+    const blocked = this.net.blocked(from, dest);
     if (blocked !== null) {
-      this.drop(event.from, `sim:${dest}`, msg, blocked);
+      this.drop(from, `sim:${dest}`, msg, blocked);
       return;
     }
     this.stats.events++;
     this.stats.delivered++;
     const trace = this.trace;
-    trace.mixNumber(event.time);
-    trace.mix(event.from);
+    trace.mixNumber(this.nowMs);
+    trace.mix(from);
     trace.mix(dest);
     trace.mixValue(msg);
     if (this.deliverObservers.length !== 0) {
       const node = this.nodes[dest] as SimNode<M, T>;
-      for (const o of this.deliverObservers) o.onDeliver?.(event.from, node, msg, event.sentAt);
+      for (const o of this.deliverObservers) o.onDeliver?.(from, node, msg, sentAt);
     }
-    (this.processes[dest] as Process<M, T>).onMessage(event.fromRef as NodeRef, msg);
+    (this.processes[dest] as Process<M, T>).onMessage(fromRef, msg);
     this.afterHandler();
   }
 
-  private fire(event: SimEvent): void {
-    if (event.cancelled) return;
-    const timerId = event.from;
+  /** A timer is due (its record is freed here, before any handler runs). */
+  private fire(handle: number): void {
+    const events = this.events;
+    const cancelled = events.cancelled(handle);
+    const timerId = events.from(handle);
+    const index = events.node(handle);
+    const incarnation = events.incarnation(handle);
+    const tag = events.payload(handle) as T;
+    events.release(handle);
+    if (cancelled) return;
     this.timers.take(timerId);
-    const index = event.node;
-    if (this.alive[index] !== 1 || this.incarnations[index] !== event.incarnation) return;
+    if (this.alive[index] !== 1 || this.incarnations[index] !== incarnation) return;
     this.stats.events++;
     this.stats.timersFired++;
-    const tag = event.payload as T;
     const trace = this.trace;
-    trace.mixNumber(event.time);
+    trace.mixNumber(this.nowMs);
     trace.mix(0x7173);
     trace.mix(index);
     trace.mixValue(tag);
