@@ -23,11 +23,17 @@ interface FailureDetectorEvents {
   ping(peer: NodeRef): void;
 }
 
+/**
+ * No ping outstanding. Times are never negative; a number rather than null keeps the field a plain
+ * double, so a round stores no boxed number.
+ */
+const NOT_PINGED = -1;
+
 interface Watch {
   peer: NodeRef;
   lastHeardMs: number;
-  /** When the unanswered ping went out, or null if none is outstanding. */
-  pingedAtMs: number | null;
+  /** When the unanswered ping went out, or NOT_PINGED if none is outstanding. */
+  pingedAtMs: number;
   suspected: boolean;
 }
 
@@ -69,7 +75,12 @@ export class FailureDetector {
     if (known !== undefined && known.peer.nonce === peer.nonce) return;
     if (known?.suspected === true) this.suspectedNow--;
     this.forgetRecent();
-    const watch: Watch = { peer, lastHeardMs: Number.NEGATIVE_INFINITY, pingedAtMs: null, suspected: false };
+    const watch: Watch = {
+      peer,
+      lastHeardMs: Number.NEGATIVE_INFINITY,
+      pingedAtMs: NOT_PINGED,
+      suspected: false,
+    };
     this.watched.set(peer.addr, watch);
     // A Map keeps a replaced entry where it was: so does the array.
     if (known === undefined) this.inOrder.push(watch);
@@ -134,15 +145,16 @@ export class FailureDetector {
     for (let i = 0; i < watches.length; i++) {
       const watch = watches[i] as Watch;
       const pingedAt = watch.pingedAtMs;
-      if (pingedAt !== null && nowMs - pingedAt >= this.timeout && !watch.suspected) {
+      const pinged = pingedAt !== NOT_PINGED;
+      if (pinged && nowMs - pingedAt >= this.timeout && !watch.suspected) {
         watch.suspected = true;
         this.suspectedNow++;
         silent ??= [];
         silent.push(watch.peer);
       }
-      const due = pingedAt === null || watch.suspected ? nowMs - watch.lastHeardMs >= recentMs : false;
+      const due = !pinged || watch.suspected ? nowMs - watch.lastHeardMs >= recentMs : false;
       if (due) {
-        watch.pingedAtMs = pingedAt ?? nowMs;
+        watch.pingedAtMs = pinged ? pingedAt : nowMs;
         this.events.ping(watch.peer);
       }
     }
@@ -168,7 +180,7 @@ export class FailureDetector {
       return;
     }
     watch.lastHeardMs = nowMs;
-    watch.pingedAtMs = null;
+    watch.pingedAtMs = NOT_PINGED;
     if (watch.suspected) {
       watch.suspected = false;
       this.suspectedNow--;

@@ -105,6 +105,9 @@ export class RelaxedRingNode
    * my successor): the succ, the given list and my list it was made with.
    */
   private unchangedRebuild: UnchangedRebuild = NO_REBUILD;
+  /** What nextShared() gave for the successor list sharedNextOf (lists are replaced, never changed). */
+  private sharedNext: readonly NodeRef[] = [];
+  private sharedNextOf: readonly NodeRef[] | null = null;
   private readonly fingers: FingerTable;
   private readonly fd: FailureDetector;
   private readonly env: RingEnv;
@@ -292,11 +295,16 @@ export class RelaxedRingNode
   }
 
   neighbours(): Neighbours {
-    return {
-      pred: this.check.trustedPred(),
-      succ: this.successor,
-      next: this.successors.slice(1, NEIGHBOURS_SHARED),
-    };
+    return { pred: this.check.trustedPred(), succ: this.successor, next: this.nextShared() };
+  }
+
+  /** My successors after succ that I share (NEIGHBOURS_SHARED − 1), one array per successor list. */
+  private nextShared(): readonly NodeRef[] {
+    if (this.sharedNextOf !== this.successors) {
+      this.sharedNextOf = this.successors;
+      this.sharedNext = this.successors.slice(1, NEIGHBOURS_SHARED);
+    }
+    return this.sharedNext;
   }
 
   /**
