@@ -99,7 +99,8 @@ export class FingerTable {
     if (level < 0) return spans[spans.length - 1] ?? null;
     const next = slot + (spans[level] as bigint);
     const coarser = level === 0 ? this.ids.size : (spans[level - 1] as bigint);
-    return next < coarser ? next : coarser;
+    if (next < coarser) return next;
+    return coarser; // bigints: Math.min does not take them
   }
 
   /**
