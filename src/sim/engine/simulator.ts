@@ -11,16 +11,13 @@ import { InvariantViolation } from "../../core/invariant.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";
 import { EventKind, EventRecords } from "./event-records.js";
+import { MachineIds } from "./machine-ids.js";
 import { type DropReason, MAX_SIM_NODES, Network, type NetworkConfig } from "./network.js";
 import { Prng } from "./prng.js";
+import { type SimRef, SimRefs } from "./sim-refs.js";
 import { TimeHeap } from "./time-heap.js";
 import { TimerTable } from "./timer-table.js";
 import { TraceHash } from "./trace-hash.js";
-
-/** The refs the simulator hands out also carry their node's index (protocol code never sees it). */
-interface SimRef extends NodeRef {
-  readonly simIndex: number;
-}
 
 interface BuggifyConfig {
   readonly enabled: boolean;
@@ -65,10 +62,10 @@ export class SimNode<M extends MessageBase, T extends TimerTagBase> {
   ref: NodeRef;
   private readonly sim: Simulator<M, T>;
 
-  constructor(sim: Simulator<M, T>, index: number, id: RingId, factory: ProcessFactory<M, T>) {
+  constructor(sim: Simulator<M, T>, index: number, addr: string, id: RingId, factory: ProcessFactory<M, T>) {
     this.sim = sim;
     this.index = index;
-    this.addr = `sim:${index}`;
+    this.addr = addr;
     this.id = id;
     this.factory = factory;
     this.ref = { id, addr: this.addr, nonce: 0 };
@@ -195,6 +192,8 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly processes: (Process<M, T> | null)[] = [];
   private readonly root: Prng;
   private readonly nodeRngRoot: Prng;
+  private readonly machineIds: MachineIds;
+  private readonly refs = new SimRefs();
   private readonly nonceRng: Prng;
   private readonly buggifyRng: Prng;
   private readonly crashRng: Prng;
@@ -230,6 +229,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     this.net = new Network(config.network ?? {}, this.root.split("network"));
     this.rng = this.root.split("scenario");
     this.nodeRngRoot = this.root.split("nodes");
+    this.machineIds = new MachineIds(this.ids, this.nodeRngRoot, this.trace);
     this.nonceRng = this.root.split("nonces");
     this.buggifyRng = this.root.split("buggify");
     this.buggifyConfig = { enabled: false, siteProbability: 0.25, fireProbability: 0.05, ...config.buggify };
@@ -245,9 +245,8 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   addNode(factory: ProcessFactory<M, T>, options: { id?: RingId } = {}): SimNode<M, T> {
     const index = this.nodes.length;
     if (index >= MAX_SIM_NODES) throw new RangeError(`at most ${MAX_SIM_NODES} simulated nodes`);
-    const idRng = this.nodeRngRoot.split(`id:${index}`);
-    const id = options.id ?? this.ids.randomId(() => idRng.next());
-    const node = new SimNode(this, index, id, factory);
+    const id = options.id ?? this.machineIds.take(index);
+    const node = new SimNode(this, index, this.refs.addrOf(index), id, factory);
     this.nodes.push(node);
     this.processes.push(null);
     this.byAddr.set(node.addr, index);
@@ -541,7 +540,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
 
   private boot(node: SimNode<M, T>): void {
     const incarnation = this.incarnations[node.index] as number;
-    const ref: SimRef = { id: node.id, addr: node.addr, nonce: this.newNonce(), simIndex: node.index };
+    const ref = this.refs.make(node.id, node.index, this.newNonce());
     node.ref = ref;
     const key = this.nodeRngRoot.split(node.index).childKey(incarnation);
     const env = new SimEnv(this, ref, incarnation, key);
