@@ -16,7 +16,7 @@ import type { FailureDetectorConfig } from "./config.js";
  */
 const RECENT_FRACTION = 0.9;
 
-interface FailureDetectorEvents {
+export interface FailureDetectorEvents {
   crash(peer: NodeRef): void;
   alive(peer: NodeRef): void;
   /** Send a ping to the peer (the node adds whatever it piggybacks). */
