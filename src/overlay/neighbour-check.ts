@@ -35,22 +35,23 @@ export interface NeighbourCheckPosition {
 }
 
 export class NeighbourCheck {
+  // Declared hottest first (the object's first cache lines): what every ping and pong reads.
+  private readonly at: NeighbourCheckPosition;
+  private readonly fd: FailureDetector;
+  private readonly change: NeighbourChanges;
   private readonly env: Env<RingMessage, RingTimer>;
   private readonly config: OverlayConfig;
-  private readonly ids: IdSpace;
-  private readonly fd: FailureDetector;
-  private readonly fingers: FingerTable;
-  private readonly merger: MergeDetection;
-  private readonly at: NeighbourCheckPosition;
-  private readonly change: NeighbourChanges;
-  private lastRingCheck = Number.NEGATIVE_INFINITY;
-  /** Back-off of the merge detections from the pred's-successor mark (checkPredSucc). */
-  private readonly predSuccBackoff: Backoff;
-  /** When my successor last told me its neighbours (a ping or pong). */
-  private succHeardAtMs = Number.NEGATIVE_INFINITY;
   /** Digests of my own list's starts (what my pings say) and of the one my successor gave me. */
   private readonly ownDigests = new SuccListDigests();
   private readonly givenDigests = new SuccListDigests();
+  /** When my successor last told me its neighbours (a ping or pong). */
+  private succHeardAtMs = Number.NEGATIVE_INFINITY;
+  private lastRingCheck = Number.NEGATIVE_INFINITY;
+  private readonly ids: IdSpace;
+  private readonly fingers: FingerTable;
+  private readonly merger: MergeDetection;
+  /** Back-off of the merge detections from the pred's-successor mark (checkPredSucc). */
+  private readonly predSuccBackoff: Backoff;
 
   constructor(
     env: Env<RingMessage, RingTimer>,

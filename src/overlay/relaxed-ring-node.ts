@@ -78,48 +78,50 @@ export class RelaxedRingNode
     RecoveryPosition,
     NeighbourCheckPosition
 {
-  readonly self: NodeRef;
-  private predecessor: NodeRef | null = null;
-  /**
-   * I became a member with no pred (my successor could not vouch for one: joinOk{pred: null}, J13):
-   * the first pred I take is told to the layers above as `joined`, for my successor handed me my range.
-   */
-  private joinedWithoutPred = false;
+  // Fields are declared (and so laid out) hottest first: what every message, ping and round reads
+  // sits in the object's first cache lines, which at 10^4 simulated nodes are cache misses.
+  private left = false;
   private successor: NodeRef | null = null;
+  private predecessor: NodeRef | null = null;
+  private readonly fd: FailureDetector;
+  private readonly env: RingEnv;
+  private readonly check: NeighbourCheck;
+  private readonly router: Router;
+  private readonly recovery: RingRecovery;
+  readonly self: NodeRef;
   private successors: readonly NodeRef[] = [];
-  /** The ring this node is in (null until it joins one). */
-  private ring: RingRef | null = null;
   /** The list my successor last gave me (before I left out peers I suspect), for the neighbour check. */
   private givenSuccList: readonly NodeRef[] = [];
-  /** Peers that may have me as successor: pred, un-acked old preds, branch members. */
-  private readonly predList = new Map<string, NodeRef>();
-  /** Linked towards a successor candidate by fix, no fixOk yet. */
-  private recoveringSucc = false;
-  /** When my current pred became suspected, or null. */
-  private predSuspectedAtMs: number | null = null;
+  /** The ring this node is in (null until it joins one). */
+  private ring: RingRef | null = null;
   /** My predecessor's trusted predecessor, from its pings: offered as `alt` in redirects. */
   private predOfPred: NodeRef | null = null;
-  private left = false;
+  /** Linked towards a successor candidate by fix, no fixOk yet. */
+  private recoveringSucc = false;
   /**
    * The last rebuild that changed nothing (the neighbour check asks for one on nearly every message from
    * my successor): the succ, the given list and my list it was made with.
    */
   private unchangedRebuild: UnchangedRebuild = NO_REBUILD;
+  private readonly config: OverlayConfig;
+  private readonly ids: IdSpace;
   /** What nextShared() gave for the successor list sharedNextOf (lists are replaced, never changed). */
   private sharedNext: readonly NodeRef[] = [];
   private sharedNextOf: readonly NodeRef[] | null = null;
   private readonly fingers: FingerTable;
-  private readonly fd: FailureDetector;
-  private readonly env: RingEnv;
-  private readonly ids: IdSpace;
-  private readonly config: OverlayConfig;
+  /**
+   * I became a member with no pred (my successor could not vouch for one: joinOk{pred: null}, J13):
+   * the first pred I take is told to the layers above as `joined`, for my successor handed me my range.
+   */
+  private joinedWithoutPred = false;
+  /** Peers that may have me as successor: pred, un-acked old preds, branch members. */
+  private readonly predList = new Map<string, NodeRef>();
+  /** When my current pred became suspected, or null. */
+  private predSuspectedAtMs: number | null = null;
   private readonly hooks: RingHooks;
-  private readonly router: Router;
   private readonly merger: RingMerger;
   private readonly loops: LoopDetector;
   private readonly joining: RingJoin;
-  private readonly recovery: RingRecovery;
-  private readonly check: NeighbourCheck;
   /** What the I3 and I4 checks read of me (neighbour-rules.ts). */
   private readonly facts: NeighbourFacts;
 

@@ -21,6 +21,11 @@ class PooledRef implements SimRef {
   simIndex = -1;
 }
 
+/** Whether `value` is a ref this simulator made (a quicker test than looking for simIndex). */
+export function isSimRef(value: object): value is SimRef {
+  return value instanceof PooledRef;
+}
+
 export class SimRefs {
   private spare: PooledRef[] = [];
   private taken = 0;

@@ -2,6 +2,8 @@
 // dropped message, every timer that fires and every random draw. Same seed ⇒ same hash, in any process; one
 // changed draw changes it. Two 32-bit lanes with multiply–rotate mixing: fast, not cryptographic.
 
+import { isSimRef } from "./sim-refs.js";
+
 const floatView = new Float64Array(1);
 const floatWords = new Uint32Array(floatView.buffer);
 const stringCodes = new Map<string, number>();
@@ -113,6 +115,10 @@ export class TraceHash {
   private mixObject(value: object | null): void {
     if (value === null) {
       this.mix(0x7103);
+    } else if (isSimRef(value)) {
+      // A simulator NodeRef (the common case, tested first): as the simIndex branch below does.
+      this.mix(0x7106 ^ value.simIndex);
+      this.mixNumber(value.nonce);
     } else if (Array.isArray(value)) {
       this.mix(0x7104 ^ value.length);
       for (const item of value) this.mixValue(item);
