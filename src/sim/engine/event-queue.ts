@@ -8,6 +8,7 @@ export class EventQueue<E> {
   private readonly slab: (E | undefined)[] = [];
   private freeHandles = new Int32Array(1024);
   private freeCount = 0;
+  private nextSeq = 0;
 
   get size(): number {
     return this.heap.size;
@@ -19,7 +20,7 @@ export class EventQueue<E> {
   }
 
   push(item: E, time: number): void {
-    this.heap.push(this.store(item), time);
+    this.heap.push(this.store(item), time, this.nextSeq++);
   }
 
   /** Removes and returns the earliest item. */

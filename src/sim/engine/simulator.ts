@@ -10,12 +10,12 @@ import { IdSpace, type RingId } from "../../core/id-space.js";
 import { InvariantViolation } from "../../core/invariant.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";
+import { EventOrder } from "./event-order.js";
 import { EventKind, EventRecords } from "./event-records.js";
 import { MachineIds } from "./machine-ids.js";
 import { type DropReason, MAX_SIM_NODES, Network, type NetworkConfig } from "./network.js";
 import { Prng } from "./prng.js";
 import { type SimRef, SimRefs } from "./sim-refs.js";
-import { TimeHeap } from "./time-heap.js";
 import { TimerTable } from "./timer-table.js";
 import { TraceHash } from "./trace-hash.js";
 
@@ -209,7 +209,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   /** Sites that returned true at least once (docs/simulator.md §4). */
   private readonly firedSites = new Set<string>();
   /** Pending events: their order (handles by time, then scheduling order) and their records. */
-  private readonly queue = new TimeHeap();
+  private readonly queue = new EventOrder();
   private readonly events = new EventRecords();
   /** Pending timers' event handles, by TimerId. */
   private readonly timers = new TimerTable<number>();
@@ -349,7 +349,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
 
   /** Runs `action` at virtual time `timeMs` (not before now). */
   at(timeMs: number, action: () => void): void {
-    this.queue.push(this.events.alloc(EventKind.action, action), Math.max(timeMs, this.nowMs));
+    this.queue.push(this.events.alloc(EventKind.action, action), Math.max(timeMs, this.nowMs), this.nowMs);
   }
 
   after(delayMs: number, action: () => void): void {
@@ -501,7 +501,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     const handle = events.alloc(EventKind.timer, tag);
     const id = this.timers.add(handle);
     events.setTimer(handle, index, this.incarnations[index] as number, id);
-    this.queue.push(handle, this.nowMs + Math.max(0, afterMs));
+    this.queue.push(handle, this.nowMs + Math.max(0, afterMs), this.nowMs);
     return id;
   }
 
@@ -582,7 +582,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     const handle = events.alloc(EventKind.deliver, msg);
     const fromIncarnation = this.incarnations[from] as number;
     events.setDelivery(handle, dest, incarnation, from, fromIncarnation, fromRef, this.nowMs);
-    this.queue.push(handle, arrival);
+    this.queue.push(handle, arrival, this.nowMs);
   }
 
   private drop(from: number, to: string, msg: M, reason: DropReason): void {

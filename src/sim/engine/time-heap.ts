@@ -1,8 +1,8 @@
 // The scheduler's order (docs/simulator.md §1): a min-heap of handles on (time, seq), where seq is the
-// insertion order, so events at the same virtual time come out in the order they were scheduled — the
-// tie-break that makes a run deterministic. A 4-ary heap of plain numbers, (time, seq, handle)
-// interleaved in one Float64Array so a slot's children are adjacent: sifting moves numbers, never
-// object pointers (no GC write barrier per move). What a handle stands for is the caller's business.
+// scheduling order the caller numbers, so events at the same virtual time come out in the order they
+// were scheduled — the tie-break that makes a run deterministic. A 4-ary heap of plain numbers, (time,
+// seq, handle) interleaved in one Float64Array so a slot's children are adjacent: sifting moves numbers,
+// never object pointers (no GC write barrier per move). What a handle stands for is the caller's business.
 
 const ARITY = 4;
 const STRIDE = 3;
@@ -11,7 +11,6 @@ export class TimeHeap {
   /** Slot i holds keys[3i] = time, keys[3i+1] = seq, keys[3i+2] = handle. */
   private keys = new Float64Array(STRIDE * 1024);
   private count = 0;
-  private nextSeq = 0;
 
   get size(): number {
     return this.count;
@@ -22,15 +21,15 @@ export class TimeHeap {
     return this.count === 0 ? Number.POSITIVE_INFINITY : (this.keys[0] as number);
   }
 
-  /** Handle of the earliest entry (the heap must not be empty). */
-  peekHandle(): number {
-    return this.keys[2] as number;
+  /** Seq of the earliest entry, or +∞ if empty. */
+  peekSeq(): number {
+    return this.count === 0 ? Number.POSITIVE_INFINITY : (this.keys[1] as number);
   }
 
-  push(handle: number, time: number): void {
+  /** Adds `handle` at (time, seq); seqs must be distinct. */
+  push(handle: number, time: number, seq: number): void {
     if (STRIDE * this.count === this.keys.length) this.grow();
     const keys = this.keys;
-    const seq = this.nextSeq++;
     let i = this.count++;
     while (i > 0) {
       const parent = ((i - 1) / ARITY) | 0;
