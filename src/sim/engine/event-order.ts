@@ -18,9 +18,7 @@ export class EventOrder {
 
   /** Time of the earliest event, or +∞ if none. */
   peekTime(): number {
-    const near = this.near.peekTime();
-    const far = this.far.peekTime();
-    return near <= far ? near : far;
+    return Math.min(this.near.peekTime(), this.far.peekTime());
   }
 
   /** Schedules `handle` at `time`, `nowMs` being the time now. */
