@@ -38,9 +38,9 @@ const STRIDE = 3;
 export class FailureDetector {
   // Declared hottest first (the object's first cache lines): what every message and round reads.
   /**
-   * The refs last looked up and their places, matched by identity: nearly every message a node gets
-   * comes from its succ or pred, and a ref object held by both sides (as in the simulator) then needs
-   * no hash lookup. Cleared whenever a place changes.
+   * The watched refs last looked up and their places, matched by identity: nearly every message a node
+   * gets comes from its succ or pred, and a ref object held by both sides (as in the simulator) then
+   * needs no hash lookup, and is the watched incarnation itself. Cleared whenever a place changes.
    */
   private recentPeer: NodeRef | null = null;
   private recentSlot = -1;
@@ -126,7 +126,7 @@ export class FailureDetector {
     if (slot === undefined) return -1;
     this.previousPeer = this.recentPeer;
     this.previousSlot = this.recentSlot;
-    this.recentPeer = peer;
+    this.recentPeer = this.peers[slot] as NodeRef;
     this.recentSlot = slot;
     return slot;
   }
@@ -195,7 +195,9 @@ export class FailureDetector {
   heard(peer: NodeRef, nowMs: number): void {
     const slot = this.find(peer);
     if (slot < 0) return;
-    const known = this.peers[slot] as NodeRef;
+    // A ref find() matched by identity is the watched one: its array need not be read.
+    const known =
+      peer === this.recentPeer || peer === this.previousPeer ? peer : (this.peers[slot] as NodeRef);
     const at = STRIDE * slot;
     const state = this.state;
     if (known.nonce !== peer.nonce) {
