@@ -51,6 +51,12 @@ export class FingerTable {
   private readonly k: bigint;
   /** Sorted by distance from self, ascending. */
   private fingers: Finger[] = [];
+  /**
+   * Number(dist) of each finger, same order. Number() of a bigint is monotonic, so where two of these
+   * differ the bigints compare the same way: searches read this array, not the fingers (cold memory
+   * at 10^4 simulated nodes), and compare bigints only on a tie.
+   */
+  private approx = new Float64Array(8);
   private readonly byAddr = new Map<string, Finger>();
 
   constructor(ids: IdSpace, self: RingId, k: number) {
@@ -76,15 +82,32 @@ export class FingerTable {
     return out;
   }
 
-  /** The start of the ideal slot a peer at distance d falls in. */
-  private slotOf(d: bigint): bigint {
-    for (const span of this.spans) {
-      if (d >= span) return (d / span) * span;
-    }
-    return 0n;
+  /** The index in spans of the level whose ideal slots hold distance d, or −1 below the finest level. */
+  private levelOf(d: bigint): number {
+    const spans = this.spans;
+    for (let level = 0; level < spans.length; level++) if (d >= (spans[level] as bigint)) return level;
+    return -1;
   }
 
-  /** Offers a peer learned anywhere; keeps it if it is the closest known peer of its slot. */
+  /**
+   * Where the slot starting at `slot` on `level` ends: a span later, but no later than where the
+   * coarser level starts (spans are rounded down, so k·span may fall short of it); below the finest
+   * level, at the finest span. Null: no end (no levels at all).
+   */
+  private slotEnd(level: number, slot: bigint): bigint | null {
+    const spans = this.spans;
+    if (level < 0) return spans[spans.length - 1] ?? null;
+    const next = slot + (spans[level] as bigint);
+    const coarser = level === 0 ? this.ids.size : (spans[level - 1] as bigint);
+    if (next < coarser) return next;
+    return coarser; // bigints: Math.min does not take them
+  }
+
+  /**
+   * Offers a peer learned anywhere; keeps it if it is the closest known peer of its slot. A slot is
+   * [ideal(ℓ, j), ideal(ℓ, j + 1)): j·span to (j + 1)·span at the level of the peer's distance, and
+   * [0, finest span) below the finest level.
+   */
   offer(ref: NodeRef): void {
     const known = this.byAddr.get(ref.addr);
     if (known !== undefined && known.ref.nonce === ref.nonce) return; // the common case: already a finger
@@ -92,20 +115,53 @@ export class FingerTable {
     if (d === 0n) return;
     const at = this.search(d);
     const existing = this.fingers[at];
-    if (existing !== undefined && existing.dist === d) {
+    if (existing !== undefined && this.approx[at] === Number(d) && existing.dist === d) {
       if (existing.ref.addr !== ref.addr || existing.ref.nonce !== ref.nonce) {
         this.byAddr.delete(existing.ref.addr);
         this.fingers[at] = this.track(newFinger(ref, d));
       }
       return;
     }
-    const slot = this.slotOf(d);
-    const before = this.fingers[at - 1];
-    if (before !== undefined && before.dist >= slot) return; // a closer peer already serves this slot
+    const level = this.levelOf(d);
+    const span = this.spans[level];
+    const slot = span === undefined ? 0n : (d / span) * span;
+    // a closer peer already serves this slot
+    if (at > 0 && this.distAtLeast(at - 1, slot)) return;
+    // The fingers from `at` on are farther than d: the next one is in this slot if it is before its end.
+    const end = this.slotEnd(level, slot);
     const after = this.fingers[at];
-    const replace = after !== undefined && this.slotOf(after.dist) === slot;
+    const replace = after !== undefined && (end === null || !this.distAtLeast(at, end));
     if (replace) this.byAddr.delete(after.ref.addr);
     this.fingers.splice(at, replace ? 1 : 0, this.track(newFinger(ref, d)));
+    this.placeApprox(at, replace, Number(d));
+  }
+
+  /** fingers[i].dist ≥ v; the finger itself is read only when the doubles tie. */
+  private distAtLeast(i: number, v: bigint): boolean {
+    const a = this.approx[i] as number;
+    const x = Number(v);
+    return a > x || (a === x && (this.fingers[i] as Finger).dist >= v);
+  }
+
+  /** Mirrors the splice of a finger at distance ≈ x at index `at` (replacing the one there, or not). */
+  private placeApprox(at: number, replace: boolean, x: number): void {
+    if (!replace) {
+      const count = this.fingers.length;
+      if (count > this.approx.length) {
+        const grown = new Float64Array(2 * this.approx.length);
+        grown.set(this.approx);
+        this.approx = grown;
+      }
+      this.approx.copyWithin(at + 1, at, count - 1);
+    }
+    this.approx[at] = x;
+  }
+
+  /** Number(dist) of every finger again, after fingers were removed. */
+  private rebuildApprox(): void {
+    this.fingers.forEach((f, i) => {
+      this.approx[i] = Number(f.dist);
+    });
   }
 
   private track(finger: Finger): Finger {
@@ -148,7 +204,10 @@ export class FingerTable {
   }
 
   remove(ref: NodeRef): void {
-    if (this.byAddr.delete(ref.addr)) this.fingers = this.fingers.filter((f) => f.ref.addr !== ref.addr);
+    if (this.byAddr.delete(ref.addr)) {
+      this.fingers = this.fingers.filter((f) => f.ref.addr !== ref.addr);
+      this.rebuildApprox();
+    }
     for (const f of this.fingers) {
       if (f.succ?.addr === ref.addr) f.succ = null;
       if (f.pred?.addr === ref.addr) f.pred = null;
@@ -218,11 +277,14 @@ export class FingerTable {
 
   /** Index of the first finger with dist ≥ d. */
   private search(d: bigint): number {
+    const x = Number(d);
+    const approx = this.approx;
     let lo = 0;
     let hi = this.fingers.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((this.fingers[mid] as Finger).dist < d) lo = mid + 1;
+      const a = approx[mid] as number;
+      if (a < x || (a === x && (this.fingers[mid] as Finger).dist < d)) lo = mid + 1;
       else hi = mid;
     }
     return lo;

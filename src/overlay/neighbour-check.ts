@@ -14,6 +14,10 @@ import type { FingerTable } from "./finger-table.js";
 import type { PingPayload, RingMessage, RingRef, RingTimer } from "./messages.js";
 import type { NeighbourChanges } from "./neighbour-changes.js";
 import type { MergeDetection } from "./ring-join.js";
+import { SuccListDigests } from "./succ-list-digest.js";
+
+/** A ping or a pong. */
+type Heartbeat = Extract<RingMessage, { type: "ping" | "pong" }>;
 
 /** The merge detections from the pred's-successor mark back off to at most 2^this of ringCheckMs. */
 const BACKOFF_DOUBLINGS_MAX = 8;
@@ -31,19 +35,23 @@ export interface NeighbourCheckPosition {
 }
 
 export class NeighbourCheck {
+  // Declared hottest first (the object's first cache lines): what every ping and pong reads.
+  private readonly at: NeighbourCheckPosition;
+  private readonly fd: FailureDetector;
+  private readonly change: NeighbourChanges;
   private readonly env: Env<RingMessage, RingTimer>;
   private readonly config: OverlayConfig;
-  private readonly ids: IdSpace;
-  private readonly fd: FailureDetector;
-  private readonly fingers: FingerTable;
-  private readonly merger: MergeDetection;
-  private readonly at: NeighbourCheckPosition;
-  private readonly change: NeighbourChanges;
-  private lastRingCheck = Number.NEGATIVE_INFINITY;
-  /** Back-off of the merge detections from the pred's-successor mark (checkPredSucc). */
-  private readonly predSuccBackoff: Backoff;
+  /** Digests of my own list's starts (what my pings say) and of the one my successor gave me. */
+  private readonly ownDigests = new SuccListDigests();
+  private readonly givenDigests = new SuccListDigests();
   /** When my successor last told me its neighbours (a ping or pong). */
   private succHeardAtMs = Number.NEGATIVE_INFINITY;
+  private lastRingCheck = Number.NEGATIVE_INFINITY;
+  private readonly ids: IdSpace;
+  private readonly fingers: FingerTable;
+  private readonly merger: MergeDetection;
+  /** Back-off of the merge detections from the pred's-successor mark (checkPredSucc). */
+  private readonly predSuccBackoff: Backoff;
 
   constructor(
     env: Env<RingMessage, RingTimer>,
@@ -74,10 +82,19 @@ export class NeighbourCheck {
     return pred !== null && !this.fd.isSuspected(pred) ? pred : null;
   }
 
-  /** What my pings and pongs to `peer` say (the digest: the list `peer` should hold after me). */
-  pingPayload(peer: NodeRef): PingPayload {
-    const digest = succListDigest(this.upTo(this.at.succList, peer));
-    return { pred: this.trustedPred(), succ: this.at.succ, ring: this.at.ringRef, succListDigest: digest };
+  /**
+   * My ping or pong to `peer`, with what it says (N1; the digest: the list `peer` should hold after me).
+   * Built in one literal, fields in PingPayload's order, for it is sent on every FD round.
+   */
+  heartbeat(type: "ping" | "pong", peer: NodeRef): Heartbeat {
+    const digest = this.ownDigests.before(this.at.succList, peer, this.config.succListSize - 1);
+    return {
+      type,
+      pred: this.trustedPred(),
+      succ: this.at.succ,
+      ring: this.at.ringRef,
+      succListDigest: digest,
+    };
   }
 
   /**
@@ -141,18 +158,13 @@ export class NeighbourCheck {
    * (the other side of a partition, before the heal).
    */
   private checkSuccList(succ: NodeRef, theirDigest: number, now: number): void {
-    if (theirDigest !== succListDigest(this.upTo(this.at.succListGiven, this.at.self))) {
+    const given = this.givenDigests.before(this.at.succListGiven, this.at.self, this.config.succListSize - 1);
+    if (theirDigest !== given) {
       this.lastRingCheck = now;
       this.env.send(succ, { type: "fix" });
       return;
     }
     this.change.rebuildSuccList(succ);
-  }
-
-  /** The first L − 1 entries of `list` before `peer` (what a successor's list holds after it, for it). */
-  private upTo(list: readonly NodeRef[], peer: NodeRef): readonly NodeRef[] {
-    const at = list.findIndex((p) => p.addr === peer.addr);
-    return list.slice(0, Math.min(at < 0 ? list.length : at, this.config.succListSize - 1));
   }
 
   /**
@@ -182,16 +194,6 @@ export class NeighbourCheck {
     const succ = this.at.succ;
     if (succ === null || same(succ, this.at.self) || this.fd.isSuspected(succ)) return;
     if (this.env.now() - this.succHeardAtMs < this.config.ringCheckMs) return;
-    this.env.send(succ, { type: "ping", ...this.pingPayload(succ) });
+    this.env.send(succ, this.heartbeat("ping", succ));
   }
-}
-
-/** An FNV-1a digest of a successor list (addresses and incarnations, in order). */
-export function succListDigest(list: readonly NodeRef[]): number {
-  let h = 0x811c9dc5;
-  for (const p of list) {
-    const text = `${refKey(p)};`;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  }
-  return h >>> 0;
 }

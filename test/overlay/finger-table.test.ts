@@ -40,6 +40,65 @@ describe("FingerTable", () => {
     });
   }
 
+  it("keeps what the plain bigint rule keeps under any offers and removals, for any k", () => {
+    const spaces = [new IdSpace(8), new IdSpace(16), new IdSpace(61)];
+    // Offers near one anchor too: at m = 61 their distances differ below a double's precision.
+    const op = fc.oneof(
+      fc.record({ offer: fc.bigInt({ min: 0n, max: (1n << 61n) - 1n }) }),
+      fc.record({ near: fc.bigInt({ min: 0n, max: 4000n }) }),
+      fc.record({ remove: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...spaces),
+        fc.integer({ min: 2, max: 40 }),
+        fc.bigInt({ min: 0n, max: (1n << 61n) - 1n }),
+        fc.bigInt({ min: 0n, max: (1n << 61n) - 1n }),
+        fc.array(op, { maxLength: 120 }),
+        (ids, k, rawSelf, anchor, ops) => {
+          const self = rawSelf & ids.mask;
+          const table = new FingerTable(ids, self, k);
+          const model = new PlainFingers(ids, self, k);
+          for (const o of ops) {
+            if ("offer" in o || "near" in o) {
+              const peer = ref(("offer" in o ? o.offer : anchor + o.near) & ids.mask);
+              table.offer(peer);
+              model.offer(peer);
+            } else {
+              const held = table.refs();
+              const victim = held[o.remove % Math.max(1, held.length)];
+              if (victim === undefined) continue;
+              table.remove(victim);
+              model.remove(victim);
+            }
+            assert.deepEqual(
+              table.refs().map((r) => r.id),
+              model.refs().map((r) => r.id),
+            );
+          }
+        },
+      ),
+    );
+  });
+
+  it("ends a slot where the coarser level starts when spans are rounded down (k = 3, m = 8)", () => {
+    // Spans 85, 28, 9, 3, 1: 84 is in slot [84, 112) of span 28, cut at 85, where the slot of 100 (and 90) starts.
+    const ids = new IdSpace(8);
+    const table = new FingerTable(ids, 0n, 3);
+    const model = new PlainFingers(ids, 0n, 3);
+    const held: bigint[][] = [];
+    for (const id of [100n, 84n, 90n, 30n]) {
+      table.offer(ref(id));
+      model.offer(ref(id));
+      held.push(table.refs().map((r) => r.id));
+      assert.deepEqual(
+        table.refs().map((r) => r.id),
+        model.refs().map((r) => r.id),
+      );
+    }
+    assert.deepEqual(held, [[100n], [84n, 100n], [84n, 90n], [30n, 84n, 90n]]);
+  });
+
   it("routes to a finger before the key, or straight to the key's owner", () => {
     fc.assert(
       fc.property(ringArb, fc.nat(), fc.bigInt({ min: 0n, max: space.mask }), (ids, pick, key) => {
@@ -75,3 +134,48 @@ describe("FingerTable", () => {
     );
   });
 });
+
+/** The offer rule written plainly on bigints (slot starts by division), to check the table against. */
+class PlainFingers {
+  private readonly ids: IdSpace;
+  private readonly self: bigint;
+  private readonly spans: bigint[] = [];
+  private fingers: { ref: NodeRef; dist: bigint }[] = [];
+
+  constructor(ids: IdSpace, self: bigint, k: number) {
+    this.ids = ids;
+    this.self = self;
+    for (let span = ids.size / BigInt(k); span >= 1n; span /= BigInt(k)) this.spans.push(span);
+  }
+
+  private slotOf(d: bigint): bigint {
+    for (const span of this.spans) if (d >= span) return (d / span) * span;
+    return 0n;
+  }
+
+  offer(peer: NodeRef): void {
+    const d = this.ids.dist(this.self, peer.id);
+    if (d === 0n || this.fingers.some((f) => f.ref.addr === peer.addr)) return;
+    const at = this.fingers.findIndex((f) => f.dist >= d);
+    const i = at < 0 ? this.fingers.length : at;
+    const existing = this.fingers[i];
+    if (existing !== undefined && existing.dist === d) {
+      this.fingers[i] = { ref: peer, dist: d };
+      return;
+    }
+    const slot = this.slotOf(d);
+    const before = this.fingers[i - 1];
+    if (before !== undefined && before.dist >= slot) return;
+    const after = this.fingers[i];
+    const replace = after !== undefined && this.slotOf(after.dist) === slot;
+    this.fingers.splice(i, replace ? 1 : 0, { ref: peer, dist: d });
+  }
+
+  remove(peer: NodeRef): void {
+    this.fingers = this.fingers.filter((f) => f.ref.addr !== peer.addr);
+  }
+
+  refs(): NodeRef[] {
+    return this.fingers.map((f) => f.ref);
+  }
+}

@@ -2,7 +2,7 @@
 // (docs/relaxed-ring.md §1, §6): a single node on the scripted recording Env.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { succListDigest } from "../../src/overlay/neighbour-check.js";
+import { succListDigest } from "../../src/overlay/succ-list-digest.js";
 import { advanceWith, member, payload, positions, ref, refs, sentTo } from "./one-node.js";
 
 describe("relaxed ring: the neighbour check (docs/relaxed-ring.md §6)", () => {

@@ -29,7 +29,7 @@ export class Prng {
   private readonly key1: number;
   private readonly trace: TraceHash | null;
 
-  protected constructor(key0: number, key1: number, trace: TraceHash | null) {
+  private constructor(key0: number, key1: number, trace: TraceHash | null) {
     this.key0 = key0 >>> 0;
     this.key1 = key1 >>> 0;
     this.trace = trace;
@@ -53,8 +53,8 @@ export class Prng {
     return new Prng(key0, key1, trace);
   }
 
-  /** The key of the child named `label` (for subclasses that are themselves streams). */
-  childKey(label: string | number): [number, number] {
+  /** The key of the child named `label`. */
+  private childKey(label: string | number): [number, number] {
     const code = labelCode(label);
     return [fmix32(this.key0 ^ code) ^ this.key1, fmix32(this.key1 + Math.imul(code, 0x27d4eb2f))];
   }

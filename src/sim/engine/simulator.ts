@@ -2,51 +2,22 @@
 // message deliveries, timers and scenario actions ordered by (time, seq), a seeded network model, node
 // crash and restart, fault hooks (BUGGIFY), observers and invariant checkers over the whole system.
 // One seed decides everything. Never read wall time or Math.random here: a run must replay exactly.
-// Hot path: per-node liveness sits in typed arrays and refs carry their node index, because at 10^4
-// nodes the simulator's speed is bounded by cache misses, not by arithmetic (bench sim-core).
+// Hot path: per-node liveness sits in typed arrays, refs carry their node index, and pending events are
+// packed records (event-records.ts), because at 10^4 nodes the simulator's speed is bounded by cache
+// misses and the garbage collector, not by arithmetic (bench sim-core).
 import type { Env, Process, ProcessFactory, TimerId } from "../../core/env.js";
 import { IdSpace, type RingId } from "../../core/id-space.js";
 import { InvariantViolation } from "../../core/invariant.js";
 import type { MessageBase, TimerTagBase, TraceEvent } from "../../core/message.js";
 import type { NodeRef } from "../../core/node-ref.js";
-import { EventQueue } from "./event-queue.js";
+import { EventOrder } from "./event-order.js";
+import { EventKind, EventRecords } from "./event-records.js";
+import { MachineIds } from "./machine-ids.js";
 import { type DropReason, MAX_SIM_NODES, Network, type NetworkConfig } from "./network.js";
 import { Prng } from "./prng.js";
+import { type SimRef, SimRefs } from "./sim-refs.js";
 import { TimerTable } from "./timer-table.js";
 import { TraceHash } from "./trace-hash.js";
-
-const DELIVER = 0;
-const TIMER = 1;
-const ACTION = 2;
-
-/** The refs the simulator hands out also carry their node's index (protocol code never sees it). */
-interface SimRef extends NodeRef {
-  readonly simIndex: number;
-}
-
-/** One queued happening. A single small class shape keeps the hot loop monomorphic and cache-friendly. */
-class SimEvent {
-  readonly time: number;
-  readonly kind: number;
-  /** Destination node (delivery) or owner (timer). */
-  node = -1;
-  /** The destination's incarnation when sent, or the owner's when the timer was set. */
-  incarnation = 0;
-  /** Sender index (delivery) or timer id (timer). */
-  from = -1;
-  /** The sender's incarnation when it sent (a message dies with the incarnation that sent it). */
-  fromIncarnation = 0;
-  fromRef: NodeRef | null = null;
-  /** The message, the timer tag, or the scenario action. */
-  payload: unknown = null;
-  sentAt = 0;
-  cancelled = false;
-
-  constructor(time: number, kind: number) {
-    this.time = time;
-    this.kind = kind;
-  }
-}
 
 interface BuggifyConfig {
   readonly enabled: boolean;
@@ -91,10 +62,10 @@ export class SimNode<M extends MessageBase, T extends TimerTagBase> {
   ref: NodeRef;
   private readonly sim: Simulator<M, T>;
 
-  constructor(sim: Simulator<M, T>, index: number, id: RingId, factory: ProcessFactory<M, T>) {
+  constructor(sim: Simulator<M, T>, index: number, addr: string, id: RingId, factory: ProcessFactory<M, T>) {
     this.sim = sim;
     this.index = index;
-    this.addr = `sim:${index}`;
+    this.addr = addr;
     this.id = id;
     this.factory = factory;
     this.ref = { id, addr: this.addr, nonce: 0 };
@@ -149,19 +120,23 @@ interface SimStats {
   readonly sentByType: Map<string, { count: number }>;
 }
 
-/** One incarnation's Env. It is also that incarnation's random stream (one object fewer to touch). */
-class SimEnv<M extends MessageBase, T extends TimerTagBase> extends Prng implements Env<M, T> {
-  readonly self: SimRef;
+/**
+ * One incarnation's Env. Small on purpose — what every send, timer and clock read touches first —
+ * with the rarely used random stream in an object of its own.
+ */
+class SimEnv<M extends MessageBase, T extends TimerTagBase> implements Env<M, T> {
   private readonly sim: Simulator<M, T>;
   private readonly index: number;
   private readonly incarnation: number;
+  readonly self: SimRef;
+  private readonly rng: Prng;
 
-  constructor(sim: Simulator<M, T>, self: SimRef, incarnation: number, key: [number, number]) {
-    super(key[0], key[1], sim.trace);
+  constructor(sim: Simulator<M, T>, self: SimRef, incarnation: number, rng: Prng) {
     this.sim = sim;
-    this.self = self;
     this.index = self.simIndex;
     this.incarnation = incarnation;
+    this.self = self;
+    this.rng = rng;
   }
 
   now(): number {
@@ -181,7 +156,7 @@ class SimEnv<M extends MessageBase, T extends TimerTagBase> extends Prng impleme
   }
 
   random(): number {
-    return this.next();
+    return this.rng.next();
   }
 
   buggify(site: string): boolean {
@@ -221,6 +196,8 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly processes: (Process<M, T> | null)[] = [];
   private readonly root: Prng;
   private readonly nodeRngRoot: Prng;
+  private readonly machineIds: MachineIds;
+  private readonly refs = new SimRefs();
   private readonly nonceRng: Prng;
   private readonly buggifyRng: Prng;
   private readonly crashRng: Prng;
@@ -231,8 +208,11 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   private readonly buggifySites = new Map<string, boolean>();
   /** Sites that returned true at least once (docs/simulator.md §4). */
   private readonly firedSites = new Set<string>();
-  private readonly queue = new EventQueue<SimEvent>();
-  private readonly timers = new TimerTable<SimEvent>();
+  /** Pending events: their order (handles by time, then scheduling order) and their records. */
+  private readonly queue = new EventOrder();
+  private readonly events = new EventRecords();
+  /** Pending timers' event handles, by TimerId. */
+  private readonly timers = new TimerTable<number>();
   private readonly byAddr = new Map<string, number>();
   private readonly observers: SimObserver<M, T>[] = [];
   /** Observers by hook, so the hot paths touch only those that asked (most observe a few hooks). */
@@ -253,6 +233,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     this.net = new Network(config.network ?? {}, this.root.split("network"));
     this.rng = this.root.split("scenario");
     this.nodeRngRoot = this.root.split("nodes");
+    this.machineIds = new MachineIds(this.ids, this.nodeRngRoot, this.trace);
     this.nonceRng = this.root.split("nonces");
     this.buggifyRng = this.root.split("buggify");
     this.buggifyConfig = { enabled: false, siteProbability: 0.25, fireProbability: 0.05, ...config.buggify };
@@ -268,9 +249,8 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   addNode(factory: ProcessFactory<M, T>, options: { id?: RingId } = {}): SimNode<M, T> {
     const index = this.nodes.length;
     if (index >= MAX_SIM_NODES) throw new RangeError(`at most ${MAX_SIM_NODES} simulated nodes`);
-    const idRng = this.nodeRngRoot.split(`id:${index}`);
-    const id = options.id ?? this.ids.randomId(() => idRng.next());
-    const node = new SimNode(this, index, id, factory);
+    const id = options.id ?? this.machineIds.take(index);
+    const node = new SimNode(this, index, this.refs.addrOf(index), id, factory);
     this.nodes.push(node);
     this.processes.push(null);
     this.byAddr.set(node.addr, index);
@@ -369,9 +349,7 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
 
   /** Runs `action` at virtual time `timeMs` (not before now). */
   at(timeMs: number, action: () => void): void {
-    const event = new SimEvent(Math.max(timeMs, this.nowMs), ACTION);
-    event.payload = action;
-    this.queue.push(event, event.time);
+    this.queue.push(this.events.alloc(EventKind.action, action), Math.max(timeMs, this.nowMs), this.nowMs);
   }
 
   after(delayMs: number, action: () => void): void {
@@ -452,12 +430,18 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     const queue = this.queue;
     const progressEvery = 1 << 16;
     let sinceProgress = 0;
+    const events = this.events;
     while (!this.stopped && queue.peekTime() <= untilMs) {
-      const next = queue.pop() as SimEvent;
-      this.nowMs = next.time;
-      if (next.kind === DELIVER) this.deliver(next);
-      else if (next.kind === TIMER) this.fire(next);
-      else (next.payload as () => void)();
+      this.nowMs = queue.peekTime();
+      const handle = queue.pop();
+      const kind = events.kind(handle);
+      if (kind === EventKind.deliver) this.deliver(handle);
+      else if (kind === EventKind.timer) this.fire(handle);
+      else {
+        const action = events.payload(handle) as () => void;
+        events.release(handle);
+        action();
+      }
       if (onProgress !== undefined && ++sinceProgress >= progressEvery) {
         sinceProgress = 0;
         onProgress(this.nowMs);
@@ -513,19 +497,17 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   }
 
   setTimer(index: number, afterMs: number, tag: T): TimerId {
-    const event = new SimEvent(this.nowMs + Math.max(0, afterMs), TIMER);
-    event.node = index;
-    event.incarnation = this.incarnations[index] as number;
-    event.payload = tag;
-    const id = this.timers.add(event);
-    event.from = id;
-    this.queue.push(event, event.time);
+    const events = this.events;
+    const handle = events.alloc(EventKind.timer, tag);
+    const id = this.timers.add(handle);
+    events.setTimer(handle, index, this.incarnations[index] as number, id);
+    this.queue.push(handle, this.nowMs + Math.max(0, afterMs), this.nowMs);
     return id;
   }
 
   cancelTimer(id: TimerId): void {
-    const event = this.timers.take(id);
-    if (event !== undefined) event.cancelled = true;
+    const handle = this.timers.take(id);
+    if (handle !== undefined) this.events.cancel(handle);
   }
 
   /** The fault hook: each site is active for the whole run with siteProbability, decided by the seed. */
@@ -562,10 +544,9 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
 
   private boot(node: SimNode<M, T>): void {
     const incarnation = this.incarnations[node.index] as number;
-    const ref: SimRef = { id: node.id, addr: node.addr, nonce: this.newNonce(), simIndex: node.index };
+    const ref = this.refs.make(node.id, node.index, this.newNonce());
     node.ref = ref;
-    const key = this.nodeRngRoot.split(node.index).childKey(incarnation);
-    const env = new SimEnv(this, ref, incarnation, key);
+    const env = new SimEnv(this, ref, incarnation, this.nodeRngRoot.split(node.index).split(incarnation));
     const started = node.factory(env);
     this.processes[node.index] = started;
     for (const o of this.observers) o.onStart?.(node);
@@ -596,15 +577,12 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
   }
 
   private enqueueDelivery(from: number, fromRef: NodeRef, dest: number, incarnation: number, msg: M): void {
-    const event = new SimEvent(this.net.arrival(from, dest, this.nowMs), DELIVER);
-    event.node = dest;
-    event.incarnation = incarnation;
-    event.from = from;
-    event.fromIncarnation = this.incarnations[from] as number;
-    event.fromRef = fromRef;
-    event.payload = msg;
-    event.sentAt = this.nowMs;
-    this.queue.push(event, event.time);
+    const arrival = this.net.arrival(from, dest, this.nowMs);
+    const events = this.events;
+    const handle = events.alloc(EventKind.deliver, msg);
+    const fromIncarnation = this.incarnations[from] as number;
+    events.setDelivery(handle, dest, incarnation, from, fromIncarnation, fromRef, this.nowMs);
+    this.queue.push(handle, arrival, this.nowMs);
   }
 
   private drop(from: number, to: string, msg: M, reason: DropReason): void {
@@ -619,51 +597,64 @@ export class Simulator<M extends MessageBase, T extends TimerTagBase> {
     for (const o of this.observers) o.onDrop?.(from, to, msg, reason);
   }
 
-  private deliver(event: SimEvent): void {
-    const dest = event.node;
-    const msg = event.payload as M;
-    if (this.alive[dest] !== 1 || this.incarnations[dest] !== event.incarnation) {
-      this.drop(event.from, `sim:${dest}`, msg, "dest-down");
+  /** A message arrives (its record is freed here, before any handler runs). */
+  private deliver(handle: number): void {
+    const events = this.events;
+    const dest = events.node(handle);
+    const incarnation = events.incarnation(handle);
+    const from = events.from(handle);
+    const fromIncarnation = events.fromIncarnation(handle);
+    const fromRef = events.fromRef(handle);
+    const sentAt = events.sentAt(handle);
+    const msg = events.payload(handle) as M;
+    events.release(handle);
+    if (this.alive[dest] !== 1 || this.incarnations[dest] !== incarnation) {
+      this.drop(from, `sim:${dest}`, msg, "dest-down");
       return;
     }
     if (
-      (this.alive[event.from] !== 1 || this.incarnations[event.from] !== event.fromIncarnation) &&
-      !this.deliveredAfterCrash.has(incarnationKey(event.from, event.fromIncarnation))
+      (this.alive[from] !== 1 || this.incarnations[from] !== fromIncarnation) &&
+      !this.deliveredAfterCrash.has(incarnationKey(from, fromIncarnation))
     ) {
-      this.drop(event.from, `sim:${dest}`, msg, "src-down");
+      this.drop(from, `sim:${dest}`, msg, "src-down");
       return;
     }
-    const blocked = this.net.blocked(event.from, dest);
+    const blocked = this.net.blocked(from, dest);
     if (blocked !== null) {
-      this.drop(event.from, `sim:${dest}`, msg, blocked);
+      this.drop(from, `sim:${dest}`, msg, blocked);
       return;
     }
     this.stats.events++;
     this.stats.delivered++;
     const trace = this.trace;
-    trace.mixNumber(event.time);
-    trace.mix(event.from);
+    trace.mixNumber(this.nowMs);
+    trace.mix(from);
     trace.mix(dest);
     trace.mixValue(msg);
     if (this.deliverObservers.length !== 0) {
       const node = this.nodes[dest] as SimNode<M, T>;
-      for (const o of this.deliverObservers) o.onDeliver?.(event.from, node, msg, event.sentAt);
+      for (const o of this.deliverObservers) o.onDeliver?.(from, node, msg, sentAt);
     }
-    (this.processes[dest] as Process<M, T>).onMessage(event.fromRef as NodeRef, msg);
+    (this.processes[dest] as Process<M, T>).onMessage(fromRef, msg);
     this.afterHandler();
   }
 
-  private fire(event: SimEvent): void {
-    if (event.cancelled) return;
-    const timerId = event.from;
+  /** A timer is due (its record is freed here, before any handler runs). */
+  private fire(handle: number): void {
+    const events = this.events;
+    const cancelled = events.cancelled(handle);
+    const timerId = events.from(handle);
+    const index = events.node(handle);
+    const incarnation = events.incarnation(handle);
+    const tag = events.payload(handle) as T;
+    events.release(handle);
+    if (cancelled) return;
     this.timers.take(timerId);
-    const index = event.node;
-    if (this.alive[index] !== 1 || this.incarnations[index] !== event.incarnation) return;
+    if (this.alive[index] !== 1 || this.incarnations[index] !== incarnation) return;
     this.stats.events++;
     this.stats.timersFired++;
-    const tag = event.payload as T;
     const trace = this.trace;
-    trace.mixNumber(event.time);
+    trace.mixNumber(this.nowMs);
     trace.mix(0x7173);
     trace.mix(index);
     trace.mixValue(tag);

@@ -2,6 +2,8 @@
 // dropped message, every timer that fires and every random draw. Same seed ⇒ same hash, in any process; one
 // changed draw changes it. Two 32-bit lanes with multiply–rotate mixing: fast, not cryptographic.
 
+import { isSimRef } from "./sim-refs.js";
+
 const floatView = new Float64Array(1);
 const floatWords = new Uint32Array(floatView.buffer);
 const stringCodes = new Map<string, number>();
@@ -17,13 +19,26 @@ function stringCode(text: string): number {
   return h;
 }
 
+/** Writing a bigint here keeps its low 64 bits (mod 2^64); the 32-bit view reads them without a bigint. */
+const wordsOfBigint = new BigUint64Array(1);
+const wordView = new Uint32Array(wordsOfBigint.buffer);
+/** Which 32-bit word of the view holds the low half (0 on little-endian machines). */
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+
+/** The low 32 bits of `n` (BigInt.asUintN(32, n)), read without allocating. */
+function low32(n: bigint): number {
+  wordsOfBigint[0] = n;
+  return wordView[LOW_WORD] as number;
+}
+
 /**
- * A 32-bit digest of a bigint from two of its 32-bit words. Ids and keys are uniform at random, so two
- * words tell them apart; a full walk allocated four bigints per id and dominated the ring simulations.
+ * A 32-bit digest of a bigint from two of its 32-bit words: bits 0–31 and 64–95. Ids and keys are
+ * uniform at random, so two words tell them apart; a full walk allocated four bigints per id and
+ * dominated the ring simulations.
  */
 function bigintCode(n: bigint): number {
-  const low = Number(BigInt.asUintN(32, n));
-  const high = n >= 0x1_0000_0000_0000_0000n || n < 0n ? Number(BigInt.asUintN(32, n >> 64n)) : 0;
+  const low = low32(n);
+  const high = n >= 0x1_0000_0000_0000_0000n || n < 0n ? low32(n >> 64n) : 0;
   return Math.imul(low ^ 0x2b, 0x9e3779b1) ^ Math.imul(high, 0x85ebca6b);
 }
 
@@ -100,6 +115,10 @@ export class TraceHash {
   private mixObject(value: object | null): void {
     if (value === null) {
       this.mix(0x7103);
+    } else if (isSimRef(value)) {
+      // A simulator NodeRef (the common case, tested first): as the simIndex branch below does.
+      this.mix(0x7106 ^ value.simIndex);
+      this.mixNumber(value.nonce);
     } else if (Array.isArray(value)) {
       this.mix(0x7104 ^ value.length);
       for (const item of value) this.mixValue(item);
